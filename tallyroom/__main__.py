@@ -1,0 +1,2 @@
+from tallyroom.cli import main
+main()

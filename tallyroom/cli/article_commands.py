@@ -1,0 +1,130 @@
+"""``tallyroom parse`` and ``tallyroom render``: documents in, the model out, and back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tallyroom.cli import main
+from tallyroom.claims import stage_participants, stated_statuses
+from tallyroom.formats import read_bytes
+from tallyroom.formats.article import ParseWarning, read_article
+from tallyroom.formats.summary import election_json, percent
+from tallyroom.model import Election
+from tallyroom.names import party_short
+
+__all__ = ["demo_summaries", "print_election"]
+
+
+def _read(path: Path) -> tuple[Election, tuple[ParseWarning, ...]]:
+    result = read_article(read_bytes(path), source=str(path))
+    return result.election, result.warnings
+
+
+def _number(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def print_election(console: Console, election: Election) -> None:
+    """A readable summary: the election, then each stage's table with derived percentages."""
+    place = ", ".join(p for p in (election.jurisdiction.city, election.jurisdiction.state) if p)
+    console.print(f"[bold]{election.title}[/bold]")
+    facts = [
+        ("Jurisdiction", place or "—"),
+        ("Office", election.office or "—"),
+        ("Election date", election.date.isoformat() if election.date else "—"),
+        ("Winner (stated)", election.after_holder or "—"),
+    ]
+    if election.before_holder:
+        acting = " (acting)" if election.before_acting else ""
+        facts.append(("Before", f"{election.before_holder}{acting}"))
+    for label, value in facts:
+        console.print(f"  {label}: {value}")
+    for index, stage in enumerate(election.stages):
+        date = stage.date.isoformat() if stage.date else "date unknown"
+        source = f", from {stage.date_source}" if stage.date_source else ""
+        table = Table(
+            title=f"{stage.label()} — {date}{source}",
+            caption=(
+                f"stated total {_number(stage.stated_total)} · "
+                f"rows sum to {_number(stage.computed_total)}"
+            ),
+            title_justify="left",
+        )
+        for header, justify in (
+            ("Candidate", "left"),
+            ("Party", "left"),
+            ("Votes", "right"),
+            ("%", "right"),
+            ("Status", "left"),
+        ):
+            table.add_column(header, justify=justify)  # type: ignore[arg-type]
+        statuses = stated_statuses(election, index)
+        rows = {row.name: row for row in stage.results}
+        for name, votes in stage_participants(election, index):
+            row = rows.get(name)
+            marks = ""
+            if row and row.incumbent:
+                marks += " (incumbent)"
+            if row and row.write_in:
+                marks += " (write-in)"
+            table.add_row(
+                name + marks,
+                (party_short(row.party) if row else None) or "",
+                _number(votes),
+                percent(stage.share(votes)) or "",
+                statuses.get(name) or "",
+            )
+        console.print(table)
+    console.print()
+
+
+def _show_warnings(warnings: tuple[ParseWarning, ...]) -> None:
+    for warning in warnings:
+        click.echo(warning.describe(), err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schemas/election.schema.json).")
+def parse(files: tuple[Path, ...], as_json: bool) -> None:
+    """Read election articles and summarise them (or print them as JSON)."""
+    elections = []
+    for path in files:
+        election, warnings = _read(path)
+        _show_warnings(warnings)
+        elections.append(election)
+    if as_json:
+        data = [election_json(e) for e in elections]
+        click.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    for election in elections:
+        print_election(console, election)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--to", "target", type=click.Choice(["text"]), default="text", show_default=True,
+    help="The format to write.",
+)  # fmt: skip
+def render(file: Path, target: str) -> None:
+    """Write an election article back out from the model."""
+    from tallyroom.formats.article_writer import article_losses, render_article
+
+    election, warnings = _read(file)
+    _show_warnings(warnings)
+    for loss in article_losses(election):
+        click.echo(f"{file}: not written: {loss}", err=True)
+    click.echo(render_article(election), nl=False)
+
+
+def demo_summaries(console: Console, elections: tuple[Election, ...]) -> None:
+    console.rule("[bold]Sample elections, as read")
+    for election in elections:
+        print_election(console, election)

@@ -1,0 +1,90 @@
+"""Every error tallyroom raises on purpose.
+
+The class tree::
+
+    TallyroomError                 anything tallyroom refuses to do, with a one-line message
+    ├── InputError                 a file or text that cannot be used (exit code 2)
+    │   ├── ParseError             a document that cannot be read (file, line, what was expected)
+    │   └── ValidationError        a well-formed file whose content breaks a rule (file, key)
+    ├── TabulationError            counting cannot go on (e.g. a ballot ranks past the maximum)
+    ├── ConversionError            a target format cannot hold what the election has
+    └── StorageError               the database refused a write or a query
+
+The command line turns each into one line on stderr and an exit code; the web app into a 4xx
+response with the same words. A traceback means a bug in tallyroom, never bad input.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConversionError",
+    "InputError",
+    "ParseError",
+    "StorageError",
+    "TabulationError",
+    "TallyroomError",
+    "ValidationError",
+]
+
+
+class TallyroomError(Exception):
+    """Base class: ``str(error)`` is a complete one-line message."""
+
+
+class InputError(TallyroomError):
+    """Input that cannot be used. Carries where it came from when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        text: str | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.text = text
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = self.source or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        quoted = f" (got {self.text.strip()[:80]!r})" if self.text and self.text.strip() else ""
+        return f"{where}: {self.message}{quoted}"
+
+
+class ParseError(InputError):
+    """A document that cannot be read as the format it claims to be."""
+
+
+class ValidationError(InputError):
+    """A file that reads but breaks a rule: an unknown key, a value out of range."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        self.key = key
+        if key is not None:
+            message = f"{key}: {message}"
+        super().__init__(message, source=source, line=line, text=text)
+
+
+class TabulationError(TallyroomError):
+    """Counting cannot continue; the message names the ballot file and row when known."""
+
+
+class ConversionError(TallyroomError):
+    """A conversion that would lose figures the target format cannot hold."""
+
+
+class StorageError(TallyroomError):
+    """The database refused an operation."""

@@ -1,0 +1,504 @@
+"""Reader of the plain-text article format: encyclopedia election articles rendered to text.
+
+The format, as the converter that produced the seed documents writes it::
+
+    = 2004 Milwaukee mayoral election =          title
+    Infobox                                      then "- Key: Value" lines up to a blank line
+    - Election Date: April 6, 2004
+    ...
+    A paragraph of prose.                        one paragraph per line
+    ==Candidates==                               headings, level 2 and deeper
+    - Tom Barrett, U.S. congressman              a candidate list item: name, description
+      - General election results, April 6, 2004**    a results table's caption
+    - Tom Barrett (Nonpartisan candidate): 86,493 votes    a row: name (markers) (party): votes
+    Total: 161 votes                             the total, as stated (maybe damaged)
+    Result: Democratic Party (United States) Hold
+
+The reader keeps what the document states, damaged figures included; finding the damage is the
+job of :mod:`tallyroom.checks`. Unusable input raises :class:`~tallyroom.errors.ParseError` with
+the file and line; oddities a person would want read anyway become :class:`ParseWarning` s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from tallyroom.errors import ParseError
+from tallyroom.formats.dates import find_dates, parse_date
+from tallyroom.formats.states import find_state
+from tallyroom.model import (
+    Candidate,
+    CandidateResult,
+    Election,
+    InfoboxCandidate,
+    InfoboxField,
+    Jurisdiction,
+    Paragraph,
+    Section,
+    Stage,
+    StageKind,
+)
+from tallyroom.names import NONPARTISAN_LABELS, party_short, split_nickname
+
+__all__ = ["ArticleRead", "ParseWarning", "parse_article", "read_article", "read_article_file"]
+
+_TITLE = re.compile(r"^=\s*(?P<title>[^=].*?)\s*=$")
+_HEADING = re.compile(r"^(?P<marks>={2,6})\s*(?P<title>.*?)\s*(?P=marks)$")
+_CAPTION = re.compile(r"^\s+-\s+(?P<caption>.*?)\*\*\s*$")
+_ROW = re.compile(r"^-\s+(?P<who>.+):\s*(?P<count>\S.*?)\s*$")
+_COUNT = re.compile(r"^(?P<number>\d{1,3}(?:,\d{3})+|\d+)\s+votes?$")
+_LABELLED = re.compile(
+    r"^(?P<label>Total|Result|Registered voters|Ballots cast):\s*(?P<value>.*?)\s*$", re.I
+)
+_INFOBOX_ITEM = re.compile(r"^-\s+(?P<key>[^:]+?)\s*:(?:\s(?P<value>.*))?$")
+_INDEXED_KEY = re.compile(r"^(?P<base>[A-Za-z ]+?)\s*(?P<index>\d+)$")
+_PLACE = re.compile(r"^(?:\d{4}(?:[–-]\d{2,4})?\s+)?(?P<place>.+?)\s+mayoral\b", re.I)
+_PRIMARY_PARTY = re.compile(r"\b(?P<party>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*)\s+primary\b")
+_NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jungle", "mayoral"})
+
+
+@dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """Something odd that the reader read past; shown to the user, never silent."""
+
+    source: str | None
+    line: int | None
+    message: str
+
+    def describe(self) -> str:
+        where = self.source or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: warning: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRead:
+    election: Election
+    warnings: tuple[ParseWarning, ...]
+
+
+def parse_article(text: str, source: str | None = None) -> Election:
+    """Read one election article; raises :class:`ParseError` when it cannot be read."""
+    return read_article(text, source).election
+
+
+def read_article_file(path: Path) -> Election:
+    from tallyroom.formats import read_bytes
+
+    return parse_article(read_bytes(path), source=str(path))
+
+
+def read_article(text: str, source: str | None = None) -> ArticleRead:
+    """Read one election article, returning the election and the warnings met on the way."""
+    return _Reader(text, source).read()
+
+
+@dataclass(slots=True)
+class _Table:
+    caption: str
+    section: Section
+    line: int
+    rows: list[CandidateResult]
+    total: int | None = None
+    total_line: int | None = None
+    result: str | None = None
+    registered: int | None = None
+    ballots: int | None = None
+
+
+class _Reader:
+    def __init__(self, text: str, source: str | None) -> None:
+        self.source = source
+        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.warnings: list[ParseWarning] = []
+
+    def error(self, line: int | None, message: str, text: str | None = None) -> ParseError:
+        return ParseError(message, source=self.source, line=line, text=text)
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.warnings.append(ParseWarning(self.source, line, message))
+
+    # -- the document's blocks -------------------------------------------------------------
+
+    def read(self) -> ArticleRead:
+        lines = self.lines
+        numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+        if not numbered:
+            raise self.error(None, "empty document: expected an article starting '= Title ='")
+        first_no, first = numbered[0]
+        title_match = _TITLE.match(first.strip())
+        title: str | None = None
+        if title_match and not _HEADING.match(first.strip()):
+            title = title_match.group("title")
+        infobox: list[InfoboxField] = []
+        paragraphs: list[Paragraph] = []
+        candidates: list[Candidate] = []
+        outline: list[Section] = []
+        tables: list[_Table] = []
+        section: Section = ()
+        table: _Table | None = None
+        in_infobox = False
+        for index in range(first_no if title else first_no - 1, len(lines)):
+            number, raw = index + 1, lines[index]
+            stripped = raw.strip()
+            if not stripped:
+                in_infobox = False
+                continue
+            if in_infobox:
+                item = _INFOBOX_ITEM.match(stripped)
+                if item:
+                    infobox.append(InfoboxField(item["key"], (item["value"] or "").strip(), number))
+                    continue
+                in_infobox = False
+            if stripped == "Infobox" and not infobox:
+                in_infobox = True
+                table = None
+                continue
+            heading = _HEADING.match(stripped)
+            if heading:
+                level = len(heading["marks"]) - 1
+                section = (*section[: level - 1], heading["title"])
+                if len(section) < level:
+                    section = (*section, *[""] * (level - len(section)))[:level]
+                outline.append(section)
+                table = None
+                continue
+            caption = _CAPTION.match(raw)
+            if caption:
+                table = _Table(caption["caption"].strip(), section, number, [])
+                tables.append(table)
+                continue
+            labelled = _LABELLED.match(stripped)
+            if labelled and table is not None:
+                self._table_line(table, labelled["label"].casefold(), labelled["value"], number)
+                continue
+            row = _ROW.match(stripped)
+            if row and table is not None and not table.total_line:
+                table.rows.append(self._row(row["who"], row["count"], number, stripped))
+                continue
+            table = None
+            if stripped.startswith("- ") and section and "candidate" in section[0].casefold():
+                candidates.append(self._candidate(stripped[2:], section, number))
+                continue
+            paragraphs.append(Paragraph(stripped, section, number))
+        if title is None:
+            named = _first(infobox, "election name")
+            if named is None:
+                raise self.error(first_no, "expected a title line '= Title =' first", first)
+            title = named.value
+        if not infobox and not tables:
+            raise self.error(
+                first_no,
+                "not an election article: expected an 'Infobox' block or a results table",
+            )
+        election = self._election(title, infobox, paragraphs, candidates, outline, tables)
+        return ArticleRead(election, tuple(self.warnings))
+
+    def _table_line(self, table: _Table, label: str, value: str, number: int) -> None:
+        if label == "result":
+            table.result = value or None
+            return
+        count = _count(value)
+        if count is None:
+            raise self.error(number, f"expected '{label.capitalize()}: N votes'", value)
+        if label == "total":
+            table.total, table.total_line = count, number
+        elif label == "registered voters":
+            table.registered = count
+        else:
+            table.ballots = count
+
+    def _row(self, who: str, count: str, number: int, text: str) -> CandidateResult:
+        votes = _count(count)
+        if votes is None and count.strip().casefold() != "unknown votes":
+            raise self.error(
+                number, "expected a results row 'Name (Party): N votes' with a whole number", text
+            )
+        name, groups = _split_groups(who)
+        if not name:
+            raise self.error(number, "expected a candidate's name before the party", text)
+        incumbent = write_in = False
+        party: str | None = None
+        for group in groups:
+            folded = group.casefold()
+            if folded == "incumbent":
+                incumbent = True
+            elif folded in ("write-in", "write in"):
+                write_in = True
+            elif folded in NONPARTISAN_LABELS:
+                party = None
+            elif party is None:
+                party = group
+            else:
+                self.warn(number, f"second party label {group!r} ignored")
+        return CandidateResult(name, votes, party, incumbent, write_in, line=number)
+
+    def _candidate(self, text: str, section: Section, number: int) -> Candidate:
+        who, _, description = text.partition(", ")
+        name, nickname = split_nickname(who)
+        return Candidate(name, nickname, description.strip() or None, section, number)
+
+    # -- from blocks to the election ---------------------------------------------------------
+
+    def _election(
+        self,
+        title: str,
+        infobox: list[InfoboxField],
+        paragraphs: list[Paragraph],
+        candidates: list[Candidate],
+        outline: list[Section],
+        tables: list[_Table],
+    ) -> Election:
+        fields = self._infobox_fields(infobox)
+
+        def get(key: str) -> InfoboxField | None:
+            return fields.get(key)
+
+        def text(key: str) -> str | None:
+            item = get(key)
+            return item.value if item and item.value else None
+
+        before = text("before election")
+        before_acting = False
+        if before:
+            stripped = re.sub(r"\s*\(acting\)\s*$", "", before, flags=re.I)
+            before_acting = stripped != before
+            before = stripped
+        election_date = self._date_field(get("election date"))
+        stages = [self._stage(table) for table in tables]
+        stages = self._date_stages(stages, election_date, paragraphs)
+        office = text("title")
+        if office is None and re.search(r"\bmayoral\b", title, re.I):
+            office = "Mayor"
+        return Election(
+            title=title,
+            jurisdiction=_jurisdiction(title, paragraphs),
+            office=office,
+            date=election_date,
+            type=text("type"),
+            term=text("term"),
+            previous_election=text("previous election"),
+            previous_year=self._int_field(get("previous year")),
+            next_election=text("next election"),
+            next_year=self._int_field(get("next year")),
+            before_holder=before,
+            before_acting=before_acting,
+            before_party=text("before party"),
+            after_holder=text("after election"),
+            after_party=text("after party"),
+            stated_turnout=self._percent_field(get("turnout")),
+            registered_voters=self._int_field(get("registered")),
+            nominees=self._nominees(infobox),
+            stages=tuple(stages),
+            candidates=tuple(candidates),
+            paragraphs=tuple(paragraphs),
+            outline=tuple(outline),
+            infobox=tuple(infobox),
+            source=self.source,
+        )
+
+    def _infobox_fields(self, infobox: list[InfoboxField]) -> dict[str, InfoboxField]:
+        fields: dict[str, InfoboxField] = {}
+        for item in infobox:
+            key = " ".join(item.key.casefold().split())
+            if key in fields:
+                self.warn(
+                    item.line,
+                    f"infobox key {item.key!r} appears again (first on line "
+                    f"{fields[key].line}); the first value is used",
+                )
+                continue
+            fields[key] = item
+        return fields
+
+    def _nominees(self, infobox: list[InfoboxField]) -> tuple[InfoboxCandidate, ...]:
+        columns: dict[int, dict[str, InfoboxField]] = {}
+        for item in infobox:
+            match = _INDEXED_KEY.match(item.key)
+            if not match:
+                continue
+            base = " ".join(match["base"].casefold().split())
+            columns.setdefault(int(match["index"]), {}).setdefault(base, item)
+        nominees = []
+        for index in sorted(columns):
+            column = columns[index]
+            who = column.get("candidate") or column.get("nominee")
+            if who is None or not who.value:
+                continue
+            party = column.get("party")
+            nominees.append(
+                InfoboxCandidate(
+                    name=who.value,
+                    party=party.value if party and party.value else None,
+                    votes=self._int_field(column.get("popular vote")),
+                    stated_percentage=self._percent_field(column.get("percentage")),
+                )
+            )
+        return tuple(nominees)
+
+    def _int_field(self, item: InfoboxField | None) -> int | None:
+        if item is None or not item.value:
+            return None
+        number = _number(item.value)
+        if number is None:
+            self.warn(item.line, f"{item.key}: expected a whole number, got {item.value!r}")
+        return number
+
+    def _percent_field(self, item: InfoboxField | None) -> Decimal | None:
+        if item is None or not item.value:
+            return None
+        value = item.value.strip().removesuffix("%").strip()
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            self.warn(item.line, f"{item.key}: expected a percentage like 53.45%, got {item.value!r}")
+            return None
+        return number
+
+    def _date_field(self, item: InfoboxField | None) -> dt.date | None:
+        if item is None or not item.value:
+            return None
+        found = parse_date(item.value)
+        if found is None:
+            self.warn(item.line, f"{item.key}: expected a date like April 6, 2004, got {item.value!r}")
+        return found
+
+    def _stage(self, table: _Table) -> Stage:
+        kind, party = _stage_kind(table.caption, table.section)
+        date = parse_date(table.caption)
+        return Stage(
+            kind=kind,
+            party=party,
+            date=date,
+            caption=table.caption,
+            section=table.section,
+            results=tuple(table.rows),
+            stated_total=table.total,
+            result=table.result,
+            registered_voters=table.registered,
+            ballots_cast=table.ballots,
+            date_source="caption" if date else None,
+            caption_line=table.line,
+            total_line=table.total_line,
+        )
+
+    def _date_stages(
+        self, stages: list[Stage], election_date: dt.date | None, paragraphs: list[Paragraph]
+    ) -> list[Stage]:
+        """A stage's date: from its caption, else the infobox's for the deciding stage, else
+        the first date the prose gives for a stage of its kind."""
+        deciding = max(
+            (i for i, s in enumerate(stages) if s.kind in ("general", "runoff")), default=None
+        )
+        prose = _prose_dates(paragraphs)
+        dated = []
+        for index, stage in enumerate(stages):
+            if stage.date is None and index == deciding and election_date is not None:
+                stage = replace(stage, date=election_date, date_source="infobox")
+            if stage.date is None and stage.kind in prose:
+                stage = replace(stage, date=prose[stage.kind], date_source="prose")
+            dated.append(stage)
+        return dated
+
+
+def _first(infobox: list[InfoboxField], key: str) -> InfoboxField | None:
+    for item in infobox:
+        if " ".join(item.key.casefold().split()) == key:
+            return item
+    return None
+
+
+def _number(text: str) -> int | None:
+    match = re.fullmatch(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\s*", text)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _count(text: str) -> int | None:
+    match = _COUNT.match(text.strip())
+    return int(match["number"].replace(",", "")) if match else None
+
+
+def _split_groups(text: str) -> tuple[str, list[str]]:
+    """'A (incumbent) (Democratic Party (United States))' -> ('A', ['incumbent', 'Dem...'])."""
+    groups: list[str] = []
+    rest = text.rstrip()
+    while rest.endswith(")"):
+        depth = 0
+        for position in range(len(rest) - 1, -1, -1):
+            if rest[position] == ")":
+                depth += 1
+            elif rest[position] == "(":
+                depth -= 1
+                if depth == 0:
+                    break
+        else:
+            break
+        if depth != 0 or position == 0:
+            break
+        groups.insert(0, rest[position + 1 : -1].strip())
+        rest = rest[:position].rstrip()
+    return rest.strip(), groups
+
+
+def _stage_kind(caption: str, section: Section) -> tuple[StageKind, str | None]:
+    for text in (caption, *reversed(section)):
+        folded = text.casefold()
+        kind: StageKind | None = None
+        if "runoff" in folded or "run-off" in folded:
+            kind = "runoff"
+        elif "general" in folded:
+            kind = "general"
+        elif "primary" in folded or "nomination" in folded:
+            kind = "primary"
+        if kind is not None:
+            return kind, (_primary_party(caption, section) if kind == "primary" else None)
+    return "general", None
+
+
+def _primary_party(caption: str, section: Section) -> str | None:
+    for text in (caption, *reversed(section)):
+        match = _PRIMARY_PARTY.search(text)
+        if match:
+            words = match["party"].split()
+            while words and (words[0].isdigit() or words[0].casefold() in _NOT_PARTIES):
+                words = words[1:]
+            if words and words[-1].casefold() not in _NOT_PARTIES:
+                return party_short(" ".join(words))
+    return None
+
+
+def _prose_dates(paragraphs: list[Paragraph]) -> dict[StageKind, dt.date]:
+    """The first complete date the prose ties to each kind of stage, clause by clause."""
+    found: dict[StageKind, dt.date] = {}
+    for paragraph in paragraphs:
+        for clause in re.split(r"[;.]\s+", paragraph.text):
+            folded = clause.casefold()
+            for date, _ in find_dates(clause):
+                kind: StageKind | None = None
+                if "runoff" in folded and "general" not in folded:
+                    kind = "runoff"
+                elif "primary" in folded:
+                    kind = "primary"
+                elif "general" in folded:
+                    kind = "general"
+                if kind is not None and kind not in found:
+                    found[kind] = date
+    return found
+
+
+def _jurisdiction(title: str, paragraphs: list[Paragraph]) -> Jurisdiction:
+    match = _PLACE.match(title)
+    if not match:
+        return Jurisdiction()
+    city, _, state = match["place"].partition(",")
+    state = state.strip()
+    if not state:
+        state = find_state(" ".join(p.text for p in paragraphs)) or ""
+    return Jurisdiction(city.strip() or None, state or None)

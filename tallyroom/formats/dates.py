@@ -1,0 +1,69 @@
+"""Dates as election documents write them: "April 6, 2004", "2004-11-02", "6 April 2004", and
+the damaged "May18, 2008"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+__all__ = ["MONTHS", "find_dates", "format_date", "parse_date"]
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTH_NUMBER = {name.casefold(): i for i, name in enumerate(MONTHS, start=1)}
+_MONTH = "|".join(MONTHS)
+
+_DATE = re.compile(
+    rf"(?P<iso>\b(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)"
+    rf"|(?P<mdy>\b(?P<m1>{_MONTH})\s*(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})\b)"
+    rf"|(?P<dmy>\b(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH}),?\s+(?P<y2>\d{{4}})\b)",
+)
+
+
+def _build(year: str, month: int, day: str) -> dt.date | None:
+    try:
+        return dt.date(int(year), month, int(day))
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> Iterator[tuple[dt.date, re.Match[str]]]:
+    """Every complete, valid date in ``text`` with its match, in order."""
+    for match in _DATE.finditer(text):
+        if match.group("iso"):
+            found = _build(match.group("iy"), int(match.group("im")), match.group("id"))
+        elif match.group("mdy"):
+            found = _build(
+                match.group("y1"), _MONTH_NUMBER[match.group("m1").casefold()], match.group("d1")
+            )
+        else:
+            found = _build(
+                match.group("y2"), _MONTH_NUMBER[match.group("m2").casefold()], match.group("d2")
+            )
+        if found is not None:
+            yield found, match
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The date ``text`` consists of (surrounding words such as a weekday allowed), else None."""
+    for found, _ in find_dates(text):
+        return found
+    return None
+
+
+def format_date(value: dt.date) -> str:
+    """The style of the articles: "April 6, 2004"."""
+    return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"

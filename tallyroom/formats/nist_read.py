@@ -1,0 +1,369 @@
+"""Elections from a NIST ERR v2 report already parsed into JSON form (from JSON or from XML).
+
+Each contest name becomes one election; its candidate contests become the stages (a contest
+with ``PrimaryPartyIds`` is that party's primary). Counts at the contest's district are the
+stage's results; counts at other units are unit rows; round counts at the district are the
+stage's rounds. When the district has no count of its own, the result is the sum over the
+top-most units that have one (a unit is skipped when a unit composing it also has a count).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from tallyroom.errors import ValidationError
+from tallyroom.formats.conversion import (
+    BALLOTS_CAST,
+    OVER_VOTES,
+    REGISTERED_VOTERS,
+    UNDER_VOTES,
+    WRITE_INS,
+    Loaded,
+    round_vote_type,
+)
+from tallyroom.model import (
+    CandidateResult,
+    Election,
+    Jurisdiction,
+    ReportingUnit,
+    ResultsStatus,
+    Round,
+    Stage,
+    StageKind,
+    UnitKind,
+    UnitResult,
+)
+
+__all__ = ["elections_from_report"]
+
+Json = dict[str, Any]
+
+_KINDS: dict[str, UnitKind] = {
+    "city": "city",
+    "town": "city",
+    "municipality": "city",
+    "village": "city",
+    "ward": "ward",
+    "precinct": "precinct",
+    "split-precinct": "precinct",
+    "combined-precinct": "precinct",
+    "county": "county",
+}
+
+_STAGE_KINDS: dict[str, StageKind] = {
+    "general": "general",
+    "runoff": "runoff",
+    "primary": "primary",
+    "partisan-primary-closed": "primary",
+    "partisan-primary-open": "primary",
+}
+
+_STATUSES: dict[str, ResultsStatus] = {
+    "unofficial-partial": "unofficial",
+    "unofficial-complete": "complete",
+    "certified": "certified",
+    "correction": "certified",
+    "recount": "certified",
+}
+
+
+def _text(value: object) -> str:
+    """The first string of an InternationalizedText (or a plain string)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        for item in value.get("Text", []):
+            if isinstance(item, dict) and isinstance(item.get("Content"), str):
+                return str(item["Content"]).strip()
+    return ""
+
+
+def _integer(value: object, source: str, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValidationError(f"expected a count, found {value!r}", source=source, key=path)
+    if value != int(value) or value < 0:
+        raise ValidationError(
+            f"expected a whole non-negative count, found {value!r}", source=source, key=path
+        )
+    return int(value)
+
+
+class _Report:
+    def __init__(self, report: Json, source: str) -> None:
+        self.source = source
+        self.warnings: list[str] = []
+        self.units: dict[str, Json] = {u["@id"]: u for u in report.get("GpUnit", [])}
+        self.composed_by: dict[str, list[str]] = defaultdict(list)
+        for unit_id, unit in self.units.items():
+            for child in unit.get("ComposingGpUnitIds", []):
+                self.composed_by[child].append(unit_id)
+        self.parties = {p["@id"]: _text(p.get("Name")) or p.get("Abbreviation", p["@id"])
+                        for p in report.get("Party", [])}
+        self.offices = {o["@id"]: _text(o.get("Name")) for o in report.get("Office", [])}
+        self.status = _STATUSES.get(str(report.get("Status")))
+
+    def ancestors(self, unit: str) -> list[str]:
+        """Units that compose ``unit`` (transitively), nearest first."""
+        seen: list[str] = []
+        frontier = list(self.composed_by.get(unit, []))
+        while frontier:
+            nxt: list[str] = []
+            for parent in frontier:
+                if parent not in seen and parent != unit:
+                    seen.append(parent)
+                    nxt.extend(self.composed_by.get(parent, []))
+            frontier = nxt
+        return seen
+
+    def reporting_unit(self, unit_id: str, parent: str | None) -> ReportingUnit:
+        body = self.units.get(unit_id)
+        if body is None:
+            raise ValidationError(f"unknown GpUnit {unit_id!r}", source=self.source, key="GpUnitId")
+        name = _text(body.get("Name")) or unit_id
+        return ReportingUnit(unit_id, name, _KINDS.get(str(body.get("Type")), "other"), parent)
+
+
+def elections_from_report(report: Json, source: str) -> Loaded:
+    """The elections of a schema-valid report, and what of it the model cannot hold."""
+    state = _Report(report, source)
+    grouped: dict[str, list[Stage]] = {}
+    offices: dict[str, str | None] = {}
+    scopes: dict[str, str] = {}
+    for e_index, nist_el in enumerate(report.get("Election", [])):
+        path = f"$.Election[{e_index}]"
+        kind = _STAGE_KINDS.get(str(nist_el.get("Type")))
+        if kind is None:
+            state.warnings.append(
+                f"{path}: election type {nist_el.get('Type')!r} read as a general election"
+            )
+            kind = "general"
+        date = _date(nist_el.get("StartDate"), source, f"{path}.StartDate")
+        candidates = {c["@id"]: c for c in nist_el.get("Candidate", [])}
+        ballots: dict[tuple[str, str], int] = {}
+        for b_index, count in enumerate(nist_el.get("BallotCounts", [])):
+            if "BallotsCast" in count:
+                where = f"{path}.BallotCounts[{b_index}].BallotsCast"
+                vote_type = _vote_type(count)
+                ballots[(count["GpUnitId"], vote_type)] = _integer(
+                    count["BallotsCast"], source, where
+                )
+        for c_index, contest in enumerate(nist_el.get("Contest", [])):
+            where = f"{path}.Contest[{c_index}]"
+            if contest.get("@type") != "ElectionResults.CandidateContest":
+                n = sum(len(s.get("VoteCounts", [])) for s in contest.get("ContestSelection", []))
+                state.warnings.append(
+                    f"{where}: {contest.get('@type', 'contest').split('.')[-1]} "
+                    f"{contest.get('Name')!r} not read ({n} vote counts): the model holds "
+                    "candidate contests only"
+                )
+                continue
+            name = str(contest["Name"]).strip()
+            stage = _stage(state, contest, kind, date, candidates, ballots, where)
+            grouped.setdefault(name, []).append(stage)
+            office_ids = contest.get("OfficeIds", [])
+            offices.setdefault(name, state.offices.get(office_ids[0]) if office_ids else None)
+            scopes.setdefault(name, contest["ElectionDistrictId"])
+    elections = []
+    for name, stages in grouped.items():
+        stages.sort(key=lambda s: (s.date or dt.date.min, s.kind != "primary"))
+        scope = state.units.get(scopes[name], {})
+        city = _text(scope.get("Name")) if scope.get("Type") in ("city", "town", "municipality") else None
+        elections.append(
+            Election(
+                title=name,
+                jurisdiction=Jurisdiction(city=city),
+                office=offices[name],
+                stages=tuple(stages),
+                source=source,
+            )
+        )
+    return Loaded(tuple(elections), tuple(state.warnings))
+
+
+def _date(value: object, source: str, path: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ValidationError(f"expected a date, found {value!r}", source=source, key=path) from None
+
+
+def _vote_type(count: Json) -> str:
+    kind = str(count.get("Type", "total"))
+    if kind == "other" and count.get("OtherType"):
+        return str(count["OtherType"])
+    return kind
+
+
+def _stage(
+    state: _Report,
+    contest: Json,
+    kind: StageKind,
+    date: dt.date,
+    candidates: dict[str, Json],
+    ballots: dict[tuple[str, str], int],
+    where: str,
+) -> Stage:
+    source = state.source
+    scope = str(contest["ElectionDistrictId"])
+    party = None
+    party_ids = contest.get("PrimaryPartyIds", [])
+    if party_ids:
+        party = state.parties.get(party_ids[0], party_ids[0])
+        if len(party_ids) > 1:
+            state.warnings.append(f"{where}: several primary parties; read as {party}'s primary")
+    if contest.get("NumberElected", 1) not in (1, None) or contest.get("VotesAllowed", 1) != 1:
+        state.warnings.append(
+            f"{where}: {contest['Name']!r} elects or allows more than one; read as single-winner"
+        )
+    totals: dict[str, int] = {}
+    unit_counts: dict[tuple[str, str, str], int] = {}
+    scope_rounds: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    unit_rounds: dict[tuple[int, str, str], Decimal] = {}
+    rows: list[CandidateResult] = []
+    used_units: set[str] = {scope}
+    for s_index, selection in enumerate(contest.get("ContestSelection", [])):
+        s_path = f"{where}.ContestSelection[{s_index}]"
+        if selection.get("@type") != "ElectionResults.CandidateSelection":
+            state.warnings.append(f"{s_path}: {selection.get('@type')} not read")
+            continue
+        name, cand_party, incumbent = _selection_name(selection, candidates)
+        write_in = bool(selection.get("IsWriteIn", False))
+        device_classes = False
+        for v_index, count in enumerate(selection.get("VoteCounts", [])):
+            v_path = f"{s_path}.VoteCounts[{v_index}].Count"
+            unit = str(count["GpUnitId"])
+            used_units.add(unit)
+            vote_type = _vote_type(count)
+            device_classes = device_classes or "DeviceClass" in count
+            if "Round" in count:
+                value = Decimal(str(count["Count"]))
+                if value < 0:
+                    raise ValidationError("expected a non-negative count", source=source, key=v_path)
+                number = int(count["Round"])
+                if unit == scope and vote_type == "total":
+                    tally = scope_rounds[number]
+                    tally[name] = tally.get(name, Decimal(0)) + value
+                else:
+                    key3 = (number, unit, vote_type)
+                    unit_rounds[key3 + (name,)] = unit_rounds.get(key3 + (name,), Decimal(0)) + value  # type: ignore[index]
+                continue
+            votes = _integer(count["Count"], source, v_path)
+            if unit == scope and vote_type == "total":
+                totals[name] = totals.get(name, 0) + votes
+            else:
+                unit_counts[(unit, name, vote_type)] = unit_counts.get((unit, name, vote_type), 0) + votes
+        if device_classes:
+            state.warnings.append(
+                f"{s_path}: counts by device class read as their sums per unit and count type"
+            )
+        rows.append(CandidateResult(name, None, cand_party, incumbent, write_in))
+    # results: the district's own counts, else the top-most units' totals
+    unit_totals: dict[str, dict[str, int]] = defaultdict(dict)
+    for (unit, name, vote_type), votes in unit_counts.items():
+        if vote_type == "total":
+            unit_totals[name][unit] = votes
+    results = []
+    for row in rows:
+        votes: int | None = totals.get(row.name)
+        if votes is None and unit_totals.get(row.name):
+            counted = unit_totals[row.name]
+            votes = sum(v for u, v in counted.items() if not set(state.ancestors(u)) & set(counted))
+        results.append(
+            CandidateResult(row.name, votes, row.party, row.incumbent, row.write_in)
+        )
+    unit_rows = [UnitResult(u, n, v, t) for (u, n, t), v in unit_counts.items()]
+    rounds = _rounds(state, scope_rounds, unit_rounds, unit_rows, [r.name for r in rows])
+    # pseudo rows
+    for o_index, other in enumerate(contest.get("OtherCounts", [])):
+        unit = str(other["GpUnitId"])
+        used_units.add(unit)
+        for field, pseudo in (("Overvotes", OVER_VOTES), ("Undervotes", UNDER_VOTES), ("WriteIns", WRITE_INS)):
+            if field in other:
+                value = _integer(other[field], source, f"{where}.OtherCounts[{o_index}].{field}")
+                unit_rows.append(UnitResult(unit, pseudo, value))
+    ballots_cast = None
+    for (unit, vote_type), value in ballots.items():
+        if unit == scope and vote_type == "total":
+            ballots_cast = value
+        elif unit in used_units:
+            unit_rows.append(UnitResult(unit, BALLOTS_CAST, value, vote_type))
+    registered = None
+    for unit in sorted(used_units):
+        value = state.units.get(unit, {}).get("VotersRegistered")
+        if value is None:
+            continue
+        if unit == scope:
+            registered = int(value)
+        else:
+            unit_rows.append(UnitResult(unit, REGISTERED_VOTERS, int(value)))
+    units = _units(state, scope, used_units)
+    return Stage(
+        kind=kind,
+        party=party,
+        date=date,
+        results=tuple(results),
+        registered_voters=registered,
+        ballots_cast=ballots_cast,
+        status=state.status,
+        units=units,
+        unit_results=tuple(unit_rows),
+        rounds=rounds,
+    )
+
+
+def _selection_name(selection: Json, candidates: dict[str, Json]) -> tuple[str, str | None, bool]:
+    ids = selection.get("CandidateIds", [])
+    if not ids:
+        return ("Write-in" if selection.get("IsWriteIn") else str(selection["@id"])), None, False
+    names = []
+    party = None
+    incumbent = False
+    for cid in ids:
+        body = candidates.get(cid, {})
+        names.append(_text(body.get("BallotName")) or cid)
+        party = party or body.get("PartyId")
+        incumbent = incumbent or bool(body.get("IsIncumbent"))
+    return " and ".join(names), party, incumbent
+
+
+def _rounds(
+    state: _Report,
+    scope_rounds: dict[int, dict[str, Decimal]],
+    unit_rounds: dict[Any, Decimal],
+    unit_rows: list[UnitResult],
+    names: list[str],
+) -> tuple[Round, ...]:
+    by_round: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for (number, unit, vote_type, name), value in unit_rounds.items():
+        if value != value.to_integral_value():
+            state.warnings.append(
+                f"round {number} count {value} of {name} in {unit} is fractional; rounded down"
+            )
+        unit_rows.append(UnitResult(unit, name, int(value), round_vote_type(number, vote_type)))
+        if vote_type == "total":
+            by_round[number][name][unit] = value
+    numbers = sorted(set(scope_rounds) | set(by_round))
+    rounds = []
+    for number in numbers:
+        tally = scope_rounds.get(number)
+        if tally is None:
+            tally = {}
+            for name, counted in by_round[number].items():
+                tally[name] = sum(
+                    (v for u, v in counted.items() if not set(state.ancestors(u)) & set(counted)),
+                    Decimal(0),
+                )
+        ordered = tuple((n, tally[n]) for n in names if n in tally)
+        rounds.append(Round(number, ordered))
+    return tuple(rounds)
+
+
+def _units(state: _Report, scope: str, used: set[str]) -> tuple[ReportingUnit, ...]:
+    units = [state.reporting_unit(scope, None)]
+    for unit in sorted(used - {scope}):
+        parent = next((a for a in state.ancestors(unit) if a in used), None)
+        units.append(state.reporting_unit(unit, parent))
+    return tuple(units)

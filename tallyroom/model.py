@@ -1,0 +1,286 @@
+"""The election model: every domain type of tallyroom, in one place.
+
+An :class:`Election` (one office, one jurisdiction) has :class:`Stage` s, each with its own date
+and kind (a primary — nonpartisan or one per party —, the general election, a runoff). A stage's
+:class:`CandidateResult` rows hold integer votes. Unknown figures are ``None``, never ``0``.
+
+Percentages are never stored as truth: :meth:`Stage.share` derives them from the integers. The
+percentages a source *states* (an infobox's "Percentage1", a turnout) are kept as claims, under
+names that say so, so the checks can compare them with the derived ones.
+
+Provenance: every figure read from a file keeps its line (``line`` fields) and the election keeps
+its ``source``; these fields take no part in equality, so a document and its re-rendering compare
+equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+
+__all__ = [
+    "STAGE_KINDS",
+    "Candidate",
+    "CandidateResult",
+    "Election",
+    "InfoboxCandidate",
+    "InfoboxField",
+    "Jurisdiction",
+    "Paragraph",
+    "ReportingUnit",
+    "ResultsStatus",
+    "Round",
+    "Section",
+    "Stage",
+    "StageKind",
+    "Status",
+    "UnitKind",
+    "UnitResult",
+]
+
+StageKind = Literal["primary", "general", "runoff"]
+STAGE_KINDS: tuple[StageKind, ...] = ("primary", "general", "runoff")
+
+#: A candidate's status at the end of a stage. ``defeated`` is a loser of the deciding stage.
+Status = Literal["advanced", "eliminated", "elected", "defeated"]
+ResultsStatus = Literal["unofficial", "complete", "certified"]
+UnitKind = Literal["city", "ward", "precinct", "district", "county", "other"]
+
+#: A heading path in a document: ``("Primary election", "Results")``; ``()`` is the lead.
+Section = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Jurisdiction:
+    city: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateResult:
+    """One row of a stage's results table."""
+
+    name: str
+    votes: int | None
+    party: str | None = None
+    incumbent: bool = False
+    write_in: bool = False
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingUnit:
+    """A place votes are counted for: the city, a ward, a precinct."""
+
+    id: str
+    name: str
+    kind: UnitKind
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    """Votes for one candidate (or a pseudo-row such as "Ballots Cast") in one reporting unit."""
+
+    unit: str
+    candidate: str
+    votes: int
+    vote_type: str = "total"
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One round of a ranked-choice count, as published (the tabulator has richer records)."""
+
+    number: int
+    tally: tuple[tuple[str, Decimal], ...]
+    elected: tuple[str, ...] = ()
+    eliminated: tuple[str, ...] = ()
+    inactive: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One contest of an election: a primary (nonpartisan, or one party's), a general, a runoff."""
+
+    kind: StageKind
+    party: str | None = None
+    """Short party name ("Democratic") for a partisan primary; ``None`` when nonpartisan."""
+    date: dt.date | None = None
+    caption: str | None = None
+    section: Section = ()
+    results: tuple[CandidateResult, ...] = ()
+    stated_total: int | None = None
+    """The total as the source states it (possibly damaged); compare :attr:`computed_total`."""
+    result: str | None = None
+    """A stated party result, e.g. "Democratic Party (United States) Hold"."""
+    registered_voters: int | None = None
+    ballots_cast: int | None = None
+    status: ResultsStatus | None = None
+    units: tuple[ReportingUnit, ...] = ()
+    unit_results: tuple[UnitResult, ...] = ()
+    rounds: tuple[Round, ...] = ()
+    date_source: Literal["caption", "infobox", "prose"] | None = field(
+        default=None, compare=False
+    )
+    caption_line: int | None = field(default=None, compare=False)
+    total_line: int | None = field(default=None, compare=False)
+
+    @property
+    def partisan(self) -> bool:
+        return self.kind == "primary" and self.party is not None
+
+    @property
+    def computed_total(self) -> int | None:
+        """The sum of the rows; ``None`` when there are no rows or a row's votes are unknown."""
+        if not self.results or any(r.votes is None for r in self.results):
+            return None
+        return sum(r.votes for r in self.results if r.votes is not None)
+
+    @property
+    def other_votes(self) -> int | None:
+        """Votes in the stated total that no row accounts for (write-ins, scattering)."""
+        computed = self.computed_total
+        if computed is None or self.stated_total is None or self.stated_total <= computed:
+            return None
+        return self.stated_total - computed
+
+    @property
+    def counted_total(self) -> int | None:
+        """The denominator of shares: the stated total when it covers the rows, else the rows'."""
+        computed = self.computed_total
+        if computed is None:
+            return self.stated_total
+        if self.stated_total is not None and self.stated_total > computed:
+            return self.stated_total
+        return computed
+
+    def share(self, votes: int | None) -> Fraction | None:
+        """Exact share of :attr:`counted_total`; ``None`` when either figure is unknown."""
+        total = self.counted_total
+        if votes is None or not total:
+            return None
+        return Fraction(votes, total)
+
+    def ranked(self) -> tuple[CandidateResult, ...]:
+        """Rows with known votes, most votes first (stable for equal votes)."""
+        rows = [r for r in self.results if r.votes is not None]
+        return tuple(sorted(rows, key=lambda r: -(r.votes or 0)))
+
+    def label(self) -> str:
+        match self.kind:
+            case "primary":
+                return f"{self.party} primary" if self.party else "Nonpartisan primary"
+            case "general":
+                return "General election"
+            case "runoff":
+                return "Runoff"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A person as a document's candidate list gives them."""
+
+    name: str
+    nickname: str | None = None
+    description: str | None = None
+    section: Section = ()
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def display_name(self) -> str:
+        if not self.nickname:
+            return self.name
+        first, _, rest = self.name.partition(" ")
+        return f'{first} "{self.nickname}" {rest}'.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class InfoboxField:
+    """A raw ``- Key: Value`` line of an article's infobox, kept as written."""
+
+    key: str
+    value: str
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InfoboxCandidate:
+    """A candidate column of the infobox. ``stated_percentage`` is the source's claim."""
+
+    name: str
+    party: str | None = None
+    votes: int | None = None
+    stated_percentage: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+    section: Section = ()
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Election:
+    title: str
+    jurisdiction: Jurisdiction = Jurisdiction()
+    office: str | None = None
+    date: dt.date | None = None
+    """The election date the source states (for an article, its infobox)."""
+    type: str | None = None
+    """The election type as stated ("mayoral"); may be wrong, the checks compare it."""
+    term: str | None = None
+    previous_election: str | None = None
+    previous_year: int | None = None
+    next_election: str | None = None
+    next_year: int | None = None
+    before_holder: str | None = None
+    before_acting: bool = False
+    before_party: str | None = None
+    after_holder: str | None = None
+    after_party: str | None = None
+    stated_turnout: Decimal | None = None
+    """Turnout in percent as stated by the source."""
+    registered_voters: int | None = None
+    nominees: tuple[InfoboxCandidate, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    paragraphs: tuple[Paragraph, ...] = ()
+    outline: tuple[Section, ...] = ()
+    """The document's headings, in order, each as its full path."""
+    infobox: tuple[InfoboxField, ...] = ()
+    rules: str | None = None
+    """The name or path of the rules the election is decided by, when declared."""
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def deciding_stage(self) -> Stage | None:
+        """The last runoff or general election; else the last stage."""
+        for stage in reversed(self.stages):
+            if stage.kind in ("general", "runoff"):
+                return stage
+        return self.stages[-1] if self.stages else None
+
+    @property
+    def year(self) -> int | None:
+        stage = self.deciding_stage
+        if stage is not None and stage.date is not None:
+            return stage.date.year
+        return self.date.year if self.date else None
+
+    @property
+    def party_result(self) -> str | None:
+        for stage in reversed(self.stages):
+            if stage.result:
+                return stage.result
+        return None
+
+    def infobox_value(self, key: str) -> str | None:
+        for item in self.infobox:
+            if item.key == key:
+                return item.value
+        return None

@@ -1,0 +1,44 @@
+"""People and parties as documents spell them.
+
+The same person appears as 'David "The Ack" Ackerman' in a list and "David Ackerman" in a table;
+:func:`name_key` makes both the same key. Party labels come long ("Democratic Party (United
+States)") or short ("Democratic"); :func:`party_short` gives the short name.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["NONPARTISAN_LABELS", "name_key", "party_short", "split_nickname"]
+
+_NICKNAME = re.compile(r'\s*["“”]([^"“”]+)["“”]\s*')
+
+#: Labels that mean "no party" in a results table.
+NONPARTISAN_LABELS = frozenset(
+    {"nonpartisan candidate", "nonpartisan", "non-partisan", "non-partisan candidate"}
+)
+
+
+def split_nickname(text: str) -> tuple[str, str | None]:
+    """'David "The Ack" Ackerman' -> ("David Ackerman", "The Ack")."""
+    match = _NICKNAME.search(text)
+    if match is None:
+        return " ".join(text.split()), None
+    name = f"{text[: match.start()]} {text[match.end() :]}"
+    return " ".join(name.split()), match.group(1).strip() or None
+
+
+def name_key(name: str) -> str:
+    """A key under which spellings of one person's name compare equal."""
+    bare, _ = split_nickname(name)
+    bare = bare.replace(".", "").replace(",", " ")
+    return " ".join(bare.casefold().split())
+
+
+def party_short(label: str | None) -> str | None:
+    """"Democratic Party (United States)" -> "Democratic"; ``None`` stays ``None``."""
+    if label is None:
+        return None
+    short = re.sub(r"\s*\([^()]*\)\s*$", "", label).strip()
+    short = re.sub(r"\s+Party$", "", short).strip()
+    return short or label.strip()

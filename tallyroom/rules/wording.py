@@ -1,0 +1,59 @@
+"""Figures and names as reasons state them: "56,530", "42.4%", "Potter and Francesconi".
+
+Percentages are formatted from exact fractions by integer arithmetic (half rounds up), with as
+many decimals as it takes to tell a share apart from the threshold it is compared with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+__all__ = ["names_text", "percent_text", "share_text", "threshold_text", "votes_text"]
+
+
+def votes_text(votes: int) -> str:
+    return f"{votes:,}"
+
+
+def percent_text(share: Fraction, places: int = 1) -> str:
+    """``Fraction(1, 3)`` -> ``"33.3%"`` (half rounds up, away from zero)."""
+    scaled = abs(share) * 100 * 10**places
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    sign = "-" if share < 0 and whole else ""
+    if places == 0:
+        return f"{sign}{whole}%"
+    integer, decimals = divmod(whole, 10**places)
+    return f"{sign}{integer}.{decimals:0{places}d}%"
+
+
+def threshold_text(threshold: Fraction) -> str:
+    """A threshold as rules state it: ``Fraction(1, 2)`` -> ``"50%"``, 91/200 -> ``"45.5%"``."""
+    percent = threshold * 100
+    if percent.denominator == 1:
+        return f"{percent.numerator}%"
+    for places in range(1, 8):
+        if (percent * 10**places).denominator == 1:
+            return percent_text(threshold, places)
+    return percent_text(threshold, 8)
+
+
+def share_text(share: Fraction, threshold: Fraction | None = None) -> str:
+    """A share, with enough decimals not to look equal to ``threshold`` when it is not."""
+    if threshold is None or share == threshold:
+        return percent_text(share)
+    for places in range(1, 8):
+        if percent_text(share, places) != percent_text(threshold, places):
+            return percent_text(share, places)
+    return percent_text(share, 8)
+
+
+def names_text(names: Sequence[str]) -> str:
+    """``["A"]`` -> ``"A"``; ``["A", "B", "C"]`` -> ``"A, B and C"``; empty -> ``"no one"``."""
+    if not names:
+        return "no one"
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} and {names[-1]}"

@@ -1,0 +1,107 @@
+"""Elections as JSON-ready data: the canonical form, its fingerprint and differences.
+
+:func:`election_json` turns an :class:`~tallyroom.model.Election` into plain JSON data (dates
+as ISO text, decimals as exact text, tuples as lists). Without provenance (line numbers and the
+source name, which take no part in the model's equality) it is the election's canonical form:
+:func:`fingerprint` hashes it, so two imports of equal elections are recognised as one.
+:func:`differences` lists what changed between two canonical forms, for the audit trail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from tallyroom.model import Election
+
+__all__ = [
+    "MAX_CHANGES",
+    "canonical_text",
+    "differences",
+    "election_json",
+    "fingerprint",
+    "sha256_text",
+    "to_json",
+]
+
+#: The audit trail records at most this many changed values per version (and the count of all).
+MAX_CHANGES = 200
+
+JSON = Any
+
+
+def to_json(value: object, *, provenance: bool = True) -> JSON:
+    """Plain JSON data for a model value; ``provenance=False`` drops non-comparing fields."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            item.name: to_json(getattr(value, item.name), provenance=provenance)
+            for item in dataclasses.fields(value)
+            if provenance or item.compare
+        }
+    if isinstance(value, tuple | list):
+        return [to_json(item, provenance=provenance) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, dict):
+        return {str(key): to_json(item, provenance=provenance) for key, item in value.items()}
+    return str(value)
+
+
+def election_json(election: Election, *, provenance: bool = True) -> dict[str, JSON]:
+    """The election as a JSON-ready dict (see :func:`to_json`)."""
+    data = to_json(election, provenance=provenance)
+    assert isinstance(data, dict)
+    return data
+
+
+def canonical_text(election: Election) -> str:
+    """The canonical JSON text of the election, without provenance."""
+    return json.dumps(
+        election_json(election, provenance=False),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fingerprint(election: Election) -> str:
+    """SHA-256 of :func:`canonical_text`: equal elections, equal fingerprints."""
+    return sha256_text(canonical_text(election))
+
+
+def differences(old: JSON, new: JSON, path: str = "") -> list[dict[str, JSON]]:
+    """Every changed value from ``old`` to ``new`` as ``{"path", "old", "new"}`` records.
+
+    Paths look like ``stages[0].results[2].votes``. A key or list item present on one side only
+    is reported with ``None`` (JSON ``null``) on the other side.
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        found: list[dict[str, JSON]] = []
+        for key in sorted(old.keys() | new.keys()):
+            where = f"{path}.{key}" if path else str(key)
+            found.extend(differences(old.get(key), new.get(key), where))
+        return found
+    if isinstance(old, list) and isinstance(new, list):
+        found = []
+        for index in range(max(len(old), len(new))):
+            left = old[index] if index < len(old) else None
+            right = new[index] if index < len(new) else None
+            found.extend(differences(left, right, f"{path}[{index}]"))
+        return found
+    if old == new:
+        return []
+    return [{"path": path, "old": old, "new": new}]

@@ -1,0 +1,139 @@
+"""Opening a database: URLs, engines, SQLite settings and migrations.
+
+A plain path (or ``sqlite:///path``) is an embedded SQLite file, created on first use, in WAL mode
+with a busy timeout so that several processes can read while one writes. ``postgresql://`` URLs
+are served by psycopg 3. Writes on SQLite begin with ``BEGIN IMMEDIATE`` so that two writers
+queue instead of failing half-way; reads begin a deferred transaction.
+
+Migrations (Alembic, shipped in ``tallyroom/store/migrations``) run when a database is opened,
+inside one transaction that holds the write lock, so two processes opening a new database at once
+do not both create it.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from tallyroom.errors import StorageError
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "DEFAULT_DB",
+    "create_engine",
+    "current_revision",
+    "head_revision",
+    "normalize_url",
+    "upgrade",
+    "write_connection",
+]
+
+DEFAULT_DB = "tallyroom.db"
+BUSY_TIMEOUT_MS = 30_000
+#: An execution option: connections that carry it begin SQLite transactions with the write lock.
+WRITE_OPTION = "tallyroom_write"
+#: Key of the PostgreSQL advisory lock that serialises migrations.
+MIGRATION_LOCK = 0x7A11_0001
+
+
+def normalize_url(target: str | Path) -> sa.URL:
+    """The SQLAlchemy URL for a path or URL; ``postgresql://`` is mapped to psycopg 3."""
+    text = str(target)
+    if "://" not in text:
+        return sa.URL.create("sqlite+pysqlite", database=str(Path(text).expanduser()))
+    try:
+        url = sa.make_url(text)
+    except sa.exc.ArgumentError:
+        raise StorageError(f"not a database URL or path: {text!r}") from None
+    match url.get_backend_name():
+        case "postgresql" | "postgres":
+            return url.set(drivername="postgresql+psycopg")
+        case "sqlite":
+            return url.set(drivername="sqlite+pysqlite")
+        case other:
+            raise StorageError(
+                f"unsupported database {other!r} in {url.render_as_string(hide_password=True)}; "
+                "expected a SQLite path or a postgresql:// URL"
+            )
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the driver: we issue BEGIN ourselves (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: sa.URL) -> sa.Engine:
+    """An engine for ``url`` with tallyroom's connection settings."""
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:":
+            folder = Path(database).parent
+            if not folder.is_dir():
+                raise StorageError(f"{database}: folder {str(folder)!r} does not exist")
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def write_connection(engine: sa.Engine) -> sa.Connection:
+    """A connection whose transactions hold the write lock from their start (SQLite)."""
+    return engine.connect().execution_options(**{WRITE_OPTION: True})
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    folder = resources.files("tallyroom.store") / "migrations"
+    config.set_main_option("script_location", os.fspath(str(folder)))
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of tallyroom."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: sa.Connection) -> str | None:
+    """The migration the database is at; ``None`` for an empty database."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: sa.Engine) -> tuple[str | None, str]:
+    """Run the migrations the database lacks; returns (revision before, revision after)."""
+    from alembic import command
+
+    head = head_revision()
+    with write_connection(engine) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
+        before = current_revision(connection)
+        if before != head:
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        return before, head

@@ -1,0 +1,382 @@
+"""The database schema: one set of tables for SQLite and PostgreSQL, with real constraints.
+
+An *election* is an identity (its normalised title, :data:`elections`); every import that changes
+it adds a *version* (:data:`versions`) holding the whole model at that time, so old versions stay
+readable. Every table below a version is keyed by ``(version_id, position...)``: positions keep
+the model's order, and the composite keys make a duplicated row impossible.
+
+Figures are integers (``votes >= 0`` by CHECK constraints); ``NULL`` means unknown. Decimal
+figures that a source *states* (a turnout, a percentage, a ranked-choice tally with fractional
+transfers) are stored as their exact decimal text, never as floats. Kinds are checked against the
+model's ``Literal`` values. The raw text of every imported source is kept in :data:`sources` with
+its SHA-256. :data:`audit` is append-only: the migration adds triggers that refuse UPDATE and
+DELETE on it.
+
+Columns marked *derived* (``year``, ``deciding_stage``, ``winner``, ``margin_votes``, ...) are
+indexes computed from the stored figures at import, for queries across elections; the figures
+themselves remain the truth.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = [
+    "audit",
+    "candidates",
+    "elections",
+    "findings",
+    "infobox_fields",
+    "metadata",
+    "nominees",
+    "outcomes",
+    "outline",
+    "paragraphs",
+    "parties",
+    "reporting_units",
+    "round_tallies",
+    "rounds",
+    "sources",
+    "stage_results",
+    "stages",
+    "unit_results",
+    "versions",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+# Longest texts we accept in bounded columns; article text and paragraphs are unbounded.
+NAME = 400
+SHORT = 64
+
+
+def _kind_check(column: str, kinds: tuple[str, ...], name: str) -> sa.CheckConstraint:
+    listed = ", ".join(f"'{kind}'" for kind in kinds)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
+def _non_negative(column: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(f"{column} >= 0", name=f"{column}_non_negative")
+
+
+def _version_fk() -> sa.Column[int]:
+    return sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(SHORT), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("imported_by", sa.String(NAME), nullable=False),
+    sa.CheckConstraint("size >= 0", name="size_non_negative"),
+    sa.CheckConstraint("length(sha256) = 64", name="sha256_length"),
+)
+
+parties = sa.Table(
+    "parties",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(NAME), nullable=False, unique=True),
+)
+
+elections = sa.Table(
+    "elections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(NAME), nullable=False, unique=True),
+    sa.Column("title", sa.String(NAME), nullable=False),
+    sa.Column("current_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("current_version >= 1", name="current_version_positive"),
+)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "election_id",
+        sa.Integer,
+        sa.ForeignKey("elections.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id"), nullable=False),
+    sa.Column("fingerprint", sa.String(SHORT), nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("imported_by", sa.String(NAME), nullable=False),
+    # The model's Election fields.
+    sa.Column("title", sa.String(NAME), nullable=False),
+    sa.Column("city", sa.String(NAME)),
+    sa.Column("state", sa.String(NAME)),
+    sa.Column("office", sa.String(NAME)),
+    sa.Column("date", sa.Date),
+    sa.Column("type", sa.String(NAME)),
+    sa.Column("term", sa.String(NAME)),
+    sa.Column("previous_election", sa.String(NAME)),
+    sa.Column("previous_year", sa.Integer),
+    sa.Column("next_election", sa.String(NAME)),
+    sa.Column("next_year", sa.Integer),
+    sa.Column("before_holder", sa.String(NAME)),
+    sa.Column("before_acting", sa.Boolean, nullable=False),
+    sa.Column("before_party", sa.String(NAME)),
+    sa.Column("after_holder", sa.String(NAME)),
+    sa.Column("after_party", sa.String(NAME)),
+    sa.Column("stated_turnout", sa.String(SHORT)),
+    sa.Column("registered_voters", sa.Integer),
+    sa.Column("rules", sa.String(NAME)),
+    # Derived indexes for queries across elections.
+    sa.Column("year", sa.Integer),
+    sa.Column("deciding_stage", sa.Integer),
+    sa.Column("winner", sa.String(NAME)),
+    sa.Column("margin_votes", sa.Integer),
+    sa.Column("counted_total", sa.Integer),
+    sa.UniqueConstraint("election_id", "number", name="uq_versions_election_number"),
+    sa.CheckConstraint("number >= 1", name="number_positive"),
+    _non_negative("registered_voters"),
+    _non_negative("margin_votes"),
+    _non_negative("counted_total"),
+    sa.CheckConstraint("length(fingerprint) = 64", name="fingerprint_length"),
+    sa.Index("ix_versions_city", "city"),
+    sa.Index("ix_versions_state", "state"),
+    sa.Index("ix_versions_year", "year"),
+    sa.Index("ix_versions_office", "office"),
+    sa.Index("ix_versions_rules", "rules"),
+    sa.Index("ix_versions_source_id", "source_id"),
+)
+
+STAGE_KINDS = ("primary", "general", "runoff")
+RESULTS_STATUSES = ("unofficial", "complete", "certified")
+DATE_SOURCES = ("caption", "infobox", "prose")
+UNIT_KINDS = ("city", "ward", "precinct", "district", "county", "other")
+
+stages = sa.Table(
+    "stages",
+    metadata,
+    _version_fk(),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("party", sa.String(NAME)),
+    sa.Column("date", sa.Date),
+    sa.Column("caption", sa.Text),
+    sa.Column("section", sa.Text, nullable=False),
+    sa.Column("stated_total", sa.Integer),
+    sa.Column("result", sa.Text),
+    sa.Column("registered_voters", sa.Integer),
+    sa.Column("ballots_cast", sa.Integer),
+    sa.Column("status", sa.String(16)),
+    sa.Column("date_source", sa.String(16)),
+    sa.Column("caption_line", sa.Integer),
+    sa.Column("total_line", sa.Integer),
+    _kind_check("kind", STAGE_KINDS, "kind_known"),
+    _kind_check("status", RESULTS_STATUSES, "status_known"),
+    _kind_check("date_source", DATE_SOURCES, "date_source_known"),
+    _non_negative("stated_total"),
+    _non_negative("registered_voters"),
+    _non_negative("ballots_cast"),
+    sa.CheckConstraint("position >= 0", name="position_non_negative"),
+)
+
+stage_results = sa.Table(
+    "stage_results",
+    metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(NAME), nullable=False),
+    sa.Column("name_key", sa.String(NAME), nullable=False),
+    sa.Column("votes", sa.Integer),
+    sa.Column("party_id", sa.Integer, sa.ForeignKey("parties.id")),
+    sa.Column("incumbent", sa.Boolean, nullable=False),
+    sa.Column("write_in", sa.Boolean, nullable=False),
+    sa.Column("line", sa.Integer),
+    sa.ForeignKeyConstraint(
+        ["version_id", "stage"],
+        ["stages.version_id", "stages.position"],
+        ondelete="CASCADE",
+        name="fk_stage_results_stage_stages",
+    ),
+    _non_negative("votes"),
+    sa.CheckConstraint("position >= 0", name="position_non_negative"),
+    sa.Index("ix_stage_results_name_key", "name_key"),
+    sa.Index("ix_stage_results_party_id", "party_id"),
+)
+
+reporting_units = sa.Table(
+    "reporting_units",
+    metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("unit", sa.String(NAME), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(NAME), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("parent", sa.String(NAME)),
+    sa.ForeignKeyConstraint(
+        ["version_id", "stage"],
+        ["stages.version_id", "stages.position"],
+        ondelete="CASCADE",
+        name="fk_reporting_units_stage_stages",
+    ),
+    sa.UniqueConstraint("version_id", "stage", "position", name="uq_reporting_units_position"),
+    _kind_check("kind", UNIT_KINDS, "kind_known"),
+)
+
+unit_results = sa.Table(
+    "unit_results",
+    metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("unit", sa.String(NAME), primary_key=True),
+    sa.Column("candidate", sa.String(NAME), primary_key=True),
+    sa.Column("vote_type", sa.String(SHORT), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("votes", sa.Integer, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["version_id", "stage"],
+        ["stages.version_id", "stages.position"],
+        ondelete="CASCADE",
+        name="fk_unit_results_stage_stages",
+    ),
+    _non_negative("votes"),
+)
+
+rounds = sa.Table(
+    "rounds",
+    metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("elected", sa.Text, nullable=False),
+    sa.Column("eliminated", sa.Text, nullable=False),
+    sa.Column("inactive", sa.String(SHORT), nullable=False),
+    sa.ForeignKeyConstraint(
+        ["version_id", "stage"],
+        ["stages.version_id", "stages.position"],
+        ondelete="CASCADE",
+        name="fk_rounds_stage_stages",
+    ),
+    sa.CheckConstraint("number >= 1", name="number_positive"),
+)
+
+round_tallies = sa.Table(
+    "round_tallies",
+    metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("candidate", sa.String(NAME), nullable=False),
+    sa.Column("votes", sa.String(SHORT), nullable=False),
+    sa.ForeignKeyConstraint(
+        ["version_id", "stage", "round"],
+        ["rounds.version_id", "rounds.stage", "rounds.number"],
+        ondelete="CASCADE",
+        name="fk_round_tallies_round_rounds",
+    ),
+)
+
+
+def _document_table(name: str, *columns: sa.Column[object]) -> sa.Table:
+    """A list of the election's document parts, in order."""
+    return sa.Table(
+        name,
+        metadata,
+        _version_fk(),
+        sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+        *columns,
+        sa.CheckConstraint("position >= 0", name="position_non_negative"),
+    )
+
+
+candidates = _document_table(
+    "candidates",
+    sa.Column("name", sa.String(NAME), nullable=False),
+    sa.Column("nickname", sa.String(NAME)),
+    sa.Column("description", sa.Text),
+    sa.Column("section", sa.Text, nullable=False),
+    sa.Column("line", sa.Integer),
+)
+
+nominees = _document_table(
+    "nominees",
+    sa.Column("name", sa.String(NAME), nullable=False),
+    sa.Column("party", sa.String(NAME)),
+    sa.Column("votes", sa.Integer, sa.CheckConstraint("votes >= 0", name="votes_non_negative")),
+    sa.Column("stated_percentage", sa.String(SHORT)),
+)
+
+paragraphs = _document_table(
+    "paragraphs",
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("section", sa.Text, nullable=False),
+    sa.Column("line", sa.Integer),
+)
+
+outline = _document_table(
+    "outline",
+    sa.Column("section", sa.Text, nullable=False),
+)
+
+infobox_fields = _document_table(
+    "infobox_fields",
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("line", sa.Integer),
+)
+
+findings = _document_table(
+    "findings",
+    sa.Column("code", sa.String(SHORT), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+outcomes = _document_table(
+    "outcomes",
+    sa.Column("stage", sa.Integer),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+AUDIT_ACTIONS = ("created", "changed")
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "election_id",
+        sa.Integer,
+        sa.ForeignKey("elections.id"),
+        nullable=False,
+    ),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("by", sa.String(NAME), nullable=False),
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id"), nullable=False),
+    sa.Column("changes", sa.Text, nullable=False),
+    _kind_check("action", AUDIT_ACTIONS, "action_known"),
+    sa.CheckConstraint("version >= 1", name="version_positive"),
+    sa.UniqueConstraint("election_id", "version", name="uq_audit_election_version"),
+)
