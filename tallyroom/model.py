@@ -123,9 +123,7 @@ class Stage:
     units: tuple[ReportingUnit, ...] = ()
     unit_results: tuple[UnitResult, ...] = ()
     rounds: tuple[Round, ...] = ()
-    date_source: Literal["caption", "infobox", "prose"] | None = field(
-        default=None, compare=False
-    )
+    date_source: Literal["caption", "infobox", "prose"] | None = field(default=None, compare=False)
     caption_line: int | None = field(default=None, compare=False)
     total_line: int | None = field(default=None, compare=False)
 

@@ -36,7 +36,7 @@ def name_key(name: str) -> str:
 
 
 def party_short(label: str | None) -> str | None:
-    """"Democratic Party (United States)" -> "Democratic"; ``None`` stays ``None``."""
+    """ "Democratic Party (United States)" -> "Democratic"; ``None`` stays ``None``."""
     if label is None:
         return None
     short = re.sub(r"\s*\([^()]*\)\s*$", "", label).strip()

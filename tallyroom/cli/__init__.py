@@ -6,6 +6,7 @@ tallyroom raises on purpose (:mod:`tallyroom.errors`) become one line on stderr 
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -50,10 +51,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+#: The modules that define commands, one per line; each adds its commands to ``main``.
+COMMAND_MODULES = (
+    "article_commands",
+    "convert",
+    "demo",
+    "rules",
+)
+
+
 def _register() -> None:
-    # One line per command module; each module defines click commands and adds them to ``main``.
-    from tallyroom.cli import article_commands  # noqa: F401
-    from tallyroom.cli import demo  # noqa: F401
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"tallyroom.cli.{name}")
 
 
 _register()

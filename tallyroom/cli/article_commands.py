@@ -9,8 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from tallyroom.cli import main
 from tallyroom.claims import stage_participants, stated_statuses
+from tallyroom.cli import main
 from tallyroom.formats import read_bytes
 from tallyroom.formats.article import ParseWarning, read_article
 from tallyroom.formats.summary import election_json, percent

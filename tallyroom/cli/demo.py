@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 
-import click
 from rich.console import Console
 
 from tallyroom.cli import main
@@ -29,8 +28,9 @@ def sample_elections() -> tuple[Election, ...]:
 def _sections() -> list[DemoSection]:
     # Each capability contributes one section; listed in the order the demo shows them.
     from tallyroom.cli.article_commands import demo_summaries
+    from tallyroom.cli.rules import demo_outcomes
 
-    return [demo_summaries]
+    return [demo_summaries, demo_outcomes]
 
 
 @main.command()

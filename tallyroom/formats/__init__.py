@@ -2,20 +2,43 @@
 
 :func:`read_path` reads any supported file into elections, detecting the format from content.
 Each format lives in its own module; the article format of encyclopedia pages is
-:mod:`tallyroom.formats.article`.
+:mod:`tallyroom.formats.article`. :func:`load_text` also returns what a file held that the model
+cannot (e.g. a ballot-measure contest of a NIST report); :func:`write_text` renders elections
+in a target format and returns what the target could not hold.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from tallyroom.errors import ParseError
+from tallyroom.errors import ConversionError, ParseError
+from tallyroom.formats.conversion import Loaded, Written
 from tallyroom.model import Election
 
-__all__ = ["FORMATS", "detect_format", "read_path", "read_text"]
+__all__ = [
+    "FORMATS",
+    "WRITE_FORMATS",
+    "Loaded",
+    "Written",
+    "detect_format",
+    "load_text",
+    "read_path",
+    "read_text",
+    "write_text",
+]
 
 #: Formats :func:`read_path` understands, by name.
-FORMATS: tuple[str, ...] = ("text",)
+FORMATS: tuple[str, ...] = (
+    "text",
+    "nist-json",
+    "nist-xml",
+    "openelections-csv",
+    "wikitext",
+    "native",
+)
+#: Formats :func:`write_text` renders, by name.
+WRITE_FORMATS: tuple[str, ...] = ("nist-json", "openelections-csv", "wikitext", "text", "native")
 
 
 def read_bytes(path: Path) -> str:
@@ -40,19 +63,88 @@ def read_bytes(path: Path) -> str:
 
 def detect_format(text: str, name: str = "") -> str:
     """The name of the format ``text`` is in (one of :data:`FORMATS`)."""
+    from tallyroom.formats.native import looks_like_native
+    from tallyroom.formats.openelections import looks_like_openelections
+    from tallyroom.formats.wikitext import looks_like_wikitext
+
+    head = text.lstrip("\ufeff \t\r\n")
+    if head.startswith("{") or name.endswith(".json"):
+        return "nist-json"
+    if head.startswith("<") and "ElectionReport" in head[:2000]:
+        return "nist-xml"
+    if looks_like_native(text):
+        return "native"
+    if looks_like_openelections(text):
+        return "openelections-csv"
+    if looks_like_wikitext(text):
+        return "wikitext"
     return "text"
+
+
+def load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
+    """Elections from ``text`` and what of it they could not hold; ``fmt`` forces a format."""
+    fmt = fmt or detect_format(text, source)
+    match fmt:
+        case "text":
+            from tallyroom.formats.article import parse_article
+
+            return Loaded((parse_article(text, source=source),))
+        case "nist-json":
+            from tallyroom.formats.nist import read_nist_json
+
+            return read_nist_json(text, source)
+        case "nist-xml":
+            from tallyroom.formats.nist_xml import read_nist_xml
+
+            return read_nist_xml(text, source)
+        case "openelections-csv":
+            from tallyroom.formats.openelections import read_openelections
+
+            return read_openelections(text, source)
+        case "wikitext":
+            from tallyroom.formats.wikitext import read_wikitext
+
+            return Loaded((read_wikitext(text, source),))
+        case "native":
+            from tallyroom.formats.native import read_native
+
+            return Loaded(read_native(text, source))
+    raise ParseError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", source=source)
 
 
 def read_text(text: str, source: str, fmt: str | None = None) -> tuple[Election, ...]:
     """Read elections from ``text``; ``fmt`` forces a format, else it is detected."""
-    fmt = fmt or detect_format(text, source)
-    if fmt == "text":
-        from tallyroom.formats.article import parse_article
-
-        return (parse_article(text, source=source),)
-    raise ParseError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", source=source)
+    return load_text(text, source, fmt).elections
 
 
 def read_path(path: Path, fmt: str | None = None) -> tuple[Election, ...]:
     """Read every election in the file at ``path``."""
     return read_text(read_bytes(path), str(path), fmt)
+
+
+def write_text(elections: Sequence[Election], fmt: str) -> Written:
+    """``elections`` rendered in ``fmt`` (one of :data:`WRITE_FORMATS`), with what was lost."""
+    match fmt:
+        case "nist-json":
+            from tallyroom.formats.nist import write_nist_json
+
+            return write_nist_json(elections)
+        case "openelections-csv":
+            from tallyroom.formats.openelections import write_openelections
+
+            return write_openelections(elections)
+        case "wikitext":
+            from tallyroom.formats.wikitext import write_wikitext
+
+            return write_wikitext(elections)
+        case "native":
+            from tallyroom.formats.native import write_native
+
+            return write_native(elections)
+        case "text":
+            from tallyroom.formats.article_writer import render_article
+
+            return Written("\n".join(render_article(e) for e in elections))
+    raise ConversionError(
+        f"unknown target format {fmt!r}; expected one of {', '.join(WRITE_FORMATS)}"
+    )

@@ -49,7 +49,6 @@ __all__ = ["ArticleRead", "ParseWarning", "parse_article", "read_article", "read
 _TITLE = re.compile(r"^=\s*(?P<title>[^=].*?)\s*=$")
 _HEADING = re.compile(r"^(?P<marks>={2,6})\s*(?P<title>.*?)\s*(?P=marks)$")
 _CAPTION = re.compile(r"^\s+-\s+(?P<caption>.*?)\*\*\s*$")
-_ROW = re.compile(r"^-\s+(?P<who>.+):\s*(?P<count>\S.*?)\s*$")
 _COUNT = re.compile(r"^(?P<number>\d{1,3}(?:,\d{3})+|\d+)\s+votes?$")
 _LABELLED = re.compile(
     r"^(?P<label>Total|Result|Registered voters|Ballots cast):\s*(?P<value>.*?)\s*$", re.I
@@ -58,6 +57,7 @@ _INFOBOX_ITEM = re.compile(r"^-\s+(?P<key>[^:]+?)\s*:(?:\s(?P<value>.*))?$")
 _INDEXED_KEY = re.compile(r"^(?P<base>[A-Za-z ]+?)\s*(?P<index>\d+)$")
 _PLACE = re.compile(r"^(?:\d{4}(?:[–-]\d{2,4})?\s+)?(?P<place>.+?)\s+mayoral\b", re.I)
 _PRIMARY_PARTY = re.compile(r"\b(?P<party>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*)\s+primary\b")
+_PARENS = re.compile(r"[()]")
 _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jungle", "mayoral"})
 
 
@@ -127,13 +127,13 @@ class _Reader:
 
     def read(self) -> ArticleRead:
         lines = self.lines
-        numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
-        if not numbered:
+        first_no = next((i + 1 for i, line in enumerate(lines) if line.strip()), None)
+        if first_no is None:
             raise self.error(None, "empty document: expected an article starting '= Title ='")
-        first_no, first = numbered[0]
-        title_match = _TITLE.match(first.strip())
+        first = lines[first_no - 1].strip()
+        title_match = _TITLE.match(first)
         title: str | None = None
-        if title_match and not _HEADING.match(first.strip()):
+        if title_match and not _HEADING.match(first):
             title = title_match.group("title")
         infobox: list[InfoboxField] = []
         paragraphs: list[Paragraph] = []
@@ -141,6 +141,7 @@ class _Reader:
         outline: list[Section] = []
         tables: list[_Table] = []
         section: Section = ()
+        listing = False  # inside a "Candidates" section
         table: _Table | None = None
         in_infobox = False
         for index in range(first_no if title else first_no - 1, len(lines)):
@@ -149,42 +150,50 @@ class _Reader:
             if not stripped:
                 in_infobox = False
                 continue
+            lead = stripped[0]
             if in_infobox:
-                item = _INFOBOX_ITEM.match(stripped)
+                item = _INFOBOX_ITEM.match(stripped) if lead == "-" else None
                 if item:
                     infobox.append(InfoboxField(item["key"], (item["value"] or "").strip(), number))
                     continue
                 in_infobox = False
-            if stripped == "Infobox" and not infobox:
+            if lead == "=":
+                heading = _HEADING.match(stripped)
+                if heading:
+                    level = len(heading["marks"]) - 1
+                    section = (*section[: level - 1], heading["title"])
+                    if len(section) < level:
+                        section = (*section, *[""] * (level - len(section)))[:level]
+                    outline.append(section)
+                    listing = "candidate" in section[0].casefold()
+                    table = None
+                    continue
+            elif stripped == "Infobox" and not infobox:
                 in_infobox = True
                 table = None
                 continue
-            heading = _HEADING.match(stripped)
-            if heading:
-                level = len(heading["marks"]) - 1
-                section = (*section[: level - 1], heading["title"])
-                if len(section) < level:
-                    section = (*section, *[""] * (level - len(section)))[:level]
-                outline.append(section)
+            elif lead == "-":
+                if raw[0] != "-" and stripped.endswith("**"):
+                    caption = _CAPTION.match(raw)
+                    if caption:
+                        table = _Table(caption["caption"].strip(), section, number, [])
+                        tables.append(table)
+                        continue
+                if table is not None and not table.total_line:
+                    who, colon, count = stripped[2:].rpartition(":")
+                    if colon and who:
+                        table.rows.append(self._row(who, count, number, stripped))
+                        continue
                 table = None
-                continue
-            caption = _CAPTION.match(raw)
-            if caption:
-                table = _Table(caption["caption"].strip(), section, number, [])
-                tables.append(table)
-                continue
-            labelled = _LABELLED.match(stripped)
-            if labelled and table is not None:
-                self._table_line(table, labelled["label"].casefold(), labelled["value"], number)
-                continue
-            row = _ROW.match(stripped)
-            if row and table is not None and not table.total_line:
-                table.rows.append(self._row(row["who"], row["count"], number, stripped))
-                continue
+                if listing:
+                    candidates.append(self._candidate(stripped[2:], section, number))
+                    continue
+            elif table is not None and ":" in stripped:
+                labelled = _LABELLED.match(stripped)
+                if labelled:
+                    self._table_line(table, labelled["label"].casefold(), labelled["value"], number)
+                    continue
             table = None
-            if stripped.startswith("- ") and section and "candidate" in section[0].casefold():
-                candidates.append(self._candidate(stripped[2:], section, number))
-                continue
             paragraphs.append(Paragraph(stripped, section, number))
         if title is None:
             named = _first(infobox, "election name")
@@ -358,7 +367,9 @@ class _Reader:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            self.warn(item.line, f"{item.key}: expected a percentage like 53.45%, got {item.value!r}")
+            self.warn(
+                item.line, f"{item.key}: expected a percentage like 53.45%, got {item.value!r}"
+            )
             return None
         return number
 
@@ -367,7 +378,9 @@ class _Reader:
             return None
         found = parse_date(item.value)
         if found is None:
-            self.warn(item.line, f"{item.key}: expected a date like April 6, 2004, got {item.value!r}")
+            self.warn(
+                item.line, f"{item.key}: expected a date like April 6, 2004, got {item.value!r}"
+            )
         return found
 
     def _stage(self, table: _Table) -> Stage:
@@ -397,13 +410,15 @@ class _Reader:
         deciding = max(
             (i for i, s in enumerate(stages) if s.kind in ("general", "runoff")), default=None
         )
-        prose = _prose_dates(paragraphs)
+        prose: dict[StageKind, dt.date] | None = None
         dated = []
         for index, stage in enumerate(stages):
             if stage.date is None and index == deciding and election_date is not None:
                 stage = replace(stage, date=election_date, date_source="infobox")
-            if stage.date is None and stage.kind in prose:
-                stage = replace(stage, date=prose[stage.kind], date_source="prose")
+            if stage.date is None:
+                prose = _prose_dates(paragraphs) if prose is None else prose
+                if stage.kind in prose:
+                    stage = replace(stage, date=prose[stage.kind], date_source="prose")
             dated.append(stage)
         return dated
 
@@ -427,24 +442,33 @@ def _count(text: str) -> int | None:
 
 def _split_groups(text: str) -> tuple[str, list[str]]:
     """'A (incumbent) (Democratic Party (United States))' -> ('A', ['incumbent', 'Dem...'])."""
-    groups: list[str] = []
     rest = text.rstrip()
-    while rest.endswith(")"):
-        depth = 0
-        for position in range(len(rest) - 1, -1, -1):
-            if rest[position] == ")":
-                depth += 1
-            elif rest[position] == "(":
-                depth -= 1
-                if depth == 0:
-                    break
+    if not rest.endswith(")"):
+        return rest.strip(), []
+    groups: list[str] = []
+    parens = [(m.start(), m.group()) for m in _PARENS.finditer(rest)]
+    end = len(rest)
+    depth = 0
+    for position, char in reversed(parens):
+        if position >= end:
+            continue
+        if char == ")":
+            if depth == 0 and rest[position + 1 : end].strip():
+                break  # text after the last group: the name itself ends in ")"
+            if depth == 0:
+                close = position
+            depth += 1
         else:
-            break
-        if depth != 0 or position == 0:
-            break
-        groups.insert(0, rest[position + 1 : -1].strip())
-        rest = rest[:position].rstrip()
-    return rest.strip(), groups
+            depth -= 1
+            if depth < 0:
+                break
+            if depth == 0:
+                if position == 0:
+                    break
+                groups.append(rest[position + 1 : close].strip())
+                end = position
+    groups.reverse()
+    return rest[:end].strip(), groups
 
 
 def _stage_kind(caption: str, section: Section) -> tuple[StageKind, str | None]:
@@ -478,6 +502,8 @@ def _prose_dates(paragraphs: list[Paragraph]) -> dict[StageKind, dt.date]:
     """The first complete date the prose ties to each kind of stage, clause by clause."""
     found: dict[StageKind, dt.date] = {}
     for paragraph in paragraphs:
+        if not any(c.isdigit() for c in paragraph.text):
+            continue
         for clause in re.split(r"[;.]\s+", paragraph.text):
             folded = clause.casefold()
             for date, _ in find_dates(clause):

@@ -57,7 +57,9 @@ def _render_stage(stage: Stage) -> list[str]:
     )
     lines = [f"  - {caption}**", ""]
     for row in stage.results:
-        markers = (" (incumbent)" if row.incumbent else "") + (" (write-in)" if row.write_in else "")
+        markers = (" (incumbent)" if row.incumbent else "") + (
+            " (write-in)" if row.write_in else ""
+        )
         party = row.party or "Nonpartisan candidate"
         votes = "unknown" if row.votes is None else f"{row.votes:,}"
         lines.append(f"- {row.name}{markers} ({party}): {votes} votes")
@@ -79,9 +81,9 @@ def infobox_fields(election: Election) -> tuple[InfoboxField, ...]:
         ("Election Name", None),
         ("Type", election.type),
         ("Previous Election", election.previous_election),
-        ("Previous Year", _int(election.previous_year)),
+        ("Previous Year", _year(election.previous_year)),
         ("Next Election", election.next_election),
-        ("Next Year", _int(election.next_year)),
+        ("Next Year", _year(election.next_year)),
         ("Election Date", format_date(election.date) if election.date else None),
     ]
     for index, nominee in enumerate(election.nominees, start=1):
@@ -108,6 +110,10 @@ def infobox_fields(election: Election) -> tuple[InfoboxField, ...]:
         ("Registered", _int(election.registered_voters)),
     ]
     return tuple(InfoboxField(key, value) for key, value in pairs if value is not None)
+
+
+def _year(value: int | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _int(value: int | None) -> str | None:

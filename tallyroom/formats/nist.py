@@ -37,6 +37,7 @@ from tallyroom.formats.conversion import (
     WRITE_INS,
     Loaded,
     Written,
+    is_pseudo_row,
     split_round_vote_type,
 )
 from tallyroom.formats.nist_read import elections_from_report
@@ -76,18 +77,14 @@ _UNIT_TYPES: dict[UnitKind, str] = {
     "other": "other",
 }
 
-_STATUS: dict[ResultsStatus, str] = {
-    "unofficial": "unofficial-partial",
-    "complete": "unofficial-complete",
-    "certified": "certified",
-}
-
 Json = dict[str, Any]
 
 
 @cache
 def _schema() -> Json:
-    path = resources.files("tallyroom") / "data" / "nist" / "NIST_V2_election_results_reporting.json"
+    path = (
+        resources.files("tallyroom") / "data" / "nist" / "NIST_V2_election_results_reporting.json"
+    )
     loaded: Json = json.loads(path.read_text(encoding="utf-8"))
     return loaded
 
@@ -224,14 +221,22 @@ class _ReportBuilder:
     def party_id(self, name: str) -> str:
         if name not in self.parties:
             pid = self.new_id("par", name)
-            self.parties[name] = {"@type": "ElectionResults.Party", "@id": pid, "Name": _itext(name)}
+            self.parties[name] = {
+                "@type": "ElectionResults.Party",
+                "@id": pid,
+                "Name": _itext(name),
+            }
         party_id: str = self.parties[name]["@id"]
         return party_id
 
     def office_id(self, name: str) -> str:
         if name not in self.offices:
             oid = self.new_id("off", name)
-            self.offices[name] = {"@type": "ElectionResults.Office", "@id": oid, "Name": _itext(name)}
+            self.offices[name] = {
+                "@type": "ElectionResults.Office",
+                "@id": oid,
+                "Name": _itext(name),
+            }
         office_id: str = self.offices[name]["@id"]
         return office_id
 
@@ -260,13 +265,15 @@ class _ReportBuilder:
             }
         return self.elections[key]
 
-    def candidate_id(
-        self, nist_el: Json, name: str, party: str | None, incumbent: bool
-    ) -> str:
+    def candidate_id(self, nist_el: Json, name: str, party: str | None, incumbent: bool) -> str:
         key = (id(nist_el), name, party)
         if key not in self.candidates:
             cid = self.new_id("can", name)
-            body: Json = {"@type": "ElectionResults.Candidate", "@id": cid, "BallotName": _itext(name)}
+            body: Json = {
+                "@type": "ElectionResults.Candidate",
+                "@id": cid,
+                "BallotName": _itext(name),
+            }
             if party:
                 body["PartyId"] = self.party_id(party)
             if incumbent:
@@ -327,7 +334,11 @@ class _ReportBuilder:
                 )
             return
         self.ballot_counts[key] = count
-        body: Json = {"@type": "ElectionResults.BallotCounts", "GpUnitId": unit, "BallotsCast": count}
+        body: Json = {
+            "@type": "ElectionResults.BallotCounts",
+            "GpUnitId": unit,
+            "BallotsCast": count,
+        }
         body.update(_count_type(vote_type))
         nist_el["BallotCounts"].append(body)
 
@@ -373,14 +384,14 @@ class _ReportBuilder:
         self.add_other_counts(nist_el, contest, stage, scope, where)
         nist_el["Contest"].append(contest)
 
-    def add_selections(self, nist_el: Json, contest: Json, stage: Stage, scope: str, where: str) -> None:
+    def add_selections(
+        self, nist_el: Json, contest: Json, stage: Stage, scope: str, where: str
+    ) -> None:
         rows = {r.name: r for r in stage.results}
         names = list(rows)
         for unit_row in stage.unit_results:
-            if unit_row.candidate not in rows and unit_row.candidate not in names:
-                if unit_row.candidate not in (REGISTERED_VOTERS, BALLOTS_CAST, OVER_VOTES):
-                    if unit_row.candidate not in (UNDER_VOTES, WRITE_INS):
-                        names.append(unit_row.candidate)
+            if not is_pseudo_row(unit_row.candidate) and unit_row.candidate not in names:
+                names.append(unit_row.candidate)
         for rnd in stage.rounds:
             for name, _ in rnd.tally:
                 if name not in names:
@@ -424,7 +435,9 @@ class _ReportBuilder:
                 selection["IsWriteIn"] = True
             contest["ContestSelection"].append(selection)
 
-    def add_other_counts(self, nist_el: Json, contest: Json, stage: Stage, scope: str, where: str) -> None:
+    def add_other_counts(
+        self, nist_el: Json, contest: Json, stage: Stage, scope: str, where: str
+    ) -> None:
         other: dict[str, Json] = {}
         field_of = {OVER_VOTES: "Overvotes", UNDER_VOTES: "Undervotes", WRITE_INS: "WriteIns"}
         for row in stage.unit_results:
@@ -468,9 +481,7 @@ class _ReportBuilder:
             status = "unofficial-partial"
         else:
             status = "unofficial-complete"
-            self.warnings.append(
-                "results status not stated; written as unofficial-complete"
-            )
+            self.warnings.append("results status not stated; written as unofficial-complete")
         report: Json = {
             "@type": "ElectionResults.ElectionReport",
             "Format": "precinct-level" if self.any_units else "summary-contest",

@@ -100,8 +100,10 @@ class _Report:
         for unit_id, unit in self.units.items():
             for child in unit.get("ComposingGpUnitIds", []):
                 self.composed_by[child].append(unit_id)
-        self.parties = {p["@id"]: _text(p.get("Name")) or p.get("Abbreviation", p["@id"])
-                        for p in report.get("Party", [])}
+        self.parties = {
+            p["@id"]: _text(p.get("Name")) or p.get("Abbreviation", p["@id"])
+            for p in report.get("Party", [])
+        }
         self.offices = {o["@id"]: _text(o.get("Name")) for o in report.get("Office", [])}
         self.status = _STATUSES.get(str(report.get("Status")))
 
@@ -129,9 +131,8 @@ class _Report:
 def elections_from_report(report: Json, source: str) -> Loaded:
     """The elections of a schema-valid report, and what of it the model cannot hold."""
     state = _Report(report, source)
-    grouped: dict[str, list[Stage]] = {}
-    offices: dict[str, str | None] = {}
-    scopes: dict[str, str] = {}
+    grouped: dict[tuple[str, str], list[Stage]] = {}
+    offices: dict[tuple[str, str], str | None] = {}
     for e_index, nist_el in enumerate(report.get("Election", [])):
         path = f"$.Election[{e_index}]"
         kind = _STAGE_KINDS.get(str(nist_el.get("Type")))
@@ -160,22 +161,30 @@ def elections_from_report(report: Json, source: str) -> Loaded:
                     "candidate contests only"
                 )
                 continue
-            name = str(contest["Name"]).strip()
+            key = (str(contest["Name"]).strip(), str(contest["ElectionDistrictId"]))
             stage = _stage(state, contest, kind, date, candidates, ballots, where)
-            grouped.setdefault(name, []).append(stage)
+            grouped.setdefault(key, []).append(stage)
             office_ids = contest.get("OfficeIds", [])
-            offices.setdefault(name, state.offices.get(office_ids[0]) if office_ids else None)
-            scopes.setdefault(name, contest["ElectionDistrictId"])
+            offices.setdefault(key, state.offices.get(office_ids[0]) if office_ids else None)
+    names = [name for name, _ in grouped]
     elections = []
-    for name, stages in grouped.items():
-        stages.sort(key=lambda s: (s.date or dt.date.min, s.kind != "primary"))
-        scope = state.units.get(scopes[name], {})
-        city = _text(scope.get("Name")) if scope.get("Type") in ("city", "town", "municipality") else None
+    for key, stages in grouped.items():
+        name, district = key
+        scope = state.units.get(district, {})
+        title = (
+            name if names.count(name) == 1 else f"{name} ({_text(scope.get('Name')) or district})"
+        )
+
+        city = (
+            _text(scope.get("Name"))
+            if scope.get("Type") in ("city", "town", "municipality")
+            else None
+        )
         elections.append(
             Election(
-                title=name,
+                title=title,
                 jurisdiction=Jurisdiction(city=city),
-                office=offices[name],
+                office=offices[key],
                 stages=tuple(stages),
                 source=source,
             )
@@ -187,7 +196,9 @@ def _date(value: object, source: str, path: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise ValidationError(f"expected a date, found {value!r}", source=source, key=path) from None
+        raise ValidationError(
+            f"expected a date, found {value!r}", source=source, key=path
+        ) from None
 
 
 def _vote_type(count: Json) -> str:
@@ -218,10 +229,12 @@ def _stage(
         state.warnings.append(
             f"{where}: {contest['Name']!r} elects or allows more than one; read as single-winner"
         )
+    if kind == "primary" and party is None:
+        party = _common_party(contest, candidates, state.parties)
     totals: dict[str, int] = {}
     unit_counts: dict[tuple[str, str, str], int] = {}
     scope_rounds: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    unit_rounds: dict[tuple[int, str, str], Decimal] = {}
+    unit_rounds: dict[tuple[int, str, str, str], Decimal] = {}
     rows: list[CandidateResult] = []
     used_units: set[str] = {scope}
     for s_index, selection in enumerate(contest.get("ContestSelection", [])):
@@ -229,7 +242,9 @@ def _stage(
         if selection.get("@type") != "ElectionResults.CandidateSelection":
             state.warnings.append(f"{s_path}: {selection.get('@type')} not read")
             continue
-        name, cand_party, incumbent = _selection_name(selection, candidates)
+        name, cand_party, incumbent = _selection_name(selection, candidates, state.parties)
+        if any(r.name == name for r in rows):
+            name = f"{name} ({selection['@id']})"
         write_in = bool(selection.get("IsWriteIn", False))
         device_classes = False
         for v_index, count in enumerate(selection.get("VoteCounts", [])):
@@ -241,20 +256,24 @@ def _stage(
             if "Round" in count:
                 value = Decimal(str(count["Count"]))
                 if value < 0:
-                    raise ValidationError("expected a non-negative count", source=source, key=v_path)
+                    raise ValidationError(
+                        "expected a non-negative count", source=source, key=v_path
+                    )
                 number = int(count["Round"])
                 if unit == scope and vote_type == "total":
                     tally = scope_rounds[number]
                     tally[name] = tally.get(name, Decimal(0)) + value
                 else:
-                    key3 = (number, unit, vote_type)
-                    unit_rounds[key3 + (name,)] = unit_rounds.get(key3 + (name,), Decimal(0)) + value  # type: ignore[index]
+                    key = (number, unit, vote_type, name)
+                    unit_rounds[key] = unit_rounds.get(key, Decimal(0)) + value
                 continue
             votes = _integer(count["Count"], source, v_path)
             if unit == scope and vote_type == "total":
                 totals[name] = totals.get(name, 0) + votes
             else:
-                unit_counts[(unit, name, vote_type)] = unit_counts.get((unit, name, vote_type), 0) + votes
+                unit_counts[(unit, name, vote_type)] = (
+                    unit_counts.get((unit, name, vote_type), 0) + votes
+                )
         if device_classes:
             state.warnings.append(
                 f"{s_path}: counts by device class read as their sums per unit and count type"
@@ -271,16 +290,18 @@ def _stage(
         if votes is None and unit_totals.get(row.name):
             counted = unit_totals[row.name]
             votes = sum(v for u, v in counted.items() if not set(state.ancestors(u)) & set(counted))
-        results.append(
-            CandidateResult(row.name, votes, row.party, row.incumbent, row.write_in)
-        )
+        results.append(CandidateResult(row.name, votes, row.party, row.incumbent, row.write_in))
     unit_rows = [UnitResult(u, n, v, t) for (u, n, t), v in unit_counts.items()]
     rounds = _rounds(state, scope_rounds, unit_rounds, unit_rows, [r.name for r in rows])
     # pseudo rows
     for o_index, other in enumerate(contest.get("OtherCounts", [])):
         unit = str(other["GpUnitId"])
         used_units.add(unit)
-        for field, pseudo in (("Overvotes", OVER_VOTES), ("Undervotes", UNDER_VOTES), ("WriteIns", WRITE_INS)):
+        for field, pseudo in (
+            ("Overvotes", OVER_VOTES),
+            ("Undervotes", UNDER_VOTES),
+            ("WriteIns", WRITE_INS),
+        ):
             if field in other:
                 value = _integer(other[field], source, f"{where}.OtherCounts[{o_index}].{field}")
                 unit_rows.append(UnitResult(unit, pseudo, value))
@@ -314,7 +335,9 @@ def _stage(
     )
 
 
-def _selection_name(selection: Json, candidates: dict[str, Json]) -> tuple[str, str | None, bool]:
+def _selection_name(
+    selection: Json, candidates: dict[str, Json], parties: dict[str, str]
+) -> tuple[str, str | None, bool]:
     ids = selection.get("CandidateIds", [])
     if not ids:
         return ("Write-in" if selection.get("IsWriteIn") else str(selection["@id"])), None, False
@@ -324,7 +347,8 @@ def _selection_name(selection: Json, candidates: dict[str, Json]) -> tuple[str, 
     for cid in ids:
         body = candidates.get(cid, {})
         names.append(_text(body.get("BallotName")) or cid)
-        party = party or body.get("PartyId")
+        if party is None and body.get("PartyId"):
+            party = parties.get(body["PartyId"], body["PartyId"])
         incumbent = incumbent or bool(body.get("IsIncumbent"))
     return " and ".join(names), party, incumbent
 
@@ -332,7 +356,7 @@ def _selection_name(selection: Json, candidates: dict[str, Json]) -> tuple[str, 
 def _rounds(
     state: _Report,
     scope_rounds: dict[int, dict[str, Decimal]],
-    unit_rounds: dict[Any, Decimal],
+    unit_rounds: dict[tuple[int, str, str, str], Decimal],
     unit_rows: list[UnitResult],
     names: list[str],
 ) -> tuple[Round, ...]:
@@ -367,3 +391,17 @@ def _units(state: _Report, scope: str, used: set[str]) -> tuple[ReportingUnit, .
         parent = next((a for a in state.ancestors(unit) if a in used), None)
         units.append(state.reporting_unit(unit, parent))
     return tuple(units)
+
+
+def _common_party(
+    contest: Json, candidates: dict[str, Json], parties: dict[str, str]
+) -> str | None:
+    """The party of every named candidate of a primary contest that states none of its own."""
+    found = set()
+    for selection in contest.get("ContestSelection", []):
+        for cid in selection.get("CandidateIds", []):
+            found.add(candidates.get(cid, {}).get("PartyId"))
+    if len(found) == 1:
+        only = found.pop()
+        return parties.get(only, only) if only else None
+    return None

@@ -75,7 +75,9 @@ def preset_names() -> tuple[str, ...]:
     """The names of the presets shipped with tallyroom, sorted."""
     folder = resources.files(PRESETS_PACKAGE)
     return tuple(
-        sorted(item.name[: -len(".toml")] for item in folder.iterdir() if item.name.endswith(".toml"))
+        sorted(
+            item.name[: -len(".toml")] for item in folder.iterdir() if item.name.endswith(".toml")
+        )
     )
 
 
@@ -84,8 +86,9 @@ def load_rules(name_or_path: str | Path) -> RulesSpec:
     text_name = str(name_or_path)
     if isinstance(name_or_path, str) and text_name in preset_names():
         item = resources.files(PRESETS_PACKAGE) / f"{text_name}.toml"
-        return parse_rules(item.read_text(encoding="utf-8"), source=f"preset {text_name}",
-                           default_name=text_name)
+        return parse_rules(
+            item.read_text(encoding="utf-8"), source=f"preset {text_name}", default_name=text_name
+        )
     path = Path(name_or_path)
     if not path.is_file():
         known = ", ".join(preset_names())
@@ -172,9 +175,7 @@ class _Reader:
         value = data.get(key)
         if value is None:
             if required:
-                raise ValidationError(
-                    "missing; a string is required", source=self.source, key=key
-                )
+                raise ValidationError("missing; a string is required", source=self.source, key=key)
             return None
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, f"must be a non-empty string, not {value!r}")
@@ -233,7 +234,8 @@ class _Reader:
         method = table.get("method", "none")
         if method not in TIE_BREAK_METHODS:
             raise self.fail(
-                "tie-break.method", f"{method!r} is not allowed; allowed: {', '.join(TIE_BREAK_METHODS)}"
+                "tie-break.method",
+                f"{method!r} is not allowed; allowed: {', '.join(TIE_BREAK_METHODS)}",
             )
         chosen: TieBreakMethod = method
         order = table.get("order", [])
@@ -247,15 +249,21 @@ class _Reader:
         match chosen:
             case "lot":
                 if not order:
-                    raise self.fail("tie-break.order", "a lot needs the order drawn: a list of names")
+                    raise self.fail(
+                        "tie-break.order", "a lot needs the order drawn: a list of names"
+                    )
                 if seed is not None:
                     raise self.fail("tie-break.seed", "only a random draw takes a seed")
             case "random":
                 if seed is None:
-                    raise self.fail("tie-break.seed", "a random draw needs a seed, to be reproducible")
+                    raise self.fail(
+                        "tie-break.seed", "a random draw needs a seed, to be reproducible"
+                    )
                 if order:
                     raise self.fail("tie-break.order", "only a lot takes an order")
             case "none":
                 if order or seed is not None:
-                    raise self.fail("tie-break.method", "set to 'lot' or 'random' to use order or seed")
+                    raise self.fail(
+                        "tie-break.method", "set to 'lot' or 'random' to use order or seed"
+                    )
         return TieBreak(method=chosen, order=tuple(n.strip() for n in order), seed=seed)

@@ -51,12 +51,14 @@ def select_leaders(counts: Sequence[tuple[str, int]], n: int, tie_break: TieBrea
         elif len(group) <= room:
             chosen.extend(group)
         else:
-            places = "place" if room == 1 else f"{room} places"
+            if not chosen:
+                places = "first place" if room == 1 else f"the first {room} places"
+            else:
+                places = "the last place" if room == 1 else f"the last {room} places"
             reasons.append(
                 Reason(
                     "tie",
-                    f"{names_text(group)} have {votes_text(votes)} votes each, "
-                    f"tied for the last {places}",
+                    f"{names_text(group)} have {votes_text(votes)} votes each, tied for {places}",
                 )
             )
             picked, record, why = _break_tie(group, room, tie_break)

@@ -11,6 +11,7 @@ rendered as text except the :class:`Reason` messages, which are data too (a code
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -27,6 +28,7 @@ __all__ = [
     "OutcomeStatus",
     "Reason",
     "RuleKind",
+    "RulesChoice",
     "RulesOrigin",
     "RulesSpec",
     "StageRule",
@@ -155,6 +157,7 @@ class Outcome:
     tie_break: TieBreakRecord | None = None
     reasons: tuple[Reason, ...] = ()
     basis: Basis = "table"
+    date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,14 @@ class RulesOrigin:
 
     how: Literal["named", "declared", "inferred"]
     based_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RulesChoice:
+    """The rules an election is decided by, and where they came from."""
+
+    rules: RulesSpec
+    origin: RulesOrigin
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +190,7 @@ class StageVerdict:
 class ElectionVerdict:
     title: str
     source: str | None
-    rules: RulesSpec
-    origin: RulesOrigin
+    choice: RulesChoice
     stages: tuple[StageVerdict, ...]
 
     @property

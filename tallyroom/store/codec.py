@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from decimal import Decimal
@@ -34,24 +35,32 @@ MAX_CHANGES = 200
 JSON = Any
 
 
+@functools.cache
+def _field_names(kind: type, provenance: bool) -> tuple[str, ...]:
+    return tuple(item.name for item in dataclasses.fields(kind) if provenance or item.compare)
+
+
+_PLAIN: frozenset[type] = frozenset({str, int, bool, float, type(None)})
+
+
 def to_json(value: object, *, provenance: bool = True) -> JSON:
     """Plain JSON data for a model value; ``provenance=False`` drops non-comparing fields."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is tuple or kind is list:
+        assert isinstance(value, tuple | list)
+        return [to_json(item, provenance=provenance) for item in value]
+    if kind is dt.date or kind is dt.datetime:
+        assert isinstance(value, dt.date)
+        return value.isoformat()
+    if kind is Decimal:
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            item.name: to_json(getattr(value, item.name), provenance=provenance)
-            for item in dataclasses.fields(value)
-            if provenance or item.compare
+            name: to_json(getattr(value, name), provenance=provenance)
+            for name in _field_names(kind, provenance)
         }
-    if isinstance(value, tuple | list):
-        return [to_json(item, provenance=provenance) for item in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value
     if isinstance(value, dict):
         return {str(key): to_json(item, provenance=provenance) for key, item in value.items()}
     return str(value)

@@ -8,9 +8,10 @@ line numbers included.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -45,7 +46,8 @@ def election_key(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-def _section(section: Sequence[str]) -> str:
+@functools.lru_cache(maxsize=4096)
+def _section(section: tuple[str, ...]) -> str:
     return json.dumps(list(section), ensure_ascii=False)
 
 
@@ -231,7 +233,13 @@ def election_rows(election: Election, version_id: int, party_ids: Mapping[str, i
         rows[t.outline].append({"version_id": v, "position": p, "section": _section(heading)})
     for p, item in enumerate(election.infobox):
         rows[t.infobox_fields].append(
-            {"version_id": v, "position": p, "key": item.key, "value": item.value, "line": item.line}
+            {
+                "version_id": v,
+                "position": p,
+                "key": item.key,
+                "value": item.value,
+                "line": item.line,
+            }
         )
     return rows
 

@@ -155,12 +155,7 @@ versions = sa.Table(
     _non_negative("margin_votes"),
     _non_negative("counted_total"),
     sa.CheckConstraint("length(fingerprint) = 64", name="fingerprint_length"),
-    sa.Index("ix_versions_city", "city"),
-    sa.Index("ix_versions_state", "state"),
     sa.Index("ix_versions_year", "year"),
-    sa.Index("ix_versions_office", "office"),
-    sa.Index("ix_versions_rules", "rules"),
-    sa.Index("ix_versions_source_id", "source_id"),
 )
 
 STAGE_KINDS = ("primary", "general", "runoff")
@@ -216,7 +211,6 @@ stage_results = sa.Table(
     ),
     _non_negative("votes"),
     sa.CheckConstraint("position >= 0", name="position_non_negative"),
-    sa.Index("ix_stage_results_name_key", "name_key"),
     sa.Index("ix_stage_results_party_id", "party_id"),
 )
 

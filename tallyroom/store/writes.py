@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tallyroom.model import Election
 from tallyroom.store import schema as t
@@ -33,6 +33,7 @@ from tallyroom.store.codec import (
     sha256_text,
     to_json,
 )
+from tallyroom.store.driver import insert_returning_id, insert_rows
 from tallyroom.store.rows import (
     election_key,
     election_rows,
@@ -70,22 +71,11 @@ CheckRunner = Callable[[Election], Sequence[Any]]
 def default_checks() -> CheckRunner | None:
     """``tallyroom.checks.run_checks`` when that package is installed, else ``None``."""
     try:
-        from tallyroom.checks import run_checks
+        module = importlib.import_module("tallyroom.checks")
     except ImportError:
         return None
-    runner: CheckRunner = run_checks
+    runner: CheckRunner | None = getattr(module, "run_checks", None)
     return runner
-
-
-def _insert_ignore(conn: sa.Connection, table: sa.Table) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` for the connection's dialect."""
-    match conn.dialect.name:
-        case "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        case "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing()
-        case other:
-            raise AssertionError(f"unsupported dialect {other}")
 
 
 def _now() -> dt.datetime:
@@ -101,15 +91,18 @@ def _source_id(conn: sa.Connection, text: str, name: str, sha: str, user: str) -
         "imported_at": _now(),
         "imported_by": user,
     }
-    conn.execute(_insert_ignore(conn, t.sources), row)
-    found = conn.execute(sa.select(t.sources.c.id).where(t.sources.c.sha256 == sha)).scalar_one()
+    found = insert_returning_id(conn, t.sources, row, ignore_conflict=True)
+    if found is None:
+        query = sa.select(t.sources.c.id).where(t.sources.c.sha256 == sha)
+        found = conn.execute(query).scalar_one()
     return int(found)
 
 
 def _party_ids(conn: sa.Connection, names: set[str], cache: dict[str, int]) -> dict[str, int]:
     missing = sorted(names - cache.keys())
     if missing:
-        conn.execute(_insert_ignore(conn, t.parties), [{"name": name} for name in missing])
+        for name in missing:
+            insert_returning_id(conn, t.parties, {"name": name}, ignore_conflict=True)
         query = sa.select(t.parties.c.name, t.parties.c.id).where(t.parties.c.name.in_(missing))
         found = dict(conn.execute(query).tuples().all())
         return {**cache, **found}
@@ -136,7 +129,7 @@ def _finding_rows(version_id: int, findings: Sequence[Any]) -> list[dict[str, An
 def _store_election(
     conn: sa.Connection,
     election: Election,
-    source_id: int,
+    source_id: Callable[[], int],
     sha: str,
     user: str,
     party_cache: dict[str, int],
@@ -145,11 +138,13 @@ def _store_election(
     key = election_key(election.title)
     print_ = fingerprint(election)
     now = _now()
-    created = conn.execute(
-        _insert_ignore(conn, t.elections).returning(t.elections.c.id),
+    created = insert_returning_id(
+        conn,
+        t.elections,
         {"key": key, "title": election.title, "current_version": 1, "created_at": now},
-    ).scalar_one_or_none()
-    previous: sa.Row[Any] | None = None
+        ignore_conflict=True,
+    )
+    previous: Any = None
     if created is not None:
         election_id, number = int(created), 1
     else:
@@ -166,28 +161,32 @@ def _store_election(
             )
         ).one()
         if previous.fingerprint == print_:
-            result = ImportResult(election_id, election.title, "unchanged", head.current_version, sha, 0)
+            result = ImportResult(
+                election_id, election.title, "unchanged", head.current_version, sha, 0
+            )
             return result, party_cache
         number = int(head.current_version) + 1
 
     party_ids = _party_ids(conn, party_names(election), party_cache)
-    version_id = conn.execute(
-        sa.insert(t.versions).returning(t.versions.c.id),
+    version_id = insert_returning_id(
+        conn,
+        t.versions,
         {
             "election_id": election_id,
             "number": number,
-            "source_id": source_id,
+            "source_id": source_id(),
             "fingerprint": print_,
             "imported_at": now,
             "imported_by": user,
             **version_columns(election),
         },
-    ).scalar_one()
+    )
+    assert version_id is not None
     for table, rows in election_rows(election, version_id, party_ids).items():
-        conn.execute(sa.insert(table), rows)
+        insert_rows(conn, table, rows)
     findings = tuple(checks(election)) if checks is not None else ()
     if findings:
-        conn.execute(sa.insert(t.findings), _finding_rows(version_id, findings))
+        insert_rows(conn, t.findings, _finding_rows(version_id, findings))
 
     if previous is None:
         changes: dict[str, Any] = {"count": 0, "changes": []}
@@ -200,17 +199,20 @@ def _store_election(
             .where(t.elections.c.id == election_id)
             .values(current_version=number, title=election.title)
         )
-    conn.execute(
-        sa.insert(t.audit),
-        {
-            "election_id": election_id,
-            "version": number,
-            "action": "created" if previous is None else "changed",
-            "at": now,
-            "by": user,
-            "source_id": source_id,
-            "changes": json.dumps(changes, ensure_ascii=False),
-        },
+    insert_rows(
+        conn,
+        t.audit,
+        [
+            {
+                "election_id": election_id,
+                "version": number,
+                "action": "created" if previous is None else "changed",
+                "at": now,
+                "by": user,
+                "source_id": source_id(),
+                "changes": json.dumps(changes, ensure_ascii=False),
+            }
+        ],
     )
     status: ImportStatus = "new" if previous is None else "new version"
     result = ImportResult(election_id, election.title, status, number, sha, len(findings))
@@ -228,11 +230,20 @@ def import_source(
 ) -> tuple[tuple[ImportResult, ...], dict[str, int]]:
     """Store one source and its elections on ``conn`` (inside the caller's transaction).
 
-    Returns the results and the party ids known after the import (for the caller's cache, to be
-    kept only once the transaction commits).
+    The source's text is stored (once per content hash) only if some election changed, so
+    re-importing a source leaves the database exactly as it was. Returns the results and the
+    party ids known after the import (for the caller's cache, to be kept only once the
+    transaction commits).
     """
     sha = sha256_text(source_text)
-    source_id = _source_id(conn, source_text, source_name, sha, user)
+    stored: list[int] = []
+
+    def source_id() -> int:
+        # The source is stored once, and only when a version refers to it.
+        if not stored:
+            stored.append(_source_id(conn, source_text, source_name, sha, user))
+        return stored[0]
+
     known = dict(party_cache)
     results = []
     for election in elections:

@@ -127,11 +127,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("election_id", "number", name="uq_versions_election_number"),
     )
     with op.batch_alter_table("versions", schema=None) as batch_op:
-        batch_op.create_index("ix_versions_city", ["city"], unique=False)
-        batch_op.create_index("ix_versions_office", ["office"], unique=False)
-        batch_op.create_index("ix_versions_rules", ["rules"], unique=False)
-        batch_op.create_index("ix_versions_source_id", ["source_id"], unique=False)
-        batch_op.create_index("ix_versions_state", ["state"], unique=False)
         batch_op.create_index("ix_versions_year", ["year"], unique=False)
 
     op.create_table(
@@ -354,7 +349,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("version_id", "stage", "position", name=op.f("pk_stage_results")),
     )
     with op.batch_alter_table("stage_results", schema=None) as batch_op:
-        batch_op.create_index("ix_stage_results_name_key", ["name_key"], unique=False)
         batch_op.create_index("ix_stage_results_party_id", ["party_id"], unique=False)
 
     op.create_table(
@@ -405,7 +399,6 @@ def downgrade() -> None:
     op.drop_table("unit_results")
     with op.batch_alter_table("stage_results", schema=None) as batch_op:
         batch_op.drop_index("ix_stage_results_party_id")
-        batch_op.drop_index("ix_stage_results_name_key")
 
     op.drop_table("stage_results")
     op.drop_table("rounds")
@@ -420,11 +413,6 @@ def downgrade() -> None:
     op.drop_table("candidates")
     with op.batch_alter_table("versions", schema=None) as batch_op:
         batch_op.drop_index("ix_versions_year")
-        batch_op.drop_index("ix_versions_state")
-        batch_op.drop_index("ix_versions_source_id")
-        batch_op.drop_index("ix_versions_rules")
-        batch_op.drop_index("ix_versions_office")
-        batch_op.drop_index("ix_versions_city")
 
     op.drop_table("versions")
     op.drop_table("audit")

@@ -1,0 +1,148 @@
+"""Benchmark of the results database: import speed and query times, SQLite and PostgreSQL.
+
+Imports N generated elections (3 stages, 8 candidates each; default 10,000), one transaction per
+election through the public API, then times every query of the issue (median of 5 runs).
+The baseline is the floor of the same work: the election's JSON text written with plain
+``sqlite3``, one transaction per election, into one table without constraints.
+
+    python bench/store.py [--count N] [--pg URL | --no-pg]
+
+Goals: >= 500 elections/s into SQLite; every query under 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tallyroom.model import Election
+from tallyroom.store import ElectionFilter, Store
+from tallyroom.store.codec import canonical_text
+from tallyroom.store.generate import generated_election
+
+IMPORT_GOAL = 500.0
+QUERY_GOAL_MS = 100.0
+
+
+def elections(count: int) -> list[tuple[Election, str]]:
+    rng = random.Random(2004)
+    made = [generated_election(n, rng) for n in range(count)]
+    return [(e, canonical_text(e)) for e in made]
+
+
+def baseline(items: list[tuple[Election, str]], folder: Path) -> float:
+    db = sqlite3.connect(folder / "baseline.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("CREATE TABLE elections (title TEXT, document TEXT)")
+    start = time.perf_counter()
+    for election, text in items:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO elections VALUES (?, ?)", (election.title, text))
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    db.close()
+    return len(items) / elapsed
+
+
+def timed(work: Callable[[], Any], runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def run(label: str, target: str, items: list[tuple[Election, str]], base: float) -> bool:
+    with Store.open(target) as store:
+        start = time.perf_counter()
+        for number, (election, text) in enumerate(items):
+            result = store.import_election(election, text, f"generated-{number}.json")
+            assert result.status == "new", result
+        elapsed = time.perf_counter() - start
+        rate = len(items) / elapsed
+        again = time.perf_counter()
+        for number, (election, text) in enumerate(items[:1000]):
+            assert store.import_election(election, text, f"g-{number}").status == "unchanged"
+        unchanged_rate = min(1000, len(items)) / (time.perf_counter() - again)
+
+        sample = items[len(items) // 2][0]
+        person = sample.stages[0].results[0].name
+        checks = store.checks is not None
+        print(f"\n{label}: {len(items)} elections imported in {elapsed:.1f} s")
+        print(f"  import:           {rate:8.0f} elections/s  ({rate / base:.2f} x baseline)")
+        print(f"  re-import (no-op): {unchanged_rate:7.0f} elections/s")
+        print(f"  checks at import: {'yes' if checks else 'not installed'}")
+        queries: dict[str, Callable[[], Any]] = {
+            "list (all)": lambda: store.list_elections(),
+            "list (first 100)": lambda: store.list_elections(limit=100),
+            "list --city": lambda: store.list_elections(ElectionFilter(city="Springfield")),
+            "list --state": lambda: store.list_elections(ElectionFilter(state="Oregon")),
+            "list --year": lambda: store.list_elections(ElectionFilter(year=2004)),
+            "list --office": lambda: store.list_elections(ElectionFilter(office="mayor"), limit=100),
+            "list --candidate": lambda: store.list_elections(ElectionFilter(candidate=person)),
+            "list --party": lambda: store.list_elections(ElectionFilter(party="Green"), limit=100),
+            "list --rules": lambda: store.list_elections(
+                ElectionFilter(rules="majority-or-runoff"), limit=100
+            ),
+            "show (by title)": lambda: store.show(sample.title),
+            "get_election": lambda: store.get_election(sample.title),
+            "history": lambda: store.history(sample.title),
+            "stats": store.stats,
+        }
+        ok = rate >= IMPORT_GOAL or not label.startswith("SQLite")
+        for name, work in queries.items():
+            ms = timed(work)
+            flag = "" if ms < QUERY_GOAL_MS else "  (over goal)"
+            ok = ok and ms < QUERY_GOAL_MS
+            print(f"  {name:18} {ms:8.1f} ms{flag}")
+        return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+
+    items = elections(args.count)
+    ok = True
+    with tempfile.TemporaryDirectory() as folder:
+        base = baseline(items, Path(folder))
+        print(f"baseline: plain sqlite3, one JSON row per transaction: {base:.0f} elections/s")
+        ok = run("SQLite", str(Path(folder) / "bench.db"), items, base) and ok
+    if not args.no_pg:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        engine = sa.create_engine(args.pg)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        except sa.exc.OperationalError as error:
+            print(f"\nPostgreSQL skipped: {error.orig}")
+            return 0 if ok else 1
+        try:
+            ok = run("PostgreSQL", f"{args.pg}?options=-csearch_path%3D{schema}", items, base) and ok
+        finally:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+    print(f"\ngoals (>= {IMPORT_GOAL:.0f}/s into SQLite, queries < {QUERY_GOAL_MS:.0f} ms):",
+          "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

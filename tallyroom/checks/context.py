@@ -1,0 +1,38 @@
+"""What every family of checks is given: the election, its stages' totals, and the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tallyroom.checks.figures import InfoboxColumn, StageTotal, infobox_columns, stage_totals
+from tallyroom.model import Election, InfoboxField
+
+if TYPE_CHECKING:
+    from tallyroom.rules.types import RulesSpec
+
+__all__ = ["CheckContext", "make_context"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    election: Election
+    totals: tuple[StageTotal, ...]
+    columns: tuple[InfoboxColumn, ...]
+    rules: RulesSpec | None
+
+    def field(self, key: str) -> InfoboxField | None:
+        """The infobox field named ``key`` (case and spacing aside), first occurrence."""
+        wanted = " ".join(key.casefold().split())
+        for item in self.election.infobox:
+            if " ".join(item.key.casefold().split()) == wanted:
+                return item
+        return None
+
+    def field_line(self, key: str) -> int | None:
+        item = self.field(key)
+        return item.line if item else None
+
+
+def make_context(election: Election, rules: RulesSpec | None = None) -> CheckContext:
+    return CheckContext(election, stage_totals(election), infobox_columns(election), rules)

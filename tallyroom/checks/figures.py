@@ -1,0 +1,333 @@
+"""Figures the checks share: the infobox's candidate columns, who is who, and what a stage's
+true total can be (from its rows, the infobox's votes and percentages, or its stated total).
+
+Pure functions over the model. A range of totals is a closed ``(low, high)`` pair of ints.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from tallyroom.model import Election, Stage
+from tallyroom.names import name_key
+
+__all__ = [
+    "InfoboxColumn",
+    "StageTotal",
+    "TotalRange",
+    "decimal_places",
+    "implied_total_range",
+    "infobox_columns",
+    "intersect",
+    "number_text",
+    "pct_text",
+    "percent_consistent",
+    "row_for",
+    "same_person",
+    "stage_totals",
+]
+
+TotalRange = tuple[int, int]
+
+_INDEXED_KEY = re.compile(r"^(?P<base>[A-Za-z ]+?)\s*(?P<index>\d+)$")
+_WHOLE = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+)\s*$")
+
+#: Votes that no row accounts for (write-ins, scattering) are rarely more than this share.
+UNACCOUNTED_PLAUSIBLE = Fraction(5, 100)
+
+
+def number_text(value: int) -> str:
+    return f"{value:,}"
+
+
+def pct_text(value: Fraction | Decimal, places: int = 2) -> str:
+    from tallyroom.formats.summary import percent
+
+    share = Fraction(value) / 100
+    return percent(share, places) or ""
+
+
+def decimal_places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class InfoboxColumn:
+    """One candidate column of the infobox ("Candidate1", "Popular Vote1", "Percentage1")."""
+
+    index: int
+    name: str
+    name_line: int | None
+    name_key: str | None
+    votes: int | None = None
+    votes_line: int | None = None
+    votes_key: str | None = None
+    votes_raw: str | None = None
+    percentage: Decimal | None = None
+    percentage_line: int | None = None
+    percentage_key: str | None = None
+    party: str | None = None
+
+
+def infobox_columns(election: Election) -> tuple[InfoboxColumn, ...]:
+    """The infobox's candidate columns with their lines; from ``nominees`` when no raw infobox."""
+    if not election.infobox:
+        return tuple(
+            InfoboxColumn(
+                index=i,
+                name=n.name,
+                name_line=None,
+                name_key=None,
+                votes=n.votes,
+                percentage=n.stated_percentage,
+                party=n.party,
+            )
+            for i, n in enumerate(election.nominees, start=1)
+        )
+    columns: dict[int, dict[str, tuple[str, str, int | None]]] = {}
+    for item in election.infobox:
+        match = _INDEXED_KEY.match(item.key)
+        if match:
+            base = " ".join(match["base"].casefold().split())
+            column = columns.setdefault(int(match["index"]), {})
+            column.setdefault(base, (item.key, item.value, item.line))
+    found = []
+    for index in sorted(columns):
+        column = columns[index]
+        who = column.get("candidate") or column.get("nominee")
+        if who is None or not who[1]:
+            continue
+        votes = column.get("popular vote")
+        pct = column.get("percentage")
+        party = column.get("party")
+        found.append(
+            InfoboxColumn(
+                index=index,
+                name=who[1],
+                name_line=who[2],
+                name_key=who[0],
+                votes=_whole(votes[1]) if votes else None,
+                votes_line=votes[2] if votes else None,
+                votes_key=votes[0] if votes else None,
+                votes_raw=votes[1] if votes else None,
+                percentage=_decimal(pct[1]) if pct else None,
+                percentage_line=pct[2] if pct else None,
+                percentage_key=pct[0] if pct else None,
+                party=party[1] if party and party[1] else None,
+            )
+        )
+    return tuple(found)
+
+
+def _whole(text: str) -> int | None:
+    match = _WHOLE.match(text)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip().removesuffix("%").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two spellings name one person: equal keys (nicknames, dots and case aside), or
+    the same first and last names where one adds middle names or initials the other lacks."""
+    key_a, key_b = name_key(a), name_key(b)
+    if key_a == key_b:
+        return True
+    tokens_a, tokens_b = key_a.split(), key_b.split()
+    if len(tokens_a) < 2 or len(tokens_b) < 2:
+        return False
+    if tokens_a[0] != tokens_b[0] or tokens_a[-1] != tokens_b[-1]:
+        return False
+    middle_a, middle_b = tokens_a[1:-1], tokens_b[1:-1]
+    if not middle_a or not middle_b:
+        return True
+    if len(middle_a) != len(middle_b):
+        return False
+    return all(x[0] == y[0] and (len(x) == 1 or len(y) == 1 or x == y) for x, y in zip(middle_a, middle_b, strict=True))
+
+
+def row_for(stage: Stage, name: str) -> int | None:
+    """The index of the row of ``stage`` naming the same person as ``name``, else None."""
+    key = name_key(name)
+    for index, row in enumerate(stage.results):
+        if name_key(row.name) == key:
+            return index
+    for index, row in enumerate(stage.results):
+        if same_person(row.name, name):
+            return index
+    return None
+
+
+def intersect(a: TotalRange | None, b: TotalRange | None) -> TotalRange | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    low, high = max(a[0], b[0]), min(a[1], b[1])
+    return (low, high) if low <= high else None
+
+
+def _share_bounds(stated: Decimal) -> tuple[Fraction, Fraction]:
+    """The true shares (in percent) a stated percentage can come from: rounded to its places
+    (half either way) or cut (truncated) there."""
+    unit = Fraction(1, 10 ** decimal_places(stated))
+    value = Fraction(stated)
+    return value - unit / 2, value + unit
+
+
+def implied_total_range(votes: int, stated: Decimal) -> TotalRange | None:
+    """The totals for which ``votes`` make the ``stated`` percentage."""
+    low_share, high_share = _share_bounds(stated)
+    if votes <= 0 or high_share <= 0:
+        return None
+    low = math.ceil(Fraction(votes * 100) / high_share)
+    high = math.floor(Fraction(votes * 100) / low_share) if low_share > 0 else 10**15
+    # A bound hit exactly belongs to the open end of the interval; the margin keeps it fair.
+    return (low, high) if low <= high else None
+
+
+def percent_consistent(votes: int, stated: Decimal, total: TotalRange) -> bool:
+    """Whether ``votes`` out of some total in ``total`` can be stated as ``stated`` percent."""
+    if votes == 0:
+        low_share, _ = _share_bounds(stated)
+        return low_share <= 0
+    implied = implied_total_range(votes, stated)
+    return implied is not None and intersect(implied, total) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StageTotal:
+    """What a stage's true total can be.
+
+    ``rows``: the rows' sum (a floor: every row's votes are in the total). ``floor``: the rows'
+    sum, or for a table without rows the infobox votes of its candidates. ``implied``: the totals
+    the infobox percentages allow (deciding stage only). ``truncated``: when the stated total looks
+    cut at a thousands separator, the range of the true total. ``likely``: the range the checks
+    use as the true total (``None`` when unknown).
+    """
+
+    stated: int | None
+    rows: int | None
+    floor: int | None
+    implied: TotalRange | None
+    truncated: TotalRange | None
+    truncation_basis: str | None
+    likely: TotalRange | None
+
+
+def stage_totals(election: Election) -> tuple[StageTotal, ...]:
+    """A :class:`StageTotal` for each stage, in order."""
+    columns = infobox_columns(election)
+    deciding = election.deciding_stage
+    partial = [_stage_total(stage, columns if stage is deciding else ()) for stage in election.stages]
+    # A table without rows or infobox figures can still be judged by the scale of the others.
+    scales = [t.likely[1] for t in partial if t.likely is not None and t.truncated is None]
+    scales += [t.truncated[0] for t in partial if t.truncated is not None]
+    finished = []
+    for total in partial:
+        if total.likely is None and total.stated is not None and total.floor is None and scales:
+            truncated = _truncated_by_scale(total.stated, max(scales))
+            if truncated is not None:
+                total = StageTotal(
+                    total.stated, None, None, None, truncated, "scale", truncated
+                )
+            else:
+                total = StageTotal(
+                    total.stated, None, None, None, None, None, (total.stated, total.stated)
+                )
+        elif total.likely is None and total.stated is not None:
+            total = StageTotal(
+                total.stated, total.rows, total.floor, total.implied, None, None,
+                (total.stated, total.stated),
+            )  # fmt: skip
+        finished.append(total)
+    return tuple(finished)
+
+
+def _stage_total(stage: Stage, columns: tuple[InfoboxColumn, ...]) -> StageTotal:
+    rows = stage.computed_total
+    floor = rows
+    implied: TotalRange | None = None
+    if columns:
+        known = [c for c in columns if c.votes is not None]
+        if rows is None and known and all(row_for(stage, c.name) is None for c in known):
+            floor = sum(c.votes for c in known if c.votes is not None) if not stage.results else None
+        for column in columns:
+            votes = column.votes
+            index = row_for(stage, column.name)
+            if index is not None:
+                votes = stage.results[index].votes
+            if votes is not None and column.percentage is not None:
+                each = implied_total_range(votes, column.percentage)
+                implied = each if implied is None else intersect(implied, each)
+                if implied is None:
+                    break
+    stated = stage.stated_total
+    truncated, basis = None, None
+    if stated is not None and stated >= 0:
+        truncated, basis = _truncation(stated, floor, implied)
+    likely: TotalRange | None
+    if truncated is not None:
+        likely = truncated
+    elif rows is not None and stated is not None:
+        likely = (max(rows, stated), max(rows, stated))
+    elif rows is not None:
+        likely = (rows, rows)
+    elif implied is not None and stated is None:
+        likely = implied
+    else:
+        likely = None
+    return StageTotal(stated, rows, floor, implied, truncated, basis, likely)
+
+
+def _truncation(
+    stated: int, floor: int | None, implied: TotalRange | None
+) -> tuple[TotalRange | None, str | None]:
+    """The true total's range when ``stated`` is a total cut at a thousands separator."""
+    if floor is None and implied is None:
+        return None, None
+    if floor is not None and stated >= floor:
+        return None, None
+    if floor is None and implied is not None and implied[0] <= stated <= implied[1]:
+        return None, None
+    for power in (1000, 1000**2, 1000**3):
+        cut = (stated * power, stated * power + power - 1)
+        if floor is not None and cut[1] < floor:
+            continue
+        if implied is not None:
+            both = intersect(cut, implied)
+            if both is None:
+                continue
+            if floor is not None:
+                both = intersect(both, (floor, both[1]))
+            if both is not None:
+                return both, "percentages"
+            continue
+        assert floor is not None
+        if cut[0] <= floor:
+            return (floor, cut[1]), "rows"
+        if cut[0] - floor <= floor * UNACCOUNTED_PLAUSIBLE:
+            return cut, "rows"
+        return None, None
+    return None, None
+
+
+def _truncated_by_scale(stated: int, scale: int) -> TotalRange | None:
+    """A stated total a hundred times smaller than another stage's, cut at a separator."""
+    if stated <= 0 or scale < 100 * stated:
+        return None
+    for power in (1000, 1000**2, 1000**3):
+        low = stated * power
+        if scale // 10 <= low <= scale * 10:
+            return (low, low + power - 1)
+    return None

@@ -1,0 +1,256 @@
+"""Outcomes: the winner and the advancing candidates a document states against what the rules
+derive (:mod:`tallyroom.rules`), and a stated "Result: X Hold/Gain" against the parties before
+and after the election."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from tallyroom.checks.context import CheckContext
+from tallyroom.checks.figures import same_person
+from tallyroom.checks.types import CheckCode, Finding
+from tallyroom.claims import stated_statuses
+from tallyroom.errors import TallyroomError
+from tallyroom.model import Stage
+from tallyroom.names import name_key, party_short
+
+if TYPE_CHECKING:
+    from tallyroom.rules.types import ElectionVerdict, Outcome
+
+__all__ = ["CODES", "check_outcomes"]
+
+WINNER_MISMATCH = CheckCode(
+    "winner-mismatch",
+    "outcomes",
+    "error",
+    "The stated winner is not the one the rules derive from the counts",
+)
+ADVANCING_MISMATCH = CheckCode(
+    "advancing-mismatch",
+    "outcomes",
+    "error",
+    "A candidate stated to advance (or to be eliminated) whom the rules eliminate (or advance)",
+)
+WINNER_NOT_CANDIDATE = CheckCode(
+    "winner-not-candidate",
+    "outcomes",
+    "error",
+    "The stated winner is not a candidate of the deciding stage",
+)
+AFTER_PARTY_MISMATCH = CheckCode(
+    "after-party-mismatch",
+    "outcomes",
+    "error",
+    "\"After Party\" is not the party of the winner the rules derive",
+)
+PARTY_RESULT_MISMATCH = CheckCode(
+    "party-result-mismatch",
+    "outcomes",
+    "error",
+    "\"Result: X Hold/Gain\" contradicts the parties before and after the election",
+)
+OUTCOME_UNCHECKED = CheckCode(
+    "outcome-unchecked",
+    "outcomes",
+    "info",
+    "The stated outcome could not be checked (a tie the rules do not break, rules that do not fit)",
+)
+
+CODES = (
+    WINNER_MISMATCH,
+    ADVANCING_MISMATCH,
+    WINNER_NOT_CANDIDATE,
+    AFTER_PARTY_MISMATCH,
+    PARTY_RESULT_MISMATCH,
+    OUTCOME_UNCHECKED,
+)
+
+_PARTY_RESULT = re.compile(
+    r"^(?P<party>.+?)\s+(?P<word>hold|gain)\b(?:\s+from\s+(?P<from>.+?))?\s*$", re.I
+)
+
+
+def check_outcomes(context: CheckContext) -> Iterator[Finding]:
+    election = context.election
+    verdict = _verdict(context)
+    if isinstance(verdict, Finding):
+        yield verdict
+        verdict = None
+    for index, stage in enumerate(election.stages):
+        outcome = verdict.stages[index].outcome if verdict is not None else None
+        if outcome is not None:
+            yield from _statuses(context, index, outcome)
+        if stage.result:
+            yield from _party_result(context, stage, outcome)
+    if verdict is not None:
+        yield from _after(context, verdict)
+
+
+def _verdict(context: CheckContext) -> ElectionVerdict | Finding | None:
+    election = context.election
+    if not election.stages:
+        return None
+    from tallyroom.rules import RulesChoice, RulesOrigin, choose_rules, verify_choice
+
+    try:
+        if context.rules is not None:
+            choice = RulesChoice(context.rules, RulesOrigin("named", ()))
+        else:
+            choice = choose_rules(election)
+        return verify_choice(election, choice)
+    except TallyroomError as error:
+        return OUTCOME_UNCHECKED.found(
+            election,
+            None,
+            "rules",
+            f"the outcome was not checked: {error}",
+            {"reason": str(error)},
+        )
+
+
+def _claim_line(context: CheckContext, stage: Stage, name: str) -> int | None:
+    election = context.election
+    if stage is election.deciding_stage and election.after_holder:
+        line = context.field_line("after election")
+        if line is not None:
+            return line
+    for candidate in election.candidates:
+        if same_person(candidate.name, name) and candidate.line is not None:
+            return candidate.line
+    for row in stage.results:
+        if same_person(row.name, name):
+            return row.line
+    return stage.caption_line
+
+
+def _statuses(context: CheckContext, index: int, outcome: Outcome) -> Iterator[Finding]:
+    election = context.election
+    stage = election.stages[index]
+    if outcome.status == "tied":
+        yield OUTCOME_UNCHECKED.found(
+            election,
+            stage.caption_line,
+            "outcome",
+            f"{stage.label()}: the count is tied between {', '.join(outcome.tied or ())} and the "
+            "rules record no tie-break, so the stated outcome cannot be checked",
+            {"tied": tuple(outcome.tied or ())},
+        )
+        return
+    if outcome.status != "decided":
+        return
+    going = {name_key(n) for n in (*outcome.winners, *outcome.advanced)}
+    staying = {name_key(n) for n in outcome.eliminated}
+    deciding = stage is election.deciding_stage
+    for name, said in stated_statuses(election, index).items():
+        if said is None:
+            continue
+        key = name_key(name)
+        says_going = said in ("advanced", "elected")
+        if (says_going and key in going) or (not says_going and key in staying):
+            continue
+        if key not in going and key not in staying:
+            continue
+        derived = ", ".join(outcome.winners or outcome.advanced)
+        code = WINNER_MISMATCH if deciding else ADVANCING_MISMATCH
+        if deciding and not says_going:
+            continue  # the stated winner's finding says it; one per stage
+        yield code.found(
+            election,
+            _claim_line(context, stage, name),
+            "After Election" if deciding else "status",
+            f"{stage.label()}: the document has {name} {said}, but under the rules "
+            f"({outcome.rule}) the counts give {derived or 'no one'}",
+            {
+                "stated": name,
+                "stated_status": said,
+                "derived_winners": tuple(outcome.winners),
+                "derived_advanced": tuple(outcome.advanced),
+                "rule": outcome.rule,
+                "basis": outcome.basis,
+            },
+            fix=derived or None,
+            confidence="high" if outcome.basis == "table" else "medium",
+        )
+
+
+def _after(context: CheckContext, verdict: ElectionVerdict) -> Iterator[Finding]:
+    election = context.election
+    stage = election.deciding_stage
+    if stage is None:
+        return
+    index = election.stages.index(stage)
+    outcome = verdict.stages[index].outcome
+    holder = election.after_holder
+    names = [row.name for row in stage.results] + [c.name for c in context.columns]
+    if holder and names and not any(same_person(holder, n) for n in names):
+        yield WINNER_NOT_CANDIDATE.found(
+            election,
+            context.field_line("after election"),
+            "After Election",
+            f"After Election names {holder}, who is not a candidate of the "
+            f"{stage.label().lower()}",
+            {"after_holder": holder, "candidates": tuple(names)},
+            fix=outcome.winners[0] if outcome.status == "decided" and outcome.winners else None,
+            confidence="medium",
+        )
+    if election.after_party and outcome.status == "decided" and outcome.winners:
+        party = _party_of(context, stage, outcome.winners[0])
+        stated = party_short(election.after_party)
+        if party is not None and stated is not None and party.casefold() != stated.casefold():
+            yield AFTER_PARTY_MISMATCH.found(
+                election,
+                context.field_line("after party"),
+                "After Party",
+                f"After Party is {stated}, but the winner {outcome.winners[0]} is {party}",
+                {"after_party": stated, "winner": outcome.winners[0], "winner_party": party},
+                fix=party,
+                confidence="medium",
+            )
+
+
+def _party_of(context: CheckContext, stage: Stage, name: str) -> str | None:
+    for row in stage.results:
+        if same_person(row.name, name) and row.party:
+            return party_short(row.party)
+    for column in context.columns:
+        if same_person(column.name, name) and column.party:
+            return party_short(column.party)
+    return None
+
+
+def _party_result(context: CheckContext, stage: Stage, outcome: Outcome | None) -> Iterator[Finding]:
+    election = context.election
+    match = _PARTY_RESULT.match(stage.result or "")
+    if match is None:
+        return
+    party = party_short(match["party"]) or ""
+    word = match["word"].casefold()
+    before = party_short(election.before_party)
+    after = party_short(election.after_party)
+    if after is None and outcome is not None and outcome.status == "decided" and outcome.winners:
+        after = _party_of(context, stage, outcome.winners[0])
+    if before is None or after is None:
+        return
+    expected = "hold" if before.casefold() == after.casefold() else "gain"
+    wrong_party = party.casefold() != after.casefold()
+    wrong_from = (
+        match["from"] is not None
+        and (party_short(match["from"]) or "").casefold() != before.casefold()
+    )
+    if word == expected and not wrong_party and not wrong_from:
+        return
+    fix = f"{after} hold" if expected == "hold" else f"{after} gain from {before}"
+    yield PARTY_RESULT_MISMATCH.found(
+        election,
+        stage.caption_line,
+        "Result",
+        f"Result: {stage.result!r}, but the office went from {before} to {after}: "
+        f"{fix.replace(' hold', ' Hold').replace(' gain', ' Gain')}",
+        {"stated_result": stage.result, "before_party": before, "after_party": after},
+        fix=fix.replace(" hold", " Hold").replace(" gain", " gain"),
+        confidence="high",
+    )
+
+

@@ -1,0 +1,116 @@
+"""The types of the checks: a :class:`Finding` and the :class:`CheckCode` it is an instance of.
+
+A check never answers yes or no. It yields findings, each with a stable code (documented in
+``docs/checks.md``), a severity, the place (file, line, field), a sentence for people, the figures
+compared, and where one can be inferred, a suggested fix with how sure we are of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from tallyroom.model import Election
+
+__all__ = [
+    "FAMILIES",
+    "SEVERITIES",
+    "CheckCode",
+    "Confidence",
+    "EvidenceValue",
+    "Family",
+    "Finding",
+    "Severity",
+    "severity_rank",
+]
+
+#: error: the data cannot be right. warning: probably wrong. info: worth knowing.
+Severity = Literal["info", "warning", "error"]
+SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error")
+
+#: How sure we are that the finding (and its fix) is right.
+Confidence = Literal["high", "medium", "low"]
+
+Family = Literal[
+    "arithmetic",
+    "damaged",
+    "missing",
+    "outcomes",
+    "dates",
+    "classification",
+    "identity",
+    "impossible",
+    "formatting",
+]
+FAMILIES: tuple[Family, ...] = (
+    "arithmetic",
+    "damaged",
+    "missing",
+    "outcomes",
+    "dates",
+    "classification",
+    "identity",
+    "impossible",
+    "formatting",
+)
+
+#: A figure compared: votes are ``int``; percentages and dates are strings ("53.45", "2004-11-02").
+EvidenceValue = int | str | bool | None | tuple[int | str, ...]
+
+
+def severity_rank(severity: Severity) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One defect (or noteworthy fact) found in an election, with its place and evidence."""
+
+    code: str
+    severity: Severity
+    file: str | None
+    line: int | None
+    field: str | None
+    message: str
+    evidence: Mapping[str, EvidenceValue] = field(default_factory=dict, hash=False)
+    fix: str | None = None
+    confidence: Confidence = "high"
+
+    def __post_init__(self) -> None:
+        # A read-only view: a finding is a record, its evidence cannot change after the fact.
+        object.__setattr__(self, "evidence", MappingProxyType(dict(self.evidence)))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCode:
+    """A kind of finding: its stable code, family, severity and a one-line title."""
+
+    code: str
+    family: Family
+    severity: Severity
+    title: str
+
+    def found(
+        self,
+        election: Election,
+        line: int | None,
+        field: str | None,
+        message: str,
+        evidence: Mapping[str, EvidenceValue] | None = None,
+        fix: str | None = None,
+        confidence: Confidence = "high",
+    ) -> Finding:
+        """A finding of this code in ``election``."""
+        return Finding(
+            code=self.code,
+            severity=self.severity,
+            file=election.source,
+            line=line,
+            field=field,
+            message=message,
+            evidence=evidence or {},
+            fix=fix,
+            confidence=confidence,
+        )

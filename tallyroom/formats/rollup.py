@@ -1,0 +1,167 @@
+"""Roll-up of reporting-unit rows to their parents (precinct → ward → city), as a checked operation.
+
+:func:`unit_totals` sums the leaf rows of a stage up the parent chain. :func:`check_rollup`
+returns every problem found, each a :class:`RollupProblem` with the same shape as the checks'
+findings (``code``, ``severity``, ``place``, ``message``, ``fix``), so the checks can surface them:
+
+- ``rollup.duplicate-row`` (error): the same unit, candidate and count type given twice — a
+  precinct counted twice;
+- ``rollup.total-row-mixed`` (error): a unit has rows of its own and so do units under it — a
+  ward or county total mixed in with precinct rows;
+- ``rollup.unknown-parent`` (error): a unit names a parent that is not among the stage's units;
+- ``rollup.total-mismatch`` (error): the stage's result for a candidate is not the sum of its
+  units' rows;
+- ``rollup.ballots-below-votes`` (warning): a unit's ballots cast are fewer than the votes
+  (candidates, over and under votes) of the contest there. A warning, since real returns have
+  small gaps.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from tallyroom.formats.conversion import BALLOTS_CAST, REGISTERED_VOTERS, WRITE_INS
+from tallyroom.model import ReportingUnit, Stage
+
+__all__ = [
+    "RollupProblem",
+    "Severity",
+    "check_rollup",
+    "children_of",
+    "leaf_units",
+    "unit_totals",
+]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class RollupProblem:
+    code: str
+    severity: Severity
+    place: str
+    message: str
+    fix: str | None = None
+
+
+def children_of(units: tuple[ReportingUnit, ...]) -> dict[str, list[str]]:
+    children: dict[str, list[str]] = defaultdict(list)
+    for unit in units:
+        if unit.parent is not None:
+            children[unit.parent].append(unit.id)
+    return children
+
+
+def leaf_units(stage: Stage) -> set[str]:
+    """Units that have rows while no unit under them has any."""
+    with_rows = {row.unit for row in stage.unit_results}
+    parents = {u.id: u.parent for u in stage.units}
+    covered: set[str] = set()
+    for unit in with_rows:
+        seen: set[str] = set()
+        parent = parents.get(unit)
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            covered.add(parent)
+            parent = parents.get(parent)
+    return with_rows - covered
+
+
+def unit_totals(stage: Stage, vote_type: str = "total") -> dict[str, dict[str, int]]:
+    """Unit id → row name → votes: each leaf row added to the unit and all its ancestors."""
+    parents = {u.id: u.parent for u in stage.units}
+    leaves = leaf_units(stage)
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in stage.unit_results:
+        if row.vote_type != vote_type or row.unit not in leaves:
+            continue
+        unit: str | None = row.unit
+        seen: set[str] = set()
+        while unit is not None and unit not in seen:
+            seen.add(unit)
+            totals[unit][row.candidate] += row.votes
+            unit = parents.get(unit)
+    return {unit: dict(rows) for unit, rows in totals.items()}
+
+
+def _name(units: dict[str, ReportingUnit], unit: str) -> str:
+    found = units.get(unit)
+    return found.name if found else unit
+
+
+def check_rollup(stage: Stage, where: str = "") -> tuple[RollupProblem, ...]:
+    """Every roll-up problem of ``stage``; ``where`` prefixes each place (e.g. the election)."""
+    prefix = f"{where}, {stage.label()}" if where else stage.label()
+    units = {u.id: u for u in stage.units}
+    problems: list[RollupProblem] = []
+    keys = Counter((r.unit, r.candidate, r.vote_type) for r in stage.unit_results)
+    for (unit, candidate, vote_type), n in keys.items():
+        if n > 1:
+            problems.append(
+                RollupProblem(
+                    "rollup.duplicate-row",
+                    "error",
+                    f"{prefix}, {_name(units, unit)}",
+                    f"{candidate} ({vote_type}) is given {n} times for {_name(units, unit)}",
+                    "remove the repeated rows",
+                )
+            )
+    for unit in units.values():
+        if unit.parent is not None and unit.parent not in units:
+            problems.append(
+                RollupProblem(
+                    "rollup.unknown-parent",
+                    "error",
+                    f"{prefix}, {unit.name}",
+                    f"{unit.name} names parent {unit.parent!r}, which is not a unit of the stage",
+                )
+            )
+    with_rows = {row.unit for row in stage.unit_results}
+    for unit in sorted(with_rows - leaf_units(stage)):
+        problems.append(
+            RollupProblem(
+                "rollup.total-row-mixed",
+                "error",
+                f"{prefix}, {_name(units, unit)}",
+                f"{_name(units, unit)} has rows of its own and units under it have rows too; "
+                "its rows were left out of the roll-up",
+                "keep one reporting level per file",
+            )
+        )
+    totals = unit_totals(stage)
+    roots = [u.id for u in stage.units if u.parent is None]
+    if len(roots) == 1 and roots[0] in totals:
+        rolled = totals[roots[0]]
+        for row in stage.results:
+            if row.votes is not None and row.name in rolled and rolled[row.name] != row.votes:
+                problems.append(
+                    RollupProblem(
+                        "rollup.total-mismatch",
+                        "error",
+                        f"{prefix}, {row.name}",
+                        f"{row.name} has {row.votes:,} votes but the units' rows sum to "
+                        f"{rolled[row.name]:,}",
+                    )
+                )
+    for unit, rows in sorted(totals.items()):
+        ballots = rows.get(BALLOTS_CAST)
+        if ballots is None:
+            continue
+        votes = sum(
+            v
+            for name, v in rows.items()
+            if name not in (BALLOTS_CAST, REGISTERED_VOTERS, WRITE_INS)
+        )
+        if ballots < votes:
+            problems.append(
+                RollupProblem(
+                    "rollup.ballots-below-votes",
+                    "warning",
+                    f"{prefix}, {_name(units, unit)}",
+                    f"{ballots:,} ballots cast but {votes:,} votes in the contest "
+                    f"({votes - ballots:,} more votes than ballots)",
+                )
+            )
+    return tuple(problems)

@@ -1,0 +1,147 @@
+"""Collect ballots from any reader into a :class:`BallotSet`: names, aliases, labels, grouping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tallyroom.errors import ValidationError
+from tallyroom.rcv.types import OVERVOTE, UNDECLARED_WRITE_INS, BallotSet, Ranking
+
+__all__ = ["BallotBuilder", "CandidateSpec", "CellLabels"]
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateSpec:
+    """A declared candidate and the other spellings ballot files use for it."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CellLabels:
+    """How a ballot file marks what is not a candidate (as offices configure their exports)."""
+
+    overvote_label: str | None = None
+    overvote_delimiter: str | None = None
+    skipped_rank_label: str | None = None
+    undeclared_write_in_label: str | None = None
+    treat_blank_as_undeclared_write_in: bool = False
+
+
+class BallotBuilder:
+    """Accumulates rankings; identical (ranking, precinct) pairs are grouped with a count.
+
+    With declared candidates, a name that is neither declared nor an alias is an error unless
+    ``unknown_as_write_in`` pools it into the undeclared write-ins. Without declared candidates,
+    names are taken from the ballots in the order first seen.
+    """
+
+    def __init__(
+        self,
+        candidates: Sequence[CandidateSpec] = (),
+        *,
+        unknown_as_write_in: bool = False,
+        write_ins_declared: bool = False,
+    ) -> None:
+        self.declared = bool(candidates)
+        self.unknown_as_write_in = unknown_as_write_in
+        self.names: list[str] = []
+        self.codes: dict[str, int] = {}
+        for spec in candidates:
+            if spec.name in self.codes:
+                raise ValidationError(f"candidate {spec.name!r} is declared twice")
+            code = len(self.names)
+            self.names.append(spec.name)
+            self.codes[spec.name] = code
+            for alias in spec.aliases:
+                if alias in self.codes and self.codes[alias] != code:
+                    raise ValidationError(f"alias {alias!r} names two candidates")
+                self.codes[alias] = code
+        self.uwi: int | None = None
+        if write_ins_declared:
+            self.write_in_code()
+        self.groups: dict[tuple[Ranking, str | None], list[int]] = {}
+        self.order: list[tuple[Ranking, str | None]] = []
+        self.first_source: str | None = None
+        self.sources: list[str] = []
+
+    def write_in_code(self) -> int:
+        if self.uwi is None:
+            self.uwi = len(self.names)
+            self.names.append(UNDECLARED_WRITE_INS)
+        return self.uwi
+
+    def candidate(self, name: str, source: str, line: int | None) -> int:
+        code = self.codes.get(name)
+        if code is not None:
+            return code
+        if name == UNDECLARED_WRITE_INS:
+            return self.write_in_code()
+        if not self.declared:
+            code = len(self.names)
+            self.names.append(name)
+            self.codes[name] = code
+            return code
+        if self.unknown_as_write_in:
+            code = self.write_in_code()
+            self.codes[name] = code
+            return code
+        raise ValidationError(
+            f"unknown candidate {name!r} (not declared, no alias matches)", source=source, line=line
+        )
+
+    def cell(self, text: str, labels: CellLabels, source: str, line: int | None) -> tuple[int, ...]:
+        """Candidate codes of one rank cell: ``()`` for a skipped rank, several for an overvote."""
+        value = text.strip()
+        if not value:
+            if labels.treat_blank_as_undeclared_write_in:
+                return (self.write_in_code(),)
+            return ()
+        if labels.skipped_rank_label is not None and value == labels.skipped_rank_label:
+            return ()
+        if labels.overvote_label is not None and value == labels.overvote_label:
+            return (OVERVOTE,)
+        if labels.undeclared_write_in_label is not None and value == labels.undeclared_write_in_label:
+            return (self.write_in_code(),)
+        if labels.overvote_delimiter and labels.overvote_delimiter in value:
+            parts = [p.strip() for p in value.split(labels.overvote_delimiter)]
+            return tuple(
+                self.cell(p, labels, source, line)[0] for p in parts if p
+            )
+        return (self.candidate(value, source, line),)
+
+    def add(
+        self, ranking: Ranking, precinct: str | None, count: int, source: str, line: int
+    ) -> None:
+        key = (ranking, precinct)
+        entry = self.groups.get(key)
+        if entry is None:
+            self.groups[key] = [count, line, len(self.sources)]
+            self.order.append(key)
+        else:
+            entry[0] += count
+        if not self.sources or self.sources[-1] != source:
+            if source not in self.sources:
+                self.sources.append(source)
+
+    def build(self) -> BallotSet:
+        rankings = tuple(key[0] for key in self.order)
+        counts = tuple(self.groups[key][0] for key in self.order)
+        precincts = tuple(key[1] for key in self.order)
+        rows = tuple(self.groups[key][1] for key in self.order)
+        source = self.sources[0] if len(self.sources) == 1 else ", ".join(self.sources) or None
+        return BallotSet(
+            candidates=tuple(self.names),
+            rankings=rankings,
+            counts=counts,
+            precincts=precincts if any(p is not None for p in precincts) else (),
+            rows=rows if len(self.sources) <= 1 else (),
+            source=source,
+        )
+
+
+def ranking_from_cells(cells: Sequence[tuple[int, ...]]) -> Ranking:
+    """A ranking from rank cells in order (cell ``i`` is rank ``i + 1``)."""
+    return tuple((rank, codes) for rank, codes in enumerate(cells, start=1) if codes)

@@ -1,0 +1,70 @@
+"""``java.util.Random``, bit for bit, so a seeded tie-break draws as RCTab (Java) draws.
+
+RCTab seeds one ``Random`` per count and uses ``nextDouble()`` for a random tie-break and
+``Collections.shuffle`` for a generated candidate permutation; both are reproduced here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TypeVar
+
+__all__ = ["JavaRandom", "java_shuffle", "java_string_key"]
+
+_MULTIPLIER = 0x5DEECE66D
+_ADDEND = 0xB
+_MASK = (1 << 48) - 1
+
+T = TypeVar("T")
+
+
+class JavaRandom:
+    """The 48-bit linear congruential generator of ``java.util.Random``."""
+
+    __slots__ = ("_seed",)
+
+    def __init__(self, seed: int) -> None:
+        self._seed = (seed ^ _MULTIPLIER) & _MASK
+
+    def _next(self, bits: int) -> int:
+        self._seed = (self._seed * _MULTIPLIER + _ADDEND) & _MASK
+        value = self._seed >> (48 - bits)
+        # Java returns a signed 32-bit int.
+        if value & (1 << 31):
+            value -= 1 << 32
+        return value
+
+    def next_int(self, bound: int) -> int:
+        if bound <= 0:
+            raise ValueError("bound must be positive")
+        if bound & -bound == bound:  # a power of two
+            return (bound * (self._next(31) & 0x7FFFFFFF)) >> 31
+        while True:
+            bits = self._next(31) & 0x7FFFFFFF
+            value = bits % bound
+            # Java rejects draws where ``bits - value + (bound - 1)`` overflows an int.
+            if bits - value + (bound - 1) < (1 << 31):
+                return value
+
+    def next_double(self) -> float:
+        high = self._next(26) & ((1 << 26) - 1)
+        low = self._next(27) & ((1 << 27) - 1)
+        return ((high << 27) + low) * (1.0 / (1 << 53))
+
+    def choose_index(self, size: int) -> int:
+        """RCTab's random tie-break: ``(int) Math.floor(nextDouble() * size)``."""
+        # The same IEEE double product Java computes, then the floor.
+        return math.floor(self.next_double() * float(size))
+
+
+def java_shuffle(items: list[T], rng: JavaRandom) -> None:
+    """``Collections.shuffle(list, rnd)`` in place."""
+    for i in range(len(items), 1, -1):
+        j = rng.next_int(i)
+        items[i - 1], items[j] = items[j], items[i - 1]
+
+
+def java_string_key(text: str) -> tuple[int, ...]:
+    """Sort key of Java's ``String.compareTo`` (UTF-16 code units)."""
+    encoded = text.encode("utf-16-be")
+    return tuple(int.from_bytes(encoded[i : i + 2], "big") for i in range(0, len(encoded), 2))

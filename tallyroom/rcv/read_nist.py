@@ -1,0 +1,202 @@
+"""NIST SP 1500-103 cast-vote records (JSON and XML), streamed record by record.
+
+CVR → CVRSnapshot (the current one) → CVRContest → CVRContestSelection → SelectionPosition
+with ``Rank``. Candidate names come from the report's ``Election`` (ContestSelection →
+CandidateIds → Candidate Name) and precincts from ``BallotStyleUnitId`` → ``GpUnit`` Name. JSON is
+read twice with ijson (names first, then ballots), so a file is never held whole in memory;
+XML is read once with ``iterparse``, clearing each record when done.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ijson
+
+from tallyroom.errors import ParseError, ValidationError
+from tallyroom.rcv.builder import BallotBuilder
+from tallyroom.rcv.types import Ranking
+
+__all__ = ["read_nist_json", "read_nist_xml"]
+
+
+@dataclass(slots=True)
+class _Names:
+    selections: dict[str, str]
+    write_ins: set[str]
+    contests: dict[str, str]
+    units: dict[str, str]
+
+
+def _contest_matches(contest_id: str | None, found: str, names: Mapping[str, str]) -> bool:
+    return contest_id is None or found == contest_id or names.get(found) == contest_id
+
+
+def read_nist_json(path: Path, contest_id: str | None, builder: BallotBuilder) -> None:
+    source = str(path)
+    names = _Names({}, set(), {}, {})
+    candidates: dict[str, str] = {}
+    try:
+        with path.open("rb") as handle:
+            for election in ijson.items(handle, "Election.item"):
+                for candidate in election.get("Candidate", []):
+                    candidates[str(candidate.get("@id"))] = str(candidate.get("Name", ""))
+                for contest in election.get("Contest", []):
+                    names.contests[str(contest.get("@id"))] = str(contest.get("Name", ""))
+                    for selection in contest.get("ContestSelection", []):
+                        sid = str(selection.get("@id"))
+                        ids = selection.get("CandidateIds") or []
+                        if selection.get("IsWriteIn") in (True, "true") and not ids:
+                            names.write_ins.add(sid)
+                        elif ids:
+                            names.selections[sid] = candidates.get(str(ids[0]), str(ids[0]))
+        with path.open("rb") as handle:
+            for unit in ijson.items(handle, "GpUnit.item"):
+                names.units[str(unit.get("@id"))] = str(unit.get("Name", unit.get("@id")))
+        with path.open("rb") as handle:
+            for number, record in enumerate(ijson.items(handle, "CVR.item"), start=1):
+                _add_record(record, number, contest_id, names, builder, source)
+    except ijson.JSONError as error:
+        raise ParseError(f"not valid JSON ({error})", source=source) from error
+
+
+def _add_record(
+    record: Mapping[str, Any],
+    number: int,
+    contest_id: str | None,
+    names: _Names,
+    builder: BallotBuilder,
+    source: str,
+) -> None:
+    current = record.get("CurrentSnapshotId")
+    snapshots = record.get("CVRSnapshot") or []
+    snapshot = next((s for s in snapshots if s.get("@id") == current), None)
+    if snapshot is None:
+        if not snapshots:
+            raise ParseError(f"CVR {number} has no CVRSnapshot", source=source, line=number)
+        snapshot = snapshots[0]
+    unit = record.get("BallotStyleUnitId")
+    precinct = names.units.get(str(unit), str(unit)) if unit is not None else None
+    by_rank: dict[int, list[int]] = {}
+    seen_contest = False
+    for contest in snapshot.get("CVRContest") or []:
+        if not _contest_matches(contest_id, str(contest.get("ContestId")), names.contests):
+            continue
+        seen_contest = True
+        for selection in contest.get("CVRContestSelection") or []:
+            sid = str(selection.get("ContestSelectionId"))
+            for position in selection.get("SelectionPosition") or []:
+                if position.get("HasIndication", "yes") == "no":
+                    continue
+                if position.get("IsAllocable") == "no":
+                    continue
+                rank = position.get("Rank")
+                if rank is None:
+                    raise ValidationError(
+                        "SelectionPosition has no Rank", source=source, line=number, key="Rank"
+                    )
+                code = _selection_code(sid, names, builder, source, number)
+                by_rank.setdefault(int(rank), []).append(code)
+    if not seen_contest and contest_id is not None:
+        # A ballot without this contest did not vote in it: counted as a blank ballot.
+        pass
+    ranking: Ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
+    builder.add(ranking, precinct, 1, source, number)
+
+
+def _selection_code(
+    sid: str, names: _Names, builder: BallotBuilder, source: str, number: int
+) -> int:
+    if sid in names.write_ins:
+        return builder.write_in_code()
+    return builder.candidate(names.selections.get(sid, sid), source, number)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(element: ET.Element, name: str) -> Iterator[ET.Element]:
+    for child in element:
+        if _local(child.tag) == name:
+            yield child
+
+
+def _text(element: ET.Element, name: str) -> str | None:
+    for child in element:
+        if _local(child.tag) == name:
+            return (child.text or "").strip()
+    return None
+
+
+def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) -> None:
+    source = str(path)
+    names = _Names({}, set(), {}, {})
+    candidates: dict[str, str] = {}
+    records: list[tuple[int, dict[str, Any]]] = []
+    # Pass 1: names (Election and GpUnit may follow the records).
+    try:
+        for _, element in ET.iterparse(path, events=("end",)):
+            tag = _local(element.tag)
+            if tag == "Candidate" and element.get("ObjectId"):
+                candidates[element.get("ObjectId", "")] = _text(element, "Name") or ""
+            elif tag == "ContestSelection" and element.get("ObjectId"):
+                sid = element.get("ObjectId", "")
+                ids = [c.text or "" for c in _children(element, "CandidateIds")]
+                joined = " ".join(ids).split()
+                if joined:
+                    names.selections[sid] = joined[0]
+                elif (_text(element, "IsWriteIn") or "").lower() == "true":
+                    names.write_ins.add(sid)
+            elif tag == "Contest" and element.get("ObjectId"):
+                names.contests[element.get("ObjectId", "")] = _text(element, "Name") or ""
+            elif tag == "GpUnit" and element.get("ObjectId"):
+                names.units[element.get("ObjectId", "")] = _text(element, "Name") or ""
+            elif tag == "CVR":
+                element.clear()
+        names.selections = {s: candidates.get(c, c) for s, c in names.selections.items()}
+        # Pass 2: ballots.
+        number = 0
+        for _, element in ET.iterparse(path, events=("end",)):
+            if _local(element.tag) != "CVR":
+                continue
+            number += 1
+            _add_record(_xml_record(element), number, contest_id, names, builder, source)
+            element.clear()
+    except ET.ParseError as error:
+        raise ParseError(f"not well-formed XML ({error})", source=source) from error
+    del records
+
+
+def _xml_record(element: ET.Element) -> dict[str, Any]:
+    snapshots = []
+    for snapshot in _children(element, "CVRSnapshot"):
+        contests = []
+        for contest in _children(snapshot, "CVRContest"):
+            selections = []
+            for selection in _children(contest, "CVRContestSelection"):
+                positions = [
+                    {
+                        "HasIndication": _text(p, "HasIndication") or "yes",
+                        "IsAllocable": _text(p, "IsAllocable"),
+                        "Rank": _text(p, "Rank"),
+                    }
+                    for p in _children(selection, "SelectionPosition")
+                ]
+                selections.append(
+                    {
+                        "ContestSelectionId": _text(selection, "ContestSelectionId"),
+                        "SelectionPosition": positions,
+                    }
+                )
+            contests.append({"ContestId": _text(contest, "ContestId"), "CVRContestSelection": selections})
+        snapshots.append({"@id": snapshot.get("ObjectId"), "CVRContest": contests})
+    return {
+        "CurrentSnapshotId": _text(element, "CurrentSnapshotId"),
+        "BallotStyleUnitId": _text(element, "BallotStyleUnitId"),
+        "CVRSnapshot": snapshots,
+    }

@@ -1,0 +1,549 @@
+"""Instant runoff and single transferable vote, round by round, as RCTab counts them.
+
+:func:`tabulate` is a pure function of a :class:`BallotSet` and :class:`RcvOptions`. It follows
+RCTab's ``Tabulator`` rule for rule: the winning threshold (Droop or Hare, whole or to the
+configured decimal places), elimination of undeclared write-ins, of candidates under a minimum
+threshold, batch elimination, last-place elimination with tie-breaks, fractional surplus transfer
+with every multiplication and division rounded down to the configured decimal places, residual
+surplus, "continue until two candidates remain", bottoms-up modes and multi-pass IRV.
+
+Arithmetic is in integer vote units of ``10 ** -decimal_places``; ballot groups are processed with
+numpy, so a round costs in proportion to the number of distinct rankings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from tallyroom.errors import TabulationError, ValidationError
+from tallyroom.rcv.javarandom import JavaRandom, java_shuffle, java_string_key
+from tallyroom.rcv.options import RcvOptions
+from tallyroom.rcv.steps import (
+    OFFSET,
+    T_EXHAUSTED,
+    T_OVERVOTE,
+    T_REPEATED,
+    T_SKIPPED,
+    T_UNDERVOTE,
+    CompiledBallots,
+    compile_ballots,
+)
+from tallyroom.rcv.tiebreak import break_tie
+from tallyroom.rcv.types import (
+    EXHAUSTED,
+    RESIDUAL_SURPLUS,
+    UNDECLARED_WRITE_INS,
+    BallotSet,
+    EliminationReason,
+    InactiveBallots,
+    RcvResult,
+    RoundRecord,
+    TieBreak,
+    Transfer,
+)
+
+__all__ = ["tabulate"]
+
+_SKIP = -100
+Units = int | Fraction
+
+
+def tabulate(ballots: BallotSet, options: RcvOptions) -> RcvResult:
+    """Count ``ballots`` under ``options``; raises :class:`TabulationError` when it cannot."""
+    options.check(ballots.source)
+    names = ballots.candidates
+    index = {name: i for i, name in enumerate(names)}
+    for key, listed in (("excluded", options.excluded), ("candidate_order", options.candidate_order)):
+        for name in listed:
+            if name not in index:
+                raise ValidationError(f"unknown candidate {name!r}", source=ballots.source, key=key)
+    declared = [n for n in names if n != UNDECLARED_WRITE_INS]
+    compiled = compile_ballots(ballots, options, len(declared))
+    excluded = frozenset(index[n] for n in options.excluded)
+    base_permutation = list(options.candidate_order) or declared
+
+    if options.winner_mode != "multi-pass-irv":
+        count = _Count(ballots, compiled, options, excluded, options.seats, base_permutation, 1)
+        record = count.run()
+        return _result(ballots, options, record, count.winner_names(), count.permutation)
+
+    winners: list[str] = []
+    rounds: list[RoundRecord] = []
+    permutation: tuple[str, ...] = ()
+    for pass_number in range(1, options.seats + 1):
+        pass_excluded = excluded | {index[w] for w in winners}
+        if len([c for c in range(len(names)) if c not in pass_excluded]) == 0:
+            raise TabulationError(f"pass {pass_number}: no candidates left to elect")
+        count = _Count(ballots, compiled, options, pass_excluded, 1, base_permutation, pass_number)
+        rounds.extend(count.run())
+        winners.extend(count.winner_names())
+        permutation = count.permutation
+    return _result(ballots, options, tuple(rounds), tuple(winners), permutation)
+
+
+def _result(
+    ballots: BallotSet,
+    options: RcvOptions,
+    rounds: tuple[RoundRecord, ...],
+    winners: tuple[str, ...],
+    permutation: tuple[str, ...],
+) -> RcvResult:
+    undervotes = sum(c for r, c in zip(ballots.rankings, ballots.counts, strict=True) if not r)
+    uses_order = options.tiebreak in ("candidate-order", "generate-permutation")
+    return RcvResult(
+        winners=winners,
+        rounds=rounds,
+        candidates=ballots.candidates,
+        total_ballots=ballots.total,
+        undervotes=undervotes,
+        seats=options.seats,
+        decimal_places=options.decimal_places,
+        permutation=permutation if uses_order else (),
+    )
+
+
+def _sum_by(keys: npt.NDArray[np.int64], weights: npt.NDArray[np.generic], size: int) -> list[int]:
+    out = np.zeros(size, dtype=weights.dtype)
+    np.add.at(out, keys, weights)
+    return [int(v) for v in out]
+
+
+class _Count:
+    """The mutable state of one count (one pass); used only inside :func:`tabulate`."""
+
+    def __init__(
+        self,
+        ballots: BallotSet,
+        compiled: CompiledBallots,
+        options: RcvOptions,
+        excluded: frozenset[int],
+        seats: int,
+        permutation: list[str],
+        pass_number: int,
+    ) -> None:
+        self.ballots = ballots
+        self.compiled = compiled
+        self.options = options
+        self.excluded = excluded
+        self.pass_number = pass_number
+        self.names = ballots.candidates
+        self.ncand = len(self.names)
+        self.uwi = self.names.index(UNDECLARED_WRITE_INS) if UNDECLARED_WRITE_INS in self.names else None
+        self.num_declared = self.ncand - (1 if self.uwi is not None else 0)
+        mode = options.winner_mode
+        self.bottoms_up_threshold = mode == "bottoms-up-threshold"
+        self.bottoms_up = mode == "bottoms-up"
+        self.one_per_round = mode == "multi-winner-one-per-round"
+        self.seats = 0 if self.bottoms_up_threshold else seats
+        self.unit = 10**options.decimal_places
+        self.min_threshold = Fraction(options.minimum_vote_threshold) * self.unit
+        groups = len(compiled.counts)
+        wide = int(compiled.counts.sum()) * self.unit >= 2**62
+        dtype: type = object if wide else np.int64
+        self.counts = compiled.counts.astype(dtype)
+        self.ftv = np.full(groups, self.unit, dtype=dtype)
+        self.recipient = np.full(groups, -1, dtype=np.int64)
+        self.status = np.zeros(groups, dtype=np.int8)
+        self.precinct_names: list[str] = []
+        self.precinct_index: npt.NDArray[np.int64] | None = None
+        if ballots.has_precincts:
+            self.precinct_names = sorted({p for p in ballots.precincts if p is not None})
+            where = {p: i for i, p in enumerate(self.precinct_names)}
+            self.precinct_index = np.array(
+                [where[p] if p is not None else -1 for p in ballots.precincts], dtype=np.int64
+            )
+        self.rng: JavaRandom | None = None
+        ordered = list(permutation)
+        if options.needs_seed:
+            assert options.seed is not None
+            self.rng = JavaRandom(options.seed)
+            if options.tiebreak == "generate-permutation":
+                ordered.sort(key=java_string_key)
+                java_shuffle(ordered, self.rng)
+        self.permutation = tuple(ordered)
+        self.eliminated: dict[int, int] = {}
+        self.winners: dict[int, int] = {}
+        self.winner_alloc: dict[int, int] = {}
+        self.held: dict[int, Units] = {}
+        self.tallies: list[dict[int, int]] = []
+        self.thresholds: list[Units] = []
+        self.transfers: dict[int, dict[tuple[int, int], Units]] = {}
+        self.residual: Units = 0
+        self.round = 0
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def winner_names(self) -> tuple[str, ...]:
+        return tuple(self.names[c] for c in self.winners)
+
+    def continuing(self, c: int) -> bool:
+        if c in self.excluded or c in self.eliminated:
+            return False
+        return c not in self.winners or self.options.continue_until_two
+
+    def dec(self, units: Units) -> Decimal:
+        if isinstance(units, Fraction):
+            if units.denominator == 1:
+                units = units.numerator
+            else:
+                return (Decimal(units.numerator) / Decimal(units.denominator)).scaleb(
+                    -self.options.decimal_places
+                )
+        if units % self.unit == 0:
+            return Decimal(units // self.unit)
+        return Decimal(units).scaleb(-self.options.decimal_places)
+
+    def ascending(self, tally: dict[int, int]) -> list[tuple[int, list[int]]]:
+        groups: dict[int, list[int]] = {}
+        for c, votes in tally.items():
+            groups.setdefault(votes, []).append(c)
+        return sorted(groups.items())
+
+    # -- the count -----------------------------------------------------------------------------
+
+    def run(self) -> tuple[RoundRecord, ...]:
+        records: list[dict[str, object]] = []
+        while self.should_continue():
+            self.round += 1
+            info = self.play_round()
+            records.append(info)
+            if self.round > 10 * (self.ncand + 2):
+                raise TabulationError("the count does not converge")  # pragma: no cover
+        return tuple(self.build_record(i, info) for i, info in enumerate(records, start=1))
+
+    def should_continue(self) -> bool:
+        stop = self.options.stop_after_round
+        if stop is not None and self.round >= stop:
+            return False
+        if self.options.continue_until_two:
+            return (
+                len(self.eliminated) + len(self.winners) + 1 < self.ncand
+                or self.round in self.eliminated.values()
+            )
+        if self.bottoms_up_threshold:
+            return len(self.winners) == 0
+        return len(self.winners) < self.seats or (
+            self.seats > 1 and self.round in self.winners.values() and not self.bottoms_up
+        )
+
+    def play_round(self) -> dict[str, object]:
+        r = self.round
+        tally, active_total, inactive, precinct = self.compute_tallies()
+        self.tallies.append(tally)
+        threshold = self.threshold(active_total, r)
+        self.thresholds.append(threshold)
+        tiebreaks: list[TieBreak] = []
+        elected = self.identify_winners(tally, threshold, tiebreaks)
+        eliminated: list[int] = []
+        reason: EliminationReason | None = None
+        if elected:
+            for c in elected:
+                self.winners[c] = r
+            if self.seats > 1 and not self.bottoms_up:
+                for c in elected:
+                    self.transfer_surplus(c, tally[c], threshold)
+        elif (
+            len(self.winners) < self.seats
+            or (self.options.continue_until_two and len(self.eliminated) < self.ncand - 2)
+            or self.bottoms_up_threshold
+        ):
+            eliminated, reason = self.choose_eliminations(tally, tiebreaks)
+            for c in eliminated:
+                self.eliminated[c] = r
+        if self.seats > 1:
+            self.update_winner_tallies(threshold)
+        shown: dict[int, Units] = dict(tally)
+        shown.update({w: v for w, v in self.held.items() if w not in tally})
+        return {
+            "tally": shown,
+            "threshold": threshold,
+            "elected": elected,
+            "eliminated": eliminated,
+            "reason": reason,
+            "tiebreaks": tuple(tiebreaks),
+            "inactive": inactive,
+            "residual": self.residual,
+            "precinct": precinct,
+        }
+
+    def compute_tallies(
+        self,
+    ) -> tuple[dict[int, int], int, InactiveBallots, tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...]]:
+        cont = np.array([self.continuing(c) for c in range(self.ncand)], dtype=bool)
+        rec = self.recipient
+        still = np.where(rec >= 0, cont[np.maximum(rec, 0)], False)
+        need = np.nonzero((self.status == 0) & ~still)[0]
+        moves: dict[tuple[int, int], Units] = {}
+        if need.size:
+            sets = self.compiled.overvote_sets
+            table = np.empty(OFFSET + self.ncand + len(sets), dtype=np.int32)
+            table[:OFFSET] = np.arange(-OFFSET, 0, dtype=np.int32)
+            table[OFFSET : OFFSET + self.ncand] = np.where(cont, np.arange(self.ncand), _SKIP)
+            for i, members in enumerate(sets):
+                live = [m for m in members if cont[m]]
+                resolved = T_OVERVOTE if len(live) > 1 else (live[0] if live else _SKIP)
+                table[OFFSET + self.ncand + i] = resolved
+            resolved_steps = table[self.compiled.steps[need] + OFFSET]
+            first = np.argmax(resolved_steps != _SKIP, axis=1)
+            outcome = resolved_steps[np.arange(need.size), first].astype(np.int64)
+            old = rec[need]
+            moved = old >= 0
+            if moved.any():
+                weights = (self.counts[need] * self.ftv[need])[moved]
+                targets = np.where(outcome >= 0, outcome, self.ncand)[moved]
+                keys = old[moved] * (self.ncand + 1) + targets
+                sums = _sum_by(keys, weights, self.ncand * (self.ncand + 1))
+                for key, amount in enumerate(sums):
+                    if amount:
+                        moves[(key // (self.ncand + 1), key % (self.ncand + 1))] = amount
+            to_candidate = outcome >= 0
+            rec[need[to_candidate]] = outcome[to_candidate]
+            ended = need[~to_candidate]
+            self.status[ended] = outcome[~to_candidate].astype(np.int8)
+            rec[ended] = -1
+        self.transfers[self.round] = moves
+        weights = self.counts * self.ftv
+        active = self.status == 0
+        sums = _sum_by(rec[active], weights[active], self.ncand)
+        tally = {c: sums[c] for c in range(self.ncand) if cont[c]}
+        active_total = sum(sums)
+        by_reason = {}
+        for code in (T_UNDERVOTE, T_REPEATED, T_SKIPPED, T_OVERVOTE, T_EXHAUSTED):
+            chosen = self.status == code
+            by_reason[code] = self.dec(int(weights[chosen].sum())) if chosen.any() else Decimal(0)
+        inactive = InactiveBallots(
+            overvotes=by_reason[T_OVERVOTE],
+            skipped_rankings=by_reason[T_SKIPPED],
+            repeated_rankings=by_reason[T_REPEATED],
+            exhausted_choices=by_reason[T_EXHAUSTED],
+            undervotes=by_reason[T_UNDERVOTE],
+        )
+        precinct: tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...] = ()
+        if self.precinct_index is not None:
+            keep = active & (self.precinct_index >= 0)
+            keys = self.precinct_index[keep] * self.ncand + rec[keep]
+            cells = _sum_by(keys, weights[keep], len(self.precinct_names) * self.ncand)
+            precinct = tuple(
+                (
+                    name,
+                    tuple(
+                        (self.names[c], self.dec(cells[p * self.ncand + c]))
+                        for c in range(self.ncand)
+                        if cont[c]
+                    ),
+                )
+                for p, name in enumerate(self.precinct_names)
+            )
+        return tally, active_total, inactive, precinct
+
+    def threshold(self, active_total: int, r: int) -> Units:
+        if self.seats > 1:
+            recompute = r == 1
+        else:
+            recompute = not self.options.first_round_determines_threshold or r == 1
+        if not recompute:
+            return self.thresholds[-1]
+        options = self.options
+        if self.bottoms_up_threshold:
+            assert options.bottoms_up_percentage is not None
+            value: Units = Fraction(active_total) * Fraction(options.bottoms_up_percentage) / 100
+        else:
+            divisor = self.seats if options.quota == "hare" else self.seats + 1
+            decimals = options.decimal_places if options.non_integer_threshold else 0
+            step = 10 ** (options.decimal_places - decimals)
+            if options.quota == "hare":
+                value = -(-active_total // (divisor * step)) * step
+            else:
+                value = (active_total // (divisor * step) + 1) * step
+        if self.min_threshold > 0 and self.min_threshold > value:
+            value = self.min_threshold
+        return value
+
+    def identify_winners(
+        self, tally: dict[int, int], threshold: Units, tiebreaks: list[TieBreak]
+    ) -> list[int]:
+        if self.uwi is not None and tally.get(self.uwi, 0) != 0:
+            return []
+        selected: list[int] = []
+        if self.bottoms_up_threshold:
+            if all(v > threshold for v in tally.values()):
+                selected = list(tally)
+        else:
+            unfilled = self.seats - len(self.winners)
+            options = self.options
+            if unfilled > 0:
+                if len(tally) == unfilled:
+                    selected = list(tally)
+                elif options.first_round_determines_threshold and len(tally) - 1 == self.seats:
+                    selected = self.ascending(tally)[-1][1]
+                elif not self.bottoms_up:
+                    selected = [
+                        c
+                        for votes, group in self.ascending(tally)
+                        if votes >= threshold
+                        for c in group
+                        if c != self.uwi
+                    ]
+            multiple = len(selected) > 1 and (
+                self.one_per_round or options.first_round_determines_threshold
+            )
+            none = (
+                self.seats == 1
+                and not selected
+                and len(tally) == 2
+                and unfilled == 1
+                and all(v >= self.min_threshold for v in tally.values())
+            )
+            if multiple or none:
+                selected = list(self.ascending(tally)[-1][1])
+                if len(selected) > 1:
+                    decided = self.tiebreak("winner", selected)
+                    tiebreaks.append(decided)
+                    selected = [self.names.index(decided.selected)]
+        order = {c: i for i, c in enumerate(range(self.ncand))}
+        return sorted(selected, key=lambda c: (-tally[c], order[c]))
+
+    def tiebreak(self, kind: str, tied: Sequence[int]) -> TieBreak:
+        assert kind in ("winner", "loser")
+        previous = [{self.names[c]: v for c, v in t.items()} for t in self.tallies[:-1]]
+        return break_tie(
+            "winner" if kind == "winner" else "loser",
+            [self.names[c] for c in tied],
+            self.options.tiebreak,
+            self.round,
+            previous,
+            self.permutation,
+            self.rng,
+        )
+
+    def choose_eliminations(
+        self, tally: dict[int, int], tiebreaks: list[TieBreak]
+    ) -> tuple[list[int], EliminationReason]:
+        if not tally:
+            raise TabulationError(f"round {self.round}: no continuing candidates")
+        if self.uwi is not None and tally.get(self.uwi, 0) > 0:
+            return [self.uwi], "undeclared-write-ins"
+        ascending = self.ascending(tally)
+        if self.min_threshold > 0 and ascending[0][0] < self.min_threshold:
+            below = [c for votes, group in ascending if votes < self.min_threshold for c in group]
+            if len(below) == self.num_declared:
+                raise TabulationError(
+                    "every declared candidate is below the minimum vote threshold; "
+                    "the count cannot proceed"
+                )
+            return below, "below-minimum"
+        if self.options.batch_elimination:
+            batch = self.batch(ascending)
+            if len(batch) > 1:
+                return batch, "batch"
+        lowest = ascending[0][1]
+        if len(lowest) > 1:
+            decided = self.tiebreak("loser", lowest)
+            tiebreaks.append(decided)
+            return [self.names.index(decided.selected)], "lowest"
+        return [lowest[0]], "lowest"
+
+    def batch(self, ascending: list[tuple[int, list[int]]]) -> list[int]:
+        running = 0
+        seen: list[int] = []
+        done: set[int] = set()
+        chosen: list[int] = []
+        previous: list[int] = []
+        for votes, group in ascending:
+            grown = list(chosen)
+            if running < votes:
+                for c in seen:
+                    if c not in done:
+                        done.add(c)
+                        grown.append(c)
+            running += votes * len(group)
+            seen.extend(group)
+            if len(grown) > len(chosen):
+                previous, chosen = chosen, grown
+        if (
+            self.options.continue_until_two
+            and len(chosen) + len(self.eliminated) == self.ncand - 1
+        ):
+            chosen = previous
+        return chosen
+
+    def transfer_surplus(self, winner: int, votes: int, threshold: Units) -> None:
+        extra = votes - threshold
+        fraction = (extra * self.unit) // votes if extra > 0 else 0
+        fraction = int(fraction)
+        mask = (self.recipient == winner) & (self.status == 0)
+        ftv = self.ftv[mask]
+        moved = (ftv * fraction) // self.unit
+        kept = ftv - moved
+        self.winner_alloc[winner] = int((self.counts[mask] * kept).sum())
+        self.ftv[mask] = moved
+
+    def update_winner_tallies(self, threshold: Units) -> None:
+        for winner, won in self.winners.items():
+            if won != self.round - 1:
+                continue
+            value: Units = self.winner_alloc.get(winner, 0)
+            residual = value - threshold
+            if residual > 0:
+                self.residual = self.residual + residual
+                value = threshold
+                moves = self.transfers.setdefault(self.round, {})
+                moves[(winner, -1)] = residual
+            self.held[winner] = value
+
+    def build_record(self, r: int, info: dict[str, object]) -> RoundRecord:
+        tally = info["tally"]
+        assert isinstance(tally, dict)
+        elected = info["elected"]
+        eliminated = info["eliminated"]
+        assert isinstance(elected, list) and isinstance(eliminated, list)
+        sources = elected + eliminated
+        moves = self.transfers.get(r + 1, {})
+        transfers: list[Transfer] = []
+        for source in sources:
+            for target in [*range(self.ncand), self.ncand, -1]:
+                amount = moves.get((source, target))
+                if not amount:
+                    continue
+                if target == self.ncand:
+                    target_name = EXHAUSTED
+                elif target == -1:
+                    target_name = RESIDUAL_SURPLUS
+                else:
+                    target_name = self.names[target]
+                transfers.append(Transfer(self.names[source], target_name, self.dec(amount)))
+        threshold = info["threshold"]
+        residual = info["residual"]
+        assert isinstance(threshold, int | Fraction) and isinstance(residual, int | Fraction)
+        inactive = info["inactive"]
+        assert isinstance(inactive, InactiveBallots)
+        reason = info["reason"]
+        tiebreaks = info["tiebreaks"]
+        precinct = info["precinct"]
+        return RoundRecord(
+            number=r,
+            tally=tuple(
+                (self.names[c], self.dec(tally[c])) for c in range(self.ncand) if c in tally
+            ),
+            threshold=self.threshold_decimal(threshold),
+            elected=tuple(self.names[c] for c in elected),
+            eliminated=tuple(self.names[c] for c in eliminated),
+            elimination_reason=reason,  # type: ignore[arg-type]
+            transfers=tuple(transfers),
+            inactive=inactive,
+            tiebreaks=tiebreaks,  # type: ignore[arg-type]
+            residual_surplus=self.dec(residual),
+            pass_number=self.pass_number,
+            precinct_tallies=precinct,  # type: ignore[arg-type]
+        )
+
+    def threshold_decimal(self, threshold: Units) -> Decimal:
+        if self.options.non_integer_threshold and not self.bottoms_up_threshold:
+            units = int(threshold)
+            return Decimal(units).scaleb(-self.options.decimal_places)
+        return self.dec(threshold)

@@ -1,0 +1,187 @@
+"""Ranked-choice data: ballots in, round records out.
+
+A :class:`BallotSet` holds the distinct rankings of a contest with the number of ballots that cast
+each (identical rankings are grouped, so tabulation costs in proportion to the distinct rankings).
+A ranking is a tuple of ``(rank, candidates)`` pairs in rank order; ``candidates`` holds candidate
+codes (indexes into :attr:`BallotSet.candidates`), several of them for an overvote, or
+:data:`OVERVOTE` where the ballot file carries an explicit overvote label. Ranks with no mark are
+simply absent, so a gap in the rank numbers is a skipped ranking.
+
+A tabulation gives an :class:`RcvResult`: winners, and one :class:`RoundRecord` per round with
+each candidate's tally, who was elected or eliminated and why, the transfers out of them, the
+inactive ballots by reason, the threshold and the tie-breaks drawn. Votes are exact decimals
+(whole ballots are integers; fractional surplus transfers use the contest's decimal places).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from tallyroom.model import Round
+
+__all__ = [
+    "EXHAUSTED",
+    "OVERVOTE",
+    "RESIDUAL_SURPLUS",
+    "UNDECLARED_WRITE_INS",
+    "BallotSet",
+    "EliminationReason",
+    "InactiveBallots",
+    "Ranking",
+    "RcvResult",
+    "RoundRecord",
+    "TieBreak",
+    "Transfer",
+]
+
+#: Candidate code of an explicit overvote label in a ballot file.
+OVERVOTE = -1
+#: The pseudo-candidate that pools undeclared write-ins (RCTab's spelling).
+UNDECLARED_WRITE_INS = "Undeclared Write-ins"
+#: Transfer targets that are not candidates (RCTab's spellings).
+EXHAUSTED = "exhausted"
+RESIDUAL_SURPLUS = "residual surplus"
+
+Ranking = tuple[tuple[int, tuple[int, ...]], ...]
+EliminationReason = Literal["lowest", "batch", "below-minimum", "undeclared-write-ins"]
+
+
+@dataclass(frozen=True, slots=True)
+class BallotSet:
+    """Distinct rankings of one contest, with ballot counts (and precincts when known)."""
+
+    candidates: tuple[str, ...]
+    """Candidate names; a ranking's codes index this tuple."""
+    rankings: tuple[Ranking, ...]
+    counts: tuple[int, ...]
+    precincts: tuple[str | None, ...] = ()
+    """Precinct of each group (empty when the ballots carry none)."""
+    rows: tuple[int, ...] = field(default=(), compare=False)
+    """Source line (or record number) of the first ballot of each group, for error messages."""
+    source: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.counts) != len(self.rankings):
+            raise ValueError("counts and rankings differ in length")
+        if self.precincts and len(self.precincts) != len(self.rankings):
+            raise ValueError("precincts and rankings differ in length")
+
+    @property
+    def total(self) -> int:
+        """Number of ballots cast (with weights applied)."""
+        return sum(self.counts)
+
+    @property
+    def has_precincts(self) -> bool:
+        return any(p is not None for p in self.precincts)
+
+    def names(self, ranking: Ranking) -> tuple[tuple[str, ...], ...]:
+        """A ranking spelt with candidate names (``"overvote"`` for the explicit label)."""
+        return tuple(
+            tuple("overvote" if c == OVERVOTE else self.candidates[c] for c in codes)
+            for _, codes in ranking
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InactiveBallots:
+    """Ballots no longer counting for any candidate, by reason (fractional in STV)."""
+
+    overvotes: Decimal = Decimal(0)
+    skipped_rankings: Decimal = Decimal(0)
+    repeated_rankings: Decimal = Decimal(0)
+    exhausted_choices: Decimal = Decimal(0)
+    undervotes: Decimal = Decimal(0)
+    """Blank ballots, and ballots that stop early with more skipped rankings left than allowed."""
+
+    @property
+    def total(self) -> Decimal:
+        """Inactive ballots as published: every reason except blank ballots (undervotes)."""
+        return (
+            self.overvotes + self.skipped_rankings + self.repeated_rankings + self.exhausted_choices
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Votes moved out of an elected or eliminated candidate after a round."""
+
+    source: str
+    target: str
+    """A candidate, :data:`EXHAUSTED` or :data:`RESIDUAL_SURPLUS`."""
+    votes: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TieBreak:
+    """A tie decided during the count, recorded with how it was decided."""
+
+    kind: Literal["winner", "loser"]
+    tied: tuple[str, ...]
+    selected: str
+    method: str
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRecord:
+    """One round of the count."""
+
+    number: int
+    tally: tuple[tuple[str, Decimal], ...]
+    """Votes of each continuing candidate (and of earlier winners, held at the threshold)."""
+    threshold: Decimal
+    elected: tuple[str, ...] = ()
+    eliminated: tuple[str, ...] = ()
+    elimination_reason: EliminationReason | None = None
+    transfers: tuple[Transfer, ...] = ()
+    """Transfers out of this round's elected and eliminated candidates (made in the next round)."""
+    inactive: InactiveBallots = InactiveBallots()
+    tiebreaks: tuple[TieBreak, ...] = ()
+    residual_surplus: Decimal = Decimal(0)
+    """Surplus lost to rounding so far (multi-winner contests)."""
+    pass_number: int = 1
+    """Pass of a sequential (multi-pass) count; 1 otherwise."""
+    precinct_tallies: tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...] = ()
+    """Each precinct's tally of continuing candidates, when the ballots carry precincts."""
+
+    def votes(self, candidate: str) -> Decimal | None:
+        for name, votes in self.tally:
+            if name == candidate:
+                return votes
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RcvResult:
+    """The outcome of a ranked-choice count."""
+
+    winners: tuple[str, ...]
+    rounds: tuple[RoundRecord, ...]
+    candidates: tuple[str, ...]
+    total_ballots: int
+    undervotes: int
+    """Ballots with no ranking at all."""
+    seats: int
+    decimal_places: int
+    permutation: tuple[str, ...] = ()
+    """The candidate order used to break ties, when the rules use one."""
+
+    @property
+    def threshold(self) -> Decimal | None:
+        return self.rounds[-1].threshold if self.rounds else None
+
+    def to_model_rounds(self) -> tuple[Round, ...]:
+        """The rounds as the election model publishes them (numbered across passes)."""
+        return tuple(
+            Round(
+                number=index,
+                tally=record.tally,
+                elected=record.elected,
+                eliminated=record.eliminated,
+                inactive=record.inactive.total,
+            )
+            for index, record in enumerate(self.rounds, start=1)
+        )

@@ -1,0 +1,248 @@
+"""``verify(election, rules)``: what the rules derive from the tables, against what a document
+claims — the candidates listed as advanced or eliminated, who appears in the next stage, the
+infobox's "After Election" and "After Party", a stated party result ("Democratic Hold").
+
+Each stage gets a verdict: ``agrees``, ``disagrees`` or ``cannot-tell``, with the reasons.
+The claims themselves are read by :mod:`tallyroom.claims`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from tallyroom.claims import stage_participants, stated_statuses
+from tallyroom.model import CandidateResult, Election, Stage, Status
+from tallyroom.names import name_key, party_short
+from tallyroom.rules.deciding import decide, rule_for_stage
+from tallyroom.rules.types import (
+    ElectionVerdict,
+    Outcome,
+    Reason,
+    RulesChoice,
+    RulesOrigin,
+    RulesSpec,
+    StageVerdict,
+    Verdict,
+)
+from tallyroom.rules.wording import names_text, votes_text
+
+__all__ = ["verify", "verify_choice"]
+
+_NO_MAJORITY = re.compile(
+    r"\bno candidate (received|won|got|obtained) (an? )?(absolute )?majority", re.I
+)
+_PARTY_RESULT = re.compile(r"^(?P<party>.+?)\s+(?P<word>hold|gain)\b", re.I)
+
+
+def verify(election: Election, rules: RulesSpec) -> ElectionVerdict:
+    """Decide every stage of ``election`` under ``rules`` and judge the document's claims."""
+    return verify_choice(election, RulesChoice(rules, RulesOrigin("named", ())))
+
+
+def verify_choice(election: Election, choice: RulesChoice) -> ElectionVerdict:
+    stages = tuple(
+        _verify_stage(election, index, choice.rules) for index in range(len(election.stages))
+    )
+    return ElectionVerdict(election.title, election.source, choice, stages)
+
+
+def _verify_stage(election: Election, index: int, rules: RulesSpec) -> StageVerdict:
+    stage = election.stages[index]
+    outcome = decide(stage, rules)
+    if outcome.basis == "none" and stage is election.deciding_stage:
+        outcome = _from_infobox(election, stage, rules, outcome)
+    claimed = {
+        name: status
+        for name, status in stated_statuses(election, index).items()
+        if status is not None
+    }
+    claims = _claim_texts(election, index, claimed)
+    if outcome.status == "cannot-tell":
+        unchecked = [Reason("unchecked", f"cannot check: {text}") for text in claims]
+        return StageVerdict(outcome, "cannot-tell", (*outcome.reasons[-1:], *unchecked), claims)
+    if outcome.status == "tied":
+        why = Reason(
+            "tied",
+            f"the count is tied between {names_text(outcome.tied or ())} and the rules record no "
+            "tie-break, so the document's claims cannot be checked",
+        )
+        return StageVerdict(outcome, "cannot-tell", (why,), claims)
+    findings = [
+        *_compare_statuses(stage, outcome, claimed, deciding=stage is election.deciding_stage),
+        *_compare_no_majority(election, index, outcome),
+    ]
+    if stage is election.deciding_stage:
+        findings.extend(_compare_after(election, stage, outcome))
+    if stage.result:
+        findings.extend(_compare_party_result(election, stage, outcome))
+    if not findings:
+        why = Reason("no-claims", "the document claims nothing about this stage's outcome")
+        return StageVerdict(outcome, "cannot-tell", (why,), claims)
+    verdict: Verdict = "disagrees" if any(not ok for ok, _ in findings) else "agrees"
+    ordered = [reason for ok, reason in findings if not ok] + [r for ok, r in findings if ok]
+    return StageVerdict(outcome, verdict, tuple(ordered), claims)
+
+
+def _from_infobox(election: Election, stage: Stage, rules: RulesSpec, lost: Outcome) -> Outcome:
+    """A deciding stage whose table lost its rows, decided from the infobox's figures when that
+    is sound: plurality, every listed candidate's votes known, and the leader's stated share more
+    than half (so no candidate the infobox leaves out can have more votes)."""
+    nominees = election.nominees
+    if (
+        rule_for_stage(stage, rules).kind != "plurality"
+        or not nominees
+        or any(n.votes is None for n in nominees)
+    ):
+        return lost
+    rows = tuple(CandidateResult(n.name, n.votes, n.party) for n in nominees)
+    leader = max(nominees, key=lambda n: n.votes or 0)
+    listed = "; ".join(f"{n.name} {votes_text(n.votes or 0)}" for n in nominees)
+    if leader.stated_percentage is None or leader.stated_percentage <= 50:
+        why = Reason(
+            "infobox-incomplete",
+            f"the infobox gives {listed}, but not a stated share over half for the leader, so "
+            "a candidate it leaves out might have more",
+        )
+        return replace(lost, reasons=(*lost.reasons, why))
+    outcome = decide(replace(stage, results=rows, stated_total=None), rules, basis="infobox")
+    why = Reason(
+        "infobox-figures",
+        f"decided from the infobox's figures ({listed}); {leader.name}'s stated share "
+        f"({leader.stated_percentage}%) is over half, so no candidate it leaves out has more",
+    )
+    return replace(outcome, reasons=(*lost.reasons, why, *outcome.reasons))
+
+
+def _derived_status(outcome: Outcome, name: str, *, deciding: bool) -> Status | None:
+    key = name_key(name)
+    if any(name_key(w) == key for w in outcome.winners):
+        if outcome.kind == "primary" and outcome.further_stage:
+            return "advanced"
+        return "elected"
+    if any(name_key(a) == key for a in outcome.advanced):
+        return "advanced"
+    if any(name_key(e) == key for e in outcome.eliminated):
+        return "defeated" if deciding or outcome.further_stage is False else "eliminated"
+    return None
+
+
+def _compare_statuses(
+    stage: Stage, outcome: Outcome, claimed: dict[str, Status], *, deciding: bool
+) -> list[tuple[bool, Reason]]:
+    if not claimed:
+        return []
+    wrong = []
+    for name, said in claimed.items():
+        derived = _derived_status(outcome, name, deciding=deciding)
+        if derived is None:
+            continue
+        if derived != said and not {derived, said} <= {"eliminated", "defeated"}:
+            wrong.append(f"{name}: {said} by the document, {derived} by the rules")
+    if wrong:
+        return [(False, Reason("status-differs", text)) for text in wrong]
+    going = [n for n, s in claimed.items() if s in ("advanced", "elected")]
+    if not going:
+        return [(True, Reason("statuses-agree", "the document's losers are the rules' losers"))]
+    if stage.kind == "primary" and outcome.further_stage:
+        claim = f"{names_text(going)} going on to the next stage"
+    else:
+        claim = f"{names_text(going)} as the winner" + ("s" if len(going) > 1 else "")
+    return [(True, Reason("statuses-agree", f"the document has {claim}, as the rules derive"))]
+
+
+def _compare_no_majority(
+    election: Election, index: int, outcome: Outcome
+) -> list[tuple[bool, Reason]]:
+    if outcome.rule != "majority-runoff" or outcome.kind != "primary":
+        return []
+    for paragraph in election.paragraphs:
+        if _NO_MAJORITY.search(paragraph.text):
+            where = f"line {paragraph.line}" if paragraph.line is not None else "the text"
+            ok = not outcome.winners and outcome.further_stage is True
+            text = f"the text ({where}) says no candidate had a majority" + (
+                ", as the rules derive" if ok else f", but {names_text(outcome.winners)} has one"
+            )
+            return [(ok, Reason("no-majority-claim", text))]
+    return []
+
+
+def _compare_after(election: Election, stage: Stage, outcome: Outcome) -> list[tuple[bool, Reason]]:
+    found: list[tuple[bool, Reason]] = []
+    holder = election.after_holder
+    names = {
+        name_key(name) for name, _ in stage_participants(election, election.stages.index(stage))
+    }
+    if holder and name_key(holder) not in names:
+        found.append(
+            (
+                False,
+                Reason(
+                    "after-not-candidate",
+                    f"the infobox's After Election names {holder}, who is not a candidate "
+                    f"of the {stage.label().lower()}",
+                ),
+            )
+        )
+    if election.after_party and outcome.winners:
+        party = _party_of(stage, outcome.winners[0], election)
+        stated = party_short(election.after_party)
+        if party is not None:
+            ok = party == stated
+            found.append(
+                (
+                    ok,
+                    Reason(
+                        "after-party",
+                        f"After Party is {stated}; {outcome.winners[0]}'s party is {party}",
+                    ),
+                )
+            )
+    return found
+
+
+def _party_of(stage: Stage, name: str, election: Election) -> str | None:
+    for row in stage.results:
+        if name_key(row.name) == name_key(name) and row.party:
+            return party_short(row.party)
+    for nominee in election.nominees:
+        if name_key(nominee.name) == name_key(name) and nominee.party:
+            return party_short(nominee.party)
+    return None
+
+
+def _compare_party_result(
+    election: Election, stage: Stage, outcome: Outcome
+) -> list[tuple[bool, Reason]]:
+    match = _PARTY_RESULT.match(stage.result or "")
+    if match is None or not outcome.winners:
+        return []
+    stated_party = party_short(match["party"])
+    word = match["word"].capitalize()
+    party = _party_of(stage, outcome.winners[0], election)
+    before = party_short(election.before_party)
+    if party is None or before is None:
+        return []
+    expected = "Hold" if party == before else "Gain"
+    ok = party == stated_party and word == expected
+    text = (
+        f"Result: {stage.result}; the rules' winner {outcome.winners[0]} is {party} and the office "
+        f"was {before}: {party} {expected}"
+    )
+    return [(ok, Reason("party-result", text))]
+
+
+def _claim_texts(election: Election, index: int, claimed: dict[str, Status]) -> tuple[str, ...]:
+    stage = election.stages[index]
+    texts = []
+    for status in ("elected", "advanced", "defeated", "eliminated"):
+        names = [name for name, s in claimed.items() if s == status]
+        if names:
+            texts.append(f"{status}: {names_text(names)}")
+    if stage is election.deciding_stage and election.after_holder:
+        texts.append(f"infobox After Election: {election.after_holder}")
+    if stage is election.deciding_stage and election.after_party:
+        texts.append(f"infobox After Party: {party_short(election.after_party)}")
+    if stage.result:
+        texts.append(f"Result: {stage.result}")
+    return tuple(texts)

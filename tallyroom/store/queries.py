@@ -1,0 +1,341 @@
+"""Read-only queries across the stored elections, returning JSON-ready dicts.
+
+Queries see each election's *current* version unless they ask for history. Shares and averages
+are derived here from the stored integers with :class:`~decimal.Decimal` arithmetic; nothing
+derived is read back as truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from tallyroom.errors import StorageError
+from tallyroom.store import schema as t
+from tallyroom.store.rows import election_key
+
+__all__ = [
+    "ElectionFilter",
+    "current_versions",
+    "find_election",
+    "history",
+    "list_elections",
+    "stats",
+    "version_id",
+]
+
+JSONDict = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionFilter:
+    """Which elections :func:`list_elections` returns; ``None`` fields do not filter.
+
+    Text fields match case-insensitively: ``city``, ``state``, ``office`` and ``rules`` the
+    whole value, ``candidate`` any part of a name in any stage, ``party`` the whole name of a
+    candidate's party in any stage.
+    """
+
+    city: str | None = None
+    state: str | None = None
+    year: int | None = None
+    office: str | None = None
+    candidate: str | None = None
+    party: str | None = None
+    rules: str | None = None
+
+
+def current_versions() -> sa.Select[Any]:
+    """``versions`` joined to ``elections`` on each election's current version."""
+    e, v = t.elections, t.versions
+    return sa.select(v, e.c.current_version).join(
+        e, sa.and_(v.c.election_id == e.c.id, v.c.number == e.c.current_version)
+    )
+
+
+def _iso(value: Any) -> Any:
+    """ISO text of a date or time; times are UTC (SQLite returns them without the zone)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat() if value is not None else None
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{Decimal(part * 100) / Decimal(whole):.2f}"
+
+
+def _same_text(column: sa.ColumnElement[Any], value: str) -> sa.ColumnElement[bool]:
+    return sa.func.lower(column) == value.lower()
+
+
+def list_elections(
+    conn: sa.Connection,
+    where: ElectionFilter,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[JSONDict]:
+    """The current version of every election matching ``where``, by year then title."""
+    v, r = t.versions, t.stage_results
+    query = current_versions()
+    for column, value in (
+        (v.c.city, where.city),
+        (v.c.state, where.state),
+        (v.c.office, where.office),
+        (v.c.rules, where.rules),
+    ):
+        if value is not None:
+            query = query.where(_same_text(column, value))
+    if where.year is not None:
+        query = query.where(v.c.year == where.year)
+    if where.candidate is not None:
+        pattern = f"%{where.candidate.casefold()}%"
+        named = sa.select(r.c.version_id).where(r.c.name_key.like(pattern))
+        query = query.where(v.c.id.in_(named))
+    if where.party is not None:
+        party_ids = sa.select(t.parties.c.id).where(_same_text(t.parties.c.name, where.party))
+        in_party = sa.select(r.c.version_id).where(r.c.party_id.in_(party_ids))
+        query = query.where(v.c.id.in_(in_party))
+    query = query.order_by(v.c.year, v.c.title, v.c.election_id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        {
+            "id": row.election_id,
+            "title": row.title,
+            "city": row.city,
+            "state": row.state,
+            "office": row.office,
+            "year": row.year,
+            "date": _iso(row.date),
+            "rules": row.rules,
+            "version": row.number,
+            "winner": row.winner,
+            "margin_votes": row.margin_votes,
+            "counted_total": row.counted_total,
+            "imported_at": _iso(row.imported_at),
+        }
+        for row in conn.execute(query)
+    ]
+
+
+def find_election(conn: sa.Connection, ref: int | str) -> int:
+    """The id of the election ``ref`` names: an id, a title, or a unique part of a title."""
+    e = t.elections
+    if isinstance(ref, int) or ref.strip().isdigit():
+        wanted = int(ref)
+        if conn.execute(sa.select(e.c.id).where(e.c.id == wanted)).first() is None:
+            raise StorageError(f"no election with id {wanted}")
+        return wanted
+    key = election_key(ref)
+    if not key:
+        raise StorageError("an election is named by its id or title; got an empty name")
+    exact = conn.execute(sa.select(e.c.id).where(e.c.key == key)).scalar_one_or_none()
+    if exact is not None:
+        return int(exact)
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matches = conn.execute(
+        sa.select(e.c.id, e.c.title)
+        .where(e.c.key.like(f"%{escaped}%", escape="\\"))
+        .order_by(e.c.title)
+        .limit(11)
+    ).all()
+    if len(matches) == 1:
+        return int(matches[0].id)
+    if not matches:
+        raise StorageError(f"no election matches {ref!r}; `tallyroom list` shows what is stored")
+    shown = "; ".join(f"{m.id}: {m.title}" for m in matches[:10])
+    more = " ..." if len(matches) > 10 else ""
+    raise StorageError(
+        f"{ref!r} matches several elections — name one by id or full title: {shown}{more}"
+    )
+
+
+def version_id(conn: sa.Connection, election_id: int, number: int | None = None) -> int:
+    """The row id of version ``number`` (default: the current one) of an election."""
+    e, v = t.elections, t.versions
+    if number is None:
+        query = sa.select(v.c.id).join(
+            e, sa.and_(v.c.election_id == e.c.id, v.c.number == e.c.current_version)
+        )
+        query = query.where(e.c.id == election_id)
+    else:
+        query = sa.select(v.c.id).where(v.c.election_id == election_id, v.c.number == number)
+    found = conn.execute(query).scalar_one_or_none()
+    if found is None:
+        raise StorageError(f"election {election_id} has no version {number}")
+    return int(found)
+
+
+def version_summary(conn: sa.Connection, version: int) -> JSONDict:
+    """Where a version came from and what the checks found in it."""
+    v, s, f = t.versions, t.sources, t.findings
+    row = conn.execute(
+        sa.select(v, s.c.name.label("source_name"), s.c.sha256)
+        .join(s, s.c.id == v.c.source_id)
+        .where(v.c.id == version)
+    ).one()
+    count = conn.execute(
+        sa.select(sa.func.count()).select_from(v).where(v.c.election_id == row.election_id)
+    ).scalar_one()
+    found = conn.execute(
+        sa.select(f.c.data).where(f.c.version_id == version).order_by(f.c.position)
+    )
+    return {
+        "id": row.election_id,
+        "version": row.number,
+        "versions": count,
+        "imported_at": _iso(row.imported_at),
+        "imported_by": row.imported_by,
+        "source": {"name": row.source_name, "sha256": row.sha256},
+        "winner": row.winner,
+        "findings": [json.loads(data) for (data,) in found],
+    }
+
+
+def source_text(conn: sa.Connection, version: int) -> tuple[str, str]:
+    """The name and raw text of the source a version was imported from."""
+    v, s = t.versions, t.sources
+    row = conn.execute(
+        sa.select(s.c.name, s.c.text).join(v, v.c.source_id == s.c.id).where(v.c.id == version)
+    ).one()
+    return str(row.name), str(row.text)
+
+
+def history(conn: sa.Connection, election_id: int) -> list[JSONDict]:
+    """The audit trail of an election, oldest first."""
+    a, s = t.audit, t.sources
+    rows = conn.execute(
+        sa.select(a, s.c.name.label("source_name"), s.c.sha256)
+        .join(s, s.c.id == a.c.source_id)
+        .where(a.c.election_id == election_id)
+        .order_by(a.c.version)
+    )
+    return [
+        {
+            "version": row.version,
+            "action": row.action,
+            "at": _iso(row.at),
+            "by": row.by,
+            "source": {"name": row.source_name, "sha256": row.sha256},
+            **json.loads(row.changes),
+        }
+        for row in rows
+    ]
+
+
+def _incumbents(conn: sa.Connection, current: Any) -> JSONDict:
+    """Incumbents' record: a candidate flagged incumbent in any stage, or the holder before."""
+    r = t.stage_results
+    flagged = sa.select(r.c.version_id, r.c.name_key).where(r.c.incumbent)
+    holders = (
+        sa.select(r.c.version_id, r.c.name_key)
+        .join(current, current.c.id == r.c.version_id)
+        .where(r.c.name_key == sa.func.lower(current.c.before_holder))
+    )
+    ran = sa.union(flagged, holders).subquery()
+    outcome = sa.case(
+        (current.c.winner.is_(None), "unknown"),
+        (sa.func.lower(current.c.winner) == ran.c.name_key, "won"),
+        else_="lost",
+    ).label("outcome")
+    rows = conn.execute(
+        sa.select(outcome, sa.func.count())
+        .select_from(ran)
+        .join(current, current.c.id == ran.c.version_id)
+        .group_by(outcome)
+    ).all()
+    record = {"ran": 0, "won": 0, "lost": 0, "unknown": 0}
+    for name, count in rows:
+        record[name] = int(count)
+        record["ran"] += int(count)
+    return record
+
+
+def _margins(conn: sa.Connection, current: Any) -> JSONDict:
+    pairs = conn.execute(
+        sa.select(current.c.margin_votes, current.c.counted_total).where(
+            current.c.margin_votes.is_not(None), current.c.counted_total > 0
+        )
+    ).all()
+    if not pairs:
+        return {"elections": 0, "average_percent": None}
+    total = sum((Decimal(m) / Decimal(c) for m, c in pairs), Decimal(0))
+    average = total * 100 / len(pairs)
+    return {"elections": len(pairs), "average_percent": f"{average:.2f}"}
+
+
+def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
+    st = t.stages
+    rows = conn.execute(
+        sa.select(
+            current.c.city,
+            current.c.state,
+            current.c.year,
+            current.c.title,
+            current.c.stated_turnout,
+            current.c.registered_voters,
+            st.c.ballots_cast,
+            st.c.registered_voters.label("stage_registered"),
+        )
+        .outerjoin(
+            st,
+            sa.and_(st.c.version_id == current.c.id, st.c.position == current.c.deciding_stage),
+        )
+        .where(current.c.city.is_not(None))
+        .order_by(current.c.city, current.c.year, current.c.title)
+    )
+    by_city: dict[str, list[JSONDict]] = defaultdict(list)
+    for row in rows:
+        registered = row.stage_registered or row.registered_voters
+        if row.ballots_cast is not None and registered:
+            turnout, basis = _percent(row.ballots_cast, registered), "computed"
+        elif row.stated_turnout is not None:
+            turnout, basis = row.stated_turnout, "stated"
+        else:
+            continue
+        place = f"{row.city}, {row.state}" if row.state else row.city
+        by_city[place].append(
+            {"year": row.year, "title": row.title, "turnout_percent": turnout, "basis": basis}
+        )
+    return dict(by_city)
+
+
+def _decided_in(conn: sa.Connection, current: Any) -> dict[str, int]:
+    st = t.stages
+    kind = sa.func.coalesce(st.c.kind, "no stages")
+    rows = conn.execute(
+        sa.select(kind, sa.func.count())
+        .select_from(current)
+        .outerjoin(
+            st,
+            sa.and_(st.c.version_id == current.c.id, st.c.position == current.c.deciding_stage),
+        )
+        .group_by(kind)
+    ).all()
+    decided = {"primary": 0, "general": 0, "runoff": 0}
+    decided.update({str(name): int(count) for name, count in rows})
+    return decided
+
+
+def stats(conn: sa.Connection) -> JSONDict:
+    """Figures across the current versions of all elections (see docs/store.md)."""
+    current = current_versions().subquery()
+    counts = {
+        "elections": conn.execute(sa.select(sa.func.count()).select_from(t.elections)),
+        "versions": conn.execute(sa.select(sa.func.count()).select_from(t.versions)),
+        "sources": conn.execute(sa.select(sa.func.count()).select_from(t.sources)),
+    }
+    return {
+        **{name: int(result.scalar_one()) for name, result in counts.items()},
+        "incumbents": _incumbents(conn, current),
+        "winning_margin": _margins(conn, current),
+        "turnout_by_city": _turnout(conn, current),
+        "decided_in": _decided_in(conn, current),
+    }
