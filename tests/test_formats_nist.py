@@ -1,4 +1,4 @@
-"""NIST ERR v2: exports validate against the official schema; NIST's own files read and write back."""
+"""NIST ERR v2: exports validate against the official schema; NIST's files read and write back."""
 
 from __future__ import annotations
 
@@ -41,7 +41,13 @@ def _counts(report: dict[str, Any]) -> Counter[tuple[object, ...]]:
             for sel in contest["ContestSelection"]:
                 who = " and ".join(names[c] for c in sel.get("CandidateIds", [])) or "Write-in"
                 for vc in sel.get("VoteCounts", []):
-                    key = (contest["ElectionDistrictId"], who, vc["GpUnitId"], vc["Type"], vc.get("Round"))
+                    key = (
+                        contest["ElectionDistrictId"],
+                        who,
+                        vc["GpUnitId"],
+                        vc["Type"],
+                        vc.get("Round"),
+                    )
                     found[key] += vc["Count"]
     return found
 
@@ -62,7 +68,9 @@ def test_seed_exports_validate_and_read_back(seed: Path) -> None:
         assert any("percentage" in w for w in written.warnings)
 
 
-@pytest.mark.parametrize("name", ["err-prim-03.json", "err-2022-11-08-Massachusetts-Cambridge.json"])
+@pytest.mark.parametrize(
+    "name", ["err-prim-03.json", "err-2022-11-08-Massachusetts-Cambridge.json"]
+)
 def test_nist_examples_read_then_write_keep_every_count(name: str) -> None:
     text = (DATA / name).read_text()
     original = json.loads(text)

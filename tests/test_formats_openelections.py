@@ -1,4 +1,4 @@
-"""OpenElections CSV on the real District of Columbia files: roll-up, merging, writing, bad input."""
+"""OpenElections CSV on the real District of Columbia files: roll-up, merging, writing, errors."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ MAYOR = "MAYOR OF THE DISTRICT OF COLUMBIA"
 
 def _wards() -> dict[str, str]:
     # CR-only line endings, three eras side by side
-    return read_precinct_map((DATA / "precinct_to_ward.csv").read_bytes().decode("utf-8"), "2002-2011")
+    return read_precinct_map(
+        (DATA / "precinct_to_ward.csv").read_bytes().decode("utf-8"), "2002-2011"
+    )
 
 
 def _read(path: Path, **kwargs: Any) -> Loaded:

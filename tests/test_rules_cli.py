@@ -8,8 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tallyroom.cli import main
-
-from .conftest import BALTIMORE, MILWAUKEE, PORTLAND
+from tests.conftest import BALTIMORE, MILWAUKEE, PORTLAND
 
 
 def run(*args: str) -> tuple[int, str, str]:

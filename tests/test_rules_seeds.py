@@ -21,8 +21,7 @@ from tallyroom.formats.article import parse_article
 from tallyroom.model import Election
 from tallyroom.rules import choose_rules, infer_rules, load_rules, verdict_json, verify
 from tallyroom.rules.types import ElectionVerdict
-
-from .conftest import BALTIMORE, MILWAUKEE, PORTLAND
+from tests.conftest import BALTIMORE, MILWAUKEE, PORTLAND
 
 
 def read(path: Path, seeds_dir: Path, edit: tuple[str, str] | None = None) -> Election:

@@ -17,8 +17,8 @@ from tallyroom.checks.figures import (
     percent_consistent,
     row_for,
 )
-from tallyroom.checks.typos import digit_slip
 from tallyroom.checks.types import CheckCode, Finding
+from tallyroom.checks.typos import digit_slip
 
 __all__ = ["CODES", "check_arithmetic"]
 
@@ -126,12 +126,16 @@ def _infobox(context: CheckContext) -> Iterator[Finding]:
         votes = row_votes if row_votes is not None else column.votes
         if column.percentage is None or votes is None or total.likely is None:
             continue
+        if not stage.results:
+            continue  # without rows the implied total is checked once, below
         if not 0 <= column.percentage <= 100 or votes < 0:
             continue  # impossible values have their own check
         if percent_consistent(votes, column.percentage, total.likely):
             continue
-        if column.votes is not None and column.votes != votes and percent_consistent(
-            column.votes, column.percentage, total.likely
+        if (
+            column.votes is not None
+            and column.votes != votes
+            and percent_consistent(column.votes, column.percentage, total.likely)
         ):
             continue  # the percentage follows the infobox's own votes; the votes differ
         places = decimal_places(column.percentage)

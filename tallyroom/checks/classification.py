@@ -104,8 +104,7 @@ def _type(context: CheckContext) -> Iterator[Finding]:
         election,
         context.field_line("type"),
         "Type",
-        f"the election is typed {stated!r}, but it elects a {office} "
-        f"(title {election.title!r})",
+        f"the election is typed {stated!r}, but it elects a {office} (title {election.title!r})",
         {"stated_type": stated, "office": election.office or office, "title": election.title},
         fix=expected,
     )
@@ -134,7 +133,10 @@ def _nonpartisan(context: CheckContext) -> Iterator[Finding]:
                 fix="Nonpartisan candidate",
                 confidence="medium",
             )
-    for key, value in (("Before Party", election.before_party), ("After Party", election.after_party)):
+    for key, value in (
+        ("Before Party", election.before_party),
+        ("After Party", election.after_party),
+    ):
         if value is None:
             continue
         yield NONPARTISAN_HOLDER_PARTY.found(

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from tallyroom.checks.context import CheckContext
 from tallyroom.checks.figures import number_text, percent_consistent, row_for
-from tallyroom.checks.typos import Slip, digit_slip
 from tallyroom.checks.types import CheckCode, Confidence, Finding
+from tallyroom.checks.typos import Slip, digit_slip
 from tallyroom.model import Election
 
 __all__ = ["CODES", "check_damaged"]
@@ -72,7 +72,7 @@ def _truncated(context: CheckContext) -> Iterator[Finding]:
             confidence = "high"
         elif total.truncation_basis == "scale":
             fix = f"a figure from {number_text(low)} to {number_text(high)} votes"
-            why = f"the other stages counted {number_text(low)} or more votes"
+            why = "another stage of the election counted over a hundred times as many votes"
             confidence = "low"
         else:
             fix = (
@@ -105,7 +105,9 @@ def _slips(context: CheckContext) -> Iterator[Finding]:
         if total.stated is None or total.rows is None or total.truncated is not None:
             continue
         slip = digit_slip(total.stated, total.rows)
-        if slip is None or total.stated > total.rows and _plausible_others(total.stated, total.rows):
+        if slip is None or (
+            total.stated > total.rows and _plausible_others(total.stated, total.rows)
+        ):
             continue
         yield _SLIP_CODES[slip].found(
             election,
@@ -117,15 +119,15 @@ def _slips(context: CheckContext) -> Iterator[Finding]:
             fix=f"{number_text(total.rows)} votes",
             confidence="medium",
         )
-    stage = election.deciding_stage
-    if stage is None:
+    deciding = election.deciding_stage
+    if deciding is None:
         return
-    likely = context.totals[election.stages.index(stage)].likely
+    likely = context.totals[election.stages.index(deciding)].likely
     for column in context.columns:
-        index = row_for(stage, column.name)
+        index = row_for(deciding, column.name)
         if index is None or column.votes is None:
             continue
-        row = stage.results[index]
+        row = deciding.results[index]
         if row.votes is None:
             continue
         slip = digit_slip(column.votes, row.votes)
@@ -134,6 +136,7 @@ def _slips(context: CheckContext) -> Iterator[Finding]:
         # The percentage says which figure it was computed from; that one is right.
         infobox_wrong = _percentage_follows(column.percentage, row.votes, likely)
         table_wrong = _percentage_follows(column.percentage, column.votes, likely)
+        field: str | None
         if table_wrong and not infobox_wrong:
             line, field, fix = row.line, f"row {row.name}", column.votes
             confidence: Confidence = "high"
@@ -145,7 +148,7 @@ def _slips(context: CheckContext) -> Iterator[Finding]:
             line,
             field,
             f"{column.name}: the infobox gives {number_text(column.votes)} votes, the "
-            f"{stage.label().lower()} table {number_text(row.votes)} — they differ by "
+            f"{deciding.label().lower()} table {number_text(row.votes)} — they differ by "
             f"{_slip_words(slip)}",
             {
                 "infobox_votes": column.votes,
@@ -154,7 +157,9 @@ def _slips(context: CheckContext) -> Iterator[Finding]:
                 "table_line": row.line,
                 "stated_percentage": None if column.percentage is None else str(column.percentage),
             },
-            fix=f"{number_text(fix)} votes" if field and field.startswith("row") else number_text(fix),
+            fix=f"{number_text(fix)} votes"
+            if field and field.startswith("row")
+            else number_text(fix),
             confidence=confidence,
         )
 
@@ -163,9 +168,7 @@ def _plausible_others(stated: int, rows: int) -> bool:
     return (stated - rows) * 20 <= stated
 
 
-def _percentage_follows(
-    stated: Decimal | None, votes: int, likely: tuple[int, int] | None
-) -> bool:
+def _percentage_follows(stated: Decimal | None, votes: int, likely: tuple[int, int] | None) -> bool:
     if stated is None or likely is None:
         return False
     return percent_consistent(votes, stated, likely)
@@ -191,7 +194,7 @@ def _separators(election: Election) -> Iterator[Finding]:
     for line, field, text in places:
         for match in _GROUPED.finditer(text):
             figure = match.group(0)
-            if _GOOD.match(figure) or _is_list(text, match):
+            if _GOOD.match(figure):
                 continue
             digits = figure.replace(",", "")
             fixed = f"{int(digits):,}"
@@ -204,9 +207,3 @@ def _separators(election: Election) -> Iterator[Finding]:
                 fix=fixed,
                 confidence="medium",
             )
-
-
-def _is_list(text: str, match: re.Match[str]) -> bool:
-    """"1, 2 and 3" and "1,2,3" as a list of small numbers are not one figure."""
-    groups = match.group(0).split(",")
-    return all(len(g) <= 2 for g in groups) and len(groups) > 2

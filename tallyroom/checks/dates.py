@@ -15,7 +15,7 @@ from tallyroom.model import Election, Stage, StageKind
 __all__ = ["CODES", "check_dates"]
 
 DATE_MALFORMED = CheckCode(
-    "date-malformed", "dates", "warning", "A date written wrongly (\"May18, 2008\", \"April 31\")"
+    "date-malformed", "dates", "warning", 'A date written wrongly ("May18, 2008", "April 31")'
 )
 DATE_CONFLICT = CheckCode(
     "date-conflict",
@@ -37,7 +37,9 @@ CODES = (DATE_MALFORMED, DATE_CONFLICT, DATE_YEAR, STAGE_ORDER, WEEKDAY_MISMATCH
 
 _MONTH = "|".join(MONTHS)
 _GLUED = re.compile(rf"\b(?P<month>{_MONTH})(?P<day>\d{{1,2}})\b(?P<rest>,?\s+\d{{4}})?")
-_SPELLED = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?P<year>,?\s+\d{{4}}\b)?")
+_SPELLED = re.compile(
+    rf"\b(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?P<year>,?\s+\d{{4}}\b)?"
+)
 _WEEKDAY = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAYS = re.compile(rf"\b(?P<weekday>{'|'.join(_WEEKDAY)}),?\s+$")
 _YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)(?:[–-](\d{2,4}))?(?!\d)")
@@ -119,15 +121,28 @@ def election_years(election: Election) -> set[int]:
     return years
 
 
-def _kind_of(clause: str) -> StageKind | None:
-    folded = clause.casefold()
-    if "runoff" in folded and "general" not in folded:
-        return "runoff"
-    if "primary" in folded or "primaries" in folded:
+_KIND_WORDS = re.compile(r"\b(primary|primaries|general|runoff|run-off)\b", re.I)
+
+
+def _kind_at(clause: str, start: int, end: int) -> StageKind | None:
+    """The kind of stage a date at ``clause[start:end]`` belongs to: the stage word right after
+    it ("the November 6 general election"), else the nearest one before it, else after it."""
+    words = [(m.start(), m.end(), m.group(1).casefold()) for m in _KIND_WORDS.finditer(clause)]
+    after = [w for w in words if w[0] >= end]
+    before = [w for w in words if w[1] <= start]
+    if after and not clause[end : after[0][0]].strip():
+        chosen = after[0][2]
+    elif before:
+        chosen = before[-1][2]
+    elif after:
+        chosen = after[0][2]
+    else:
+        return None
+    if chosen.startswith("primar"):
         return "primary"
-    if "general" in folded:
+    if chosen == "general":
         return "general"
-    return None
+    return "runoff"
 
 
 def _firm_date(stage: Stage) -> dt.date | None:
@@ -147,11 +162,11 @@ def _prose(context: CheckContext) -> Iterator[Finding]:
     years = election_years(election)
     for paragraph in election.paragraphs:
         for clause in re.split(r"[;.]\s+", paragraph.text):
-            kind = _kind_of(clause)
-            stages = [s for s in election.stages if s.kind == kind] if kind else []
             full = list(find_dates(clause))
             spans = [m.span() for _, m in full]
             for date, match in full:
+                kind = _kind_at(clause, *match.span())
+                stages = [s for s in election.stages if s.kind == kind]
                 if not stages:
                     continue
                 firm = [d for d in (_firm_date(s) for s in stages) if d is not None]
@@ -167,21 +182,25 @@ def _prose(context: CheckContext) -> Iterator[Finding]:
                         confidence="medium",
                     )
                 elif years and date.year not in years:
-                    yield from _wrong_year(election, paragraph.line, date, match.group(0), stages, years)
-            for match in _SPELLED.finditer(clause):
-                if match["year"] or any(a <= match.start() < b for a, b in spans) or not stages:
+                    yield from _wrong_year(
+                        election, paragraph.line, date, match.group(0), stages, years
+                    )
+            for part in _SPELLED.finditer(clause):
+                if part["year"] or any(a <= part.start() < b for a, b in spans):
                     continue
-                month = MONTHS.index(match["month"]) + 1
+                kind = _kind_at(clause, *part.span())
+                stages = [s for s in election.stages if s.kind == kind]
+                month = MONTHS.index(part["month"]) + 1
                 firm = [d for d in (_firm_date(s) for s in stages) if d is not None]
-                if firm and all((d.month, d.day) != (month, int(match["day"])) for d in firm):
+                if firm and all((d.month, d.day) != (month, int(part["day"])) for d in firm):
                     yield DATE_CONFLICT.found(
                         election,
                         paragraph.line,
                         "prose",
                         f"the prose dates the {stages[0].label().lower()} "
-                        f"{match['month']} {match['day']}, the {_source_words(stages[0])} "
+                        f"{part['month']} {part['day']}, the {_source_words(stages[0])} "
                         f"{format_date(firm[0])}",
-                        {"prose_date": match.group(0), "other_date": firm[0].isoformat()},
+                        {"prose_date": part.group(0), "other_date": firm[0].isoformat()},
                         fix=f"{MONTHS[firm[0].month - 1]} {firm[0].day}",
                         confidence="medium",
                     )
@@ -259,7 +278,9 @@ def _order(election: Election, context: CheckContext) -> Iterator[Finding]:
             if earlier.date <= later.date:
                 continue
             # Blame the date from the weaker source (prose before captions and the infobox).
-            blamed = earlier if earlier.date_source == "prose" or later.date_source != "prose" else later
+            blamed = (
+                earlier if earlier.date_source == "prose" or later.date_source != "prose" else later
+            )
             yield STAGE_ORDER.found(
                 election,
                 _date_line(election, context, blamed),

@@ -6,6 +6,7 @@ Pure functions over the model. A range of totals is a closed ``(low, high)`` pai
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ __all__ = [
     "number_text",
     "pct_text",
     "percent_consistent",
+    "person_key",
     "row_for",
     "same_person",
     "stage_totals",
@@ -137,10 +139,17 @@ def _decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+@functools.lru_cache(maxsize=65_536)
+def person_key(name: str) -> str:
+    """:func:`tallyroom.names.name_key`, remembered: the checks compare names many times."""
+    return name_key(name)
+
+
+@functools.lru_cache(maxsize=65_536)
 def same_person(a: str, b: str) -> bool:
     """Whether two spellings name one person: equal keys (nicknames, dots and case aside), or
     the same first and last names where one adds middle names or initials the other lacks."""
-    key_a, key_b = name_key(a), name_key(b)
+    key_a, key_b = person_key(a), person_key(b)
     if key_a == key_b:
         return True
     tokens_a, tokens_b = key_a.split(), key_b.split()
@@ -153,14 +162,17 @@ def same_person(a: str, b: str) -> bool:
         return True
     if len(middle_a) != len(middle_b):
         return False
-    return all(x[0] == y[0] and (len(x) == 1 or len(y) == 1 or x == y) for x, y in zip(middle_a, middle_b, strict=True))
+    return all(
+        x[0] == y[0] and (len(x) == 1 or len(y) == 1 or x == y)
+        for x, y in zip(middle_a, middle_b, strict=True)
+    )
 
 
 def row_for(stage: Stage, name: str) -> int | None:
     """The index of the row of ``stage`` naming the same person as ``name``, else None."""
-    key = name_key(name)
+    key = person_key(name)
     for index, row in enumerate(stage.results):
-        if name_key(row.name) == key:
+        if person_key(row.name) == key:
             return index
     for index, row in enumerate(stage.results):
         if same_person(row.name, name):
@@ -229,27 +241,24 @@ def stage_totals(election: Election) -> tuple[StageTotal, ...]:
     """A :class:`StageTotal` for each stage, in order."""
     columns = infobox_columns(election)
     deciding = election.deciding_stage
-    partial = [_stage_total(stage, columns if stage is deciding else ()) for stage in election.stages]
+    partial = [
+        _stage_total(stage, columns if stage is deciding else ()) for stage in election.stages
+    ]
     # A table without rows or infobox figures can still be judged by the scale of the others.
     scales = [t.likely[1] for t in partial if t.likely is not None and t.truncated is None]
     scales += [t.truncated[0] for t in partial if t.truncated is not None]
     finished = []
     for total in partial:
-        if total.likely is None and total.stated is not None and total.floor is None and scales:
-            truncated = _truncated_by_scale(total.stated, max(scales))
+        stated = total.stated
+        if total.likely is None and stated is not None and total.floor is None and scales:
+            truncated = _truncated_by_scale(stated, max(scales))
             if truncated is not None:
-                total = StageTotal(
-                    total.stated, None, None, None, truncated, "scale", truncated
-                )
+                total = StageTotal(stated, None, None, None, truncated, "scale", truncated)
             else:
-                total = StageTotal(
-                    total.stated, None, None, None, None, None, (total.stated, total.stated)
-                )
-        elif total.likely is None and total.stated is not None:
-            total = StageTotal(
-                total.stated, total.rows, total.floor, total.implied, None, None,
-                (total.stated, total.stated),
-            )  # fmt: skip
+                total = StageTotal(stated, None, None, None, None, None, (stated, stated))
+        elif total.likely is None and stated is not None:
+            span = (stated, stated)
+            total = StageTotal(stated, total.rows, total.floor, total.implied, None, None, span)
         finished.append(total)
     return tuple(finished)
 
@@ -261,7 +270,9 @@ def _stage_total(stage: Stage, columns: tuple[InfoboxColumn, ...]) -> StageTotal
     if columns:
         known = [c for c in columns if c.votes is not None]
         if rows is None and known and all(row_for(stage, c.name) is None for c in known):
-            floor = sum(c.votes for c in known if c.votes is not None) if not stage.results else None
+            floor = (
+                sum(c.votes for c in known if c.votes is not None) if not stage.results else None
+            )
         for column in columns:
             votes = column.votes
             index = row_for(stage, column.name)

@@ -21,7 +21,9 @@ CODES = (UNBALANCED_PARENTHESIS,)
 
 def check_formatting(context: CheckContext) -> Iterator[Finding]:
     election = context.election
-    texts: list[tuple[int | None, str, str]] = [(p.line, "prose", p.text) for p in election.paragraphs]
+    texts: list[tuple[int | None, str, str]] = [
+        (p.line, "prose", p.text) for p in election.paragraphs
+    ]
     texts += [(c.line, "candidate list", c.description or "") for c in election.candidates]
     for line, field, text in texts:
         depth, opened_at = 0, -1
@@ -60,4 +62,8 @@ def check_formatting(context: CheckContext) -> Iterator[Finding]:
 
 def _excerpt(text: str, position: int) -> str:
     start = max(0, position - 20)
-    return ("…" if start else "") + text[start : position + 30] + ("…" if position + 30 < len(text) else "")
+    return (
+        ("…" if start else "")
+        + text[start : position + 30]
+        + ("…" if position + 30 < len(text) else "")
+    )

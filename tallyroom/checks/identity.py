@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import same_person
+from tallyroom.checks.figures import person_key, same_person
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.claims import stated_statuses
-from tallyroom.names import name_key
 
 __all__ = ["CODES", "check_identity"]
 
@@ -48,7 +47,7 @@ def _duplicates(context: CheckContext) -> Iterator[Finding]:
     for stage in election.stages:
         seen: dict[str, int | None] = {}
         for row in stage.results:
-            key = name_key(row.name)
+            key = person_key(row.name)
             if key in seen:
                 yield DUPLICATE_CANDIDATE.found(
                     election,
@@ -140,7 +139,7 @@ def _write_ins(context: CheckContext) -> Iterator[Finding]:
                             election,
                             other.line,
                             f"row {other.name}",
-                            f"{other.name} lost the {stage.label()} ({row.votes} votes) and ran "
+                            f"{other.name} lost the {stage.label()} ({_votes(row.votes)}) and ran "
                             f"as a write-in in the {later.label().lower()}",
                             {
                                 "primary_line": row.line,
@@ -148,3 +147,7 @@ def _write_ins(context: CheckContext) -> Iterator[Finding]:
                                 "write_in_votes": other.votes,
                             },
                         )
+
+
+def _votes(votes: int | None) -> str:
+    return "votes unknown" if votes is None else f"{votes:,} votes"

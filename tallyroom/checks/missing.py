@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
 from tallyroom.checks.figures import UNACCOUNTED_PLAUSIBLE, number_text, row_for, same_person
-from tallyroom.claims import stage_participants
 from tallyroom.checks.types import CheckCode, Finding
+from tallyroom.claims import stage_participants
 
 __all__ = ["CODES", "check_missing"]
 
@@ -175,7 +175,9 @@ def _nominees(context: CheckContext) -> Iterator[Finding]:
     for column in context.columns:
         if row_for(deciding, column.name) is not None:
             continue
-        others = [s for s in election.stages if s is not deciding and row_for(s, column.name) is not None]
+        others = [
+            s for s in election.stages if s is not deciding and row_for(s, column.name) is not None
+        ]
         if others:
             yield NOMINEE_FROM_OTHER_STAGE.found(
                 election,

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import same_person
+from tallyroom.checks.figures import person_key, same_person
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.claims import stated_statuses
 from tallyroom.errors import TallyroomError
-from tallyroom.model import Stage
-from tallyroom.names import name_key, party_short
+from tallyroom.model import Election, Stage
+from tallyroom.names import party_short
 
 if TYPE_CHECKING:
     from tallyroom.rules.types import ElectionVerdict, Outcome
@@ -43,13 +43,13 @@ AFTER_PARTY_MISMATCH = CheckCode(
     "after-party-mismatch",
     "outcomes",
     "error",
-    "\"After Party\" is not the party of the winner the rules derive",
+    '"After Party" is not the party of the winner the rules derive',
 )
 PARTY_RESULT_MISMATCH = CheckCode(
     "party-result-mismatch",
     "outcomes",
     "error",
-    "\"Result: X Hold/Gain\" contradicts the parties before and after the election",
+    '"Result: X Hold/Gain" contradicts the parties before and after the election',
 )
 OUTCOME_UNCHECKED = CheckCode(
     "outcome-unchecked",
@@ -140,13 +140,20 @@ def _statuses(context: CheckContext, index: int, outcome: Outcome) -> Iterator[F
         return
     if outcome.status != "decided":
         return
-    going = {name_key(n) for n in (*outcome.winners, *outcome.advanced)}
-    staying = {name_key(n) for n in outcome.eliminated}
+    going = {person_key(n) for n in (*outcome.winners, *outcome.advanced)}
+    staying = {person_key(n) for n in outcome.eliminated}
     deciding = stage is election.deciding_stage
+    onward = _onward(election, index)
     for name, said in stated_statuses(election, index).items():
         if said is None:
             continue
-        key = name_key(name)
+        if (
+            said == "eliminated"
+            and not _listed_as_out(election, name)
+            and any(same_person(name, n) for n in onward)
+        ):
+            said = "advanced"  # the next table has them under another spelling
+        key = person_key(name)
         says_going = said in ("advanced", "elected")
         if (says_going and key in going) or (not says_going and key in staying):
             continue
@@ -175,6 +182,24 @@ def _statuses(context: CheckContext, index: int, outcome: Outcome) -> Iterator[F
         )
 
 
+def _listed_as_out(election: Election, name: str) -> bool:
+    for candidate in election.candidates:
+        heading = " ".join(candidate.section).casefold()
+        if same_person(candidate.name, name) and ("eliminated" in heading or "defeated" in heading):
+            return True
+    return False
+
+
+def _onward(election: Election, index: int) -> tuple[str, ...]:
+    """The names in the first later non-primary table (write-ins aside) after a primary."""
+    if election.stages[index].kind != "primary":
+        return ()
+    for later in election.stages[index + 1 :]:
+        if later.kind != "primary":
+            return tuple(r.name for r in later.results if not r.write_in)
+    return ()
+
+
 def _after(context: CheckContext, verdict: ElectionVerdict) -> Iterator[Finding]:
     election = context.election
     stage = election.deciding_stage
@@ -189,8 +214,7 @@ def _after(context: CheckContext, verdict: ElectionVerdict) -> Iterator[Finding]
             election,
             context.field_line("after election"),
             "After Election",
-            f"After Election names {holder}, who is not a candidate of the "
-            f"{stage.label().lower()}",
+            f"After Election names {holder}, who is not a candidate of the {stage.label().lower()}",
             {"after_holder": holder, "candidates": tuple(names)},
             fix=outcome.winners[0] if outcome.status == "decided" and outcome.winners else None,
             confidence="medium",
@@ -220,7 +244,9 @@ def _party_of(context: CheckContext, stage: Stage, name: str) -> str | None:
     return None
 
 
-def _party_result(context: CheckContext, stage: Stage, outcome: Outcome | None) -> Iterator[Finding]:
+def _party_result(
+    context: CheckContext, stage: Stage, outcome: Outcome | None
+) -> Iterator[Finding]:
     election = context.election
     match = _PARTY_RESULT.match(stage.result or "")
     if match is None:
@@ -229,8 +255,9 @@ def _party_result(context: CheckContext, stage: Stage, outcome: Outcome | None) 
     word = match["word"].casefold()
     before = party_short(election.before_party)
     after = party_short(election.after_party)
-    if after is None and outcome is not None and outcome.status == "decided" and outcome.winners:
-        after = _party_of(context, stage, outcome.winners[0])
+    if outcome is not None and outcome.status == "decided" and outcome.winners:
+        # The party of the winner the counts give, when known, over the stated After Party.
+        after = _party_of(context, stage, outcome.winners[0]) or after
     if before is None or after is None:
         return
     expected = "hold" if before.casefold() == after.casefold() else "gain"
@@ -252,5 +279,3 @@ def _party_result(context: CheckContext, stage: Stage, outcome: Outcome | None) 
         fix=fix.replace(" hold", " Hold").replace(" gain", " gain"),
         confidence="high",
     )
-
-

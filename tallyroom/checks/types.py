@@ -7,8 +7,9 @@ compared, and where one can be inferred, a suggested fix with how sure we are of
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
@@ -74,7 +75,7 @@ class Finding:
     line: int | None
     field: str | None
     message: str
-    evidence: Mapping[str, EvidenceValue] = field(default_factory=dict, hash=False)
+    evidence: Mapping[str, EvidenceValue] = dataclasses.field(default_factory=dict, hash=False)
     fix: str | None = None
     confidence: Confidence = "high"
 

@@ -10,7 +10,7 @@ Slip = Literal["transposed", "mistyped"]
 
 
 def digit_slip(a: int, b: int) -> Slip | None:
-    """"transposed" when two neighbouring digits are swapped, "mistyped" when one digit differs,
+    """ "transposed" when two neighbouring digits are swapped, "mistyped" when one digit differs,
     else None (also when equal or of different lengths)."""
     if a == b or a < 0 or b < 0:
         return None

@@ -54,9 +54,13 @@ def run(argv: Sequence[str] | None = None) -> int:
 #: The modules that define commands, one per line; each adds its commands to ``main``.
 COMMAND_MODULES = (
     "article_commands",
+    "check",
     "convert",
     "demo",
+    "rcv",
     "rules",
+    "store",
+    "web",
 )
 
 

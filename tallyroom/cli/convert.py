@@ -13,6 +13,7 @@ import click
 from tallyroom.cli import main
 from tallyroom.formats import FORMATS, WRITE_FORMATS, load_text, read_bytes, write_text
 from tallyroom.formats.conversion import Loaded
+from tallyroom.model import Election
 
 
 def _load(paths: tuple[Path, ...], fmt: str | None, precinct_map: Path | None, era: str) -> Loaded:
@@ -23,7 +24,7 @@ def _load(paths: tuple[Path, ...], fmt: str | None, precinct_map: Path | None, e
         read_precinct_map,
     )
 
-    elections = []
+    elections: list[Election] = []
     warnings: list[str] = []
     wards = None
     if precinct_map is not None:

@@ -28,9 +28,12 @@ def sample_elections() -> tuple[Election, ...]:
 def _sections() -> list[DemoSection]:
     # Each capability contributes one section; listed in the order the demo shows them.
     from tallyroom.cli.article_commands import demo_summaries
+    from tallyroom.cli.check import demo_findings
+    from tallyroom.cli.rcv import demo_rcv
     from tallyroom.cli.rules import demo_outcomes
+    from tallyroom.cli.store import demo_store
 
-    return [demo_summaries, demo_outcomes]
+    return [demo_summaries, demo_outcomes, demo_rcv, demo_findings, demo_store]
 
 
 @main.command()

@@ -55,9 +55,10 @@ _LABELLED = re.compile(
 )
 _INFOBOX_ITEM = re.compile(r"^-\s+(?P<key>[^:]+?)\s*:(?:\s(?P<value>.*))?$")
 _INDEXED_KEY = re.compile(r"^(?P<base>[A-Za-z ]+?)\s*(?P<index>\d+)$")
+_DIGIT = re.compile(r"\d")
+_CLAUSE = re.compile(r"[;.]\s+")
 _PLACE = re.compile(r"^(?:\d{4}(?:[–-]\d{2,4})?\s+)?(?P<place>.+?)\s+mayoral\b", re.I)
 _PRIMARY_PARTY = re.compile(r"\b(?P<party>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*)\s+primary\b")
-_PARENS = re.compile(r"[()]")
 _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jungle", "mayoral"})
 
 
@@ -328,7 +329,7 @@ class _Reader:
     def _nominees(self, infobox: list[InfoboxField]) -> tuple[InfoboxCandidate, ...]:
         columns: dict[int, dict[str, InfoboxField]] = {}
         for item in infobox:
-            match = _INDEXED_KEY.match(item.key)
+            match = _INDEXED_KEY.match(item.key) if item.key[-1:].isdigit() else None
             if not match:
                 continue
             base = " ".join(match["base"].casefold().split())
@@ -385,7 +386,7 @@ class _Reader:
 
     def _stage(self, table: _Table) -> Stage:
         kind, party = _stage_kind(table.caption, table.section)
-        date = parse_date(table.caption)
+        date = parse_date(table.caption) if _DIGIT.search(table.caption) else None
         return Stage(
             kind=kind,
             party=party,
@@ -443,32 +444,23 @@ def _count(text: str) -> int | None:
 def _split_groups(text: str) -> tuple[str, list[str]]:
     """'A (incumbent) (Democratic Party (United States))' -> ('A', ['incumbent', 'Dem...'])."""
     rest = text.rstrip()
-    if not rest.endswith(")"):
-        return rest.strip(), []
     groups: list[str] = []
-    parens = [(m.start(), m.group()) for m in _PARENS.finditer(rest)]
-    end = len(rest)
-    depth = 0
-    for position, char in reversed(parens):
-        if position >= end:
-            continue
-        if char == ")":
-            if depth == 0 and rest[position + 1 : end].strip():
-                break  # text after the last group: the name itself ends in ")"
-            if depth == 0:
-                close = position
-            depth += 1
-        else:
-            depth -= 1
-            if depth < 0:
+    while rest.endswith(")"):
+        close = len(rest) - 1
+        position = close
+        while True:
+            position = rest.rfind("(", 0, position)
+            if position < 0:
                 break
-            if depth == 0:
-                if position == 0:
-                    break
-                groups.append(rest[position + 1 : close].strip())
-                end = position
+            group = rest[position:close]
+            if group.count("(") == group.count(")") + 1:
+                break
+        if position <= 0:
+            break
+        groups.append(rest[position + 1 : close].strip())
+        rest = rest[:position].rstrip()
     groups.reverse()
-    return rest[:end].strip(), groups
+    return rest.strip(), groups
 
 
 def _stage_kind(caption: str, section: Section) -> tuple[StageKind, str | None]:
@@ -502,20 +494,28 @@ def _prose_dates(paragraphs: list[Paragraph]) -> dict[StageKind, dt.date]:
     """The first complete date the prose ties to each kind of stage, clause by clause."""
     found: dict[StageKind, dt.date] = {}
     for paragraph in paragraphs:
-        if not any(c.isdigit() for c in paragraph.text):
+        text = paragraph.text
+        folded_text = text.casefold()
+        if not (
+            ("primary" in folded_text or "general" in folded_text or "runoff" in folded_text)
+            and _DIGIT.search(text)
+        ):
             continue
-        for clause in re.split(r"[;.]\s+", paragraph.text):
+        for clause in _CLAUSE.split(text):
             folded = clause.casefold()
-            for date, _ in find_dates(clause):
-                kind: StageKind | None = None
-                if "runoff" in folded and "general" not in folded:
-                    kind = "runoff"
-                elif "primary" in folded:
-                    kind = "primary"
-                elif "general" in folded:
-                    kind = "general"
-                if kind is not None and kind not in found:
+            kind: StageKind | None = None
+            if "runoff" in folded and "general" not in folded:
+                kind = "runoff"
+            elif "primary" in folded:
+                kind = "primary"
+            elif "general" in folded:
+                kind = "general"
+            if kind is None or kind in found:
+                continue
+            if _DIGIT.search(clause):
+                for date, _ in find_dates(clause):
                     found[kind] = date
+                    break
     return found
 
 

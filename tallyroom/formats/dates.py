@@ -33,6 +33,9 @@ _DATE = re.compile(
 )
 
 
+_YEAR = re.compile(r"\d{4}")
+
+
 def _build(year: str, month: int, day: str) -> dt.date | None:
     try:
         return dt.date(int(year), month, int(day))
@@ -42,6 +45,8 @@ def _build(year: str, month: int, day: str) -> dt.date | None:
 
 def find_dates(text: str) -> Iterator[tuple[dt.date, re.Match[str]]]:
     """Every complete, valid date in ``text`` with its match, in order."""
+    if not _YEAR.search(text):
+        return
     for match in _DATE.finditer(text):
         if match.group("iso"):
             found = _build(match.group("iy"), int(match.group("im")), match.group("id"))

@@ -1,4 +1,4 @@
-"""The native election file: TOML a clerk can write by hand, with returns inline or in a CSV beside it.
+"""The native election file: TOML a clerk writes by hand, returns inline or in a CSV beside it.
 
 The keys are the fields of :class:`tallyroom.model.Election` and its parts (see
 ``docs/formats.md`` for a complete example). A file holds one election at the top level, or
@@ -169,6 +169,8 @@ class _Reader:
                 kwargs[item.name] = self.load(
                     hints[item.name], value[item.name], f"{path}.{item.name}".lstrip(".")
                 )
+            elif item.default is MISSING and type(None) in get_args(hints[item.name]):
+                kwargs[item.name] = None  # an unknown figure may be left out
             elif item.default is MISSING and item.default_factory is MISSING:
                 raise self.fail(path or item.name, f"missing key {item.name!r}")
         if cls is Stage and "returns" in value:

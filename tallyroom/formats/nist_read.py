@@ -286,11 +286,11 @@ def _stage(
             unit_totals[name][unit] = votes
     results = []
     for row in rows:
-        votes: int | None = totals.get(row.name)
-        if votes is None and unit_totals.get(row.name):
+        total: int | None = totals.get(row.name)
+        if total is None and unit_totals.get(row.name):
             counted = unit_totals[row.name]
-            votes = sum(v for u, v in counted.items() if not set(state.ancestors(u)) & set(counted))
-        results.append(CandidateResult(row.name, votes, row.party, row.incumbent, row.write_in))
+            total = sum(v for u, v in counted.items() if not set(state.ancestors(u)) & set(counted))
+        results.append(CandidateResult(row.name, total, row.party, row.incumbent, row.write_in))
     unit_rows = [UnitResult(u, n, v, t) for (u, n, t), v in unit_counts.items()]
     rounds = _rounds(state, scope_rounds, unit_rounds, unit_rows, [r.name for r in rows])
     # pseudo rows
@@ -303,23 +303,24 @@ def _stage(
             ("WriteIns", WRITE_INS),
         ):
             if field in other:
-                value = _integer(other[field], source, f"{where}.OtherCounts[{o_index}].{field}")
-                unit_rows.append(UnitResult(unit, pseudo, value))
+                figure = _integer(other[field], source, f"{where}.OtherCounts[{o_index}].{field}")
+                unit_rows.append(UnitResult(unit, pseudo, figure))
     ballots_cast = None
-    for (unit, vote_type), value in ballots.items():
+    for (unit, vote_type), cast in ballots.items():
         if unit == scope and vote_type == "total":
-            ballots_cast = value
+            ballots_cast = cast
         elif unit in used_units:
-            unit_rows.append(UnitResult(unit, BALLOTS_CAST, value, vote_type))
+            unit_rows.append(UnitResult(unit, BALLOTS_CAST, cast, vote_type))
     registered = None
     for unit in sorted(used_units):
-        value = state.units.get(unit, {}).get("VotersRegistered")
-        if value is None:
+        stated = state.units.get(unit, {}).get("VotersRegistered")
+        if stated is None:
             continue
+        voters = _integer(stated, source, f"GpUnit {unit}.VotersRegistered")
         if unit == scope:
-            registered = int(value)
+            registered = voters
         else:
-            unit_rows.append(UnitResult(unit, REGISTERED_VOTERS, int(value)))
+            unit_rows.append(UnitResult(unit, REGISTERED_VOTERS, voters))
     units = _units(state, scope, used_units)
     return Stage(
         kind=kind,

@@ -108,14 +108,14 @@ def check_rollup(stage: Stage, where: str = "") -> tuple[RollupProblem, ...]:
                     "remove the repeated rows",
                 )
             )
-    for unit in units.values():
-        if unit.parent is not None and unit.parent not in units:
+    for item in units.values():
+        if item.parent is not None and item.parent not in units:
             problems.append(
                 RollupProblem(
                     "rollup.unknown-parent",
                     "error",
-                    f"{prefix}, {unit.name}",
-                    f"{unit.name} names parent {unit.parent!r}, which is not a unit of the stage",
+                    f"{prefix}, {item.name}",
+                    f"{item.name} names parent {item.parent!r}, which is not a unit of the stage",
                 )
             )
     with_rows = {row.unit for row in stage.unit_results}

@@ -1,4 +1,4 @@
-"""MediaWiki wikitext: an article skeleton an editor can paste, and the reader of the same templates.
+"""MediaWiki wikitext: an article skeleton an editor can paste, and a reader of its templates.
 
 Written: ``{{Infobox election}}`` (title, date, turnout, registered voters, nominees with votes and
 percentages, office holder before and after) and, per stage, a section with an election box:
@@ -36,7 +36,13 @@ from tallyroom.model import (
     StageKind,
 )
 
-__all__ = ["PARTY_ARTICLES", "looks_like_wikitext", "party_article", "read_wikitext", "write_wikitext"]
+__all__ = [
+    "PARTY_ARTICLES",
+    "looks_like_wikitext",
+    "party_article",
+    "read_wikitext",
+    "write_wikitext",
+]
 
 PARTY_ARTICLES: dict[str, str] = {
     "Democratic": "Democratic Party (United States)",
@@ -215,7 +221,8 @@ def _write_one(election: Election) -> tuple[str, list[str]]:
             )
         if stage.registered_voters is not None:
             lines.append(
-                f"{{{{Election box registered electors | reg. electors = {stage.registered_voters:,}}}}}"
+                "{{Election box registered electors | reg. electors = "
+                f"{stage.registered_voters:,}}}}}"
             )
         if stage.ballots_cast is not None:
             turnout = ""
@@ -357,7 +364,8 @@ def read_wikitext(text: str, source: str = "<wikitext>") -> Election:
             current = None
         elif lower not in _HARMLESS:
             raise ParseError(
-                f"unknown template {{{{{name}}}}}; expected Infobox election or Election box templates",
+                f"unknown template {{{{{name}}}}}; expected Infobox election or Election box "
+                "templates",
                 source=source,
                 line=line,
             )

@@ -66,6 +66,7 @@ class BallotBuilder:
         self.order: list[tuple[Ranking, str | None]] = []
         self.first_source: str | None = None
         self.sources: list[str] = []
+        self.rank_columns: int | None = None
 
     def write_in_code(self) -> int:
         if self.uwi is None:
@@ -103,13 +104,14 @@ class BallotBuilder:
             return ()
         if labels.overvote_label is not None and value == labels.overvote_label:
             return (OVERVOTE,)
-        if labels.undeclared_write_in_label is not None and value == labels.undeclared_write_in_label:
+        if (
+            labels.undeclared_write_in_label is not None
+            and value == labels.undeclared_write_in_label
+        ):
             return (self.write_in_code(),)
         if labels.overvote_delimiter and labels.overvote_delimiter in value:
             parts = [p.strip() for p in value.split(labels.overvote_delimiter)]
-            return tuple(
-                self.cell(p, labels, source, line)[0] for p in parts if p
-            )
+            return tuple(self.cell(p, labels, source, line)[0] for p in parts if p)
         return (self.candidate(value, source, line),)
 
     def add(
@@ -122,9 +124,8 @@ class BallotBuilder:
             self.order.append(key)
         else:
             entry[0] += count
-        if not self.sources or self.sources[-1] != source:
-            if source not in self.sources:
-                self.sources.append(source)
+        if source not in self.sources:
+            self.sources.append(source)
 
     def build(self) -> BallotSet:
         rankings = tuple(key[0] for key in self.order)
@@ -139,6 +140,7 @@ class BallotBuilder:
             precincts=precincts if any(p is not None for p in precincts) else (),
             rows=rows if len(self.sources) <= 1 else (),
             source=source,
+            rank_columns=self.rank_columns,
         )
 
 

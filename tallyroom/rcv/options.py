@@ -109,9 +109,8 @@ class RcvOptions:
             fail("seats", "must be at least 1")
         if self.winner_mode == "single-winner" and self.seats != 1:
             fail("seats", f"single-winner mode elects 1 candidate, not {self.seats}")
-        if self.winner_mode != "single-winner" and self.winner_mode != "bottoms-up-threshold":
-            if self.seats < 2:
-                fail("seats", f"{self.winner_mode} mode needs at least 2 seats")
+        if self.winner_mode not in ("single-winner", "bottoms-up-threshold") and self.seats < 2:
+            fail("seats", f"{self.winner_mode} mode needs at least 2 seats")
         if self.winner_mode != "single-winner" and self.continue_until_two:
             fail("continue_until_two", "only applies to single-winner contests")
         if self.winner_mode != "single-winner" and self.first_round_determines_threshold:

@@ -264,7 +264,9 @@ def _source(
     elif provider == "csv":
         fmt = "candidate-columns-csv"
     elif provider in ("dominion", "hart"):
-        raise reader.fail(f"{where}provider", f"{provider!r} cast-vote records are not supported yet")
+        raise reader.fail(
+            f"{where}provider", f"{provider!r} cast-vote records are not supported yet"
+        )
     elif provider == "":
         fmt = "auto"
     else:

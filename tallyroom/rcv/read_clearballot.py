@@ -19,7 +19,9 @@ _BALLOT_ID, _PRECINCT = 3, 4
 
 
 def looks_like_clear_ballot(header: list[str]) -> bool:
-    return len(header) > _FIXED and header[0] == "RowNumber" and header[_FIXED].startswith("Choice_")
+    return (
+        len(header) > _FIXED and header[0] == "RowNumber" and header[_FIXED].startswith("Choice_")
+    )
 
 
 def read_clear_ballot(
@@ -29,7 +31,9 @@ def read_clear_ballot(
     rows = rows_of_csv(path)
     header = next(rows, None)
     if header is None or not looks_like_clear_ballot(header):
-        raise ParseError("not a Clear Ballot CVR export (no Choice_ columns)", source=source, line=1)
+        raise ParseError(
+            "not a Clear Ballot CVR export (no Choice_ columns)", source=source, line=1
+        )
     columns: list[tuple[int, int, str]] = []
     contests: set[str] = set()
     for index in range(_FIXED, len(header)):
@@ -50,7 +54,9 @@ def read_clear_ballot(
         else:
             code = builder.candidate(name, source, 1)
         if not fields[2].isdigit():
-            raise ParseError("rank field is not a number", source=source, line=1, text=header[index])
+            raise ParseError(
+                "rank field is not a number", source=source, line=1, text=header[index]
+            )
         columns.append((index, int(fields[2]), name))
         del code
     if contest is None and len(contests) > 1:
@@ -80,7 +86,10 @@ def read_clear_ballot(
                 by_rank.setdefault(rank, []).append(code)
             elif value not in ("0", ""):
                 raise ParseError(
-                    f"choice cell must be 0 or 1 (column {index + 1})", source=source, line=line, text=value
+                    f"choice cell must be 0 or 1 (column {index + 1})",
+                    source=source,
+                    line=line,
+                    text=value,
                 )
         ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
         builder.add(ranking, row[_PRECINCT].strip() or None, 1, source, line)

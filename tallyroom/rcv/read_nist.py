@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ijson
+import ijson  # type: ignore[import-untyped]
 
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.rcv.builder import BallotBuilder
@@ -193,7 +193,9 @@ def _xml_record(element: ET.Element) -> dict[str, Any]:
                         "SelectionPosition": positions,
                     }
                 )
-            contests.append({"ContestId": _text(contest, "ContestId"), "CVRContestSelection": selections})
+            contests.append(
+                {"ContestId": _text(contest, "ContestId"), "CVRContestSelection": selections}
+            )
         snapshots.append({"@id": snapshot.get("ObjectId"), "CVRContest": contests})
     return {
         "CurrentSnapshotId": _text(element, "CurrentSnapshotId"),

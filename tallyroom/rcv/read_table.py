@@ -9,6 +9,7 @@ without options; otherwise positions are given (1-based, as RCTab's configuratio
 from __future__ import annotations
 
 import csv
+import operator
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -16,10 +17,25 @@ from pathlib import Path
 from tallyroom.errors import ParseError
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
 
-__all__ = ["TableLayout", "read_candidate_columns_csv", "read_rank_table", "rows_of_csv", "rows_of_xlsx"]
+__all__ = [
+    "TableLayout",
+    "read_candidate_columns_csv",
+    "read_rank_table",
+    "rows_of_csv",
+    "rows_of_xlsx",
+]
 
 _RANK_HEADER = re.compile(r"^(?:rank|choice|preference)[ _-]?(\d+)$", re.IGNORECASE)
-_ID_HEADERS = {"ballot_id", "ballotid", "ballot id", "id", "cvr_id", "cvr id", "record id", "record_id"}
+_ID_HEADERS = {
+    "ballot_id",
+    "ballotid",
+    "ballot id",
+    "id",
+    "cvr_id",
+    "cvr id",
+    "record id",
+    "record_id",
+}
 _PRECINCT_HEADERS = {"precinct", "precinct_id", "precinct id", "precinctid"}
 _WEIGHT_HEADERS = {"weight", "count", "ballots"}
 
@@ -124,9 +140,16 @@ def read_rank_table(
                 return
             line += 1
     columns = layout.rank_columns
+    builder.rank_columns = max(builder.rank_columns or 0, len(columns))
     needed = max(columns)
     precinct_column = layout.precinct_column
     weight_column = layout.weight_column
+    getter = operator.itemgetter(*columns)
+
+    def pick(row: list[str]) -> tuple[str, ...]:
+        picked = getter(row)
+        return picked if isinstance(picked, tuple) else (picked,)
+
     cache: dict[tuple[str, ...], tuple[tuple[int, tuple[int, ...]], ...]] = {}
     counts: dict[tuple[tuple[str, ...], str | None], list[int]] = {}
     order: list[tuple[tuple[str, ...], str | None]] = []
@@ -143,7 +166,7 @@ def read_rank_table(
                     text=",".join(row),
                 )
             row = row + [""] * (needed + 1 - len(row))
-        cells = tuple(row[c] for c in columns)
+        cells = pick(row)
         precinct = row[precinct_column].strip() or None if precinct_column is not None else None
         weight = 1
         if weight_column is not None:
@@ -203,10 +226,16 @@ def read_candidate_columns_csv(
                 continue
             if not text.isdigit():
                 raise ParseError(
-                    f"expected a rank number in column {column + 1}", source=source, line=line, text=text
+                    f"expected a rank number in column {column + 1}",
+                    source=source,
+                    line=line,
+                    text=text,
                 )
             name = header[column]
-            if labels.undeclared_write_in_label is not None and name == labels.undeclared_write_in_label:
+            if (
+                labels.undeclared_write_in_label is not None
+                and name == labels.undeclared_write_in_label
+            ):
                 code = builder.write_in_code()
             else:
                 code = builder.candidate(name, source, line)

@@ -65,7 +65,9 @@ def read_ballots(
             chosen.weight_column,
             chosen.labels,
         )
-    return read_ballot_sources([chosen], candidates=candidates, unknown_as_write_in=unknown_as_write_in)
+    return read_ballot_sources(
+        [chosen], candidates=candidates, unknown_as_write_in=unknown_as_write_in
+    )
 
 
 def read_ballot_sources(
@@ -116,14 +118,20 @@ def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
             read_rank_table(rows, layout, labels, builder, name)
         case "candidate-columns-csv":
             read_candidate_columns_csv(
-                path, source.first_vote_column or 2, source.first_vote_row or 2, source.labels, builder
+                path,
+                source.first_vote_column or 2,
+                source.first_vote_row or 2,
+                source.labels,
+                builder,
             )
         case "nist-json":
             read_nist_json(path, source.contest_id, builder)
         case "nist-xml":
             read_nist_xml(path, source.contest_id, builder)
         case "clear-ballot":
-            read_clear_ballot(path, source.contest_id, source.labels.undeclared_write_in_label, builder)
+            read_clear_ballot(
+                path, source.contest_id, source.labels.undeclared_write_in_label, builder
+            )
         case "auto":  # pragma: no cover - replaced above
             raise AssertionError
 
@@ -153,7 +161,11 @@ def _layout(source: BallotSource, rows_count_hint: int | None) -> TableLayout:
 
 
 def _row_width(source: BallotSource) -> int:
-    rows = rows_of_xlsx(source.path) if source.path.suffix.lower() == ".xlsx" else rows_of_csv(source.path)
+    rows = (
+        rows_of_xlsx(source.path)
+        if source.path.suffix.lower() == ".xlsx"
+        else rows_of_csv(source.path)
+    )
     first = next(rows, None)
     if first is None:
         raise ParseError("empty ballot file", source=str(source.path))

@@ -160,18 +160,23 @@ def render_text(result: RcvResult, title: str | None = None) -> str:
                 row.append("" if votes is None else f"{_num(votes)}{mark}")
             table.append(row)
         table.append(["Inactive"] + [_num(r.inactive.total) for r in records])
+        if any(r.inactive.undervotes for r in records):
+            table.append(["Blank / undervote"] + [_num(r.inactive.undervotes) for r in records])
         table.append(["Threshold"] + [_num(r.threshold) for r in records])
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
         for i, row in enumerate(table):
-            cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
             lines.append("  ".join(cells).rstrip())
             if i == 0:
                 lines.append("  ".join("-" * w for w in widths))
         for record in records:
             for tie in record.tiebreaks:
+                verb = "wins" if tie.kind == "winner" else "loses"
                 lines.append(
                     f"Round {record.number}: tie among {', '.join(tie.tied)} — {tie.selected} "
-                    f"{'wins' if tie.kind == 'winner' else 'loses'} ({tie.method}: {tie.explanation})"
+                    f"{verb} ({tie.method}: {tie.explanation})"
                 )
     lines.append("* elected   x eliminated")
     lines.append(f"Winner{'s' if len(result.winners) != 1 else ''}: {', '.join(result.winners)}")

@@ -147,7 +147,8 @@ def _general(
         if OVERVOTE in codes:
             if len(codes) != 1:
                 raise TabulationError(
-                    f"{_where(ballots, index)}: an overvote label shares rank {rank} with candidates"
+                    f"{_where(ballots, index)}: an overvote label shares rank {rank} "
+                    "with candidates"
                 )
             match options.overvote_rule:
                 case "exhaust-immediately":
@@ -178,11 +179,11 @@ def _general(
                     if len(members) == 1:
                         row.append(members[0])
                     else:
-                        code = sets.get(members)
-                        if code is None:
-                            code = ncand + len(sets)
-                            sets[members] = code
-                        row.append(code)
+                        set_code = sets.get(members)
+                        if set_code is None:
+                            set_code = ncand + len(sets)
+                            sets[members] = set_code
+                        row.append(set_code)
         else:
             row.append(codes[0])
         if is_last:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -58,7 +59,10 @@ def tabulate(ballots: BallotSet, options: RcvOptions) -> RcvResult:
     options.check(ballots.source)
     names = ballots.candidates
     index = {name: i for i, name in enumerate(names)}
-    for key, listed in (("excluded", options.excluded), ("candidate_order", options.candidate_order)):
+    for key, listed in (
+        ("excluded", options.excluded),
+        ("candidate_order", options.candidate_order),
+    ):
         for name in listed:
             if name not in index:
                 raise ValidationError(f"unknown candidate {name!r}", source=ballots.source, key=key)
@@ -133,7 +137,9 @@ class _Count:
         self.pass_number = pass_number
         self.names = ballots.candidates
         self.ncand = len(self.names)
-        self.uwi = self.names.index(UNDECLARED_WRITE_INS) if UNDECLARED_WRITE_INS in self.names else None
+        self.uwi = (
+            self.names.index(UNDECLARED_WRITE_INS) if UNDECLARED_WRITE_INS in self.names else None
+        )
         self.num_declared = self.ncand - (1 if self.uwi is not None else 0)
         mode = options.winner_mode
         self.bottoms_up_threshold = mode == "bottoms-up-threshold"
@@ -145,8 +151,8 @@ class _Count:
         groups = len(compiled.counts)
         wide = int(compiled.counts.sum()) * self.unit >= 2**62
         dtype: type = object if wide else np.int64
-        self.counts = compiled.counts.astype(dtype)
-        self.ftv = np.full(groups, self.unit, dtype=dtype)
+        self.counts: npt.NDArray[Any] = compiled.counts.astype(dtype)
+        self.ftv: npt.NDArray[Any] = np.full(groups, self.unit, dtype=dtype)
         self.recipient = np.full(groups, -1, dtype=np.int64)
         self.status = np.zeros(groups, dtype=np.int8)
         self.precinct_names: list[str] = []
@@ -273,7 +279,12 @@ class _Count:
 
     def compute_tallies(
         self,
-    ) -> tuple[dict[int, int], int, InactiveBallots, tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...]]:
+    ) -> tuple[
+        dict[int, int],
+        int,
+        InactiveBallots,
+        tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...],
+    ]:
         cont = np.array([self.continuing(c) for c in range(self.ncand)], dtype=bool)
         rec = self.recipient
         still = np.where(rec >= 0, cont[np.maximum(rec, 0)], False)
@@ -465,10 +476,7 @@ class _Count:
             seen.extend(group)
             if len(grown) > len(chosen):
                 previous, chosen = chosen, grown
-        if (
-            self.options.continue_until_two
-            and len(chosen) + len(self.eliminated) == self.ncand - 1
-        ):
+        if self.options.continue_until_two and len(chosen) + len(self.eliminated) == self.ncand - 1:
             chosen = previous
         return chosen
 

@@ -61,6 +61,8 @@ class BallotSet:
     rows: tuple[int, ...] = field(default=(), compare=False)
     """Source line (or record number) of the first ballot of each group, for error messages."""
     source: str | None = field(default=None, compare=False)
+    rank_columns: int | None = field(default=None, compare=False)
+    """Number of rank columns of a tabular ballot file (how many rankings the ballot offered)."""
 
     def __post_init__(self) -> None:
         if len(self.counts) != len(self.rankings):

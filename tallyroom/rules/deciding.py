@@ -158,7 +158,7 @@ def _plurality(
     picked = select_leaders(counts, rule.seats, rules.tie_break)
     reasons = list(picked.reasons)
     if picked.chosen:
-        most = "the most votes" if rule.seats == 1 else f"the {rule.seats} highest votes"
+        most = "the most votes" if len(picked.chosen) == 1 else "the highest votes"
         described = "; ".join(_described(stage, name, table, base.basis) for name in picked.chosen)
         reasons.insert(0, Reason("most-votes", f"{described}: {most}"))
     primary = stage.kind == "primary"
@@ -166,7 +166,12 @@ def _plurality(
         if primary and rule.kind == "partisan-primary":
             outcome_text = f"{names_text(picked.chosen)} wins the {stage.party} nomination"
         elif primary:
-            outcome_text = f"{names_text(picked.chosen)} wins the primary and advances"
+            verbs = (
+                "wins the primary and advances"
+                if len(picked.chosen) == 1
+                else ("win the primary and advance")
+            )
+            outcome_text = f"{names_text(picked.chosen)} {verbs}"
         else:
             outcome_text = f"{names_text(picked.chosen)} elected"
         reasons.append(Reason("winners", outcome_text))
@@ -186,14 +191,16 @@ def _top_two(
     table = dict(counts)
     picked = select_leaders(counts, rule.advance, rules.tie_break)
     described = "; ".join(_described(stage, name, table, base.basis) for name in picked.chosen)
-    leaders = "leader" if rule.advance == 1 else f"{rule.advance} leaders"
-    reasons = [
-        Reason("leaders", f"{described}: the {leaders}"),
-        *picked.reasons,
-    ]
+    if len(counts) == 1:
+        leaders = "the only candidate"
+    else:
+        leaders = "the leader" if len(picked.chosen) == 1 else f"the {len(picked.chosen)} leaders"
+    reasons = [Reason("leaders", f"{described}: {leaders}")] if picked.chosen else []
+    reasons.extend(picked.reasons)
     if picked.tied is None:
+        verb = "advances" if len(picked.chosen) == 1 else "advance"
         reasons.append(
-            Reason("advance", f"{names_text(picked.chosen)} advance, whatever their share")
+            Reason("advance", f"{names_text(picked.chosen)} {verb}, whatever their share")
         )
     return _with_tie(
         base,

@@ -82,8 +82,13 @@ def _quotes(paragraphs: tuple[Paragraph, ...], pattern: re.Pattern[str]) -> list
         match = pattern.search(paragraph.text)
         if match is None:
             continue
+        text = paragraph.text
         start = max(0, match.start() - 30)
-        end = min(len(paragraph.text), match.end() + 30)
+        if start:  # begin and end at word boundaries
+            start = text.find(" ", start, match.start()) + 1 or start
+        end = min(len(text), match.end() + 30)
+        if end < len(text):
+            end = text.rfind(" ", match.end(), end) if " " in text[match.end() : end] else end
         excerpt = paragraph.text[start:end].strip()
         excerpt = ("…" if start else "") + excerpt + ("…" if end < len(paragraph.text) else "")
         where = f"line {paragraph.line}" if paragraph.line is not None else "the text"

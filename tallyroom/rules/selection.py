@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from tallyroom.rules.types import Reason, TieBreak, TieBreakRecord
 from tallyroom.rules.wording import names_text, votes_text
@@ -106,3 +107,5 @@ def _break_tie(
                 f"(order drawn: {' > '.join(drawn)}), {names_text(picked)} go on"
             )
             return picked, record, Reason("tie-broken-by-draw", why)
+        case unreachable:
+            assert_never(unreachable)

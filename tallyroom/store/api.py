@@ -36,7 +36,14 @@ from tallyroom.store.engine import (
 )
 from tallyroom.store.queries import ElectionFilter
 from tallyroom.store.rows import load_election
-from tallyroom.store.writes import CheckRunner, ImportResult, default_checks, import_source
+from tallyroom.store.writes import (
+    CheckRunner,
+    Decider,
+    ImportResult,
+    decide_by_rules,
+    default_checks,
+    import_source,
+)
 
 __all__ = ["Store", "current_user"]
 
@@ -61,9 +68,16 @@ def _describe(error: sa.exc.DBAPIError) -> str:
 class Store:
     """A results database. Open it with :meth:`open`; close it (or use ``with``) when done."""
 
-    def __init__(self, engine: sa.Engine, *, checks: CheckRunner | None = None) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        checks: CheckRunner | None = None,
+        decider: Decider | None = None,
+    ) -> None:
         self.engine = engine
         self.checks = checks
+        self.decider = decider
         self._party_ids: dict[str, int] = {}
 
     @classmethod
@@ -73,17 +87,21 @@ class Store:
         *,
         migrate: bool = True,
         checks: CheckRunner | bool | None = True,
+        decider: Decider | bool | None = True,
     ) -> Store:
         """Open (and create, and migrate) the database at a SQLite path or a database URL.
 
         ``postgresql://`` URLs use psycopg 3. ``checks=True`` runs ``tallyroom.checks`` on every
         imported election when that package is present; pass ``False`` or a runner of your own.
+        ``decider=True`` applies the election's rules (``tallyroom.rules``) and stores the
+        outcomes; the winner it derives is the one queries report.
         With ``migrate=False`` a database that is not at the newest schema is refused.
         """
         url = normalize_url(target)
         engine = create_engine(url)
         runner = default_checks() if checks is True else (checks or None)
-        store = cls(engine, checks=runner)
+        rules = decide_by_rules if decider is True else (decider or None)
+        store = cls(engine, checks=runner, decider=rules)
         try:
             revision = store.revision()
             if revision != head_revision():
@@ -98,6 +116,11 @@ class Store:
             engine.dispose()
             raise
         return store
+
+    @classmethod
+    def connect(cls, target: str | Path) -> Store:
+        """Open the database without looking at its schema (for :meth:`upgrade`)."""
+        return cls(create_engine(normalize_url(target)), checks=None)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -158,7 +181,14 @@ class Store:
 
         def work(conn: sa.Connection) -> tuple[tuple[ImportResult, ...], dict[str, int]]:
             return import_source(
-                conn, elections, source_text, source_name, author, self._party_ids, self.checks
+                conn,
+                elections,
+                source_text,
+                source_name,
+                author,
+                self._party_ids,
+                self.checks,
+                self.decider,
             )
 
         try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import json
 from decimal import Decimal
@@ -35,9 +34,16 @@ MAX_CHANGES = 200
 JSON = Any
 
 
-@functools.cache
+_FIELD_NAMES: dict[tuple[type, bool], tuple[str, ...]] = {}
+
+
 def _field_names(kind: type, provenance: bool) -> tuple[str, ...]:
-    return tuple(item.name for item in dataclasses.fields(kind) if provenance or item.compare)
+    names = _FIELD_NAMES.get((kind, provenance))
+    if names is None:
+        fields = dataclasses.fields(kind)
+        names = tuple(item.name for item in fields if provenance or item.compare)
+        _FIELD_NAMES[kind, provenance] = names
+    return names
 
 
 _PLAIN: frozenset[type] = frozenset({str, int, bool, float, type(None)})

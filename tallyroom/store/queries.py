@@ -38,8 +38,8 @@ class ElectionFilter:
     """Which elections :func:`list_elections` returns; ``None`` fields do not filter.
 
     Text fields match case-insensitively: ``city``, ``state``, ``office`` and ``rules`` the
-    whole value, ``candidate`` any part of a name in any stage, ``party`` the whole name of a
-    candidate's party in any stage.
+    whole value; ``candidate`` any part of a name in any stage's results, the candidate list or
+    the infobox's nominees; ``party`` the whole name of a candidate's party in any stage.
     """
 
     city: str | None = None
@@ -96,7 +96,15 @@ def list_elections(
         query = query.where(v.c.year == where.year)
     if where.candidate is not None:
         pattern = f"%{where.candidate.casefold()}%"
-        named = sa.select(r.c.version_id).where(r.c.name_key.like(pattern))
+        named = sa.union(
+            sa.select(r.c.version_id).where(r.c.name_key.like(pattern)),
+            sa.select(t.candidates.c.version_id).where(
+                sa.func.lower(t.candidates.c.name).like(pattern)
+            ),
+            sa.select(t.nominees.c.version_id).where(
+                sa.func.lower(t.nominees.c.name).like(pattern)
+            ),
+        )
         query = query.where(v.c.id.in_(named))
     if where.party is not None:
         party_ids = sa.select(t.parties.c.id).where(_same_text(t.parties.c.name, where.party))
@@ -128,11 +136,15 @@ def list_elections(
 def find_election(conn: sa.Connection, ref: int | str) -> int:
     """The id of the election ``ref`` names: an id, a title, or a unique part of a title."""
     e = t.elections
-    if isinstance(ref, int) or ref.strip().isdigit():
+    if isinstance(ref, int):
+        if conn.execute(sa.select(e.c.id).where(e.c.id == ref)).first() is None:
+            raise StorageError(f"no election with id {ref}")
+        return ref
+    if ref.strip().isdigit():
+        # An id; failing that, digits may be part of a title ("2004").
         wanted = int(ref)
-        if conn.execute(sa.select(e.c.id).where(e.c.id == wanted)).first() is None:
-            raise StorageError(f"no election with id {wanted}")
-        return wanted
+        if conn.execute(sa.select(e.c.id).where(e.c.id == wanted)).first() is not None:
+            return wanted
     key = election_key(ref)
     if not key:
         raise StorageError("an election is named by its id or title; got an empty name")

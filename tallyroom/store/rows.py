@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -63,8 +63,13 @@ def _deciding_index(election: Election) -> int | None:
     return None
 
 
-def version_columns(election: Election) -> Row:
-    """The ``versions`` columns that describe the election (model fields and derived indexes)."""
+def version_columns(election: Election, decided: Sequence[str] | None = None) -> Row:
+    """The ``versions`` columns that describe the election (model fields and derived indexes).
+
+    ``decided`` are the winners of the deciding stage as the rules derive them (``None`` when
+    the rules were not applied): the winner is that one name, else the leader of the deciding
+    stage's table. The margin is the winner's votes less the best other candidate's.
+    """
     deciding_index = _deciding_index(election)
     winner: str | None = None
     margin: int | None = None
@@ -73,11 +78,15 @@ def version_columns(election: Election) -> Row:
         stage = election.stages[deciding_index]
         ranked = stage.ranked()
         counted = stage.counted_total
-        if len(ranked) >= 2 and ranked[0].votes != ranked[1].votes:
+        if decided is not None:
+            winner = decided[0] if len(decided) == 1 else None
+        elif len(ranked) == 1 or (len(ranked) >= 2 and ranked[0].votes != ranked[1].votes):
             winner = ranked[0].name
-            margin = (ranked[0].votes or 0) - (ranked[1].votes or 0)
-        elif len(ranked) == 1:
-            winner = ranked[0].name
+        leaders = [row for row in ranked if row.name == winner]
+        others = [row for row in ranked if row.name != winner]
+        if leaders and others and len(ranked) == len(stage.results):
+            margin = (leaders[0].votes or 0) - (others[0].votes or 0)
+            margin = margin if margin >= 0 else None
     return {
         "title": election.title,
         "city": election.jurisdiction.city,
@@ -275,7 +284,7 @@ def _date(value: dt.date | None) -> dt.date | None:
 def load_election(conn: sa.Connection, version_id: int, source: str | None = None) -> Election:
     """The election stored as version ``version_id``."""
     head = conn.execute(sa.select(t.versions).where(t.versions.c.id == version_id)).one()
-    party_names = dict(conn.execute(sa.select(t.parties.c.id, t.parties.c.name)).tuples().all())
+    party_names = dict(conn.execute(sa.select(t.parties.c.id, t.parties.c.name)).all())
     results = _by_stage(_select(conn, t.stage_results, version_id))
     units = _by_stage(_select(conn, t.reporting_units, version_id))
     unit_results = _by_stage(_select(conn, t.unit_results, version_id))

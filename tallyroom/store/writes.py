@@ -42,7 +42,16 @@ from tallyroom.store.rows import (
     version_columns,
 )
 
-__all__ = ["ImportResult", "ImportStatus", "import_source"]
+__all__ = [
+    "CheckRunner",
+    "Decider",
+    "Decision",
+    "ImportResult",
+    "ImportStatus",
+    "decide_by_rules",
+    "default_checks",
+    "import_source",
+]
 
 ImportStatus = Literal["new", "unchanged", "new version"]
 
@@ -62,6 +71,41 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the rules derive for an election: JSON records to store, and the deciding winners."""
+
+    records: tuple[tuple[int | None, dict[str, Any]], ...]
+    """``(stage index, record)``; index ``None`` for the record of the rules themselves."""
+    winners: tuple[str, ...]
+    """Winners of the deciding stage."""
+
+
+#: Applies the rules to an election; ``None`` when they cannot be applied.
+Decider = Callable[[Election], Decision | None]
+
+
+def decide_by_rules(election: Election) -> Decision | None:
+    """The election's outcomes under the rules it declares (or that are inferred from it)."""
+    from tallyroom.errors import TallyroomError
+    from tallyroom.rules import choose_rules, verdict_json, verify_choice
+
+    try:
+        verdict = verify_choice(election, choose_rules(election))
+    except TallyroomError:
+        return None
+    data = verdict_json(verdict)
+    stages = data.pop("stages")
+    records: list[tuple[int | None, dict[str, Any]]] = [(None, data)]
+    records.extend(enumerate(stages))
+    deciding = election.deciding_stage
+    winners: tuple[str, ...] = ()
+    for stage, judged in zip(election.stages, verdict.stages, strict=True):
+        if stage is deciding:
+            winners = judged.outcome.winners
+    return Decision(tuple(records), winners)
 
 
 #: A check runner: returns findings (dataclasses with at least ``code``, ``severity``, ``message``).
@@ -104,7 +148,7 @@ def _party_ids(conn: sa.Connection, names: set[str], cache: dict[str, int]) -> d
         for name in missing:
             insert_returning_id(conn, t.parties, {"name": name}, ignore_conflict=True)
         query = sa.select(t.parties.c.name, t.parties.c.id).where(t.parties.c.name.in_(missing))
-        found = dict(conn.execute(query).tuples().all())
+        found = dict(conn.execute(query).all())
         return {**cache, **found}
     return cache
 
@@ -134,6 +178,7 @@ def _store_election(
     user: str,
     party_cache: dict[str, int],
     checks: CheckRunner | None,
+    decider: Decider | None,
 ) -> tuple[ImportResult, dict[str, int]]:
     key = election_key(election.title)
     print_ = fingerprint(election)
@@ -168,6 +213,8 @@ def _store_election(
         number = int(head.current_version) + 1
 
     party_ids = _party_ids(conn, party_names(election), party_cache)
+    decision = decider(election) if decider is not None else None
+    decided = decision.winners if decision is not None else None
     version_id = insert_returning_id(
         conn,
         t.versions,
@@ -178,7 +225,7 @@ def _store_election(
             "fingerprint": print_,
             "imported_at": now,
             "imported_by": user,
-            **version_columns(election),
+            **version_columns(election, decided),
         },
     )
     assert version_id is not None
@@ -187,6 +234,17 @@ def _store_election(
     findings = tuple(checks(election)) if checks is not None else ()
     if findings:
         insert_rows(conn, t.findings, _finding_rows(version_id, findings))
+    if decision is not None:
+        outcome_rows = [
+            {
+                "version_id": version_id,
+                "position": position,
+                "stage": stage,
+                "data": json.dumps(record, ensure_ascii=False, sort_keys=True),
+            }
+            for position, (stage, record) in enumerate(decision.records)
+        ]
+        insert_rows(conn, t.outcomes, outcome_rows)
 
     if previous is None:
         changes: dict[str, Any] = {"count": 0, "changes": []}
@@ -227,6 +285,7 @@ def import_source(
     user: str,
     party_cache: Mapping[str, int],
     checks: CheckRunner | None,
+    decider: Decider | None = None,
 ) -> tuple[tuple[ImportResult, ...], dict[str, int]]:
     """Store one source and its elections on ``conn`` (inside the caller's transaction).
 
@@ -247,6 +306,8 @@ def import_source(
     known = dict(party_cache)
     results = []
     for election in elections:
-        result, known = _store_election(conn, election, source_id, sha, user, known, checks)
+        result, known = _store_election(
+            conn, election, source_id, sha, user, known, checks, decider
+        )
         results.append(result)
     return tuple(results), known

@@ -1,0 +1,294 @@
+"""``tallyroom rcv``: count ranked ballots (or run an RCTab contest configuration unchanged)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any, get_args
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tallyroom.cli import main
+from tallyroom.errors import ParseError, ValidationError
+from tallyroom.model import Election
+from tallyroom.rcv import (
+    BallotSource,
+    CandidateSpec,
+    CellLabels,
+    RcvOptions,
+    RcvResult,
+    read_ballots,
+    read_rctab_config,
+    tabulate,
+)
+from tallyroom.rcv.options import OVERVOTE_RULES, TIEBREAK_MODES, WINNER_MODES, WinnerMode
+from tallyroom.rcv.readers import BallotFormat
+from tallyroom.rcv.reports import render_text, to_json, to_rctab_json
+
+__all__ = ["demo_rcv", "rcv"]
+
+_RULE_OPTIONS = (
+    "seats",
+    "winner_mode",
+    "overvote_rule",
+    "max_skipped",
+    "max_rankings",
+    "exhaust_on_duplicate",
+    "batch_elimination",
+    "continue_until_two",
+    "first_round_threshold",
+    "stop_after_round",
+    "hare",
+    "non_integer_threshold",
+    "decimal_places",
+    "minimum_threshold",
+    "bottoms_up_percentage",
+    "tiebreak",
+    "seed",
+    "candidate_order",
+    "exclude",
+)
+
+
+def _is_rctab_config(path: Path) -> bool:
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    return b'"cvrFileSources"' in head or b'"tabulatorVersion"' in head
+
+
+def _decimal(name: str, value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"expected a number, got {value!r}", param_hint=name) from None
+
+
+@main.command()
+@click.argument("ballots_or_config", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="RCTab contest configuration."
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "rctab-json"]), default="text"
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Write the report into DIR."
+)
+@click.option("--input-format", type=click.Choice(list(get_args(BallotFormat))), default="auto")
+@click.option("--contest-id", help="Contest to count in a file holding several.")
+@click.option("--first-vote-column", type=int, help="1-based column of the first ranking.")
+@click.option("--first-vote-row", type=int, help="1-based row of the first ballot.")
+@click.option("--id-column", type=int)
+@click.option("--precinct-column", type=int)
+@click.option("--weight-column", type=int)
+@click.option("--overvote-label")
+@click.option("--overvote-delimiter")
+@click.option("--skipped-rank-label")
+@click.option("--write-in-label", help="Cell text of an undeclared write-in.")
+@click.option("--blank-is-write-in", is_flag=True)
+@click.option("--candidate", "candidates", multiple=True, help="Declared candidate (repeat).")
+@click.option("--alias", "aliases", multiple=True, help="ALIAS=NAME (repeat).")
+@click.option("--write-ins-allowed", is_flag=True, help="Pool unknown names as write-ins.")
+@click.option("--seats", type=int, default=1)
+@click.option("--winner-mode", type=click.Choice(WINNER_MODES), default=None)
+@click.option("--overvote-rule", type=click.Choice(OVERVOTE_RULES), default="exhaust-immediately")
+@click.option("--max-skipped", default="1", help="Skipped rankings allowed, or 'unlimited'.")
+@click.option("--max-rankings", type=int)
+@click.option("--exhaust-on-duplicate", is_flag=True)
+@click.option("--batch-elimination", is_flag=True)
+@click.option("--continue-until-two", is_flag=True)
+@click.option("--first-round-threshold", is_flag=True)
+@click.option("--stop-after-round", type=int)
+@click.option("--hare", is_flag=True, help="Hare quota instead of Droop.")
+@click.option("--non-integer-threshold", is_flag=True)
+@click.option("--decimal-places", type=int, default=4)
+@click.option("--minimum-threshold")
+@click.option("--bottoms-up-percentage")
+@click.option("--tiebreak", type=click.Choice(TIEBREAK_MODES), default="stop-and-ask")
+@click.option("--seed", type=int)
+@click.option("--candidate-order", help="Comma-separated tie-break order.")
+@click.option("--exclude", multiple=True)
+@click.pass_context
+def rcv(
+    ctx: click.Context, /, ballots_or_config: Path | None, config_path: Path | None, **kw: Any
+) -> None:
+    """Count ranked ballots round by round (instant runoff or STV)."""
+    if ballots_or_config is not None and config_path is not None:
+        raise click.UsageError("give either BALLOTS_OR_CONFIG or --config, not both")
+    target = config_path or ballots_or_config
+    if target is None:
+        raise click.UsageError("give a ballot file or an RCTab contest configuration")
+    contest = {"contest": target.stem, "date": None, "jurisdiction": None, "office": None}
+    if config_path is not None or _is_rctab_config(target):
+        given = [
+            name
+            for name in _RULE_OPTIONS
+            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        ]
+        if given:
+            flags = ", ".join("--" + g.replace("_", "-") for g in given)
+            raise click.UsageError(f"the configuration sets the rules; remove {flags}")
+        config = read_rctab_config(target)
+        ballots = config.load()
+        options = config.options
+        contest = {
+            "contest": config.contest_name,
+            "date": config.contest_date,
+            "jurisdiction": config.jurisdiction,
+            "office": config.office,
+        }
+    else:
+        ballots, options = _from_options(target, kw)
+    result = tabulate(ballots, options)
+    _emit(result, kw["output_format"], kw["out_dir"], contest)
+
+
+def _from_options(path: Path, kw: dict[str, Any]) -> tuple[Any, RcvOptions]:
+    aliases: dict[str, list[str]] = {}
+    for item in kw["aliases"]:
+        alias, sep, name = item.partition("=")
+        if not sep or not alias or not name:
+            raise click.BadParameter(f"expected ALIAS=NAME, got {item!r}", param_hint="--alias")
+        aliases.setdefault(name, []).append(alias)
+    unknown = set(aliases) - set(kw["candidates"])
+    if unknown and kw["candidates"]:
+        raise click.BadParameter(
+            f"alias for undeclared candidate {sorted(unknown)[0]!r}", param_hint="--alias"
+        )
+    names = list(kw["candidates"]) or list(aliases)
+    specs = [CandidateSpec(n, tuple(aliases.get(n, ()))) for n in names]
+    labels = CellLabels(
+        overvote_label=kw["overvote_label"],
+        overvote_delimiter=kw["overvote_delimiter"],
+        skipped_rank_label=kw["skipped_rank_label"],
+        undeclared_write_in_label=kw["write_in_label"],
+        treat_blank_as_undeclared_write_in=kw["blank_is_write_in"],
+    )
+    source = BallotSource(
+        path=path,
+        format=kw["input_format"],
+        contest_id=kw["contest_id"],
+        first_vote_column=kw["first_vote_column"],
+        first_vote_row=kw["first_vote_row"],
+        id_column=kw["id_column"],
+        precinct_column=kw["precinct_column"],
+        weight_column=kw["weight_column"],
+        labels=labels,
+    )
+    ballots = read_ballots(
+        path, source, candidates=specs, unknown_as_write_in=kw["write_ins_allowed"]
+    )
+    max_skipped_text = str(kw["max_skipped"]).strip().lower()
+    if max_skipped_text == "unlimited":
+        max_skipped: int | None = None
+    elif max_skipped_text.isdigit():
+        max_skipped = int(max_skipped_text)
+    else:
+        raise click.BadParameter("expected a number or 'unlimited'", param_hint="--max-skipped")
+    seats = kw["seats"]
+    mode: WinnerMode = kw["winner_mode"] or ("single-winner" if seats == 1 else "multi-winner")
+    order = (
+        tuple(n.strip() for n in kw["candidate_order"].split(",")) if kw["candidate_order"] else ()
+    )
+    options = RcvOptions(
+        seats=seats,
+        winner_mode=mode,
+        overvote_rule=kw["overvote_rule"],
+        max_skipped_ranks=max_skipped,
+        max_rankings=kw["max_rankings"] or ballots.rank_columns,
+        exhaust_on_duplicate=kw["exhaust_on_duplicate"],
+        batch_elimination=kw["batch_elimination"],
+        continue_until_two=kw["continue_until_two"],
+        first_round_determines_threshold=kw["first_round_threshold"],
+        stop_after_round=kw["stop_after_round"],
+        quota="hare" if kw["hare"] else "droop",
+        non_integer_threshold=kw["non_integer_threshold"],
+        decimal_places=kw["decimal_places"],
+        minimum_vote_threshold=_decimal("--minimum-threshold", kw["minimum_threshold"])
+        or Decimal(0),
+        bottoms_up_percentage=_decimal("--bottoms-up-percentage", kw["bottoms_up_percentage"]),
+        tiebreak=kw["tiebreak"],
+        seed=kw["seed"],
+        candidate_order=order,
+        excluded=tuple(kw["exclude"]),
+    )
+    return ballots, options
+
+
+def _emit(
+    result: RcvResult, output_format: str, out_dir: Path | None, contest: dict[str, Any]
+) -> None:
+    match output_format:
+        case "text":
+            text = render_text(result, title=contest["contest"])
+            name = "rounds.txt"
+        case "json":
+            text = json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+            name = "rounds.json"
+        case _:
+            text = json.dumps(to_rctab_json(result, **contest), indent=2, ensure_ascii=False) + "\n"
+            name = "detailed_report.json"
+    if out_dir is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / name
+        partial = target.with_suffix(target.suffix + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except OSError as error:
+        raise ValidationError(
+            f"cannot write the report ({error.strerror})", source=str(out_dir)
+        ) from error
+    click.echo(str(target))
+
+
+def sample_ballots_path() -> Path:
+    """The ranked-choice sample shipped with tallyroom."""
+    return Path(str(resources.files("tallyroom") / "data" / "rcv" / "sample_mayor.csv"))
+
+
+def demo_rcv(console: Console, elections: tuple[Election, ...]) -> None:
+    """Demo section: count the shipped ranked-choice sample and show its rounds."""
+    del elections
+    path = sample_ballots_path()
+    try:
+        ballots = read_ballots(path)
+    except ParseError as error:  # pragma: no cover - the sample ships with the package
+        console.print(f"[red]ranked-choice sample unreadable: {error}[/red]")
+        return
+    options = RcvOptions(
+        max_rankings=ballots.rank_columns, tiebreak="previous-round-then-random", seed=2024
+    )
+    result = tabulate(ballots, options)
+    table = Table(title=f"Ranked-choice sample: {ballots.total} ballots, instant runoff")
+    table.add_column("Candidate")
+    for record in result.rounds:
+        table.add_column(f"R{record.number}", justify="right")
+    order = [name for name, _ in sorted(result.rounds[0].tally, key=lambda t: -t[1])]
+    for name in order:
+        cells = []
+        for record in result.rounds:
+            votes = record.votes(name)
+            if votes is None:
+                cells.append("")
+            elif name in record.elected:
+                cells.append(f"[bold green]{votes}[/bold green]")
+            elif name in record.eliminated:
+                cells.append(f"[red]{votes}[/red]")
+            else:
+                cells.append(str(votes))
+        table.add_row(name, *cells)
+    table.add_row("Inactive", *[str(r.inactive.total) for r in result.rounds])
+    table.add_row("Blank / undervote", *[str(r.inactive.undervotes) for r in result.rounds])
+    console.print(table)
+    console.print(f"Winner: {', '.join(result.winners)}")

@@ -1,0 +1,176 @@
+"""HTML and SVG from the pages' data: Jinja2 templates, relative links, charts.
+
+One :class:`Renderer` serves the live site and the static export; they differ only in how a site
+path becomes a link. Links are always relative to the page they are on, so the exported files
+work from any folder of any static host: the live site links ``/elections/3`` as
+``../elections/3`` and the export as ``../elections/3.html``.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from tallyroom.web import charts
+
+__all__ = ["Renderer", "city_chart", "export_path", "json_bytes", "rounds_chart", "stage_chart"]
+
+JSONDict = dict[str, Any]
+#: Files whose site path is their file name in the export (everything else is a page).
+FILE_SUFFIXES = (".json", ".svg", ".css", ".html")
+
+
+def export_path(path: str) -> str:
+    """The file of a site path in the static export: "/" -> "/index.html", "/cities/x" ->
+    "/cities/x.html"; files keep their names."""
+    if path == "/":
+        return "/index.html"
+    if path.endswith(FILE_SUFFIXES):
+        return path
+    return path.rstrip("/") + ".html"
+
+
+def relative(target: str, current: str, *, static: bool) -> str:
+    """The link from page ``current`` to ``target`` (both site paths; ``target`` may carry a
+    query string, which the export drops)."""
+    path, _, query = target.partition("?")
+    if static:
+        path, current, query = export_path(path), export_path(current), ""
+    base = posixpath.dirname(current) if not current.endswith("/") else current
+    link = posixpath.relpath(path, base or "/")
+    if path.endswith("/"):
+        link = "./" if link == "." else link + "/"
+    return link + (f"?{query}" if query else "")
+
+
+def json_bytes(data: JSONDict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def number(value: int | str | None) -> str:
+    """Thousands separators for votes (integers or exact decimal text); an em dash for unknown."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return f"{Decimal(value):,}"
+    return f"{value:,}"
+
+
+def stage_chart(data: JSONDict, index: int) -> str:
+    stage = data["stages"][index]
+    bars = [charts.Bar(r["name"], r["votes"], r["percent"]) for r in stage["rows"]]
+    title = f"{data['title']}: {stage['label']}, votes by candidate"
+    return charts.bar_chart(f"stage-{index}", title, bars)
+
+
+def rounds_chart(data: JSONDict, index: int) -> str:
+    stage = data["stages"][index]
+    rounds = [
+        charts.RoundBar(
+            item["number"],
+            tuple((e["name"], Decimal(e["votes"])) for e in item["tally"]),
+            Decimal(item["inactive"]),
+        )
+        for item in stage["rounds"]
+    ]
+    title = f"{data['title']}: {stage['label']}, votes in each round"
+    return charts.rounds_chart(f"rounds-{index}", title, rounds)
+
+
+def city_chart(data: JSONDict) -> str:
+    points = [
+        charts.SeriesPoint(row["year"], row["winner_percent"], row["turnout_percent"])
+        for row in data["elections"]
+        if row["year"] is not None
+    ]
+    title = f"{data['name']}: winner's share and turnout by year"
+    return charts.series_chart("city", title, points)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Where a page is, for its links: its site path and its JSON twin's."""
+
+    path: str
+    json_path: str
+
+
+class Renderer:
+    """Renders the site's pages, for the live app (``static=False``) or the export."""
+
+    def __init__(self, *, static: bool) -> None:
+        self.static = static
+        self.env = Environment(
+            loader=PackageLoader("tallyroom.web", "templates"),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["number"] = number
+
+    def page(self, template: str, page: Page, title: str, **context: Any) -> bytes:
+        def href(target: str) -> str:
+            return relative(target, page.path, static=self.static)
+
+        html = self.env.get_template(template).render(
+            title=title,
+            href=href,
+            page=page,
+            static=self.static,
+            svg=Markup,
+            **context,
+        )
+        return html.encode("utf-8")
+
+    def election(self, data: JSONDict) -> bytes:
+        stage_charts = [
+            Markup(stage_chart(data, i))
+            if any(row["votes"] is not None for row in stage["rows"])
+            else None
+            for i, stage in enumerate(data["stages"])
+        ]
+        round_charts = [
+            Markup(rounds_chart(data, i)) if stage["rounds"] else None
+            for i, stage in enumerate(data["stages"])
+        ]
+        return self.page(
+            "election.html",
+            Page(data["url"], data["url"] + ".json"),
+            data["title"],
+            data=data,
+            stage_charts=stage_charts,
+            round_charts=round_charts,
+        )
+
+    def candidate(self, data: JSONDict) -> bytes:
+        return self.page(
+            "candidate.html", Page(data["url"], data["url"] + ".json"), data["name"], data=data
+        )
+
+    def city(self, data: JSONDict) -> bytes:
+        return self.page(
+            "city.html",
+            Page(data["url"], data["url"] + ".json"),
+            data["name"],
+            data=data,
+            chart=Markup(city_chart(data)),
+        )
+
+    def listing(self, data: JSONDict, path: str, title: str) -> bytes:
+        json_path = "/index.json" if path == "/" else path + ".json"
+        return self.page("index.html", Page(path, json_path), title, data=data)
+
+    def error(self, status: int, message: str, path: str) -> bytes:
+        return self.page(
+            "error.html", Page(path, path), f"{status}", status=status, message=message
+        )
+
+    def docs(self, spec: JSONDict) -> bytes:
+        return self.page("docs.html", Page("/docs", "/openapi.json"), "API", spec=spec)

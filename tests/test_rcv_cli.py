@@ -1,0 +1,53 @@
+"""The ``tallyroom rcv`` command, run in-process with click's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tallyroom.cli import main
+
+CONFIG = (
+    Path(__file__).resolve().parent / "data" / "rcv" / "alaska_2024" / "alaska_2024_config.json"
+)
+
+
+def test_rcv_counts_a_csv_as_text_and_json(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("rank1,rank2\nA,\nA,\nB,C\nC,B\nC,B\nC,\n")
+    runner = CliRunner()
+    text = runner.invoke(main, ["rcv", str(path)])
+    assert text.exit_code == 0, text.output
+    assert "Winner: C" in text.output
+    data = json.loads(runner.invoke(main, ["rcv", str(path), "--format", "json"]).output)
+    assert data["winners"] == ["C"]
+    assert data["rounds"][0]["tally"] == {"A": "2", "B": "1", "C": "3"}
+    assert data["rounds"][0]["eliminated"] == ["B"]
+    assert data["rounds"][0]["transfers"] == [{"from": "B", "to": "C", "votes": "1"}]
+
+
+def test_rcv_runs_an_rctab_config_unchanged(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["rcv", "--config", str(CONFIG), "--format", "rctab-json", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "detailed_report.json").read_text())
+    assert report["results"][0]["tallyResults"] == [{"elected": "Begich, Nick", "transfers": {}}]
+
+
+def test_rcv_refuses_rule_options_with_a_config() -> None:
+    result = CliRunner().invoke(main, ["rcv", str(CONFIG), "--seats", "2"])
+    assert result.exit_code == 2
+    assert "the configuration sets the rules" in result.output
+
+
+def test_rcv_bad_file_is_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("name\nA\n")
+    result = CliRunner().invoke(main, ["rcv", str(path)])
+    assert result.exit_code == 2
+    assert "no rank columns" in result.output
+    assert "Traceback" not in result.output

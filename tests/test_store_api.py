@@ -1,0 +1,303 @@
+"""The results database through its Python API, on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tallyroom.errors import StorageError
+from tallyroom.formats import read_path
+from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
+from tallyroom.store import ElectionFilter, Store, normalize_url
+from tallyroom.store import schema as t
+from tallyroom.store.codec import canonical_text
+from tallyroom.store.generate import detailed_election, generated_election
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    with Store.open(db_url) as opened:
+        yield opened
+
+
+def row_counts(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {
+            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
+        }
+
+
+def lines(election: Election) -> list[int | None]:
+    """Every line number of an election (provenance, which equality ignores)."""
+    found: list[int | None] = [s.caption_line for s in election.stages]
+    found += [row.line for s in election.stages for row in s.results]
+    found += [p.line for p in election.paragraphs] + [c.line for c in election.candidates]
+    return found + [item.line for item in election.infobox]
+
+
+def test_every_part_of_the_model_round_trips(store: Store) -> None:
+    election = detailed_election(7)
+    result = store.import_election(election, "the source text", "detailed.txt")
+    assert result.status == "new" and result.version == 1
+    back = store.get_election(result.election_id)
+    assert back == election
+    assert lines(back) == lines(election)
+    assert [s.date_source for s in back.stages] == [s.date_source for s in election.stages]
+    assert back.source == "detailed.txt"
+    assert store.source(election.title) == ("detailed.txt", "the source text")
+
+
+def test_seed_articles_round_trip_with_their_text(store: Store, seeds_dir: Path) -> None:
+    for path in SEEDS:
+        (result,) = store.import_file(path)
+        assert result.status == "new"
+        (election,) = read_path(path)
+        assert store.get_election(result.election_id) == election
+        name, text = store.source(result.election_id)
+        assert name == path.name
+        assert text == path.read_text(encoding="utf-8")
+        assert store.show(result.election_id)["store"]["source"]["name"] == path.name
+
+
+def test_reimport_is_a_no_op(store: Store) -> None:
+    election = detailed_election(1)
+    store.import_election(election, "text", "a.txt")
+    before = row_counts(store)
+    again = store.import_election(election, "text", "a.txt")
+    assert again.status == "unchanged" and again.version == 1
+    # Only provenance differs (line numbers, source name): still the same election.
+    moved = dataclasses.replace(election, source="b.txt", paragraphs=election.paragraphs[::1])
+    assert store.import_election(moved, "text", "b.txt").status == "unchanged"
+    assert row_counts(store) == before
+
+
+def test_a_changed_election_adds_a_version_and_an_audit_entry(store: Store) -> None:
+    election = detailed_election(2)
+    store.import_election(election, "first text", "first.txt", user="ana")
+    general = election.stages[1]
+    recount = dataclasses.replace(
+        general,
+        results=(
+            dataclasses.replace(general.results[0], votes=(general.results[0].votes or 0) + 7),
+            *general.results[1:],
+        ),
+    )
+    changed = dataclasses.replace(
+        election, stages=(election.stages[0], recount, *election.stages[2:])
+    )
+    result = store.import_election(changed, "second text", "second.txt", user="ben")
+    assert (result.status, result.version) == ("new version", 2)
+    assert store.get_election(election.title) == changed
+    assert store.get_election(election.title, version=1) == election
+    first, second = store.history(election.title)
+    assert (first["action"], first["by"], first["source"]["name"]) == (
+        "created",
+        "ana",
+        "first.txt",
+    )
+    assert (second["action"], second["by"], second["version"]) == ("changed", "ben", 2)
+    assert second["count"] == 1
+    (change,) = second["changes"]
+    assert change["path"] == "stages[1].results[0].votes"
+    assert change["new"] - change["old"] == 7
+    # Importing the first text again makes a third version, back to the old figures.
+    assert store.import_election(election, "first text", "first.txt").version == 3
+    assert len(store.history(election.title)) == 3
+
+
+def test_the_audit_trail_is_append_only(store: Store) -> None:
+    store.import_election(detailed_election(3), "text", "a.txt")
+    for statement in (sa.update(t.audit).values(by="mallory"), sa.delete(t.audit)):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(statement)
+    assert [entry["by"] for entry in store.history(1)] != ["mallory"]
+    assert row_counts(store)["audit"] == 1
+
+
+def _with_votes(election: Election, votes: int | None) -> Election:
+    stage = election.stages[0]
+    rows = (dataclasses.replace(stage.results[0], votes=votes), *stage.results[1:])
+    first = dataclasses.replace(stage, results=rows)
+    return dataclasses.replace(election, stages=(first, *election.stages[1:]))
+
+
+def test_constraints_refuse_bad_figures_and_nothing_is_half_written(
+    store: Store, db_url: str
+) -> None:
+    good = generated_election(1, random.Random(1))
+    bad = _with_votes(generated_election(2, random.Random(2)), -5)
+    with pytest.raises(StorageError, match=r"^two\.txt: the database refused the import: .*votes"):
+        store.import_source((good, bad), "two elections", "two.txt")
+    assert set(row_counts(store).values()) == {0}
+    # The kinds are checked by the database too, not only by the type checker (the checks and
+    # the rules are left out: they expect well-typed elections).
+    odd = dataclasses.replace(good, stages=(dataclasses.replace(good.stages[0], kind="final"),))  # type: ignore[arg-type]
+    with (
+        Store.open(db_url, checks=False, decider=False) as bare,
+        pytest.raises(StorageError, match="kind"),
+    ):
+        bare.import_election(odd, "odd", "odd.txt")
+    assert set(row_counts(store).values()) == {0}
+
+
+def test_unknown_votes_stay_unknown(store: Store) -> None:
+    election = _with_votes(generated_election(4, random.Random(4)), None)
+    store.import_election(election, "text", "a.txt")
+    back = store.get_election(election.title)
+    assert back.stages[0].results[0].votes is None
+    assert back.stages[0].computed_total is None
+
+
+def _election(
+    title: str,
+    city: str,
+    year: int,
+    rows: list[tuple[str, int, str | None, bool]],
+    *,
+    kind: str = "general",
+    registered: int | None = None,
+    ballots: int | None = None,
+    rules: str | None = None,
+) -> Election:
+    import datetime as dt
+
+    stage = Stage(
+        kind=kind,  # type: ignore[arg-type]
+        date=dt.date(year, 4, 6),
+        results=tuple(CandidateResult(n, v, party=p, incumbent=i) for n, v, p, i in rows),
+        registered_voters=registered,
+        ballots_cast=ballots,
+    )
+    return Election(
+        title=title,
+        jurisdiction=Jurisdiction(city, "Wisconsin" if city == "Milwaukee" else "Oregon"),
+        office="Mayor",
+        stages=(stage,),
+        rules=rules,
+    )
+
+
+@pytest.fixture
+def three(store: Store) -> Store:
+    elections = [
+        _election("2000 Milwaukee", "Milwaukee", 2000,
+                  [("Ann Lee", 600, "Democratic", True), ("Bo Diaz", 400, None, False)],
+                  registered=2000, ballots=1000, rules="top-two"),
+        _election("2004 Milwaukee", "Milwaukee", 2004,
+                  [("Ann Lee", 300, "Democratic", True), ("Cy Ford", 700, "Green", False)],
+                  kind="runoff", registered=2000, ballots=1500),
+        _election("2004 Portland", "Portland", 2004,
+                  [("Di Gray", 510, "Republican", False), ("Ed Hale", 490, None, False)],
+                  kind="primary", rules="majority-runoff"),
+    ]  # fmt: skip
+    for election in elections:
+        store.import_election(election, canonical_text(election), election.title)
+    return store
+
+
+def _titles(store: Store, **where: object) -> list[str]:
+    return [row["title"] for row in store.list_elections(ElectionFilter(**where))]  # type: ignore[arg-type]
+
+
+def test_list_filters(three: Store) -> None:
+    assert _titles(three) == ["2000 Milwaukee", "2004 Milwaukee", "2004 Portland"]
+    assert _titles(three, city="milwaukee") == ["2000 Milwaukee", "2004 Milwaukee"]
+    assert _titles(three, state="Oregon") == ["2004 Portland"]
+    assert _titles(three, year=2004) == ["2004 Milwaukee", "2004 Portland"]
+    assert _titles(three, office="MAYOR", year=2000) == ["2000 Milwaukee"]
+    assert _titles(three, candidate="ann") == ["2000 Milwaukee", "2004 Milwaukee"]
+    assert _titles(three, candidate="hale") == ["2004 Portland"]
+    assert _titles(three, party="green") == ["2004 Milwaukee"]
+    assert _titles(three, party="Democratic") == ["2000 Milwaukee", "2004 Milwaukee"]
+    assert _titles(three, rules="top-two") == ["2000 Milwaukee"]
+    assert _titles(three, rules="Majority-Runoff") == ["2004 Portland"]
+    assert _titles(three, city="Nowhere") == []
+    (first,) = three.list_elections(limit=1, offset=1)
+    assert first["title"] == "2004 Milwaukee" and first["winner"] == "Cy Ford"
+
+
+def test_lookup_by_title_part_and_ambiguity(three: Store) -> None:
+    assert three.find("portland") == three.find("2004 Portland")
+    with pytest.raises(StorageError, match=r"'Milwaukee' matches several elections .*1: 2000"):
+        three.find("Milwaukee")
+    with pytest.raises(StorageError, match="no election matches 'Boston'"):
+        three.get_election("Boston")
+    with pytest.raises(StorageError, match="no election with id 99"):
+        three.find(99)
+
+
+def test_stats_across_elections(three: Store) -> None:
+    stats = three.stats()
+    assert (stats["elections"], stats["versions"], stats["sources"]) == (3, 3, 3)
+    assert stats["incumbents"] == {"ran": 2, "won": 1, "lost": 1, "unknown": 0}
+    # Margins: 200/1000, 400/1000, 20/1000 -> 20.67 points on average.
+    assert stats["winning_margin"] == {"elections": 3, "average_percent": "20.67"}
+    assert stats["decided_in"] == {"primary": 1, "general": 1, "runoff": 1}
+    milwaukee = stats["turnout_by_city"]["Milwaukee, Wisconsin"]
+    assert [(p["year"], p["turnout_percent"], p["basis"]) for p in milwaukee] == [
+        (2000, "50.00", "computed"),
+        (2004, "75.00", "computed"),
+    ]
+    assert "Portland, Oregon" not in stats["turnout_by_city"]
+
+
+def test_schema_is_at_head_and_matches_the_tables(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from tallyroom.store.engine import head_revision
+
+    assert store.revision() == head_revision()
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, t.metadata) == []
+    assert store.upgrade() == (head_revision(), head_revision())
+
+
+def test_opening_without_migrations_refuses_an_empty_database(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="run `tallyroom db upgrade`"):
+        Store.open(tmp_path / "empty.db", migrate=False)
+    with pytest.raises(StorageError, match="does not exist"):
+        Store.open(tmp_path / "missing" / "x.db")
+
+
+def test_urls() -> None:
+    assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("results.db").drivername == "sqlite+pysqlite"
+    with pytest.raises(StorageError, match="unsupported database 'mysql'"):
+        normalize_url("mysql://u@h/db")
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "wal.db") as store, store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+def test_findings_of_the_checks_are_stored(store: Store, seeds_dir: Path) -> None:
+    pytest.importorskip("tallyroom.checks")
+    from tallyroom.checks import run_checks
+
+    (result,) = store.import_file(SEEDS[0])
+    (election,) = read_path(SEEDS[0])
+    expected = run_checks(election)
+    assert result.findings == len(expected) > 0
+    stored = store.show(result.election_id)["store"]["findings"]
+    assert [(f["code"], f["severity"]) for f in stored] == [(f.code, f.severity) for f in expected]

@@ -1,0 +1,119 @@
+"""The database commands, run through click's test runner on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tallyroom.cli import main
+from tests.conftest import BALTIMORE, MILWAUKEE, PORTLAND, SEEDS
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "cli.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+def run(*args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
+    return result
+
+
+def data(*args: str) -> Any:
+    return json.loads(run(*args, "--json").stdout)
+
+
+def test_import_list_show_history_stats(db_url: str, seeds_dir: Path) -> None:
+    out = run("import", *map(str, SEEDS), "--db", db_url).stdout
+    assert "3 file(s): 3 new, 0 new version(s), 0 unchanged, 0 failed" in out
+    again = data("import", *map(str, SEEDS), "--db", db_url)
+    assert again["counts"] == {"unchanged": 3} and again["failed"] == []
+
+    listed = data("list", "--db", db_url)
+    assert [row["title"] for row in listed] == [
+        "2003–04 Baltimore mayoral election",
+        "2004 Milwaukee mayoral election",
+        "2004 Portland, Oregon mayoral election",
+    ]
+    assert [r["title"] for r in data("list", "--city", "portland", "--db", db_url)] == [
+        "2004 Portland, Oregon mayoral election"
+    ]
+    assert "Portland" in run("list", "--state", "Oregon", "--db", db_url).stdout
+
+    shown = data("show", "Baltimore", "--db", db_url)
+    assert shown["store"]["source"]["name"] == BALTIMORE.name
+    assert shown["election"]["title"] == "2003–04 Baltimore mayoral election"
+    text = run("show", "Portland", "--db", db_url).stdout
+    assert "2004 Portland, Oregon mayoral election" in text and PORTLAND.name in text
+
+    (entry,) = data("history", "Milwaukee", "--db", db_url)
+    assert entry["action"] == "created" and entry["source"]["name"] == MILWAUKEE.name
+    assert "version 1 created" in run("history", "Milwaukee", "--db", db_url).stdout
+
+    stats = data("stats", "--db", db_url)
+    assert stats["elections"] == 3
+    assert "incumbents: ran" in run("stats", "--db", db_url).stdout
+
+
+def test_a_changed_file_makes_a_new_version(db_url: str, seeds_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "portland.txt"
+    shutil.copy(PORTLAND, path)
+    run("import", str(path), "--db", db_url)
+    text = path.read_text(encoding="utf-8")
+    assert "- Title: Mayor" in text
+    path.write_text(text.replace("- Title: Mayor", "- Title: Mayor of Portland"), encoding="utf-8")
+    out = run("import", str(path), "--db", db_url).stdout
+    assert "new version: 2004 Portland, Oregon mayoral election (id 1, version 2)" in out
+    history = run("history", "1", "--db", db_url).stdout
+    assert "version 2 changed" in history
+    assert "office: 'Mayor' -> 'Mayor of Portland'" in history
+
+
+def test_bad_files_are_named_and_the_others_land(
+    db_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\x00\x00")
+    result = run("import", str(binary), str(MILWAUKEE), "--db", db_url, code=2)
+    assert f"error: {binary}: expected a text file, found binary data" in result.output
+    assert "1 new" in result.stdout
+    assert len(data("list", "--db", db_url)) == 1
+    missing = run("show", "Boston", "--db", db_url, code=2)
+    assert missing.stderr.strip() == (
+        "error: no election matches 'Boston'; `tallyroom list` shows what is stored"
+    )
+
+
+def test_many_files_show_a_progress_bar(db_url: str, seeds_dir: Path, tmp_path: Path) -> None:
+    text = MILWAUKEE.read_text(encoding="utf-8")
+    files = []
+    for n in range(8):
+        path = tmp_path / f"milwaukee-{n}.txt"
+        title = f"2004 Milwaukee mayoral election, copy {n}"
+        path.write_text(text.replace("2004 Milwaukee mayoral election", title), encoding="utf-8")
+        files.append(str(path))
+    result = run("import", *files, "--db", db_url)
+    assert "importing" in result.stderr and "8/8" in result.stderr
+    assert "8 file(s): 8 new, 0 new version(s), 0 unchanged, 0 failed" in result.stdout
+    assert len(data("list", "--candidate", "barrett", "--db", db_url)) == 8
+
+
+def test_db_upgrade_and_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TALLYROOM_DB", raising=False)
+    out = run("db", "upgrade").stdout
+    assert "schema upgraded from nothing to 0001" in out
+    assert (tmp_path / "tallyroom.db").is_file()
+    assert "schema is up to date (0001)" in run("db", "upgrade").stdout
+    monkeypatch.setenv("TALLYROOM_DB", str(tmp_path / "other.db"))
+    assert data("list") == []
+    assert (tmp_path / "other.db").is_file()

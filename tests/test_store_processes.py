@@ -1,0 +1,153 @@
+"""Crash safety and concurrency, for real: child processes killed mid-import, and racing.
+
+Each child is a fresh Python process using the public :class:`~tallyroom.store.Store` API, on
+SQLite and on a real PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tallyroom.store import Store
+from tallyroom.store import schema as t
+from tallyroom.store.generate import detailed_election
+from tests.conftest import ROOT
+
+# Imports election NUMBER; the check runner (called once every row of the election has been
+# written, before the audit entry and the commit) announces itself and waits to be killed.
+KILLED_CHILD = """
+import sys, time
+from tallyroom.store import Store
+from tallyroom.store.generate import detailed_election
+
+def stall(election):
+    print("importing", flush=True)
+    time.sleep(600)
+    return ()
+
+url, number = sys.argv[1], int(sys.argv[2])
+election = detailed_election(number)
+store = Store.open(url, checks=stall)
+store.import_election(election, "second text", "second.txt")
+"""
+
+# Waits for the GO file, then imports elections FIRST..LAST-1 and prints their statuses.
+RACING_CHILD = """
+import json, os, random, sys, time
+from tallyroom.store import Store
+from tallyroom.store.codec import canonical_text
+from tallyroom.store.generate import generated_election
+
+url, go, first, last = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+store = Store.open(url, checks=False)
+while not os.path.exists(go):
+    time.sleep(0.005)
+statuses = {}
+for n in range(first, last):
+    election = generated_election(n, random.Random(n))
+    statuses[n] = store.import_election(election, canonical_text(election), f"{n}.json").status
+print(json.dumps(statuses))
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+def _child(script: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def _counts(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {
+            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
+        }
+
+
+def _kill_mid_import(db_url: str, number: int) -> None:
+    child = _child(KILLED_CHILD, db_url, str(number))
+    assert child.stdout is not None
+    try:
+        line = child.stdout.readline()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        _, err = child.communicate(timeout=30)
+    assert line.strip() == "importing", err
+    assert child.returncode == -signal.SIGKILL
+
+
+def test_a_killed_import_leaves_no_partial_election(db_url: str) -> None:
+    Store.open(db_url).close()
+    _kill_mid_import(db_url, 5)
+    with Store.open(db_url, checks=False) as store:
+        assert store.list_elections() == []
+        assert set(_counts(store).values()) == {0}
+        if store.engine.dialect.name == "sqlite":
+            with store.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        # The database works as before: the same import now lands.
+        election = detailed_election(5)
+        assert store.import_election(election, "text", "a.txt").status == "new"
+        assert store.get_election(election.title) == election
+
+
+def test_a_killed_new_version_keeps_the_old_one(db_url: str) -> None:
+    election = detailed_election(6)
+    older = dataclasses.replace(election, office="An older office")
+    with Store.open(db_url, checks=False) as store:
+        store.import_election(older, "first text", "first.txt")
+        before = _counts(store)
+    _kill_mid_import(db_url, 6)
+    with Store.open(db_url, checks=False) as store:
+        assert _counts(store) == before
+        assert store.get_election(election.title) == older
+        assert [entry["version"] for entry in store.history(election.title)] == [1]
+
+
+def test_two_processes_importing_at_once_lose_nothing(db_url: str, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    # 0..29 and 20..49: ten elections are imported by both processes at the same time.
+    children = [
+        _child(RACING_CHILD, db_url, str(go), "0", "30"),
+        _child(RACING_CHILD, db_url, str(go), "20", "50"),
+    ]
+    time.sleep(1.0)
+    go.touch()
+    statuses: list[dict[str, str]] = []
+    for child in children:
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        statuses.append(json.loads(out))
+    for n in range(20, 30):
+        assert sorted(s[str(n)] for s in statuses) == ["new", "unchanged"]
+    with Store.open(db_url, checks=False) as store:
+        rows = store.list_elections()
+        assert len(rows) == 50
+        assert {row["version"] for row in rows} == {1}
+        counts = _counts(store)
+        assert (counts["elections"], counts["versions"], counts["audit"]) == (50, 50, 50)
+        assert counts["stages"] == 150 and counts["stage_results"] == 50 * 12

@@ -1,0 +1,52 @@
+"""A results database for the website's tests: the sample articles, generated elections and a
+ranked-choice election counted from the sample ballots."""
+
+from __future__ import annotations
+
+import random
+from importlib import resources
+from pathlib import Path
+
+from tallyroom.formats.article_writer import render_article
+from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
+from tallyroom.store import Store
+from tallyroom.store.generate import generated_election
+
+SAMPLES = Path(str(resources.files("tallyroom") / "data" / "samples"))
+BALLOTS = Path(str(resources.files("tallyroom") / "data" / "rcv" / "sample_mayor.csv"))
+GENERATED = 12
+RCV_TITLE = "2022 Rankton, Minnesota mayoral election"
+
+
+def ranked_election() -> Election:
+    """A general election decided by ranked choice, its rounds counted from the sample ballots."""
+    from tallyroom.rcv import RcvOptions, read_ballots, tabulate
+
+    result = tabulate(read_ballots(BALLOTS), RcvOptions())
+    rounds = result.to_model_rounds()
+    first = rounds[0]
+    rows = tuple(CandidateResult(name=name, votes=int(votes)) for name, votes in first.tally)
+    winner = result.rounds[-1].elected[0] if result.rounds[-1].elected else None
+    import datetime as dt
+
+    return Election(
+        title=RCV_TITLE,
+        jurisdiction=Jurisdiction(city="Rankton", state="Minnesota"),
+        office="Mayor",
+        date=dt.date(2022, 11, 8),
+        after_holder=winner,
+        stages=(Stage(kind="general", date=dt.date(2022, 11, 8), results=rows, rounds=rounds),),
+        rules="ranked-choice",
+    )
+
+
+def build_database(path: Path) -> Path:
+    with Store.open(path) as store:
+        for sample in sorted(SAMPLES.glob("*.txt")):
+            store.import_file(sample)
+        rng = random.Random(8)
+        for number in range(GENERATED):
+            election = generated_election(number, rng)
+            store.import_election(election, render_article(election), f"generated-{number}.txt")
+        store.import_election(ranked_election(), BALLOTS.read_text(encoding="utf-8"), BALLOTS.name)
+    return path
