@@ -21,7 +21,7 @@ NONPARTISAN_LABELS = frozenset(
 
 def split_nickname(text: str) -> tuple[str, str | None]:
     """'David "The Ack" Ackerman' -> ("David Ackerman", "The Ack")."""
-    match = _NICKNAME.search(text)
+    match = _NICKNAME.search(text) if ('"' in text or "“" in text) else None
     if match is None:
         return " ".join(text.split()), None
     name = f"{text[: match.start()]} {text[match.end() :]}"

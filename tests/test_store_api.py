@@ -301,3 +301,23 @@ def test_findings_of_the_checks_are_stored(store: Store, seeds_dir: Path) -> Non
     assert result.findings == len(expected) > 0
     stored = store.show(result.election_id)["store"]["findings"]
     assert [(f["code"], f["severity"]) for f in stored] == [(f.code, f.severity) for f in expected]
+
+
+def test_outcomes_of_the_rules_are_stored_and_decide_the_winner(store: Store) -> None:
+    import datetime as dt
+
+    # Under majority-or-runoff, 510 of 1,000 wins the primary outright: the rules say so.
+    primary = Stage(
+        kind="primary",
+        date=dt.date(2004, 5, 18),
+        results=(CandidateResult("Di Gray", 510), CandidateResult("Ed Hale", 490)),
+    )
+    election = Election(title="2004 Portland", stages=(primary,), rules="majority-runoff")
+    store.import_election(election, "text", "portland.txt")
+    shown = store.show("2004 Portland")
+    rules, stage = shown["outcomes"]
+    assert rules["stage_index"] is None and rules["rules"]["name"]
+    assert stage["stage_index"] == 0 and stage["winners"] == ["Di Gray"]
+    assert store.list_elections()[0]["winner"] == "Di Gray"
+    assert shown["summary"]["title"] == "2004 Portland"
+    assert shown["election"]["stages"][0]["results"][1]["votes"] == 490

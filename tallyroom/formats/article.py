@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Literal
 
 from tallyroom.errors import ParseError
 from tallyroom.formats.dates import find_dates, parse_date
@@ -53,12 +54,9 @@ _COUNT = re.compile(r"^(?P<number>\d{1,3}(?:,\d{3})+|\d+)\s+votes?$")
 _LABELLED = re.compile(
     r"^(?P<label>Total|Result|Registered voters|Ballots cast):\s*(?P<value>.*?)\s*$", re.I
 )
-_INFOBOX_ITEM = re.compile(r"^-\s+(?P<key>[^:]+?)\s*:(?:\s(?P<value>.*))?$")
-_INDEXED_KEY = re.compile(r"^(?P<base>[A-Za-z ]+?)\s*(?P<index>\d+)$")
 _DIGIT = re.compile(r"\d")
 _CLAUSE = re.compile(r"[;.]\s+")
 _PLACE = re.compile(r"^(?:\d{4}(?:[–-]\d{2,4})?\s+)?(?P<place>.+?)\s+mayoral\b", re.I)
-_PRIMARY_PARTY = re.compile(r"\b(?P<party>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*)\s+primary\b")
 _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jungle", "mayoral"})
 
 
@@ -145,18 +143,20 @@ class _Reader:
         listing = False  # inside a "Candidates" section
         table: _Table | None = None
         in_infobox = False
-        for index in range(first_no if title else first_no - 1, len(lines)):
-            number, raw = index + 1, lines[index]
+        start = first_no if title else first_no - 1
+        for number, raw in enumerate(lines[start:], start + 1):
             stripped = raw.strip()
             if not stripped:
                 in_infobox = False
                 continue
             lead = stripped[0]
             if in_infobox:
-                item = _INFOBOX_ITEM.match(stripped) if lead == "-" else None
-                if item:
-                    infobox.append(InfoboxField(item["key"], (item["value"] or "").strip(), number))
-                    continue
+                if lead == "-" and stripped[1:2] in (" ", "\t"):
+                    key, colon, value = stripped[2:].partition(":")
+                    key = key.strip()
+                    if colon and key and (not value or value[0] in " \t"):
+                        infobox.append(InfoboxField(key, value.strip(), number))
+                        continue
                 in_infobox = False
             if lead == "=":
                 heading = _HEADING.match(stripped)
@@ -280,8 +280,7 @@ class _Reader:
             before_acting = stripped != before
             before = stripped
         election_date = self._date_field(get("election date"))
-        stages = [self._stage(table) for table in tables]
-        stages = self._date_stages(stages, election_date, paragraphs)
+        stages = self._stages(tables, election_date, paragraphs)
         office = text("title")
         if office is None and re.search(r"\bmayoral\b", title, re.I):
             office = "Mayor"
@@ -304,7 +303,7 @@ class _Reader:
             stated_turnout=self._percent_field(get("turnout")),
             registered_voters=self._int_field(get("registered")),
             nominees=self._nominees(infobox),
-            stages=tuple(stages),
+            stages=stages,
             candidates=tuple(candidates),
             paragraphs=tuple(paragraphs),
             outline=tuple(outline),
@@ -329,11 +328,13 @@ class _Reader:
     def _nominees(self, infobox: list[InfoboxField]) -> tuple[InfoboxCandidate, ...]:
         columns: dict[int, dict[str, InfoboxField]] = {}
         for item in infobox:
-            match = _INDEXED_KEY.match(item.key) if item.key[-1:].isdigit() else None
-            if not match:
+            key = item.key
+            if not key[-1:].isdigit():
                 continue
-            base = " ".join(match["base"].casefold().split())
-            columns.setdefault(int(match["index"]), {}).setdefault(base, item)
+            base = key.rstrip("0123456789")
+            index = int(key[len(base) :])
+            base = " ".join(base.casefold().split())
+            columns.setdefault(index, {}).setdefault(base, item)
         nominees = []
         for index in sorted(columns):
             column = columns[index]
@@ -384,44 +385,44 @@ class _Reader:
             )
         return found
 
-    def _stage(self, table: _Table) -> Stage:
-        kind, party = _stage_kind(table.caption, table.section)
-        date = parse_date(table.caption) if _DIGIT.search(table.caption) else None
-        return Stage(
-            kind=kind,
-            party=party,
-            date=date,
-            caption=table.caption,
-            section=table.section,
-            results=tuple(table.rows),
-            stated_total=table.total,
-            result=table.result,
-            registered_voters=table.registered,
-            ballots_cast=table.ballots,
-            date_source="caption" if date else None,
-            caption_line=table.line,
-            total_line=table.total_line,
-        )
-
-    def _date_stages(
-        self, stages: list[Stage], election_date: dt.date | None, paragraphs: list[Paragraph]
-    ) -> list[Stage]:
-        """A stage's date: from its caption, else the infobox's for the deciding stage, else
-        the first date the prose gives for a stage of its kind."""
+    def _stages(
+        self, tables: list[_Table], election_date: dt.date | None, paragraphs: list[Paragraph]
+    ) -> tuple[Stage, ...]:
+        """Each table as a stage. Its date: from its caption, else the infobox's for the
+        deciding stage, else the first date the prose gives for a stage of its kind."""
+        kinds = [_stage_kind(table.caption, table.section) for table in tables]
         deciding = max(
-            (i for i, s in enumerate(stages) if s.kind in ("general", "runoff")), default=None
+            (i for i, (kind, _) in enumerate(kinds) if kind in ("general", "runoff")), default=None
         )
         prose: dict[StageKind, dt.date] | None = None
-        dated = []
-        for index, stage in enumerate(stages):
-            if stage.date is None and index == deciding and election_date is not None:
-                stage = replace(stage, date=election_date, date_source="infobox")
-            if stage.date is None:
+        stages = []
+        for index, (table, (kind, party)) in enumerate(zip(tables, kinds, strict=True)):
+            date = parse_date(table.caption) if _DIGIT.search(table.caption) else None
+            source: Literal["caption", "infobox", "prose"] | None = "caption" if date else None
+            if date is None and index == deciding and election_date is not None:
+                date, source = election_date, "infobox"
+            if date is None:
                 prose = _prose_dates(paragraphs) if prose is None else prose
-                if stage.kind in prose:
-                    stage = replace(stage, date=prose[stage.kind], date_source="prose")
-            dated.append(stage)
-        return dated
+                if kind in prose:
+                    date, source = prose[kind], "prose"
+            stages.append(
+                Stage(
+                    kind=kind,
+                    party=party,
+                    date=date,
+                    caption=table.caption,
+                    section=table.section,
+                    results=tuple(table.rows),
+                    stated_total=table.total,
+                    result=table.result,
+                    registered_voters=table.registered,
+                    ballots_cast=table.ballots,
+                    date_source=source,
+                    caption_line=table.line,
+                    total_line=table.total_line,
+                )
+            )
+        return tuple(stages)
 
 
 def _first(infobox: list[InfoboxField], key: str) -> InfoboxField | None:
@@ -437,7 +438,12 @@ def _number(text: str) -> int | None:
 
 
 def _count(text: str) -> int | None:
-    match = _COUNT.match(text.strip())
+    """ "59,569 votes" -> 59569; None unless the text is a whole number of votes."""
+    text = text.strip()
+    number = text[:-6] if text.endswith(" votes") else text[:-5] if text.endswith(" vote") else ""
+    if number.isdigit() and number.isascii():
+        return int(number)
+    match = _COUNT.match(text)
     return int(match["number"].replace(",", "")) if match else None
 
 
@@ -479,14 +485,18 @@ def _stage_kind(caption: str, section: Section) -> tuple[StageKind, str | None]:
 
 
 def _primary_party(caption: str, section: Section) -> str | None:
+    """The party whose primary a caption or heading names: "2003 Democratic primary" ->
+    "Democratic"; None for a nonpartisan ("Non-partisan", "blanket") primary."""
     for text in (caption, *reversed(section)):
-        match = _PRIMARY_PARTY.search(text)
-        if match:
-            words = match["party"].split()
-            while words and (words[0].isdigit() or words[0].casefold() in _NOT_PARTIES):
-                words = words[1:]
-            if words and words[-1].casefold() not in _NOT_PARTIES:
-                return party_short(" ".join(words))
+        at = text.casefold().find("primary")
+        if at <= 0:
+            continue
+        words = text[:at].split()
+        party: list[str] = []
+        while words and words[-1][:1].isupper() and words[-1].casefold() not in _NOT_PARTIES:
+            party.insert(0, words.pop())
+        if party:
+            return party_short(" ".join(party))
     return None
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import operator
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tallyroom.errors import ParseError
@@ -20,6 +21,7 @@ from tallyroom.rcv.builder import BallotBuilder, CellLabels
 __all__ = [
     "TableLayout",
     "read_candidate_columns_csv",
+    "read_rank_csv",
     "read_rank_table",
     "rows_of_csv",
     "rows_of_xlsx",
@@ -43,7 +45,14 @@ _WEIGHT_HEADERS = {"weight", "count", "ballots"}
 class TableLayout:
     """Where the ballots are in a table (0-based internally)."""
 
-    __slots__ = ("first_row", "id_column", "precinct_column", "rank_columns", "weight_column")
+    __slots__ = (
+        "first_row",
+        "id_column",
+        "offset",
+        "precinct_column",
+        "rank_columns",
+        "weight_column",
+    )
 
     def __init__(
         self,
@@ -52,12 +61,31 @@ class TableLayout:
         id_column: int | None = None,
         precinct_column: int | None = None,
         weight_column: int | None = None,
+        offset: int = 0,
     ) -> None:
         self.rank_columns = tuple(rank_columns)
         self.first_row = first_row
         self.id_column = id_column
         self.precinct_column = precinct_column
         self.weight_column = weight_column
+        self.offset = offset
+        """Columns cut off the front of each row before these positions apply."""
+
+    @staticmethod
+    def shifted(layout: TableLayout, cut: int) -> TableLayout:
+        """The same layout for rows whose first ``cut`` columns were removed."""
+
+        def move(column: int | None) -> int | None:
+            return None if column is None or column < cut else column - cut
+
+        return TableLayout(
+            [c - cut for c in layout.rank_columns],
+            layout.first_row,
+            move(layout.id_column),
+            move(layout.precinct_column),
+            move(layout.weight_column),
+            layout.offset + cut,
+        )
 
 
 def rows_of_csv(path: Path) -> Iterator[list[str]]:
@@ -125,79 +153,167 @@ def read_rank_table(
         line = 1
         if header is None:
             raise ParseError("empty ballot file", source=source)
-        layout = detect_layout(header)
-        if layout is None:
-            raise ParseError(
-                "no rank columns recognised in the header (expected rank1, rank2, …) and no "
-                "first vote column given",
-                source=source,
-                line=1,
-                text=",".join(header),
-            )
+        layout = _header_layout(header, source)
     else:
         for _ in range(layout.first_row):
             if next(iterator, None) is None:
                 return
             line += 1
-    columns = layout.rank_columns
-    builder.rank_columns = max(builder.rank_columns or 0, len(columns))
-    needed = max(columns)
-    precinct_column = layout.precinct_column
-    weight_column = layout.weight_column
-    getter = operator.itemgetter(*columns)
-
-    def pick(row: list[str]) -> tuple[str, ...]:
-        picked = getter(row)
-        return picked if isinstance(picked, tuple) else (picked,)
-
-    cache: dict[tuple[str, ...], tuple[tuple[int, tuple[int, ...]], ...]] = {}
-    counts: dict[tuple[tuple[str, ...], str | None], list[int]] = {}
-    order: list[tuple[tuple[str, ...], str | None]] = []
+    grouper = _RowGrouper(layout, builder, source)
     for row in iterator:
         line += 1
+        grouper.add(row, line, 1)
+    grouper.finish(labels)
+
+
+def read_rank_csv(
+    path: Path, layout: TableLayout | None, labels: CellLabels, builder: BallotBuilder
+) -> None:
+    """A rank-column CSV file; identical lines are grouped before any cell is parsed.
+
+    Files without quotes (the usual export) are split into lines, the columns before the first
+    one that matters (typically a unique ballot id) are cut off, and identical remainders are
+    counted in one pass; only the distinct remainders are then parsed. Other files go through
+    the ``csv`` module row by row.
+    """
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ParseError(f"not UTF-8 text ({error.reason} at byte {error.start})", source=source)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if '"' in text or "\r" in text or "\x00" in text:
+        read_rank_table(rows_of_csv(path), layout, labels, builder, source)
+        return
+    lines = text.split("\n")
+    del text
+    if layout is None:
+        if not lines or (len(lines) == 1 and not lines[0]):
+            raise ParseError("empty ballot file", source=source)
+        layout = _header_layout(lines[0].split(","), source)
+    skip = layout.first_row
+    if skip >= len(lines):
+        return
+    used = [*layout.rank_columns]
+    used += [c for c in (layout.precinct_column, layout.weight_column) if c is not None]
+    cut = min(used)
+    body = "\n".join(lines[skip:])
+    del lines
+    if cut:
+        # Each line becomes NUL + the cells from column ``cut`` on; a line too short keeps no NUL.
+        body = re.sub(rf"(?m)^(?:[^,\n]*,){{{cut}}}", "\x00", body)
+    else:
+        body = re.sub(r"(?m)^", "\x00", body)
+    keys = body.split("\n")
+    del body
+    counts = Counter(keys)
+    first = dict(zip(reversed(keys), range(len(keys) + skip, skip, -1), strict=True))
+    del keys
+    grouper = _RowGrouper(TableLayout.shifted(layout, cut), builder, source)
+    for key, count in counts.items():
+        if key.startswith("\x00"):
+            grouper.add(key[1:].split(","), first[key], count)
+        elif key.strip():
+            line = first[key]
+            raise ParseError(
+                f"row has {key.count(',') + 1} cells; rank columns start at column "
+                f"{layout.rank_columns[0] + 1}",
+                source=source,
+                line=line,
+                text=key,
+            )
+    grouper.finish(labels)
+
+
+def _header_layout(header: Sequence[str], source: str) -> TableLayout:
+    layout = detect_layout(header)
+    if layout is None:
+        raise ParseError(
+            "no rank columns recognised in the header (expected rank1, rank2, …) and no "
+            "first vote column given",
+            source=source,
+            line=1,
+            text=",".join(header),
+        )
+    return layout
+
+
+class _RowGrouper:
+    """Groups ballot rows by (rank cells, precinct), then turns each distinct group into codes."""
+
+    def __init__(self, layout: TableLayout, builder: BallotBuilder, source: str) -> None:
+        self.layout = layout
+        self.builder = builder
+        self.source = source
+        builder.rank_columns = max(builder.rank_columns or 0, len(layout.rank_columns))
+        self.needed = max(layout.rank_columns)
+        getter = operator.itemgetter(*layout.rank_columns)
+        if len(layout.rank_columns) == 1:
+            self.pick: Callable[[list[str]], tuple[str, ...]] = lambda row: (getter(row),)
+        else:
+            self.pick = getter
+        self.counts: dict[tuple[tuple[str, ...], str | None], list[int]] = {}
+
+    def add(self, row: list[str], line: int, repeat: int) -> None:
+        """One row seen ``repeat`` times, first on ``line``."""
         if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) <= needed:
-            if len(row) < columns[0] + 1:
+            return
+        layout = self.layout
+        if len(row) <= self.needed:
+            if len(row) < layout.rank_columns[0] + 1:
                 raise ParseError(
-                    f"row has {len(row)} cells; rank columns start at column {columns[0] + 1}",
-                    source=source,
+                    f"row has {len(row) + layout.offset} cells; rank columns start at column "
+                    f"{layout.rank_columns[0] + 1 + layout.offset}",
+                    source=self.source,
                     line=line,
                     text=",".join(row),
                 )
-            row = row + [""] * (needed + 1 - len(row))
-        cells = pick(row)
+            row = row + [""] * (self.needed + 1 - len(row))
+        cells = self.pick(row)
+        precinct_column = layout.precinct_column
         precinct = row[precinct_column].strip() or None if precinct_column is not None else None
-        weight = 1
-        if weight_column is not None:
-            text = row[weight_column].strip()
+        weight = repeat
+        if layout.weight_column is not None:
+            text = row[layout.weight_column].strip()
             if not text.isdigit():
                 raise ParseError(
-                    "weight must be a whole number of ballots", source=source, line=line, text=text
+                    "weight must be a whole number of ballots",
+                    source=self.source,
+                    line=line,
+                    text=text,
                 )
-            weight = int(text)
+            weight = int(text) * repeat
         key = (cells, precinct)
-        entry = counts.get(key)
+        entry = self.counts.get(key)
         if entry is None:
-            counts[key] = [weight, line]
-            order.append(key)
+            self.counts[key] = [weight, line]
         else:
             entry[0] += weight
-    for key in order:
-        cells, precinct = key
-        ranking = cache.get(cells)
-        weight, first_line = counts[key]
-        if ranking is None:
-            ranking = tuple(
-                (rank, codes)
-                for rank, codes in (
-                    (rank, builder.cell(text, labels, source, first_line))
-                    for rank, text in enumerate(cells, start=1)
+            if line < entry[1]:
+                entry[1] = line
+
+    def finish(self, labels: CellLabels) -> None:
+        builder = self.builder
+        source = self.source
+        items = sorted(self.counts.items(), key=lambda item: item[1][1])
+        by_text: dict[str, tuple[int, ...]] = {}
+        rankings: dict[tuple[str, ...], tuple[tuple[int, tuple[int, ...]], ...]] = {}
+        for (cells, precinct), (weight, first_line) in items:
+            ranking = rankings.get(cells)
+            if ranking is None:
+                codes_of = []
+                for text in cells:
+                    codes = by_text.get(text)
+                    if codes is None:
+                        codes = builder.cell(text, labels, source, first_line)
+                        by_text[text] = codes
+                    codes_of.append(codes)
+                ranking = tuple(
+                    (rank, codes) for rank, codes in enumerate(codes_of, start=1) if codes
                 )
-                if codes
-            )
-            cache[cells] = ranking
-        builder.add(ranking, precinct, weight, source, first_line)
+                rankings[cells] = ranking
+            builder.add(ranking, precinct, weight, source, first_line)
 
 
 def read_candidate_columns_csv(

@@ -14,6 +14,7 @@ from tallyroom.rcv.read_nist import read_nist_json, read_nist_xml
 from tallyroom.rcv.read_table import (
     TableLayout,
     read_candidate_columns_csv,
+    read_rank_csv,
     read_rank_table,
     rows_of_csv,
     rows_of_xlsx,
@@ -110,12 +111,14 @@ def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
     name = str(path)
     match fmt:
         case "csv" | "xlsx":
-            rows = rows_of_csv(path) if fmt == "csv" else rows_of_xlsx(path)
             layout = _layout(source, rows_count_hint=None) if source.first_vote_column else None
             labels = source.labels
             if source.first_vote_column is None and labels == CellLabels():
                 labels = CellLabels(overvote_label="overvote", skipped_rank_label="undervote")
-            read_rank_table(rows, layout, labels, builder, name)
+            if fmt == "csv":
+                read_rank_csv(path, layout, labels, builder)
+            else:
+                read_rank_table(rows_of_xlsx(path), layout, labels, builder, name)
         case "candidate-columns-csv":
             read_candidate_columns_csv(
                 path,

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
+from tallyroom.formats.summary import election_json as summary_json
 from tallyroom.model import Election
 from tallyroom.store import queries
 from tallyroom.store.codec import election_json
@@ -238,8 +239,13 @@ class Store:
         return self._read(work)
 
     def show(self, ref: int | str, version: int | None = None) -> dict[str, Any]:
-        """One election as a JSON-ready dict: ``store`` facts (id, version, source, findings)
-        and the whole ``election``."""
+        """One election as a JSON-ready dict.
+
+        ``store``: id, version, source, who imported it and when, the checks' findings;
+        ``outcomes``: what the rules derive (the rules record first, then one per stage);
+        ``summary``: the view ``tallyroom parse --json`` prints (derived percentages);
+        ``election``: the whole model, every field.
+        """
 
         def work(conn: sa.Connection) -> dict[str, Any]:
             row = queries.version_id(conn, queries.find_election(conn, ref), version)
@@ -247,6 +253,8 @@ class Store:
             election = load_election(conn, row, source=name)
             return {
                 "store": queries.version_summary(conn, row),
+                "outcomes": queries.outcomes(conn, row),
+                "summary": summary_json(election),
                 "election": election_json(election),
             }
 

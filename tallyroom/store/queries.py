@@ -211,6 +211,15 @@ def version_summary(conn: sa.Connection, version: int) -> JSONDict:
     }
 
 
+def outcomes(conn: sa.Connection, version: int) -> list[JSONDict]:
+    """The rules' records for a version: the rules first, then each stage's outcome."""
+    o = t.outcomes
+    rows = conn.execute(
+        sa.select(o.c.stage, o.c.data).where(o.c.version_id == version).order_by(o.c.position)
+    )
+    return [{"stage_index": stage, **json.loads(data)} for stage, data in rows]
+
+
 def source_text(conn: sa.Connection, version: int) -> tuple[str, str]:
     """The name and raw text of the source a version was imported from."""
     v, s = t.versions, t.sources

@@ -1,0 +1,72 @@
+"""The static export: every page as files, every relative link resolving to a file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from click.testing import CliRunner
+
+from tallyroom.claims import stage_participants
+from tallyroom.cli import main
+from tallyroom.store import Store
+from tests.web_helpers import build_database
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("export")
+    db = build_database(folder / "results.db")
+    result = CliRunner().invoke(main, ["export-site", str(folder / "site"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "files" in result.output
+    return db, folder / "site"
+
+
+def test_every_election_is_exported_with_its_twin(exported: tuple[Path, Path]) -> None:
+    db, site = exported
+    with Store.open(db, checks=False) as store:
+        rows = store.list_elections()
+        for row in rows:
+            page = site / "elections" / f"{row['id']}.html"
+            assert page.is_file()
+            twin = json.loads((site / "elections" / f"{row['id']}.json").read_text())
+            election = store.get_election(row["id"])
+            assert twin["title"] == election.title
+            assert [[r["votes"] for r in s["rows"]] for s in twin["stages"]] == [
+                [votes for _, votes in stage_participants(election, i)]
+                for i in range(len(election.stages))
+            ]
+    index = json.loads((site / "index.json").read_text())
+    assert index["total"] == len(rows) == len(index["elections"])
+    assert (site / "static" / "style.css").is_file()
+
+
+def test_every_link_is_relative_and_resolves(exported: tuple[Path, Path]) -> None:
+    _, site = exported
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 30
+    checked = 0
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<form" not in html  # a static host cannot filter
+        for link in re.findall(r'(?:href|src)="([^"]+)"', html):
+            if link.startswith("#"):
+                continue
+            assert not link.startswith(("/", "http:", "https:")), (page, link)
+            target = (page.parent / unquote(link.split("#")[0])).resolve()
+            assert target.is_file(), (page, link)
+            checked += 1
+    assert checked > 500
+
+
+def test_export_into_a_file_path_fails_cleanly(tmp_path: Path) -> None:
+    db = build_database(tmp_path / "results.db")
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    result = CliRunner().invoke(main, ["export-site", str(blocker / "site"), "--db", str(db)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
