@@ -70,3 +70,29 @@ def test_export_into_a_file_path_fails_cleanly(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export-site", str(blocker / "site"), "--db", str(db)])
     assert result.exit_code != 0
     assert "Traceback" not in result.output
+
+
+def test_demo_section_prints_how_to_open_the_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re as regex
+    import tempfile
+
+    from fastapi.testclient import TestClient
+    from rich.console import Console
+
+    from tallyroom.cli.demo import sample_elections
+    from tallyroom.cli.web import demo_web
+    from tallyroom.web import create_app
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    console = Console(record=True, width=400)
+    elections = sample_elections()
+    demo_web(console, elections)
+    text = console.export_text()
+    assert "http://127.0.0.1:8000/" in text
+    found = regex.search(r"tallyroom serve --db (\S+)", text)
+    assert found is not None
+    with TestClient(create_app(found.group(1))) as client:
+        listed = client.get("/index.json").json()
+    assert sorted(row["title"] for row in listed["elections"]) == sorted(e.title for e in elections)

@@ -288,7 +288,7 @@ def test_a_new_import_shows_on_the_next_request(db: Path, tmp_path: Path) -> Non
 
     copy = tmp_path / "copy.db"
     shutil.copy(db, copy)
-    with TestClient(create_app(copy)) as fresh:
+    with TestClient(create_app(copy, fresh_for=0)) as fresh:
         before = fresh.get("/index.json").json()["total"]
         election = ranked_election()
         from dataclasses import replace

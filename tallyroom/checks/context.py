@@ -35,4 +35,5 @@ class CheckContext:
 
 
 def make_context(election: Election, rules: RulesSpec | None = None) -> CheckContext:
-    return CheckContext(election, stage_totals(election), infobox_columns(election), rules)
+    columns = infobox_columns(election)
+    return CheckContext(election, stage_totals(election, columns), columns, rules)

@@ -44,6 +44,8 @@ _SLIP_CODES: dict[Slip, CheckCode] = {"transposed": DIGITS_TRANSPOSED, "mistyped
 # Digits grouped by commas where some group after the first is not three digits long.
 _GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d+)+(?![\d,]*\d)")
 _GOOD = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+#: Where a grouped figure can be: every one has a separator between digits.
+_DIGIT_COMMA = re.compile(r"\d,\d")
 
 
 def check_damaged(context: CheckContext) -> Iterator[Finding]:
@@ -192,6 +194,8 @@ def _separators(election: Election) -> Iterator[Finding]:
         if stage.caption:
             places.append((stage.caption_line, "caption", stage.caption))
     for line, field, text in places:
+        if "," not in text or _DIGIT_COMMA.search(text) is None:
+            continue
         for match in _GROUPED.finditer(text):
             figure = match.group(0)
             if _GOOD.match(figure):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from tallyroom.checks.context import CheckContext
 from tallyroom.checks.types import CheckCode, Finding
@@ -43,30 +44,78 @@ _SPELLED = re.compile(
 _WEEKDAY = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAYS = re.compile(rf"\b(?P<weekday>{'|'.join(_WEEKDAY)}),?\s+$")
 _YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)(?:[–-](\d{2,4}))?(?!\d)")
+#: Where a month's name begins a word: every match of _GLUED and _SPELLED begins at one.
+_MONTH_START = re.compile(rf"\b(?:{_MONTH})")
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_CLAUSE_END = re.compile(r"[;.]\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """One text of the document and what the date patterns find in it, found once and shared by
+    the checks below. No pattern's match contains a "." or ";", so the matches of a clause of a
+    paragraph are the paragraph's matches that start in it."""
+
+    line: int | None
+    field: str
+    text: str
+    glued: tuple[re.Match[str], ...]
+    spelled: tuple[re.Match[str], ...]
+    dates: tuple[tuple[dt.date, re.Match[str]], ...]
+
+
+def _scans(texts: Iterable[tuple[int | None, str, str | None]]) -> list[_Scan]:
+    """The scans of the texts (line, field, text) in which a date pattern can match: those
+    naming a month or holding an ISO date."""
+    scans = []
+    for line, field, text in texts:
+        if not text:
+            continue
+        months = [m.start() for m in _MONTH_START.finditer(text)]
+        if not months and _ISO_DATE.search(text) is None:
+            continue
+        glued = _matches_at(_GLUED, text, months)
+        spelled = _matches_at(_SPELLED, text, months)
+        scans.append(_Scan(line, field, text, glued, spelled, tuple(find_dates(text))))
+    return scans
+
+
+def _matches_at(
+    pattern: re.Pattern[str], text: str, starts: list[int]
+) -> tuple[re.Match[str], ...]:
+    """``pattern.finditer(text)`` for a pattern whose matches begin where a month's name begins
+    a word (``starts``): tried only there, never overlapping."""
+    found = []
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            found.append(match)
+            end = match.end()
+    return tuple(found)
 
 
 def check_dates(context: CheckContext) -> Iterator[Finding]:
     election = context.election
-    yield from _malformed(context)
-    yield from _prose(context)
+    paragraphs = _scans((p.line, "prose", p.text) for p in election.paragraphs)
+    scans = [
+        *_scans((item.line, item.key, item.value) for item in election.infobox),
+        *paragraphs,
+        *_scans((s.caption_line, "caption", s.caption) for s in election.stages),
+    ]
+    yield from _malformed(context, scans)
+    yield from _prose(context, paragraphs)
     yield from _order(election, context)
-    yield from _weekdays(election)
+    yield from _weekdays(election, scans)
 
 
-def _texts(election: Election) -> Iterator[tuple[int | None, str, str]]:
-    for item in election.infobox:
-        yield item.line, item.key, item.value
-    for paragraph in election.paragraphs:
-        yield paragraph.line, "prose", paragraph.text
-    for stage in election.stages:
-        if stage.caption:
-            yield stage.caption_line, "caption", stage.caption
-
-
-def _malformed(context: CheckContext) -> Iterator[Finding]:
+def _malformed(context: CheckContext, scans: list[_Scan]) -> Iterator[Finding]:
     election = context.election
-    for line, field, text in _texts(election):
-        for match in _GLUED.finditer(text):
+    for scan in scans:
+        line, field = scan.line, scan.field
+        for match in scan.glued:
             fixed = f"{match['month']} {match['day']}{match['rest'] or ''}"
             yield DATE_MALFORMED.found(
                 election,
@@ -76,7 +125,7 @@ def _malformed(context: CheckContext) -> Iterator[Finding]:
                 {"stated": match.group(0)},
                 fix=fixed,
             )
-        for match in _SPELLED.finditer(text):
+        for match in scan.spelled:
             month = MONTHS.index(match["month"]) + 1
             year = int(match["year"].strip(", ")) if match["year"] else 2000  # a leap year
             try:
@@ -124,10 +173,17 @@ def election_years(election: Election) -> set[int]:
 _KIND_WORDS = re.compile(r"\b(primary|primaries|general|runoff|run-off)\b", re.I)
 
 
-def _kind_at(clause: str, start: int, end: int) -> StageKind | None:
+_KindWords = list[tuple[int, int, str]]
+
+
+def _kind_words(clause: str) -> _KindWords:
+    return [(m.start(), m.end(), m.group(1).casefold()) for m in _KIND_WORDS.finditer(clause)]
+
+
+def _kind_at(clause: str, words: _KindWords, start: int, end: int) -> StageKind | None:
     """The kind of stage a date at ``clause[start:end]`` belongs to: the stage word right after
-    it ("the November 6 general election"), else the nearest one before it, else after it."""
-    words = [(m.start(), m.end(), m.group(1).casefold()) for m in _KIND_WORDS.finditer(clause)]
+    it ("the November 6 general election"), else the nearest one before it, else after it.
+    ``words``: the clause's stage words (:func:`_kind_words`)."""
     after = [w for w in words if w[0] >= end]
     before = [w for w in words if w[1] <= start]
     if after and not clause[end : after[0][0]].strip():
@@ -157,15 +213,34 @@ def _caption_year(stage: Stage) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
-def _prose(context: CheckContext) -> Iterator[Finding]:
+def _clauses(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of the clauses of ``text`` (as ``re.split(r"[;.]\s+", text)`` cuts it)."""
+    start = 0
+    for end in _CLAUSE_END.finditer(text):
+        yield start, end.start()
+        start = end.end()
+    yield start, len(text)
+
+
+def _prose(context: CheckContext, paragraphs: list[_Scan]) -> Iterator[Finding]:
     election = context.election
+    if not any(p.dates or p.spelled for p in paragraphs):
+        return
     years = election_years(election)
-    for paragraph in election.paragraphs:
-        for clause in re.split(r"[;.]\s+", paragraph.text):
-            full = list(find_dates(clause))
+    for paragraph in paragraphs:
+        if not paragraph.dates and not paragraph.spelled:
+            continue
+        text = paragraph.text
+        for first, last in _clauses(text):
+            full = [(d, m) for d, m in paragraph.dates if first <= m.start() < last]
+            spelled = [m for m in paragraph.spelled if first <= m.start() < last]
+            if not full and not spelled:
+                continue
+            clause = text[first:last]
+            words = _kind_words(clause)
             spans = [m.span() for _, m in full]
             for date, match in full:
-                kind = _kind_at(clause, *match.span())
+                kind = _kind_at(clause, words, match.start() - first, match.end() - first)
                 stages = [s for s in election.stages if s.kind == kind]
                 if not stages:
                     continue
@@ -185,10 +260,10 @@ def _prose(context: CheckContext) -> Iterator[Finding]:
                     yield from _wrong_year(
                         election, paragraph.line, date, match.group(0), stages, years
                     )
-            for part in _SPELLED.finditer(clause):
+            for part in spelled:
                 if part["year"] or any(a <= part.start() < b for a, b in spans):
                     continue
-                kind = _kind_at(clause, *part.span())
+                kind = _kind_at(clause, words, part.start() - first, part.end() - first)
                 stages = [s for s in election.stages if s.kind == kind]
                 month = MONTHS.index(part["month"]) + 1
                 firm = [d for d in (_firm_date(s) for s in stages) if d is not None]
@@ -299,10 +374,18 @@ def _order(election: Election, context: CheckContext) -> Iterator[Finding]:
             )
 
 
-def _weekdays(election: Election) -> Iterator[Finding]:
-    for line, field, text in _texts(election):
-        for date, match in find_dates(text):
-            before = _WEEKDAYS.search(text[: match.start()])
+def _weekday_before(text: str, start: int) -> re.Match[str] | None:
+    """A weekday ending right before ``text[start:]`` ("Tuesday, "), searched for only where it
+    can be: within ten characters ("Wednesday,") before the whitespace that ends there."""
+    words_end = len(text[:start].rstrip())
+    return _WEEKDAYS.search(text, max(0, words_end - 10), start)
+
+
+def _weekdays(election: Election, scans: list[_Scan]) -> Iterator[Finding]:
+    for scan in scans:
+        line, field, text = scan.line, scan.field, scan.text
+        for date, match in scan.dates:
+            before = _weekday_before(text, match.start())
             if before is None:
                 continue
             actual = _WEEKDAY[date.weekday()]

@@ -93,7 +93,8 @@ def infobox_columns(election: Election) -> tuple[InfoboxColumn, ...]:
         )
     columns: dict[int, dict[str, tuple[str, str, int | None]]] = {}
     for item in election.infobox:
-        match = _INDEXED_KEY.match(item.key)
+        # An indexed key ends in a digit ("Candidate1"); the others need no matching.
+        match = _INDEXED_KEY.match(item.key) if item.key[-1:].isdigit() else None
         if match:
             base = " ".join(match["base"].casefold().split())
             column = columns.setdefault(int(match["index"]), {})
@@ -189,21 +190,33 @@ def intersect(a: TotalRange | None, b: TotalRange | None) -> TotalRange | None:
     return (low, high) if low <= high else None
 
 
-def _share_bounds(stated: Decimal) -> tuple[Fraction, Fraction]:
-    """The true shares (in percent) a stated percentage can come from: rounded to its places
-    (half either way) or cut (truncated) there."""
-    unit = Fraction(1, 10 ** decimal_places(stated))
-    value = Fraction(stated)
-    return value - unit / 2, value + unit
+def _scaled(stated: Decimal) -> tuple[int, int]:
+    """``stated`` as an exact fraction ``(digits, scale)`` of whole numbers, with ``scale`` ten to
+    the power of its decimal places: ``Decimal("53.45")`` -> ``(5345, 100)``."""
+    sign, digits, exponent = stated.as_tuple()
+    assert isinstance(exponent, int), "a finite percentage"
+    whole = int("".join(map(str, digits)) or "0")
+    if exponent >= 0:
+        whole, scale = whole * 10**exponent, 1
+    else:
+        scale = 10**-exponent
+    return (-whole if sign else whole), scale
 
 
 def implied_total_range(votes: int, stated: Decimal) -> TotalRange | None:
-    """The totals for which ``votes`` make the ``stated`` percentage."""
-    low_share, high_share = _share_bounds(stated)
-    if votes <= 0 or high_share <= 0:
+    """The totals for which ``votes`` make the ``stated`` percentage.
+
+    The true share (in percent) a stated percentage can come from is, at its decimal places,
+    rounded half either way or cut (truncated): from ``stated - unit / 2`` to ``stated + unit``.
+    Worked in whole numbers: with ``stated = n / scale``, the share lies between
+    ``(2n - 1) / (2 scale)`` and ``(n + 1) / scale``.
+    """
+    n, scale = _scaled(stated)
+    if votes <= 0 or n + 1 <= 0:
         return None
-    low = math.ceil(Fraction(votes * 100) / high_share)
-    high = math.floor(Fraction(votes * 100) / low_share) if low_share > 0 else 10**15
+    hundredfold = votes * 100 * scale
+    low = -(-hundredfold // (n + 1))
+    high = 2 * hundredfold // (2 * n - 1) if 2 * n - 1 > 0 else 10**15
     # A bound hit exactly belongs to the open end of the interval; the margin keeps it fair.
     return (low, high) if low <= high else None
 
@@ -211,8 +224,8 @@ def implied_total_range(votes: int, stated: Decimal) -> TotalRange | None:
 def percent_consistent(votes: int, stated: Decimal, total: TotalRange) -> bool:
     """Whether ``votes`` out of some total in ``total`` can be stated as ``stated`` percent."""
     if votes == 0:
-        low_share, _ = _share_bounds(stated)
-        return low_share <= 0
+        n, _ = _scaled(stated)
+        return 2 * n - 1 <= 0
     implied = implied_total_range(votes, stated)
     return implied is not None and intersect(implied, total) is not None
 
@@ -237,9 +250,13 @@ class StageTotal:
     likely: TotalRange | None
 
 
-def stage_totals(election: Election) -> tuple[StageTotal, ...]:
-    """A :class:`StageTotal` for each stage, in order."""
-    columns = infobox_columns(election)
+def stage_totals(
+    election: Election, columns: tuple[InfoboxColumn, ...] | None = None
+) -> tuple[StageTotal, ...]:
+    """A :class:`StageTotal` for each stage, in order (``columns``: the election's
+    :func:`infobox_columns`, when already worked out)."""
+    if columns is None:
+        columns = infobox_columns(election)
     deciding = election.deciding_stage
     partial = [
         _stage_total(stage, columns if stage is deciding else ()) for stage in election.stages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
@@ -18,6 +19,8 @@ UNBALANCED_PARENTHESIS = CheckCode(
 
 CODES = (UNBALANCED_PARENTHESIS,)
 
+_PARENTHESIS = re.compile(r"[()]")
+
 
 def check_formatting(context: CheckContext) -> Iterator[Finding]:
     election = context.election
@@ -26,8 +29,11 @@ def check_formatting(context: CheckContext) -> Iterator[Finding]:
     ]
     texts += [(c.line, "candidate list", c.description or "") for c in election.candidates]
     for line, field, text in texts:
+        if "(" not in text and ")" not in text:
+            continue
         depth, opened_at = 0, -1
-        for position, char in enumerate(text):
+        for found in _PARENTHESIS.finditer(text):
+            position, char = found.start(), found.group()
             if char == "(":
                 if depth == 0:
                     opened_at = position

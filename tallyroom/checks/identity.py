@@ -124,7 +124,12 @@ def _incumbents(context: CheckContext) -> Iterator[Finding]:
 def _write_ins(context: CheckContext) -> Iterator[Finding]:
     election = context.election
     for index, stage in enumerate(election.stages):
-        if stage.kind != "primary":
+        if stage.kind != "primary" or not any(
+            other.write_in
+            for later in election.stages[index + 1 :]
+            if later.kind != "primary"
+            for other in later.results
+        ):
             continue
         statuses = stated_statuses(election, index)
         for row in stage.results:

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 from tallyroom.checks.context import CheckContext
 from tallyroom.checks.figures import person_key, same_person
 from tallyroom.checks.types import CheckCode, Finding
-from tallyroom.claims import stated_statuses
 from tallyroom.errors import TallyroomError
-from tallyroom.model import Election, Stage
+from tallyroom.model import Election, Stage, Status
 from tallyroom.names import party_short
 
 if TYPE_CHECKING:
@@ -80,8 +79,8 @@ def check_outcomes(context: CheckContext) -> Iterator[Finding]:
         verdict = None
     for index, stage in enumerate(election.stages):
         outcome = verdict.stages[index].outcome if verdict is not None else None
-        if outcome is not None:
-            yield from _statuses(context, index, outcome)
+        if verdict is not None and outcome is not None:
+            yield from _statuses(context, index, outcome, verdict.stages[index].stated)
         if stage.result:
             yield from _party_result(context, stage, outcome)
     if verdict is not None:
@@ -125,7 +124,11 @@ def _claim_line(context: CheckContext, stage: Stage, name: str) -> int | None:
     return stage.caption_line
 
 
-def _statuses(context: CheckContext, index: int, outcome: Outcome) -> Iterator[Finding]:
+def _statuses(
+    context: CheckContext, index: int, outcome: Outcome, stated: tuple[tuple[str, Status], ...]
+) -> Iterator[Finding]:
+    """The document's stated statuses (as :func:`tallyroom.rules.verify` read them) against the
+    rules' outcome."""
     election = context.election
     stage = election.stages[index]
     if outcome.status == "tied":
@@ -144,9 +147,7 @@ def _statuses(context: CheckContext, index: int, outcome: Outcome) -> Iterator[F
     staying = {person_key(n) for n in outcome.eliminated}
     deciding = stage is election.deciding_stage
     onward = _onward(election, index)
-    for name, said in stated_statuses(election, index).items():
-        if said is None:
-            continue
+    for name, said in stated:
         if (
             said == "eliminated"
             and not _listed_as_out(election, name)

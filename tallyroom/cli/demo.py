@@ -32,8 +32,9 @@ def _sections() -> list[DemoSection]:
     from tallyroom.cli.rcv import demo_rcv
     from tallyroom.cli.rules import demo_outcomes
     from tallyroom.cli.store import demo_store
+    from tallyroom.cli.web import demo_web
 
-    return [demo_summaries, demo_outcomes, demo_rcv, demo_findings, demo_store]
+    return [demo_summaries, demo_outcomes, demo_rcv, demo_findings, demo_store, demo_web]
 
 
 @main.command()

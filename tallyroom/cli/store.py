@@ -296,7 +296,8 @@ def demo_store(console: Console, elections: tuple[Election, ...]) -> None:
             rows = store.list_elections(ElectionFilter(year=2004))
             console.print(f"\n`tallyroom list --year 2004`: {len(rows)} election(s)")
             for row in rows:
-                console.print(f"  {row['id']}: {row['title']} — won by {row['winner']}")
+                winner = row["winner"] or "no winner the figures can show"
+                console.print(f"  {row['id']}: {row['title']} — {winner}", highlight=False)
             print_stats(console, store.stats())
 
 

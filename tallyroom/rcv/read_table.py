@@ -11,12 +11,15 @@ from __future__ import annotations
 import csv
 import operator
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import compress
 from pathlib import Path
+
+import numpy as np
 
 from tallyroom.errors import ParseError
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
+from tallyroom.rcv.line_groups import group_lines, line_bounds, read_padded
 
 __all__ = [
     "TableLayout",
@@ -171,58 +174,68 @@ def read_rank_csv(
 ) -> None:
     """A rank-column CSV file; identical lines are grouped before any cell is parsed.
 
-    Files without quotes (the usual export) are split into lines, the columns before the first
-    one that matters (typically a unique ballot id) are cut off, and identical remainders are
-    counted in one pass; only the distinct remainders are then parsed. Other files go through
-    the ``csv`` module row by row.
+    Files without quotes (the usual export) are grouped on their raw bytes: the columns before
+    the first one that matters (typically a unique ballot id) are cut off and identical
+    remainders counted with numpy (:mod:`tallyroom.rcv.line_groups`); only the distinct
+    remainders are decoded and parsed. Other files go through the ``csv`` module row by row.
     """
     source = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ParseError(f"not UTF-8 text ({error.reason} at byte {error.start})", source=source)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    if '"' in text or "\r" in text or "\x00" in text:
+    raw, size = read_padded(path)
+    begin = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    padded = np.frombuffer(raw, dtype=np.uint8)[begin:]
+    buf = padded[: size - begin]
+    data = memoryview(raw)[begin:]
+    starts, ends = line_bounds(buf)
+    plain = raw.find(b'"', 0, size) < 0 and raw.find(b"\x00", 0, size) < 0
+    if plain and raw.count(b"\r", 0, size) != raw.count(b"\r\n", 0, size):
+        plain = False
+    if not plain:
         read_rank_table(rows_of_csv(path), layout, labels, builder, source)
         return
-    lines = text.split("\n")
-    del text
+
+    def text_of(start: int, end: int, line: int) -> str:
+        try:
+            return str(data[start:end], "utf-8")
+        except UnicodeDecodeError as error:
+            raise ParseError(
+                f"not UTF-8 text ({error.reason})", source=source, line=line
+            ) from error
+
     if layout is None:
-        if not lines or (len(lines) == 1 and not lines[0]):
+        if starts.size == 0:
             raise ParseError("empty ballot file", source=source)
-        layout = _header_layout(lines[0].split(","), source)
+        layout = _header_layout(text_of(int(starts[0]), int(ends[0]), 1).split(","), source)
     skip = layout.first_row
-    if skip >= len(lines):
+    if skip >= starts.size:
         return
     used = [*layout.rank_columns]
     used += [c for c in (layout.precinct_column, layout.weight_column) if c is not None]
     cut = min(used)
-    body = "\n".join(lines[skip:])
-    del lines
-    if cut:
-        # Each line becomes NUL + the cells from column ``cut`` on; a line too short keeps no NUL.
-        body = re.sub(rf"(?m)^(?:[^,\n]*,){{{cut}}}", "\x00", body)
-    else:
-        body = re.sub(r"(?m)^", "\x00", body)
-    keys = body.split("\n")
-    del body
-    counts = Counter(keys)
-    first = dict(zip(reversed(keys), range(len(keys) + skip, skip, -1), strict=True))
-    del keys
-    grouper = _RowGrouper(TableLayout.shifted(layout, cut), builder, source)
-    for key, count in counts.items():
-        if key.startswith("\x00"):
-            grouper.add(key[1:].split(","), first[key], count)
-        elif key.strip():
-            line = first[key]
+    groups = group_lines(padded, size - begin, starts[skip:], ends[skip:], cut)
+    if groups is None:  # pragma: no cover - a 64-bit hash collision between distinct lines
+        read_rank_table(rows_of_csv(path), layout, labels, builder, source)
+        return
+    for short in groups.short.tolist():
+        number = short + skip + 1
+        text = text_of(int(starts[short + skip]), int(ends[short + skip]), number)
+        if text.strip():
             raise ParseError(
-                f"row has {key.count(',') + 1} cells; rank columns start at column "
+                f"row has {text.count(',') + 1} cells; rank columns start at column "
                 f"{layout.rank_columns[0] + 1}",
                 source=source,
-                line=line,
-                text=key,
+                line=number,
+                text=text,
             )
+    grouper = _RowGrouper(TableLayout.shifted(layout, cut), builder, source)
+    for start, end, first, count in zip(
+        groups.starts.tolist(),
+        groups.ends.tolist(),
+        groups.lines.tolist(),
+        groups.counts.tolist(),
+        strict=True,
+    ):
+        number = first + skip + 1
+        grouper.add(text_of(start, end, number).split(","), number, count)
     grouper.finish(labels)
 
 
@@ -254,6 +267,8 @@ class _RowGrouper:
         else:
             self.pick = getter
         self.counts: dict[tuple[tuple[str, ...], str | None], list[int]] = {}
+        self.last_line = 0
+        self.in_order = True
 
     def add(self, row: list[str], line: int, repeat: int) -> None:
         """One row seen ``repeat`` times, first on ``line``."""
@@ -284,6 +299,9 @@ class _RowGrouper:
                     text=text,
                 )
             weight = int(text) * repeat
+        if line < self.last_line:
+            self.in_order = False
+        self.last_line = line
         key = (cells, precinct)
         entry = self.counts.get(key)
         if entry is None:
@@ -296,24 +314,21 @@ class _RowGrouper:
     def finish(self, labels: CellLabels) -> None:
         builder = self.builder
         source = self.source
-        items = sorted(self.counts.items(), key=lambda item: item[1][1])
+        items = list(self.counts.items())
+        if not self.in_order:
+            items.sort(key=lambda item: item[1][1])
         by_text: dict[str, tuple[int, ...]] = {}
-        rankings: dict[tuple[str, ...], tuple[tuple[int, tuple[int, ...]], ...]] = {}
+        ranks = range(1, len(self.layout.rank_columns) + 1)
         for (cells, precinct), (weight, first_line) in items:
-            ranking = rankings.get(cells)
-            if ranking is None:
-                codes_of = []
-                for text in cells:
-                    codes = by_text.get(text)
-                    if codes is None:
+            codes_of = list(map(by_text.get, cells))
+            if None in codes_of:
+                for position, text in enumerate(cells):
+                    if codes_of[position] is None:
                         codes = builder.cell(text, labels, source, first_line)
                         by_text[text] = codes
-                    codes_of.append(codes)
-                ranking = tuple(
-                    (rank, codes) for rank, codes in enumerate(codes_of, start=1) if codes
-                )
-                rankings[cells] = ranking
-            builder.add(ranking, precinct, weight, source, first_line)
+                        codes_of[position] = codes
+            ranking = tuple(compress(zip(ranks, codes_of, strict=True), codes_of))
+            builder.add(ranking, precinct, weight, source, first_line)  # type: ignore[arg-type]
 
 
 def read_candidate_columns_csv(

@@ -9,6 +9,7 @@ from typing import Literal
 
 from tallyroom.errors import ParseError
 from tallyroom.rcv.builder import BallotBuilder, CandidateSpec, CellLabels
+from tallyroom.rcv.read_abif import read_abif
 from tallyroom.rcv.read_clearballot import looks_like_clear_ballot, read_clear_ballot
 from tallyroom.rcv.read_nist import read_nist_json, read_nist_xml
 from tallyroom.rcv.read_table import (
@@ -24,7 +25,14 @@ from tallyroom.rcv.types import BallotSet
 __all__ = ["BallotFormat", "BallotSource", "read_ballot_sources", "read_ballots"]
 
 BallotFormat = Literal[
-    "auto", "csv", "candidate-columns-csv", "xlsx", "nist-json", "nist-xml", "clear-ballot"
+    "auto",
+    "csv",
+    "candidate-columns-csv",
+    "xlsx",
+    "nist-json",
+    "nist-xml",
+    "clear-ballot",
+    "abif",
 ]
 
 
@@ -93,6 +101,8 @@ def detect_format(path: Path) -> BallotFormat:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
+    if suffix == ".abif":
+        return "abif"
     with path.open("rb") as handle:
         head = handle.read(4096).lstrip(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"{") or head.startswith(b"["):
@@ -135,6 +145,8 @@ def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
             read_clear_ballot(
                 path, source.contest_id, source.labels.undeclared_write_in_label, builder
             )
+        case "abif":
+            read_abif(path, builder)
         case "auto":  # pragma: no cover - replaced above
             raise AssertionError
 

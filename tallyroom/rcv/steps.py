@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain, compress
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -55,8 +57,6 @@ def compile_ballots(ballots: BallotSet, options: RcvOptions, declared: int) -> C
     max_skip = options.max_skipped_ranks
     ncand = len(ballots.candidates)
     sets: dict[tuple[int, ...], int] = {}
-    rows: list[list[int]] = []
-    width = 1
     end_cache: dict[int, int] = {}
 
     def end_terminal(last_rank: int) -> int:
@@ -69,28 +69,82 @@ def compile_ballots(ballots: BallotSet, options: RcvOptions, declared: int) -> C
             end_cache[last_rank] = code
         return code
 
-    for index, ranking in enumerate(ballots.rankings):
+    rankings = ballots.rankings
+    lengths, codes = _simple_rows(rankings, options.exhaust_on_duplicate)
+    over = np.flatnonzero(lengths > max_rankings)
+    rows: dict[int, list[int]] = {}
+    for index in np.flatnonzero(lengths < 0).tolist():
+        ranking = rankings[index]
         if ranking and ranking[-1][0] > max_rankings:
-            where = _where(ballots, index)
-            raise TabulationError(
-                f"{where}: a ballot ranks choice {ranking[-1][0]}, above the maximum of "
-                f"{max_rankings} rankings allowed"
-            )
-        row = _simple(ranking, options.exhaust_on_duplicate)
-        if row is not None:
-            row.append(end_terminal(len(row)))
-        else:
-            row = _general(ranking, options, max_skip, ncand, sets, end_terminal, ballots, index)
-        if len(row) > width:
-            width = len(row)
-        rows.append(row)
-
-    steps = np.full((len(rows), width), T_EXHAUSTED, dtype=np.int32)
-    for i, row in enumerate(rows):
-        steps[i, : len(row)] = row
+            over = np.append(over, index)
+            continue
+        rows[index] = _general(
+            ranking, options, max_skip, ncand, sets, end_terminal, ballots, index
+        )
+    if over.size:
+        index = int(over.min())
+        ranking = rankings[index]
+        raise TabulationError(
+            f"{_where(ballots, index)}: a ballot ranks choice {ranking[-1][0]}, above the maximum "
+            f"of {max_rankings} rankings allowed"
+        )
+    width = max([int(lengths.max()) + 1 if lengths.size else 1, *map(len, rows.values())])
+    steps = np.full((len(rankings), width), T_EXHAUSTED, dtype=np.int32)
+    plain = lengths >= 0
+    if codes.size:
+        row_of = np.repeat(np.flatnonzero(plain), lengths[plain])
+        column = np.arange(row_of.size) - np.repeat(
+            np.cumsum(lengths[plain]) - lengths[plain], lengths[plain]
+        )
+        steps[row_of, column] = codes
+    ends = lengths[plain]
+    terminal = np.full(ends.size, T_EXHAUSTED, dtype=np.int32)
+    if max_skip is not None:
+        terminal[max_rankings - ends > max_skip] = T_UNDERVOTE
+    steps[np.flatnonzero(plain), ends] = terminal
+    for index, row in rows.items():
+        steps[index, : len(row)] = row
     ordered_sets = tuple(sorted(sets, key=lambda members: sets[members]))
     counts = np.asarray(ballots.counts, dtype=np.int64)
     return CompiledBallots(steps=steps, overvote_sets=ordered_sets, counts=counts)
+
+
+def _simple_rows(
+    rankings: tuple[Ranking, ...], exhaust_on_duplicate: bool
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Rankings with one candidate at each of ranks 1..n, found without a Python loop per ballot.
+
+    Returns each ranking's length (-1 for rankings that need the general compiler) and the
+    candidate codes of the simple ones, concatenated in order.
+    """
+    count = len(rankings)
+    lengths = np.fromiter(map(len, rankings), dtype=np.int64, count=count)
+    pairs = list(chain.from_iterable(rankings))
+    ranks = np.fromiter(map(itemgetter(0), pairs), dtype=np.int64, count=len(pairs))
+    cells = list(map(itemgetter(1), pairs))
+    sizes = np.fromiter(map(len, cells), dtype=np.int64, count=len(pairs))
+    first = np.fromiter(
+        map(itemgetter(0), compress(cells, sizes > 0)),
+        dtype=np.int64,
+        count=int(np.count_nonzero(sizes > 0)),
+    )
+    codes = np.full(len(pairs), -1, dtype=np.int64)
+    codes[sizes > 0] = first
+    row = np.repeat(np.arange(count), lengths)
+    position = np.arange(len(pairs)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    bad_entry = (ranks != position + 1) | (sizes != 1) | (codes < 0)
+    bad = np.zeros(count, dtype=bool)
+    bad[row[bad_entry]] = True
+    if exhaust_on_duplicate and lengths.size:
+        width = int(lengths.max())
+        table = np.full((count, max(width, 1)), -1, dtype=np.int64)
+        table[row, position] = codes
+        ordered = np.sort(table, axis=1)
+        repeated = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
+        bad |= repeated.any(axis=1)
+    keep_entry = ~bad[row]
+    lengths = np.where(bad, -1, lengths)
+    return lengths, codes[keep_entry]
 
 
 def _where(ballots: BallotSet, index: int) -> str:
@@ -98,18 +152,6 @@ def _where(ballots: BallotSet, index: int) -> str:
     if ballots.rows:
         return f"{source}:{ballots.rows[index]}"
     return source
-
-
-def _simple(ranking: Ranking, exhaust_on_duplicate: bool) -> list[int] | None:
-    """Codes of a ranking with one candidate at each of ranks 1..n, or None."""
-    row: list[int] = []
-    for expected, (rank, codes) in enumerate(ranking, start=1):
-        if rank != expected or len(codes) != 1 or codes[0] < 0:
-            return None
-        row.append(codes[0])
-    if exhaust_on_duplicate and len(set(row)) != len(row):
-        return None
-    return row
 
 
 def _general(

@@ -111,7 +111,15 @@ def _result(
     )
 
 
-def _sum_by(keys: npt.NDArray[np.int64], weights: npt.NDArray[np.generic], size: int) -> list[int]:
+def _sum_by(keys: npt.NDArray[np.int64], weights: npt.NDArray[Any], size: int) -> list[int]:
+    """Exact integer sums of ``weights`` by ``keys``.
+
+    ``np.bincount`` adds in float64, which is exact while every partial sum stays below 2**53
+    (checked on the total of the absolute weights); larger sums are added as integers.
+    """
+    if weights.dtype != object and int(np.abs(weights).sum()) < 2**53:
+        sums = np.bincount(keys, weights=weights, minlength=size)
+        return [int(v) for v in sums.tolist()]
     out = np.zeros(size, dtype=weights.dtype)
     np.add.at(out, keys, weights)
     return [int(v) for v in out]

@@ -62,24 +62,25 @@ def decide(stage: Stage, rules: RulesSpec, *, basis: Basis = "table") -> Outcome
         party=stage.party,
         rule=rule.kind,
         status="cannot-tell",
-        basis=basis,
+        basis=basis if unusable is None else "none",
         date=stage.date,
+        reasons=(unusable,) if unusable is not None else _total_notes(stage),
     )
     if unusable is not None:
-        return replace(base, reasons=(unusable,), basis="none")
-    notes = _total_notes(stage)
+        return base
+    # Each rule's outcome is ``base`` with its findings; ``base.reasons`` (the notes on the
+    # stated total) come first.
     match rule.kind:
         case "plurality" | "partisan-primary":
-            outcome = _plurality(stage, rule, rules, counts, base)
+            return _plurality(stage, rule, rules, counts, base)
         case "top-two":
-            outcome = _top_two(stage, rule, rules, counts, base)
+            return _top_two(stage, rule, rules, counts, base)
         case "majority-runoff":
-            outcome = _majority_runoff(stage, rule, rules, counts, base)
+            return _majority_runoff(stage, rule, rules, counts, base)
         case "ranked-choice":  # pragma: no cover - handled above
             raise AssertionError("ranked-choice is decided by decide_ranked")
         case unreachable:
             assert_never(unreachable)
-    return replace(outcome, reasons=notes + outcome.reasons)
 
 
 def _counts(stage: Stage) -> tuple[list[tuple[str, int]], Reason | None]:
@@ -97,7 +98,11 @@ def _counts(stage: Stage) -> tuple[list[tuple[str, int]], Reason | None]:
             "unknown-votes", f"the {where} does not give {names_text(unknown)}'s votes"
         )
     names = [row.name for row in stage.results]
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = (
+        sorted({name for name in names if names.count(name) > 1})
+        if len(set(names)) < len(names)
+        else []
+    )
     if twice:
         return [], Reason("duplicate-candidate", f"{names_text(twice)} appear twice in the {where}")
     if any(row.votes is not None and row.votes < 0 for row in stage.results):
@@ -118,14 +123,19 @@ def _total_notes(stage: Stage) -> tuple[Reason, ...]:
     return ()
 
 
-def _described(stage: Stage, name: str, counts: dict[str, int], basis: Basis) -> str:
-    """ "Potter (56,530 of 133,259 votes, 42.4%)"; no share from an infobox's partial figures."""
-    votes = counts[name]
+def _described(stage: Stage, names: tuple[str, ...], counts: dict[str, int], basis: Basis) -> str:
+    """ "Potter (56,530 of 133,259 votes, 42.4%)" for each name, joined by "; "; no share from
+    an infobox's partial figures."""
     total = stage.counted_total
-    share = stage.share(votes)
-    if share is None or total is None or basis == "infobox":
-        return f"{name} ({votes_text(votes)} votes)"
-    return f"{name} ({votes_text(votes)} of {votes_text(total)} votes, {share_text(share)})"
+    described = []
+    for name in names:
+        votes = counts[name]
+        if not total or basis == "infobox":
+            described.append(f"{name} ({votes_text(votes)} votes)")
+        else:
+            share = share_text(Fraction(votes, total))
+            described.append(f"{name} ({votes_text(votes)} of {votes_text(total)} votes, {share})")
+    return "; ".join(described)
 
 
 def _with_tie(
@@ -138,16 +148,21 @@ def _with_tie(
     reasons: list[Reason],
 ) -> Outcome:
     """The outcome of a selection: decided, or tied when a tie was left unbroken."""
-    return replace(
-        base,
+    return Outcome(
+        stage=base.stage,
+        kind=base.kind,
+        party=base.party,
+        rule=base.rule,
         status="tied" if picked.tied is not None else "decided",
         winners=winners,
         advanced=advanced,
         eliminated=picked.rest,
         tied=picked.tied,
-        tie_break=picked.record,
         further_stage=further_stage,
-        reasons=tuple(reasons),
+        tie_break=picked.record,
+        reasons=(*base.reasons, *reasons),
+        basis=base.basis,
+        date=base.date,
     )
 
 
@@ -159,7 +174,7 @@ def _plurality(
     reasons = list(picked.reasons)
     if picked.chosen:
         most = "the most votes" if len(picked.chosen) == 1 else "the highest votes"
-        described = "; ".join(_described(stage, name, table, base.basis) for name in picked.chosen)
+        described = _described(stage, picked.chosen, table, base.basis)
         reasons.insert(0, Reason("most-votes", f"{described}: {most}"))
     primary = stage.kind == "primary"
     if picked.tied is None:
@@ -190,7 +205,7 @@ def _top_two(
 ) -> Outcome:
     table = dict(counts)
     picked = select_leaders(counts, rule.advance, rules.tie_break)
-    described = "; ".join(_described(stage, name, table, base.basis) for name in picked.chosen)
+    described = _described(stage, picked.chosen, table, base.basis)
     if len(counts) == 1:
         leaders = "the only candidate"
     else:
@@ -217,7 +232,7 @@ def _majority_runoff(
     total = stage.counted_total
     if not total:
         why = Reason("no-votes", f"no votes are counted in the {stage.label().lower()}")
-        return replace(base, reasons=(why,))
+        return replace(base, reasons=(*base.reasons, why))
     table = dict(counts)
     top = max(votes for _, votes in counts)
     leaders = sorted(name for name, votes in counts if votes == top)
@@ -251,7 +266,7 @@ def _majority_runoff(
         *picked.reasons,
     ]
     if picked.tied is None:
-        described = "; ".join(_described(stage, name, table, base.basis) for name in picked.chosen)
+        described = _described(stage, picked.chosen, table, base.basis)
         reasons.append(
             Reason("advance", f"{described}: {names_text(picked.chosen)} advance to {next_stage}")
         )

@@ -27,6 +27,7 @@ can be found, the key, and what is allowed; a file that is not TOML is a
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from decimal import Decimal
@@ -71,8 +72,10 @@ STAGE_RULE_KINDS: dict[StageKind, tuple[RuleKind, ...]] = {
 }
 
 
+@functools.cache
 def preset_names() -> tuple[str, ...]:
-    """The names of the presets shipped with tallyroom, sorted."""
+    """The names of the presets shipped with tallyroom, sorted (read once: they ship with the
+    package)."""
     folder = resources.files(PRESETS_PACKAGE)
     return tuple(
         sorted(
@@ -82,24 +85,42 @@ def preset_names() -> tuple[str, ...]:
 
 
 def load_rules(name_or_path: str | Path) -> RulesSpec:
-    """Load a preset by name (``"milwaukee"``) or a rules file by path."""
+    """Load a preset by name (``"milwaukee"``) or a rules file by path.
+
+    Both are read and validated once and then remembered (a :class:`RulesSpec` is immutable); a
+    file is read again when its modification time or size changes.
+    """
     text_name = str(name_or_path)
     if isinstance(name_or_path, str) and text_name in preset_names():
-        item = resources.files(PRESETS_PACKAGE) / f"{text_name}.toml"
-        return parse_rules(
-            item.read_text(encoding="utf-8"), source=f"preset {text_name}", default_name=text_name
-        )
+        return _load_preset(text_name)
     path = Path(name_or_path)
-    if not path.is_file():
+    try:
+        status = path.stat()
+    except OSError:
+        status = None
+    if status is None or not path.is_file():
         known = ", ".join(preset_names())
         raise ValidationError(
             f"no preset and no file of that name; presets are: {known}", source=text_name
         )
+    return _load_file(text_name, path.resolve(), status.st_mtime_ns, status.st_size)
+
+
+@functools.cache
+def _load_preset(name: str) -> RulesSpec:
+    item = resources.files(PRESETS_PACKAGE) / f"{name}.toml"
+    return parse_rules(item.read_text(encoding="utf-8"), source=f"preset {name}", default_name=name)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_file(source: str, path: Path, mtime_ns: int, size: int) -> RulesSpec:
+    """A rules file, remembered under its path as given (errors name it), its resolved path and
+    its modification time and size (a changed file is read again)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ParseError(f"cannot read the rules file: {error}", source=text_name) from None
-    return parse_rules(text, source=text_name, default_name=path.stem)
+        raise ParseError(f"cannot read the rules file: {error}", source=source) from None
+    return parse_rules(text, source=source, default_name=Path(source).stem)
 
 
 def parse_rules(text: str, source: str | None = None, default_name: str = "rules") -> RulesSpec:

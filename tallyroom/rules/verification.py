@@ -40,48 +40,64 @@ def verify(election: Election, rules: RulesSpec) -> ElectionVerdict:
     return verify_choice(election, RulesChoice(rules, RulesOrigin("named", ())))
 
 
+class _Keys(dict[str, str]):
+    """:func:`name_key` of each name met while verifying one election, each worked out once."""
+
+    def __missing__(self, name: str) -> str:
+        key = self[name] = name_key(name)
+        return key
+
+
 def verify_choice(election: Election, choice: RulesChoice) -> ElectionVerdict:
+    keys = _Keys()
+    deciding = election.deciding_stage
     stages = tuple(
-        _verify_stage(election, index, choice.rules) for index in range(len(election.stages))
+        _verify_stage(election, index, choice.rules, keys, deciding)
+        for index in range(len(election.stages))
     )
     return ElectionVerdict(election.title, election.source, choice, stages)
 
 
-def _verify_stage(election: Election, index: int, rules: RulesSpec) -> StageVerdict:
+def _verify_stage(
+    election: Election, index: int, rules: RulesSpec, keys: _Keys, deciding: Stage | None
+) -> StageVerdict:
     stage = election.stages[index]
+    is_deciding = stage is deciding
     outcome = decide(stage, rules)
-    if outcome.basis == "none" and stage is election.deciding_stage:
+    if outcome.basis == "none" and is_deciding:
         outcome = _from_infobox(election, stage, rules, outcome)
     claimed = {
         name: status
         for name, status in stated_statuses(election, index).items()
         if status is not None
     }
-    claims = _claim_texts(election, index, claimed)
+    stated = tuple(claimed.items())
+    claims = _claim_texts(election, index, claimed, is_deciding)
     if outcome.status == "cannot-tell":
         unchecked = [Reason("unchecked", f"cannot check: {text}") for text in claims]
-        return StageVerdict(outcome, "cannot-tell", (*outcome.reasons[-1:], *unchecked), claims)
+        reasons = (*outcome.reasons[-1:], *unchecked)
+        return StageVerdict(outcome, "cannot-tell", reasons, claims, stated)
     if outcome.status == "tied":
         why = Reason(
             "tied",
             f"the count is tied between {names_text(outcome.tied or ())} and the rules record no "
             "tie-break, so the document's claims cannot be checked",
         )
-        return StageVerdict(outcome, "cannot-tell", (why,), claims)
+        return StageVerdict(outcome, "cannot-tell", (why,), claims, stated)
     findings = [
-        *_compare_statuses(stage, outcome, claimed, deciding=stage is election.deciding_stage),
+        *_compare_statuses(stage, outcome, claimed, keys, deciding=is_deciding),
         *_compare_no_majority(election, index, outcome),
     ]
-    if stage is election.deciding_stage:
-        findings.extend(_compare_after(election, stage, outcome))
+    if is_deciding:
+        findings.extend(_compare_after(election, index, outcome, keys))
     if stage.result:
-        findings.extend(_compare_party_result(election, stage, outcome))
+        findings.extend(_compare_party_result(election, stage, outcome, keys))
     if not findings:
         why = Reason("no-claims", "the document claims nothing about this stage's outcome")
-        return StageVerdict(outcome, "cannot-tell", (why,), claims)
+        return StageVerdict(outcome, "cannot-tell", (why,), claims, stated)
     verdict: Verdict = "disagrees" if any(not ok for ok, _ in findings) else "agrees"
     ordered = [reason for ok, reason in findings if not ok] + [r for ok, r in findings if ok]
-    return StageVerdict(outcome, verdict, tuple(ordered), claims)
+    return StageVerdict(outcome, verdict, tuple(ordered), claims, stated)
 
 
 def _from_infobox(election: Election, stage: Stage, rules: RulesSpec, lost: Outcome) -> Outcome:
@@ -114,27 +130,31 @@ def _from_infobox(election: Election, stage: Stage, rules: RulesSpec, lost: Outc
     return replace(outcome, reasons=(*lost.reasons, why, *outcome.reasons))
 
 
-def _derived_status(outcome: Outcome, name: str, *, deciding: bool) -> Status | None:
-    key = name_key(name)
-    if any(name_key(w) == key for w in outcome.winners):
-        if outcome.kind == "primary" and outcome.further_stage:
-            return "advanced"
-        return "elected"
-    if any(name_key(a) == key for a in outcome.advanced):
-        return "advanced"
-    if any(name_key(e) == key for e in outcome.eliminated):
-        return "defeated" if deciding or outcome.further_stage is False else "eliminated"
-    return None
+def _derived_statuses(outcome: Outcome, keys: _Keys, *, deciding: bool) -> dict[str, Status]:
+    """The status the rules give each candidate they place, by name key (the first of winners,
+    advanced and eliminated to name a key decides it)."""
+    derived: dict[str, Status] = {}
+    won: Status = "advanced" if outcome.kind == "primary" and outcome.further_stage else "elected"
+    lost: Status = "defeated" if deciding or outcome.further_stage is False else "eliminated"
+    for names, status in (
+        (outcome.winners, won),
+        (outcome.advanced, "advanced"),
+        (outcome.eliminated, lost),
+    ):
+        for name in names:
+            derived.setdefault(keys[name], status)
+    return derived
 
 
 def _compare_statuses(
-    stage: Stage, outcome: Outcome, claimed: dict[str, Status], *, deciding: bool
+    stage: Stage, outcome: Outcome, claimed: dict[str, Status], keys: _Keys, *, deciding: bool
 ) -> list[tuple[bool, Reason]]:
     if not claimed:
         return []
+    by_key = _derived_statuses(outcome, keys, deciding=deciding)
     wrong = []
     for name, said in claimed.items():
-        derived = _derived_status(outcome, name, deciding=deciding)
+        derived = by_key.get(keys[name])
         if derived is None:
             continue
         if derived != said and not {derived, said} <= {"eliminated", "defeated"}:
@@ -167,13 +187,14 @@ def _compare_no_majority(
     return []
 
 
-def _compare_after(election: Election, stage: Stage, outcome: Outcome) -> list[tuple[bool, Reason]]:
+def _compare_after(
+    election: Election, index: int, outcome: Outcome, keys: _Keys
+) -> list[tuple[bool, Reason]]:
     found: list[tuple[bool, Reason]] = []
+    stage = election.stages[index]
     holder = election.after_holder
-    names = {
-        name_key(name) for name, _ in stage_participants(election, election.stages.index(stage))
-    }
-    if holder and name_key(holder) not in names:
+    names = {keys[name] for name, _ in stage_participants(election, index)}
+    if holder and keys[holder] not in names:
         found.append(
             (
                 False,
@@ -185,7 +206,7 @@ def _compare_after(election: Election, stage: Stage, outcome: Outcome) -> list[t
             )
         )
     if election.after_party and outcome.winners:
-        party = _party_of(stage, outcome.winners[0], election)
+        party = _party_of(stage, outcome.winners[0], election, keys)
         stated = party_short(election.after_party)
         if party is not None:
             ok = party == stated
@@ -201,25 +222,26 @@ def _compare_after(election: Election, stage: Stage, outcome: Outcome) -> list[t
     return found
 
 
-def _party_of(stage: Stage, name: str, election: Election) -> str | None:
+def _party_of(stage: Stage, name: str, election: Election, keys: _Keys) -> str | None:
+    key = keys[name]
     for row in stage.results:
-        if name_key(row.name) == name_key(name) and row.party:
+        if row.party and keys[row.name] == key:
             return party_short(row.party)
     for nominee in election.nominees:
-        if name_key(nominee.name) == name_key(name) and nominee.party:
+        if nominee.party and keys[nominee.name] == key:
             return party_short(nominee.party)
     return None
 
 
 def _compare_party_result(
-    election: Election, stage: Stage, outcome: Outcome
+    election: Election, stage: Stage, outcome: Outcome, keys: _Keys
 ) -> list[tuple[bool, Reason]]:
     match = _PARTY_RESULT.match(stage.result or "")
     if match is None or not outcome.winners:
         return []
     stated_party = party_short(match["party"])
     word = match["word"].capitalize()
-    party = _party_of(stage, outcome.winners[0], election)
+    party = _party_of(stage, outcome.winners[0], election, keys)
     before = party_short(election.before_party)
     if party is None or before is None:
         return []
@@ -232,16 +254,18 @@ def _compare_party_result(
     return [(ok, Reason("party-result", text))]
 
 
-def _claim_texts(election: Election, index: int, claimed: dict[str, Status]) -> tuple[str, ...]:
+def _claim_texts(
+    election: Election, index: int, claimed: dict[str, Status], deciding: bool
+) -> tuple[str, ...]:
     stage = election.stages[index]
     texts = []
     for status in ("elected", "advanced", "defeated", "eliminated"):
         names = [name for name, s in claimed.items() if s == status]
         if names:
             texts.append(f"{status}: {names_text(names)}")
-    if stage is election.deciding_stage and election.after_holder:
+    if deciding and election.after_holder:
         texts.append(f"infobox After Election: {election.after_holder}")
-    if stage is election.deciding_stage and election.after_party:
+    if deciding and election.after_party:
         texts.append(f"infobox After Party: {party_short(election.after_party)}")
     if stage.result:
         texts.append(f"Result: {stage.result}")

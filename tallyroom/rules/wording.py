@@ -18,9 +18,9 @@ def votes_text(votes: int) -> str:
 
 def percent_text(share: Fraction, places: int = 1) -> str:
     """``Fraction(1, 3)`` -> ``"33.3%"`` (half rounds up, away from zero)."""
-    scaled = abs(share) * 100 * 10**places
-    whole, rest = divmod(scaled.numerator, scaled.denominator)
-    if 2 * rest >= scaled.denominator:
+    denominator = share.denominator
+    whole, rest = divmod(abs(share.numerator) * 100 * 10**places, denominator)
+    if 2 * rest >= denominator:
         whole += 1
     sign = "-" if share < 0 and whole else ""
     if places == 0:

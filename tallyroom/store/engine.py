@@ -121,11 +121,12 @@ def current_revision(connection: sa.Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: sa.Engine) -> tuple[str | None, str]:
-    """Run the migrations the database lacks; returns (revision before, revision after)."""
+def upgrade(engine: sa.Engine, target: str | None = None) -> tuple[str | None, str]:
+    """Run the migrations the database lacks, up to ``target`` (default: the newest);
+    returns (revision before, revision after)."""
     from alembic import command
 
-    head = head_revision()
+    head = target or head_revision()
     with write_connection(engine) as connection, connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(
@@ -135,5 +136,5 @@ def upgrade(engine: sa.Engine) -> tuple[str | None, str]:
         if before != head:
             config = _alembic_config()
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, head)
         return before, head

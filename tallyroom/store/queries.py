@@ -51,12 +51,31 @@ class ElectionFilter:
     rules: str | None = None
 
 
-def current_versions() -> sa.Select[Any]:
-    """``versions`` joined to ``elections`` on each election's current version."""
+def current_versions(*columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """``versions`` (or the given columns) joined to ``elections`` on each current version."""
     e, v = t.elections, t.versions
-    return sa.select(v, e.c.current_version).join(
+    return sa.select(*(columns or (v,))).join(
         e, sa.and_(v.c.election_id == e.c.id, v.c.number == e.c.current_version)
     )
+
+
+#: The columns :func:`list_elections` reads.
+LISTED = (
+    "election_id",
+    "title",
+    "city",
+    "state",
+    "office",
+    "year",
+    "date",
+    "rules",
+    "number",
+    "winner",
+    "margin_votes",
+    "counted_total",
+)
+#: The keys of :func:`list_elections`' dicts, in the order of :data:`LISTED`.
+LISTED_AS = tuple({"election_id": "id", "number": "version"}.get(n, n) for n in LISTED)
 
 
 def _iso(value: Any) -> Any:
@@ -83,7 +102,7 @@ def list_elections(
 ) -> list[JSONDict]:
     """The current version of every election matching ``where``, by year then title."""
     v, r = t.versions, t.stage_results
-    query = current_versions()
+    query = current_versions(*(v.c[name] for name in LISTED))
     for column, value in (
         (v.c.city, where.city),
         (v.c.state, where.state),
@@ -95,17 +114,7 @@ def list_elections(
     if where.year is not None:
         query = query.where(v.c.year == where.year)
     if where.candidate is not None:
-        pattern = f"%{where.candidate.casefold()}%"
-        named = sa.union(
-            sa.select(r.c.version_id).where(r.c.name_key.like(pattern)),
-            sa.select(t.candidates.c.version_id).where(
-                sa.func.lower(t.candidates.c.name).like(pattern)
-            ),
-            sa.select(t.nominees.c.version_id).where(
-                sa.func.lower(t.nominees.c.name).like(pattern)
-            ),
-        )
-        query = query.where(v.c.id.in_(named))
+        query = query.where(v.c.people.contains(where.candidate.casefold(), autoescape=True))
     if where.party is not None:
         party_ids = sa.select(t.parties.c.id).where(_same_text(t.parties.c.name, where.party))
         in_party = sa.select(r.c.version_id).where(r.c.party_id.in_(party_ids))
@@ -113,24 +122,12 @@ def list_elections(
     query = query.order_by(v.c.year, v.c.title, v.c.election_id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [
-        {
-            "id": row.election_id,
-            "title": row.title,
-            "city": row.city,
-            "state": row.state,
-            "office": row.office,
-            "year": row.year,
-            "date": _iso(row.date),
-            "rules": row.rules,
-            "version": row.number,
-            "winner": row.winner,
-            "margin_votes": row.margin_votes,
-            "counted_total": row.counted_total,
-            "imported_at": _iso(row.imported_at),
-        }
-        for row in conn.execute(query)
-    ]
+    found = []
+    for row in conn.execute(query).all():
+        item = dict(zip(LISTED_AS, row, strict=True))
+        item["date"] = _iso(item["date"])
+        found.append(item)
+    return found
 
 
 def find_election(conn: sa.Connection, ref: int | str) -> int:
@@ -252,94 +249,95 @@ def history(conn: sa.Connection, election_id: int) -> list[JSONDict]:
 
 
 def _incumbents(conn: sa.Connection, current: Any) -> JSONDict:
-    """Incumbents' record: a candidate flagged incumbent in any stage, or the holder before."""
-    r = t.stage_results
-    flagged = sa.select(r.c.version_id, r.c.name_key).where(r.c.incumbent)
-    holders = (
-        sa.select(r.c.version_id, r.c.name_key)
-        .join(current, current.c.id == r.c.version_id)
-        .where(r.c.name_key == sa.func.lower(current.c.before_holder))
-    )
-    ran = sa.union(flagged, holders).subquery()
-    outcome = sa.case(
-        (current.c.winner.is_(None), "unknown"),
-        (sa.func.lower(current.c.winner) == ran.c.name_key, "won"),
-        else_="lost",
-    ).label("outcome")
-    rows = conn.execute(
-        sa.select(outcome, sa.func.count())
-        .select_from(ran)
-        .join(current, current.c.id == ran.c.version_id)
-        .group_by(outcome)
-    ).all()
-    record = {"ran": 0, "won": 0, "lost": 0, "unknown": 0}
-    for name, count in rows:
-        record[name] = int(count)
-        record["ran"] += int(count)
-    return record
+    """Incumbents' record: candidates flagged incumbent in any stage, or the holder before."""
+    known = current.c.winner.is_not(None)
+    ran, won, unknown = conn.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(current.c.incumbents_ran), 0),
+            sa.func.coalesce(sa.func.sum(current.c.incumbents_won), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((known, 0), else_=current.c.incumbents_ran)), 0),
+        )
+    ).one()
+    ran, won, unknown = int(ran), int(won), int(unknown)
+    return {"ran": ran, "won": won, "lost": ran - won - unknown, "unknown": unknown}
+
+
+#: Winning margins are summed in millionths of the counted total (exact integer arithmetic; the
+#: average printed to two decimals of a percentage point is not affected by the truncation).
+MARGIN_SCALE = 1_000_000
 
 
 def _margins(conn: sa.Connection, current: Any) -> JSONDict:
-    pairs = conn.execute(
-        sa.select(current.c.margin_votes, current.c.counted_total).where(
+    """The average winning margin in percentage points, over elections with a known one."""
+    scaled = sa.cast(current.c.margin_votes, sa.BigInteger) * MARGIN_SCALE
+    share = scaled // current.c.counted_total
+    count, total = conn.execute(
+        sa.select(sa.func.count(), sa.func.sum(share)).where(
             current.c.margin_votes.is_not(None), current.c.counted_total > 0
         )
-    ).all()
-    if not pairs:
+    ).one()
+    if not count:
         return {"elections": 0, "average_percent": None}
-    total = sum((Decimal(m) / Decimal(c) for m, c in pairs), Decimal(0))
-    average = total * 100 / len(pairs)
-    return {"elections": len(pairs), "average_percent": f"{average:.2f}"}
+    average = Decimal(int(total)) * 100 / MARGIN_SCALE / int(count)
+    return {"elections": int(count), "average_percent": f"{average:.2f}"}
 
 
 def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
+    """Per city and year: ballots cast over registered voters of the deciding stages, summed
+    over the year's elections where both are known; else the turnouts the sources state."""
     st = t.stages
-    rows = conn.execute(
-        sa.select(
-            current.c.city,
-            current.c.state,
-            current.c.year,
-            current.c.title,
-            current.c.stated_turnout,
-            current.c.registered_voters,
-            st.c.ballots_cast,
-            st.c.registered_voters.label("stage_registered"),
+    registered = sa.func.coalesce(st.c.registered_voters, current.c.registered_voters)
+    both = sa.and_(st.c.ballots_cast.is_not(None), registered > 0)
+    place = (current.c.city, current.c.state, current.c.year)
+    deciding = sa.and_(st.c.version_id == current.c.id, st.c.position == current.c.deciding_stage)
+    computed = conn.execute(
+        sa.select(*place, sa.func.sum(st.c.ballots_cast), sa.func.sum(registered), sa.func.count())
+        .select_from(current)
+        .join(st, deciding)
+        .where(current.c.city.is_not(None), both)
+        .group_by(*place)
+    ).all()
+    stated = conn.execute(
+        sa.select(*place, current.c.stated_turnout)
+        .select_from(current)
+        .outerjoin(st, deciding)
+        .where(
+            current.c.city.is_not(None),
+            current.c.stated_turnout.is_not(None),
+            sa.not_(sa.func.coalesce(both, False)),
         )
-        .outerjoin(
-            st,
-            sa.and_(st.c.version_id == current.c.id, st.c.position == current.c.deciding_stage),
-        )
-        .where(current.c.city.is_not(None))
-        .order_by(current.c.city, current.c.year, current.c.title)
-    )
+    ).all()
+    points: dict[tuple[str, str | None, int | None], JSONDict] = {}
+    for city, state, year, ballots, voters, count in computed:
+        points[city, state, year] = {
+            "year": year,
+            "turnout_percent": _percent(int(ballots), int(voters)),
+            "basis": "computed",
+            "elections": int(count),
+        }
+    claims: dict[tuple[str, str | None, int | None], list[Decimal]] = defaultdict(list)
+    for city, state, year, turnout in stated:
+        if (city, state, year) not in points:
+            claims[city, state, year].append(Decimal(turnout))
+    for key, values in claims.items():
+        average = sum(values, Decimal(0)) / len(values)
+        points[key] = {
+            "year": key[2],
+            "turnout_percent": f"{average:.2f}",
+            "basis": "stated",
+            "elections": len(values),
+        }
     by_city: dict[str, list[JSONDict]] = defaultdict(list)
-    for row in rows:
-        registered = row.stage_registered or row.registered_voters
-        if row.ballots_cast is not None and registered:
-            turnout, basis = _percent(row.ballots_cast, registered), "computed"
-        elif row.stated_turnout is not None:
-            turnout, basis = row.stated_turnout, "stated"
-        else:
-            continue
-        place = f"{row.city}, {row.state}" if row.state else row.city
-        by_city[place].append(
-            {"year": row.year, "title": row.title, "turnout_percent": turnout, "basis": basis}
-        )
+    for (city, state, _year), point in sorted(
+        points.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][2] or 0)
+    ):
+        by_city[f"{city}, {state}" if state else city].append(point)
     return dict(by_city)
 
 
 def _decided_in(conn: sa.Connection, current: Any) -> dict[str, int]:
-    st = t.stages
-    kind = sa.func.coalesce(st.c.kind, "no stages")
-    rows = conn.execute(
-        sa.select(kind, sa.func.count())
-        .select_from(current)
-        .outerjoin(
-            st,
-            sa.and_(st.c.version_id == current.c.id, st.c.position == current.c.deciding_stage),
-        )
-        .group_by(kind)
-    ).all()
+    kind = sa.func.coalesce(current.c.decided_in, "no stages")
+    rows = conn.execute(sa.select(kind, sa.func.count()).group_by(kind)).all()
     decided = {"primary": 0, "general": 0, "runoff": 0}
     decided.update({str(name): int(count) for name, count in rows})
     return decided

@@ -87,6 +87,17 @@ def version_columns(election: Election, decided: Sequence[str] | None = None) ->
         if leaders and others and len(ranked) == len(stage.results):
             margin = (leaders[0].votes or 0) - (others[0].votes or 0)
             margin = margin if margin >= 0 else None
+    people = {row.name.casefold() for stage in election.stages for row in stage.results}
+    people |= {person.name.casefold() for person in election.candidates}
+    people |= {nominee.name.casefold() for nominee in election.nominees}
+    before = election.before_holder.casefold() if election.before_holder else None
+    held = {
+        row.name.casefold()
+        for stage in election.stages
+        for row in stage.results
+        if row.incumbent or row.name.casefold() == before
+    }
+    won = winner is not None and winner.casefold() in held
     return {
         "title": election.title,
         "city": election.jurisdiction.city,
@@ -112,6 +123,10 @@ def version_columns(election: Election, decided: Sequence[str] | None = None) ->
         "winner": winner,
         "margin_votes": margin,
         "counted_total": counted,
+        "people": "\n".join(sorted(people)),
+        "incumbents_ran": len(held),
+        "incumbents_won": 1 if won else 0,
+        "decided_in": election.stages[deciding_index].kind if deciding_index is not None else None,
     }
 
 

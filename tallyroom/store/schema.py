@@ -12,9 +12,9 @@ model's ``Literal`` values. The raw text of every imported source is kept in :da
 its SHA-256. :data:`audit` is append-only: the migration adds triggers that refuse UPDATE and
 DELETE on it.
 
-Columns marked *derived* (``year``, ``deciding_stage``, ``winner``, ``margin_votes``, ...) are
-indexes computed from the stored figures at import, for queries across elections; the figures
-themselves remain the truth.
+Columns marked *derived* (``year``, ``deciding_stage``, ``winner``, ``margin_votes``,
+``people``, ``incumbents_ran``, ...) are indexes computed from the stored figures at import, for
+queries across elections; the figures themselves remain the truth.
 """
 
 from __future__ import annotations
@@ -149,12 +149,21 @@ versions = sa.Table(
     sa.Column("winner", sa.String(NAME)),
     sa.Column("margin_votes", sa.Integer),
     sa.Column("counted_total", sa.Integer),
+    # Added by migration 0002: search and statistics without scanning every result row.
+    sa.Column("people", sa.Text, nullable=False, server_default=""),
+    sa.Column("incumbents_ran", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("incumbents_won", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("decided_in", sa.String(16)),
     sa.UniqueConstraint("election_id", "number", name="uq_versions_election_number"),
     sa.CheckConstraint("number >= 1", name="number_positive"),
     _non_negative("registered_voters"),
     _non_negative("margin_votes"),
     _non_negative("counted_total"),
     sa.CheckConstraint("length(fingerprint) = 64", name="fingerprint_length"),
+    sa.CheckConstraint(
+        "incumbents_won >= 0 AND incumbents_won <= incumbents_ran", name="incumbents_won_range"
+    ),
+    sa.CheckConstraint("decided_in IN ('primary', 'general', 'runoff')", name="decided_in_known"),
     sa.Index("ix_versions_year", "year"),
 )
 

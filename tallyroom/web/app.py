@@ -54,14 +54,17 @@ def _election_id(ref: str) -> int:
     return int(ref)
 
 
-def create_app(db_url: str | Path, *, store: Store | None = None) -> FastAPI:
+def create_app(
+    db_url: str | Path, *, store: Store | None = None, fresh_for: float = 1.0
+) -> FastAPI:
     """The website over the database at ``db_url`` (a SQLite path or a database URL).
 
     The database must exist at the newest schema (``tallyroom db upgrade``); the app only reads.
+    Pages are rendered once and cached; an import shows within ``fresh_for`` seconds.
     """
     owned = store is None
     opened = store if store is not None else Store.open(db_url, migrate=False, checks=False)
-    site = Site(opened)
+    site = Site(opened, fresh_for=fresh_for)
     app = FastAPI(
         title="tallyroom",
         version="1",
@@ -157,9 +160,7 @@ def create_app(db_url: str | Path, *, store: Store | None = None) -> FastAPI:
     async def election_json(ref: str) -> Response:
         return twin(_found(site.election(_election_id(ref)), f"There is no election {ref}."))
 
-    @app.get(
-        "/elections/{ref}/stages/{index}.svg", summary="A stage's votes as an SVG bar chart"
-    )
+    @app.get("/elections/{ref}/stages/{index}.svg", summary="A stage's votes as an SVG bar chart")
     async def stage_svg(ref: str, index: str) -> Response:
         data = _found(site.election(_election_id(ref)), f"There is no election {ref}.").data
         number = _stage(data, index)

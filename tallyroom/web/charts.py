@@ -256,9 +256,9 @@ def series_chart(ident: str, title: str, points: Sequence[SeriesPoint]) -> str:
             f'<text x="{_px(x_of(year))}" y="{height - bottom + 18}" fill="{INK}" '
             f'text-anchor="middle">{year}</text>'
         )
-    for name, attr, fill, dash, square in (
-        ("Winner's share", "winner_share", PALETTE[0], "", False),
-        ("Turnout", "turnout", PALETTE[1], ' stroke-dasharray="6 4"', True),
+    for attr, fill, dash, square in (
+        ("winner_share", PALETTE[0], "", False),
+        ("turnout", PALETTE[1], ' stroke-dasharray="6 4"', True),
     ):
         placed = [(x_of(p.year), y_of(v)) for p in points if (v := getattr(p, attr)) is not None]
         if len(placed) > 1:

@@ -10,16 +10,19 @@ year pages take the filters' place.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 from tallyroom.claims import stage_participants
 from tallyroom.errors import StorageError
+from tallyroom.formats.summary import election_json
 from tallyroom.model import Election
 from tallyroom.store import Store
 from tallyroom.store.queries import current_versions
@@ -98,7 +101,7 @@ def export_site(store: Store, folder: Path) -> ExportReport:
         if year is not None:
             years.add(int(year))
     for election_id, version_row, _ in rows:
-        election = site.elections.get(int(version_row), lambda: _missing(version_row))
+        election = site.elections.get(int(version_row), functools.partial(_missing, version_row))
         seen: set[str] = set()
         for index in range(len(election.stages)):
             for name, _votes in stage_participants(election, index):
@@ -106,11 +109,19 @@ def export_site(store: Store, folder: Path) -> ExportReport:
                 if wanted not in seen:
                     seen.add(wanted)
                     runs[wanted].append((int(election_id), election))
+    summaries: dict[int, dict[str, Any]] = {}
+
+    def summarize(election: Election) -> dict[str, Any]:
+        key = id(election)  # the loaded elections stay alive in the site's cache
+        if key not in summaries:
+            summaries[key] = election_json(election)
+        return summaries[key]
+
     for wanted, elections in runs.items():
-        data = pages.candidate_data(wanted, elections)
-        if data is not None:
-            html = site.renderer.candidate(data)
-            out.page(data["url"], Rendered(html, render.json_bytes(data), data))
+        person = pages.candidate_data(wanted, elections, summarize)
+        if person is not None:
+            html = site.renderer.candidate(person)
+            out.page(person["url"], Rendered(html, render.json_bytes(person), person))
     with store.engine.connect() as conn:
         cities = queries.facets(conn)["cities"]
     for item in cities:

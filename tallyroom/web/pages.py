@@ -12,8 +12,7 @@ cannot judge an election, the page says why instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from tallyroom.errors import TallyroomError
@@ -258,12 +257,10 @@ def election_data(
     }
 
 
-def candidate_data(
-    wanted: str, elections: Iterable[tuple[int, Election]]
-) -> JSONDict | None:
+def candidate_data(wanted: str, elections: Iterable[tuple[int, Election]]) -> JSONDict | None:
     """Every stage, of every election, that a person whose name slugs to ``wanted`` ran in."""
     names: list[str] = []
-    runs = []
+    runs: list[JSONDict] = []
     for election_id, election in elections:
         summary = election_json(election)
         stages = []
@@ -316,9 +313,7 @@ def candidate_data(
     }
 
 
-def city_data(
-    city: str, state: str | None, elections: Iterable[tuple[int, Election]]
-) -> JSONDict:
+def city_data(city: str, state: str | None, elections: Iterable[tuple[int, Election]]) -> JSONDict:
     """A city's elections over time, oldest first, with winners' shares and turnout."""
     rows = []
     for election_id, election in elections:
@@ -352,19 +347,3 @@ def city_data(
         "chart_url": f"{city_url(city, state)}/chart.svg",
         "elections": rows,
     }
-
-
-def stage_bars_source(data: JSONDict, index: int) -> list[tuple[str, int | None, str | None]]:
-    """(name, votes, percent) of a stage of :func:`election_data`, for its bar chart."""
-    return [(r["name"], r["votes"], r["percent"]) for r in data["stages"][index]["rows"]]
-
-
-def round_bars_source(data: JSONDict, index: int) -> list[tuple[int, list[tuple[str, Decimal]], Decimal]]:
-    return [
-        (
-            item["number"],
-            [(entry["name"], Decimal(entry["votes"])) for entry in item["tally"]],
-            Decimal(item["inactive"]),
-        )
-        for item in data["stages"][index]["rounds"]
-    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -139,11 +140,33 @@ class Rendered:
 class Site:
     """The pages of the results website over one database."""
 
-    def __init__(self, store: Store, *, static: bool = False, cache_size: int = 4096) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        static: bool = False,
+        cache_size: int = 4096,
+        fresh_for: float = 1.0,
+    ) -> None:
+        """``fresh_for``: seconds a look at the database's import generation is trusted; pages
+        are served from the cache without touching the database within that time, so an
+        import shows at most this long after it is committed."""
         self.store = store
         self.renderer = Renderer(static=static)
         self.elections: LRU[int, Election] = LRU(cache_size)
         self.pages: LRU[tuple[Any, ...], Rendered | None] = LRU(cache_size)
+        self.fresh_for = fresh_for
+        self._seen: tuple[float, queries.Generation] | None = None
+
+    def generation(self) -> queries.Generation:
+        """The database's import generation, read again when older than ``fresh_for``."""
+        now = time.monotonic()
+        seen = self._seen
+        if seen is not None and now - seen[0] < self.fresh_for:
+            return seen[1]
+        current = self._read(queries.generation)
+        self._seen = (now, current)
+        return current
 
     def _read(self, work: Callable[[sa.Connection], V]) -> V:
         with self.store.engine.connect() as conn, conn.begin():
@@ -186,11 +209,9 @@ class Site:
         }
 
     def index(self, query: IndexQuery) -> Rendered:
-        def work(conn: sa.Connection) -> Rendered:
-            key = ("index", query, queries.generation(conn))
-            return self._cached(key, lambda: self._index(conn, query))
-
-        found = self._read(work)
+        found = self._cached(
+            ("index", query, self.generation()), lambda: self._read(lambda c: self._index(c, query))
+        )
         assert found is not None
         return found
 
@@ -200,11 +221,9 @@ class Site:
         return Rendered(self.renderer.listing(data, "/", title), json_bytes(data), data)
 
     def year(self, year: int) -> Rendered | None:
-        def work(conn: sa.Connection) -> Rendered | None:
-            key = ("year", year, queries.generation(conn))
-            return self._cached(key, lambda: self._year(conn, year))
-
-        return self._read(work)
+        return self._cached(
+            ("year", year, self.generation()), lambda: self._read(lambda c: self._year(c, year))
+        )
 
     def _year(self, conn: sa.Connection, year: int) -> Rendered | None:
         found = queries.election_page(conn, ElectionFilter(year=year), limit=None)
@@ -234,46 +253,36 @@ class Site:
             if current is None:
                 return None
             row, number = current
+            data = pages.election_data(election_id, number, self._election(conn, row))
+            return Rendered(self.renderer.election(data), json_bytes(data), data)
 
-            def make() -> Rendered:
-                data = pages.election_data(election_id, number, self._election(conn, row))
-                return Rendered(self.renderer.election(data), json_bytes(data), data)
-
-            return self._cached(("election", election_id, row), make)
-
-        return self._read(work)
+        return self._cached(("election", election_id, self.generation()), lambda: self._read(work))
 
     def candidate(self, wanted: str) -> Rendered | None:
         def work(conn: sa.Connection) -> Rendered | None:
-            def make() -> Rendered | None:
-                found = queries.candidate_versions(conn, wanted)
-                loaded = [(e, self._election(conn, v)) for e, v in found]
-                data = pages.candidate_data(wanted, loaded)
-                if data is None:
-                    return None
-                return Rendered(self.renderer.candidate(data), json_bytes(data), data)
+            found = queries.candidate_versions(conn, wanted)
+            loaded = [(e, self._election(conn, v)) for e, v in found]
+            data = pages.candidate_data(wanted, loaded)
+            if data is None:
+                return None
+            return Rendered(self.renderer.candidate(data), json_bytes(data), data)
 
-            return self._cached(("candidate", wanted, queries.generation(conn)), make)
-
-        return self._read(work)
+        return self._cached(("candidate", wanted, self.generation()), lambda: self._read(work))
 
     def city(self, wanted: str) -> Rendered | None:
         def work(conn: sa.Connection) -> Rendered | None:
-            def make() -> Rendered | None:
-                places = queries.city_places(conn, wanted)
-                if not places:
-                    return None
-                city, state = places[0]
-                rows = queries.city_version_rows(conn, city, state)
-                elections = [(self._election_id(conn, r), self._election(conn, r)) for r in rows]
-                data = pages.city_data(city, state, elections)
-                if not data["elections"]:
-                    return None
-                return Rendered(self.renderer.city(data), json_bytes(data), data)
+            places = queries.city_places(conn, wanted)
+            if not places:
+                return None
+            city, state = places[0]
+            rows = queries.city_version_rows(conn, city, state)
+            elections = [(self._election_id(conn, r), self._election(conn, r)) for r in rows]
+            data = pages.city_data(city, state, elections)
+            if not data["elections"]:
+                return None
+            return Rendered(self.renderer.city(data), json_bytes(data), data)
 
-            return self._cached(("city", wanted, queries.generation(conn)), make)
-
-        return self._read(work)
+        return self._cached(("city", wanted, self.generation()), lambda: self._read(work))
 
     @staticmethod
     def _election_id(conn: sa.Connection, version_row: int) -> int:
