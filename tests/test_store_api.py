@@ -384,3 +384,15 @@ def test_the_public_api_is_complete() -> None:
     }
     for name in public - {"engine", "checks", "decider"}:
         assert getattr(Store, name).__doc__, f"Store.{name} has no docstring"
+
+
+def test_equal_content_under_an_old_fingerprint_is_still_unchanged(store: Store) -> None:
+    election = detailed_election(4)
+    store.import_election(election, "text", "a.txt")
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(t.versions).values(fingerprint="0" * 64))
+    assert store.import_election(election, "text", "a.txt").status == "unchanged"
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(t.versions.c.fingerprint)).scalar_one()
+    assert stored != "0" * 64
+    assert len(store.history(election.title)) == 1

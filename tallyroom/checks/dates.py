@@ -3,7 +3,9 @@ a year in prose that does not belong to the election, malformed dates, a wrong w
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -46,7 +48,12 @@ _WEEKDAYS = re.compile(rf"\b(?P<weekday>{'|'.join(_WEEKDAY)}),?\s+$")
 _YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)(?:[–-](\d{2,4}))?(?!\d)")
 #: Where a month's name begins a word: every match of _GLUED and _SPELLED begins at one.
 _MONTH_START = re.compile(rf"\b(?:{_MONTH})")
-_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+#: What every date pattern needs: a month's name beginning a word, or an ISO date.
+_DATE_HINT = re.compile(rf"\b(?:{_MONTH})|\d{{4}}-\d\d-\d\d")
+#: Joins an election's texts to look for hints in one pass. It is not a word character, not
+#: whitespace and no part of a date, so no pattern matches across it and ``\b`` works as at
+#: the ends of each text.
+_SEPARATOR = "\x00"
 _CLAUSE_END = re.compile(r"[;.]\s+")
 
 
@@ -67,13 +74,18 @@ class _Scan:
 def _scans(texts: Iterable[tuple[int | None, str, str | None]]) -> list[_Scan]:
     """The scans of the texts (line, field, text) in which a date pattern can match: those
     naming a month or holding an ISO date."""
+    given = [(line, field, text) for line, field, text in texts if text]
+    joined = _SEPARATOR.join(text for _, _, text in given)
+    hinted: Iterable[int]
+    if joined.count(_SEPARATOR) != len(given) - 1:
+        hinted = range(len(given))  # a text holds the separator itself: look at each
+    else:
+        ends = list(itertools.accumulate(len(text) + 1 for _, _, text in given))
+        hinted = sorted({bisect.bisect_right(ends, m.start()) for m in _DATE_HINT.finditer(joined)})
     scans = []
-    for line, field, text in texts:
-        if not text:
-            continue
+    for index in hinted:
+        line, field, text = given[index]
         months = [m.start() for m in _MONTH_START.finditer(text)]
-        if not months and _ISO_DATE.search(text) is None:
-            continue
         glued = _matches_at(_GLUED, text, months)
         spelled = _matches_at(_SPELLED, text, months)
         scans.append(_Scan(line, field, text, glued, spelled, tuple(find_dates(text))))

@@ -76,12 +76,32 @@ def _spellings(context: CheckContext) -> list[tuple[str, int | None, str]]:
     return sorted(found, key=lambda item: item[1] if item[1] is not None else 0)
 
 
+def _match_keys(name: str) -> tuple[str, tuple[str, str] | None]:
+    """What two spellings of one person share (see :func:`same_person`): the same name key, or
+    the same first and last names when both have at least two."""
+    key = person_key(name)
+    tokens = key.split()
+    return key, ((tokens[0], tokens[-1]) if len(tokens) >= 2 else None)
+
+
 def _variants(context: CheckContext) -> Iterator[Finding]:
     election = context.election
     reported: set[tuple[str, str]] = set()
     spellings = _spellings(context)
+    # The earlier spellings that can name the same person, by key and by first and last names:
+    # only those are compared.
+    by_key: dict[str, list[int]] = {}
+    by_ends: dict[tuple[str, str], list[int]] = {}
     for position, (name, line, where) in enumerate(spellings):
-        for earlier, earlier_line, earlier_where in spellings[:position]:
+        key, ends = _match_keys(name)
+        same_key = by_key.setdefault(key, [])
+        same_ends = by_ends.setdefault(ends, []) if ends is not None else []
+        candidates = sorted({*same_key, *same_ends})
+        same_key.append(position)
+        if ends is not None:
+            same_ends.append(position)
+        for earlier_position in candidates:
+            earlier, earlier_line, earlier_where = spellings[earlier_position]
             if earlier == name or not same_person(earlier, name):
                 continue
             pair = (earlier, name)

@@ -12,11 +12,12 @@ from tallyroom.checks.context import CheckContext
 from tallyroom.checks.figures import person_key, same_person
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.errors import TallyroomError
-from tallyroom.model import Election, Stage, Status
+from tallyroom.claims import stated_statuses
+from tallyroom.model import Election, Stage
 from tallyroom.names import party_short
 
 if TYPE_CHECKING:
-    from tallyroom.rules.types import ElectionVerdict, Outcome
+    from tallyroom.rules.types import Outcome
 
 __all__ = ["CODES", "check_outcomes"]
 
@@ -73,32 +74,31 @@ _PARTY_RESULT = re.compile(
 
 def check_outcomes(context: CheckContext) -> Iterator[Finding]:
     election = context.election
-    verdict = _verdict(context)
-    if isinstance(verdict, Finding):
-        yield verdict
-        verdict = None
+    outcomes = _outcomes(context)
+    if isinstance(outcomes, Finding):
+        yield outcomes
+        outcomes = None
     for index, stage in enumerate(election.stages):
-        outcome = verdict.stages[index].outcome if verdict is not None else None
-        if verdict is not None and outcome is not None:
-            yield from _statuses(context, index, outcome, verdict.stages[index].stated)
+        outcome = outcomes[index] if outcomes is not None else None
+        if outcome is not None:
+            yield from _statuses(context, index, outcome)
         if stage.result:
             yield from _party_result(context, stage, outcome)
-    if verdict is not None:
-        yield from _after(context, verdict)
+    if outcomes is not None:
+        yield from _after(context, outcomes)
 
 
-def _verdict(context: CheckContext) -> ElectionVerdict | Finding | None:
+def _outcomes(context: CheckContext) -> tuple[Outcome, ...] | Finding | None:
+    """Each stage's outcome under the rules given, else those the document declares or implies
+    (as :func:`tallyroom.rules.verify` derives them; the claims are compared here)."""
     election = context.election
     if not election.stages:
         return None
-    from tallyroom.rules import RulesChoice, RulesOrigin, choose_rules, verify_choice
+    from tallyroom.rules import choose_rules, derive_outcomes
 
     try:
-        if context.rules is not None:
-            choice = RulesChoice(context.rules, RulesOrigin("named", ()))
-        else:
-            choice = choose_rules(election)
-        return verify_choice(election, choice)
+        rules = context.rules if context.rules is not None else choose_rules(election).rules
+        return derive_outcomes(election, rules)
     except TallyroomError as error:
         return OUTCOME_UNCHECKED.found(
             election,
@@ -124,11 +124,7 @@ def _claim_line(context: CheckContext, stage: Stage, name: str) -> int | None:
     return stage.caption_line
 
 
-def _statuses(
-    context: CheckContext, index: int, outcome: Outcome, stated: tuple[tuple[str, Status], ...]
-) -> Iterator[Finding]:
-    """The document's stated statuses (as :func:`tallyroom.rules.verify` read them) against the
-    rules' outcome."""
+def _statuses(context: CheckContext, index: int, outcome: Outcome) -> Iterator[Finding]:
     election = context.election
     stage = election.stages[index]
     if outcome.status == "tied":
@@ -147,10 +143,13 @@ def _statuses(
     staying = {person_key(n) for n in outcome.eliminated}
     deciding = stage is election.deciding_stage
     onward = _onward(election, index)
-    for name, said in stated:
+    listed_out = _listed_as_out(election)
+    for name, said in stated_statuses(election, index).items():
+        if said is None:
+            continue
         if (
             said == "eliminated"
-            and not _listed_as_out(election, name)
+            and not any(same_person(out, name) for out in listed_out)
             and any(same_person(name, n) for n in onward)
         ):
             said = "advanced"  # the next table has them under another spelling
@@ -183,12 +182,14 @@ def _statuses(
         )
 
 
-def _listed_as_out(election: Election, name: str) -> bool:
+def _listed_as_out(election: Election) -> list[str]:
+    """The candidates the document's list places under an "eliminated" or "defeated" heading."""
+    listed = []
     for candidate in election.candidates:
         heading = " ".join(candidate.section).casefold()
-        if same_person(candidate.name, name) and ("eliminated" in heading or "defeated" in heading):
-            return True
-    return False
+        if "eliminated" in heading or "defeated" in heading:
+            listed.append(candidate.name)
+    return listed
 
 
 def _onward(election: Election, index: int) -> tuple[str, ...]:
@@ -201,13 +202,12 @@ def _onward(election: Election, index: int) -> tuple[str, ...]:
     return ()
 
 
-def _after(context: CheckContext, verdict: ElectionVerdict) -> Iterator[Finding]:
+def _after(context: CheckContext, outcomes: tuple[Outcome, ...]) -> Iterator[Finding]:
     election = context.election
     stage = election.deciding_stage
     if stage is None:
         return
-    index = election.stages.index(stage)
-    outcome = verdict.stages[index].outcome
+    outcome = outcomes[election.stages.index(stage)]
     holder = election.after_holder
     names = [row.name for row in stage.results] + [c.name for c in context.columns]
     if holder and names and not any(same_person(holder, n) for n in names):

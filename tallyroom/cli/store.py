@@ -28,6 +28,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Files imported with a progress bar from this many on.
 PROGRESS_FROM = 5
+#: Files made durable together (each file is still all-or-nothing; see Store.batch).
+COMMIT_EVERY = 100
 
 
 def db_option(function: F) -> F:
@@ -55,6 +57,8 @@ def import_command(files: tuple[Path, ...], db: str, as_json: bool) -> None:
 
     Re-importing an unchanged file changes nothing; a changed election gets a new version and an
     entry in its history. A file that cannot be read is reported and the others still land.
+    Files are committed a hundred at a time: an interrupted import keeps whole files only, and
+    running it again finishes the rest.
     """
     with Store.open(db) as store:
         results: list[ImportResult] = []
@@ -68,11 +72,11 @@ def import_command(files: tuple[Path, ...], db: str, as_json: bool) -> None:
             console=Console(stderr=True),
             disable=not show_bar,
         )
-        with progress:
+        with progress, store.batch(commit_every=COMMIT_EVERY) as batch:
             task = progress.add_task("import", total=len(files))
             for path in files:
                 try:
-                    results.extend(store.import_file(path))
+                    results.extend(batch.import_file(path))
                 except TallyroomError as error:
                     failures.append(str(error))
                     progress.console.print(

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from tallyroom.errors import ValidationError
-from tallyroom.rcv.types import OVERVOTE, UNDECLARED_WRITE_INS, BallotSet, Ranking
+from tallyroom.rcv.rank_table import rank_table_of
+from tallyroom.rcv.types import OVERVOTE, UNDECLARED_WRITE_INS, BallotSet, RankTable, Ranking
 
 __all__ = ["BallotBuilder", "CandidateSpec", "CellLabels"]
 
@@ -67,6 +71,8 @@ class BallotBuilder:
         self.first_source: str | None = None
         self.sources: list[str] = []
         self.rank_columns: int | None = None
+        self.table: tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]] | None = None
+        """Dense codes and general flags of the groups, when one bulk add made all of them."""
 
     def write_in_code(self) -> int:
         if self.uwi is None:
@@ -114,9 +120,35 @@ class BallotBuilder:
             return tuple(self.cell(p, labels, source, line)[0] for p in parts if p)
         return (self.candidate(value, source, line),)
 
+    def add_groups(
+        self,
+        rankings: Sequence[Ranking],
+        precincts: Sequence[str | None],
+        counts: Sequence[int],
+        lines: Sequence[int],
+        table: tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]],
+        source: str,
+    ) -> None:
+        """Distinct groups (no two with the same ranking and precinct), with their dense codes."""
+        if self.groups:
+            for group in zip(rankings, precincts, counts, lines, strict=True):
+                self.add(*group, source)
+            return
+        keys = list(zip(rankings, precincts, strict=True))
+        self.groups = {
+            key: [count, line, 0] for key, count, line in zip(keys, counts, lines, strict=True)
+        }
+        if len(self.groups) != len(keys):
+            raise ValueError("add_groups needs distinct groups")
+        self.order = keys
+        if source not in self.sources:
+            self.sources.append(source)
+        self.table = table
+
     def add(
         self, ranking: Ranking, precinct: str | None, count: int, source: str, line: int
     ) -> None:
+        self.table = None
         key = (ranking, precinct)
         entry = self.groups.get(key)
         if entry is None:
@@ -133,6 +165,10 @@ class BallotBuilder:
         precincts = tuple(key[1] for key in self.order)
         rows = tuple(self.groups[key][1] for key in self.order)
         source = self.sources[0] if len(self.sources) == 1 else ", ".join(self.sources) or None
+        if self.table is not None:
+            table = RankTable(*self.table, np.asarray(counts, dtype=np.int64))
+        else:
+            table = rank_table_of(rankings, counts)
         return BallotSet(
             candidates=tuple(self.names),
             rankings=rankings,
@@ -141,6 +177,7 @@ class BallotBuilder:
             rows=rows if len(self.sources) <= 1 else (),
             source=source,
             rank_columns=self.rank_columns,
+            table=table,
         )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from tallyroom.errors import ParseError
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
+from tallyroom.rcv.distinct_rows import add_distinct_rows
 from tallyroom.rcv.line_groups import group_lines, line_bounds, read_padded
 
 __all__ = [
@@ -226,17 +227,24 @@ def read_rank_csv(
                 line=number,
                 text=text,
             )
-    grouper = _RowGrouper(TableLayout.shifted(layout, cut), builder, source)
-    for start, end, first, count in zip(
-        groups.starts.tolist(),
-        groups.ends.tolist(),
-        groups.lines.tolist(),
+    chosen = zip(groups.starts.tolist(), groups.ends.tolist(), strict=True)
+    blob = b"\n".join(data[start:end] for start, end in chosen)
+    try:
+        texts = blob.decode("utf-8").split("\n") if groups.starts.size else []
+    except UnicodeDecodeError as error:
+        group = blob.count(b"\n", 0, error.start)
+        number = int(groups.lines[group]) + skip + 1
+        text_of(int(groups.starts[group]), int(groups.ends[group]), number)
+        raise  # pragma: no cover - text_of raised above
+    add_distinct_rows(
+        texts,
+        (groups.lines + (skip + 1)).tolist(),
         groups.counts.tolist(),
-        strict=True,
-    ):
-        number = first + skip + 1
-        grouper.add(text_of(start, end, number).split(","), number, count)
-    grouper.finish(labels)
+        TableLayout.shifted(layout, cut),
+        labels,
+        builder,
+        source,
+    )
 
 
 def _header_layout(header: Sequence[str], source: str) -> TableLayout:

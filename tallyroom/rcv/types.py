@@ -5,7 +5,8 @@ each (identical rankings are grouped, so tabulation costs in proportion to the d
 A ranking is a tuple of ``(rank, candidates)`` pairs in rank order; ``candidates`` holds candidate
 codes (indexes into :attr:`BallotSet.candidates`), several of them for an overvote, or
 :data:`OVERVOTE` where the ballot file carries an explicit overvote label. Ranks with no mark are
-simply absent, so a gap in the rank numbers is a skipped ranking.
+simply absent, so a gap in the rank numbers is a skipped ranking. Readers also attach the same
+rankings as one dense array (:class:`RankTable`), which is what the count works on.
 
 A tabulation gives an :class:`RcvResult`: winners, and one :class:`RoundRecord` per round with
 each candidate's tally, who was elected or eliminated and why, the transfers out of them, the
@@ -19,16 +20,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from tallyroom.model import Round
 
 __all__ = [
     "EXHAUSTED",
     "OVERVOTE",
+    "NO_MARK",
     "RESIDUAL_SURPLUS",
     "UNDECLARED_WRITE_INS",
     "BallotSet",
     "EliminationReason",
     "InactiveBallots",
+    "RankTable",
     "Ranking",
     "RcvResult",
     "RoundRecord",
@@ -43,9 +49,33 @@ UNDECLARED_WRITE_INS = "Undeclared Write-ins"
 #: Transfer targets that are not candidates (RCTab's spellings).
 EXHAUSTED = "exhausted"
 RESIDUAL_SURPLUS = "residual surplus"
+#: A rank with no candidate in a :class:`RankTable`.
+NO_MARK = -1
 
 Ranking = tuple[tuple[int, tuple[int, ...]], ...]
 EliminationReason = Literal["lowest", "batch", "below-minimum", "undeclared-write-ins"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RankTable:
+    """The rankings of a :class:`BallotSet` as dense arrays, one row per group (read-only).
+
+    ``codes[i, r]`` is the candidate group ``i`` ranks ``r + 1``-th, or :data:`NO_MARK`. Rows
+    that one code per rank cannot describe (a rank holding several candidates or the overvote
+    label, or a rank beyond the table's width) are flagged in ``general``; their ``codes`` row is
+    all :data:`NO_MARK` and the count reads them from :attr:`BallotSet.rankings`.
+    """
+
+    codes: npt.NDArray[np.int32]
+    general: npt.NDArray[np.bool_]
+    counts: npt.NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        rows = self.codes.shape[0]
+        if self.codes.ndim != 2 or self.general.shape != (rows,) or self.counts.shape != (rows,):
+            raise ValueError("rank table arrays differ in shape")
+        for array in (self.codes, self.general, self.counts):
+            array.flags.writeable = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +93,15 @@ class BallotSet:
     source: str | None = field(default=None, compare=False)
     rank_columns: int | None = field(default=None, compare=False)
     """Number of rank columns of a tabular ballot file (how many rankings the ballot offered)."""
+    table: RankTable | None = field(default=None, compare=False, repr=False)
+    """The same rankings and counts as dense arrays (built by the readers; the count builds it
+    itself when absent)."""
 
     def __post_init__(self) -> None:
         if len(self.counts) != len(self.rankings):
             raise ValueError("counts and rankings differ in length")
+        if self.table is not None and self.table.codes.shape[0] != len(self.rankings):
+            raise ValueError("rank table and rankings differ in length")
         if self.precincts and len(self.precincts) != len(self.rankings):
             raise ValueError("precincts and rankings differ in length")
 

@@ -5,6 +5,7 @@
   :func:`decide_ballots` counts ranked ballots with :func:`tallyroom.rcv.tabulate`;
 - :func:`infer_rules` tells the rules from a document, saying what it was based on;
 - :func:`verify` judges each stage's claims: agrees, disagrees or cannot tell;
+  :func:`derive_outcomes` gives each stage's outcome without judging the claims;
 - :func:`verdict_json` / :func:`outcome_json` give JSON-ready dicts of the results.
 """
 
@@ -27,7 +28,7 @@ from tallyroom.rules.types import (
     TieBreak,
     TieBreakRecord,
 )
-from tallyroom.rules.verification import verify, verify_choice
+from tallyroom.rules.verification import derive_outcomes, verify, verify_choice
 
 __all__ = [
     "ElectionVerdict",
@@ -43,6 +44,7 @@ __all__ = [
     "choose_rules",
     "decide",
     "decide_ballots",
+    "derive_outcomes",
     "infer_rules",
     "load_rules",
     "outcome_json",

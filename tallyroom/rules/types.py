@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from tallyroom.model import StageKind, Status
+from tallyroom.model import StageKind
 
 __all__ = [
     "RULE_KINDS",
@@ -184,9 +184,6 @@ class StageVerdict:
     verdict: Verdict
     reasons: tuple[Reason, ...]
     claims: tuple[str, ...] = ()
-    #: The status the document gives each participant it says something about, by name, in the
-    #: order of :func:`tallyroom.claims.stated_statuses` (so callers need not read them again).
-    stated: tuple[tuple[str, Status], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from tallyroom.rules.types import (
 )
 from tallyroom.rules.wording import names_text, votes_text
 
-__all__ = ["verify", "verify_choice"]
+__all__ = ["derive_outcomes", "verify", "verify_choice"]
 
 _NO_MAJORITY = re.compile(
     r"\bno candidate (received|won|got|obtained) (an? )?(absolute )?majority", re.I
@@ -48,6 +48,22 @@ class _Keys(dict[str, str]):
         return key
 
 
+def derive_outcomes(election: Election, rules: RulesSpec) -> tuple[Outcome, ...]:
+    """Each stage's outcome under ``rules``, as :func:`verify` derives it, without judging the
+    document's claims (for callers that compare the claims themselves)."""
+    deciding = election.deciding_stage
+    return tuple(_derive(election, stage, rules, stage is deciding) for stage in election.stages)
+
+
+def _derive(election: Election, stage: Stage, rules: RulesSpec, is_deciding: bool) -> Outcome:
+    """The stage decided from its table, or, for a deciding stage whose table lost its rows,
+    from the infobox's figures when that is sound."""
+    outcome = decide(stage, rules)
+    if outcome.basis == "none" and is_deciding:
+        outcome = _from_infobox(election, stage, rules, outcome)
+    return outcome
+
+
 def verify_choice(election: Election, choice: RulesChoice) -> ElectionVerdict:
     keys = _Keys()
     deciding = election.deciding_stage
@@ -63,27 +79,24 @@ def _verify_stage(
 ) -> StageVerdict:
     stage = election.stages[index]
     is_deciding = stage is deciding
-    outcome = decide(stage, rules)
-    if outcome.basis == "none" and is_deciding:
-        outcome = _from_infobox(election, stage, rules, outcome)
+    outcome = _derive(election, stage, rules, is_deciding)
     claimed = {
         name: status
         for name, status in stated_statuses(election, index).items()
         if status is not None
     }
-    stated = tuple(claimed.items())
     claims = _claim_texts(election, index, claimed, is_deciding)
     if outcome.status == "cannot-tell":
         unchecked = [Reason("unchecked", f"cannot check: {text}") for text in claims]
         reasons = (*outcome.reasons[-1:], *unchecked)
-        return StageVerdict(outcome, "cannot-tell", reasons, claims, stated)
+        return StageVerdict(outcome, "cannot-tell", reasons, claims)
     if outcome.status == "tied":
         why = Reason(
             "tied",
             f"the count is tied between {names_text(outcome.tied or ())} and the rules record no "
             "tie-break, so the document's claims cannot be checked",
         )
-        return StageVerdict(outcome, "cannot-tell", (why,), claims, stated)
+        return StageVerdict(outcome, "cannot-tell", (why,), claims)
     findings = [
         *_compare_statuses(stage, outcome, claimed, keys, deciding=is_deciding),
         *_compare_no_majority(election, index, outcome),
@@ -94,10 +107,10 @@ def _verify_stage(
         findings.extend(_compare_party_result(election, stage, outcome, keys))
     if not findings:
         why = Reason("no-claims", "the document claims nothing about this stage's outcome")
-        return StageVerdict(outcome, "cannot-tell", (why,), claims, stated)
+        return StageVerdict(outcome, "cannot-tell", (why,), claims)
     verdict: Verdict = "disagrees" if any(not ok for ok, _ in findings) else "agrees"
     ordered = [reason for ok, reason in findings if not ok] + [r for ok, r in findings if ok]
-    return StageVerdict(outcome, verdict, tuple(ordered), claims, stated)
+    return StageVerdict(outcome, verdict, tuple(ordered), claims)
 
 
 def _from_infobox(election: Election, stage: Stage, rules: RulesSpec, lost: Outcome) -> Outcome:

@@ -13,6 +13,7 @@ Every method that writes runs in one transaction; every method that reads return
 
 from __future__ import annotations
 
+import functools
 import getpass
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from tallyroom.errors import StorageError
 from tallyroom.formats.summary import election_json as summary_json
 from tallyroom.model import Election
 from tallyroom.store import queries
+from tallyroom.store.batch import Batch
 from tallyroom.store.codec import election_json
 from tallyroom.store.engine import (
     create_engine,
@@ -54,6 +56,7 @@ RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 RETRIES = 5
 
 
+@functools.cache
 def current_user() -> str:
     """The operating-system user, recorded as the author of imports when no one signed in."""
     try:
@@ -207,6 +210,16 @@ class Store:
 
         text = read_bytes(path)
         return self.import_source(read_text(text, str(path)), text, path.name, user=user)
+
+    def batch(self, *, commit_every: int = 200, user: str | None = None) -> Batch:
+        """A batch for importing many sources fast: each source in its own savepoint (all of it
+        or none), a commit every ``commit_every`` sources and at the end of the ``with`` block::
+
+            with store.batch() as batch:
+                for path in paths:
+                    batch.import_file(path)   # StorageError for a refused file; others go on
+        """
+        return Batch(self, commit_every=commit_every, user=user or current_user())
 
     # -- reads -------------------------------------------------------------------------------
 

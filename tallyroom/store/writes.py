@@ -190,6 +190,7 @@ def _store_election(
         ignore_conflict=True,
     )
     previous: Any = None
+    changes: dict[str, Any] = {"count": 0, "changes": []}
     if created is not None:
         election_id, number = int(created), 1
     else:
@@ -205,11 +206,23 @@ def _store_election(
                 t.versions.c.number == head.current_version,
             )
         ).one()
+        unchanged = ImportResult(
+            election_id, election.title, "unchanged", head.current_version, sha, 0
+        )
         if previous.fingerprint == print_:
-            result = ImportResult(
-                election_id, election.title, "unchanged", head.current_version, sha, 0
+            return unchanged, party_cache
+        old = election_json(load_election(conn, previous.id), provenance=False)
+        found = differences(old, election_json(election, provenance=False))
+        if not found:
+            # Equal content under an older way of fingerprinting: keep the version, renew the
+            # fingerprint, so the next import is recognised at once.
+            conn.execute(
+                sa.update(t.versions)
+                .where(t.versions.c.id == previous.id)
+                .values(fingerprint=print_)
             )
-            return result, party_cache
+            return unchanged, party_cache
+        changes = {"count": len(found), "changes": found[:MAX_CHANGES]}
         number = int(head.current_version) + 1
 
     party_ids = _party_ids(conn, party_names(election), party_cache)
@@ -246,12 +259,7 @@ def _store_election(
         ]
         insert_rows(conn, t.outcomes, outcome_rows)
 
-    if previous is None:
-        changes: dict[str, Any] = {"count": 0, "changes": []}
-    else:
-        old = election_json(load_election(conn, previous.id), provenance=False)
-        found = differences(old, election_json(election, provenance=False))
-        changes = {"count": len(found), "changes": found[:MAX_CHANGES]}
+    if previous is not None:
         conn.execute(
             sa.update(t.elections)
             .where(t.elections.c.id == election_id)

@@ -257,12 +257,18 @@ def election_data(
     }
 
 
-def candidate_data(wanted: str, elections: Iterable[tuple[int, Election]]) -> JSONDict | None:
-    """Every stage, of every election, that a person whose name slugs to ``wanted`` ran in."""
+def candidate_data(
+    wanted: str,
+    elections: Iterable[tuple[int, Election]],
+    summarize: Callable[[Election], JSONDict] = election_json,
+) -> JSONDict | None:
+    """Every stage, of every election, that a person whose name slugs to ``wanted`` ran in.
+
+    ``summarize`` gives an election's JSON summary; the export passes a memoised one."""
     names: list[str] = []
     runs: list[JSONDict] = []
     for election_id, election in elections:
-        summary = election_json(election)
+        summary = summarize(election)
         stages = []
         for index, shown in enumerate(summary["stages"]):
             stage = election.stages[index]

@@ -1,0 +1,100 @@
+"""Dense rank tables: the rankings of a ballot set as one array of candidate codes.
+
+:func:`rankings_from_cells` turns a table of rank cells (each cell an index into a short list of
+distinct cell values) into both the nested :data:`~tallyroom.rcv.types.Ranking` tuples and the
+dense codes at once, with numpy and no Python step per ballot group; :func:`rank_table_of`
+builds the dense codes from nested rankings (readers that do not go through a cell table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+
+import numpy as np
+import numpy.typing as npt
+
+from tallyroom.rcv.types import NO_MARK, RankTable, Ranking
+
+__all__ = ["MAX_WIDTH", "rank_table_of", "rankings_from_cells"]
+
+#: Rankings with a rank beyond this are left to the general compiler (keeps the table small).
+MAX_WIDTH = 64
+_MANY_PATTERNS = 4096
+_SEVERAL = -2
+
+
+def rank_table_of(rankings: Sequence[Ranking], counts: Sequence[int]) -> RankTable:
+    """The dense table of nested rankings (one Python step per ranking)."""
+    general = np.zeros(len(rankings), dtype=bool)
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[int] = []
+    width = 0
+    for index, ranking in enumerate(rankings):
+        if any(len(codes) != 1 or codes[0] < 0 or rank > MAX_WIDTH for rank, codes in ranking):
+            general[index] = True
+            continue
+        for rank, codes in ranking:
+            rows.append(index)
+            columns.append(rank - 1)
+            values.append(codes[0])
+        if ranking:
+            width = max(width, ranking[-1][0])
+    codes = np.full((len(rankings), width), NO_MARK, dtype=np.int32)
+    codes[rows, columns] = values
+    return RankTable(codes, general, np.asarray(counts, dtype=np.int64))
+
+
+def rankings_from_cells(
+    cell_ids: npt.NDArray[np.int64], cells: Sequence[tuple[int, ...]]
+) -> tuple[list[Ranking], npt.NDArray[np.int32], npt.NDArray[np.bool_]]:
+    """Rankings, dense codes and general-row flags of a ``(groups, ranks)`` table of cells.
+
+    ``cell_ids[i, r]`` indexes ``cells``, the candidate codes of each distinct cell value (``()``
+    for an empty or skipped rank). Rows are grouped by which of their ranks are marked (a few
+    patterns in practice), and each pattern's rankings are made from shared ``(rank, codes)``
+    pairs in one pass.
+    """
+    groups, ranks = cell_ids.shape
+    single = np.array(
+        [
+            codes[0] if len(codes) == 1 and codes[0] >= 0 else (_SEVERAL if codes else NO_MARK)
+            for codes in cells
+        ],
+        dtype=np.int32,
+    )
+    marked_value = np.array([bool(codes) for codes in cells], dtype=bool)
+    table = single[cell_ids] if cells else np.full((groups, ranks), NO_MARK, dtype=np.int32)
+    general = (table == _SEVERAL).any(axis=1)
+    if ranks > MAX_WIDTH:
+        beyond = marked_value[cell_ids[:, MAX_WIDTH:]].any(axis=1)
+        general |= beyond
+        table = table[:, :MAX_WIDTH]
+    table[general] = NO_MARK
+    marked = marked_value[cell_ids] if cells else np.zeros((groups, ranks), dtype=bool)
+    pairs = np.empty((ranks, max(len(cells), 1)), dtype=object)
+    for rank in range(ranks):
+        for value, codes in enumerate(cells):
+            pairs[rank, value] = (rank + 1, codes)
+    objects = pairs[np.arange(ranks)[None, :], cell_ids] if groups else pairs[:0, :0]
+    packed = np.packbits(marked, axis=1) if ranks else np.zeros((groups, 1), dtype=np.uint8)
+    patterns, inverse = np.unique(packed, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if patterns.shape[0] > _MANY_PATTERNS:
+        rankings: list[Ranking] = [
+            tuple(pair for pair, mark in zip(row, marks, strict=True) if mark)
+            for row, marks in zip(objects.tolist(), marked.tolist(), strict=True)
+        ]
+        return rankings, table, general
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(patterns.shape[0] + 1))
+    made: list[list[Ranking]] = []
+    for pattern in range(patterns.shape[0]):
+        members = order[bounds[pattern] : bounds[pattern + 1]]
+        columns = np.flatnonzero(np.unpackbits(patterns[pattern])[:ranks])
+        made.append(list(map(tuple, objects[members][:, columns].tolist())))
+    in_order = list(chain.from_iterable(made))
+    position = np.empty(groups, dtype=np.int64)
+    position[order] = np.arange(groups, dtype=np.int64)
+    return list(map(in_order.__getitem__, position.tolist())), table, general
