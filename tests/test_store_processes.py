@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 
 from tallyroom.store import Store
 from tallyroom.store import schema as t
-from tallyroom.store.generate import detailed_election
+from tallyroom.store.generate import detailed_election, generated_election
 from tests.conftest import ROOT
 
 # Imports election NUMBER; the check runner (called once every row of the election has been
@@ -28,7 +29,7 @@ from tests.conftest import ROOT
 KILLED_CHILD = """
 import sys, time
 from tallyroom.store import Store
-from tallyroom.store.generate import detailed_election
+from tallyroom.store.generate import detailed_election, generated_election
 
 def stall(election):
     print("importing", flush=True)
@@ -39,6 +40,29 @@ url, number = sys.argv[1], int(sys.argv[2])
 election = detailed_election(number)
 store = Store.open(url, checks=stall)
 store.import_election(election, "second text", "second.txt")
+"""
+
+# Imports elections 0..9 in a batch committed every 4 sources; stalls while storing the 7th.
+KILLED_BATCH = """
+import random, sys, time
+from tallyroom.store import Store
+from tallyroom.store.codec import canonical_text
+from tallyroom.store.generate import generated_election
+
+seen = []
+
+def stall(election):
+    seen.append(election.title)
+    if len(seen) == 7:
+        print("importing", flush=True)
+        time.sleep(600)
+    return ()
+
+store = Store.open(sys.argv[1], checks=stall, decider=False)
+with store.batch(commit_every=4) as batch:
+    for n in range(10):
+        election = generated_election(n, random.Random(n))
+        batch.import_source((election,), canonical_text(election), f"{n}.json")
 """
 
 # Waits for the GO file, then imports elections FIRST..LAST-1 and prints their statuses.
@@ -88,8 +112,8 @@ def _counts(store: Store) -> dict[str, int]:
         }
 
 
-def _kill_mid_import(db_url: str, number: int) -> None:
-    child = _child(KILLED_CHILD, db_url, str(number))
+def _kill_mid_import(db_url: str, number: int, script: str = KILLED_CHILD) -> None:
+    child = _child(script, db_url, str(number))
     assert child.stdout is not None
     try:
         line = child.stdout.readline()
@@ -151,3 +175,15 @@ def test_two_processes_importing_at_once_lose_nothing(db_url: str, tmp_path: Pat
         counts = _counts(store)
         assert (counts["elections"], counts["versions"], counts["audit"]) == (50, 50, 50)
         assert counts["stages"] == 150 and counts["stage_results"] == 50 * 12
+
+
+def test_a_killed_batch_keeps_the_committed_sources_whole(db_url: str) -> None:
+    Store.open(db_url).close()
+    _kill_mid_import(db_url, 0, KILLED_BATCH)
+    with Store.open(db_url, checks=False) as store:
+        rows = store.list_elections()
+        expected = [generated_election(n, random.Random(n)).title for n in range(4)]
+        assert [row["title"] for row in rows] == sorted(expected)
+        counts = _counts(store)
+        assert (counts["versions"], counts["sources"], counts["audit"]) == (4, 4, 4)
+        assert counts["stages"] == 4 * 3 and counts["stage_results"] == 4 * 12

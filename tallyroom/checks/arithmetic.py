@@ -15,7 +15,6 @@ from tallyroom.checks.figures import (
     number_text,
     pct_text,
     percent_consistent,
-    row_for,
 )
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.checks.typos import digit_slip
@@ -98,8 +97,7 @@ def _infobox(context: CheckContext) -> Iterator[Finding]:
     if stage is None or not context.columns:
         return
     total = context.totals[election.stages.index(stage)]
-    for column in context.columns:
-        index = row_for(stage, column.name)
+    for column, index in zip(context.columns, context.column_rows, strict=True):
         row = stage.results[index] if index is not None else None
         row_votes = row.votes if row is not None else None
         if (

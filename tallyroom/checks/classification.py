@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
+from tallyroom.checks.figures import may_match, party_name
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.model import Election, Stage
-from tallyroom.names import party_short
 
 __all__ = ["CODES", "check_classification"]
 
@@ -85,7 +85,7 @@ def check_classification(context: CheckContext) -> Iterator[Finding]:
 def _office(election: Election) -> str | None:
     if election.office and "mayor" in election.office.casefold():
         return "mayor"
-    if re.search(r"\bmayoral\b", election.title, re.I):
+    if may_match(election.title, ("mayoral",)) and re.search(r"\bmayoral\b", election.title, re.I):
         return "mayor"
     return None
 
@@ -115,7 +115,10 @@ def nonpartisan_election(election: Election) -> bool:
     if any(stage.partisan for stage in election.stages):
         return False
     texts = [p.text for p in election.paragraphs] + [s.caption or "" for s in election.stages]
-    return any(_NONPARTISAN.search(t) and not _PARTISAN_DENIAL.search(t) for t in texts)
+    return any(
+        may_match(t, ("partisan",)) and _NONPARTISAN.search(t) and not _PARTISAN_DENIAL.search(t)
+        for t in texts
+    )
 
 
 def _nonpartisan(context: CheckContext) -> Iterator[Finding]:
@@ -176,7 +179,7 @@ def _party_primary(election: Election, stage: Stage) -> Iterator[Finding]:
             {"party": stage.party},
         )
     for row in labelled:
-        short = party_short(row.party)
+        short = party_name(row.party)
         if short is None or short.casefold() == stage.party.casefold() or row.write_in:
             continue
         yield PRIMARY_PARTY_MISMATCH.found(

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tallyroom.checks.figures import InfoboxColumn, StageTotal, infobox_columns, stage_totals
+from tallyroom.checks.figures import (
+    InfoboxColumn,
+    StageTotal,
+    column_rows,
+    infobox_columns,
+    stage_totals,
+)
 from tallyroom.model import Election, InfoboxField
 
 if TYPE_CHECKING:
@@ -20,6 +26,8 @@ class CheckContext:
     totals: tuple[StageTotal, ...]
     columns: tuple[InfoboxColumn, ...]
     rules: RulesSpec | None
+    #: For each of ``columns``, the index of its candidate's row in the deciding stage.
+    column_rows: tuple[int | None, ...] = ()
 
     def field(self, key: str) -> InfoboxField | None:
         """The infobox field named ``key`` (case and spacing aside), first occurrence."""
@@ -36,4 +44,5 @@ class CheckContext:
 
 def make_context(election: Election, rules: RulesSpec | None = None) -> CheckContext:
     columns = infobox_columns(election)
-    return CheckContext(election, stage_totals(election, columns), columns, rules)
+    rows = column_rows(election.deciding_stage, columns)
+    return CheckContext(election, stage_totals(election, columns, rows), columns, rules, rows)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import number_text, percent_consistent, row_for
+from tallyroom.checks.figures import number_text, percent_consistent
 from tallyroom.checks.types import CheckCode, Confidence, Finding
 from tallyroom.checks.typos import Slip, digit_slip
 from tallyroom.model import Election
@@ -44,8 +44,8 @@ _SLIP_CODES: dict[Slip, CheckCode] = {"transposed": DIGITS_TRANSPOSED, "mistyped
 # Digits grouped by commas where some group after the first is not three digits long.
 _GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d+)+(?![\d,]*\d)")
 _GOOD = re.compile(r"^\d{1,3}(?:,\d{3})+$")
-#: Where a grouped figure can be: every one has a separator between digits.
-_DIGIT_COMMA = re.compile(r"\d,\d")
+#: Where a grouped figure can be: every one has a separator before a digit.
+_COMMA_DIGIT = re.compile(r",\d")
 
 
 def check_damaged(context: CheckContext) -> Iterator[Finding]:
@@ -125,8 +125,7 @@ def _slips(context: CheckContext) -> Iterator[Finding]:
     if deciding is None:
         return
     likely = context.totals[election.stages.index(deciding)].likely
-    for column in context.columns:
-        index = row_for(deciding, column.name)
+    for column, index in zip(context.columns, context.column_rows, strict=True):
         if index is None or column.votes is None:
             continue
         row = deciding.results[index]
@@ -194,7 +193,7 @@ def _separators(election: Election) -> Iterator[Finding]:
         if stage.caption:
             places.append((stage.caption_line, "caption", stage.caption))
     for line, field, text in places:
-        if "," not in text or _DIGIT_COMMA.search(text) is None:
+        if "," not in text or _COMMA_DIGIT.search(text) is None:
             continue
         for match in _GROUPED.finditer(text):
             figure = match.group(0)

@@ -7,10 +7,11 @@ import bisect
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from tallyroom.checks.context import CheckContext
+from tallyroom.checks.figures import may_match
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.formats.dates import MONTHS, find_dates, format_date
 from tallyroom.model import Election, Stage, StageKind
@@ -46,57 +47,147 @@ _SPELLED = re.compile(
 _WEEKDAY = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAYS = re.compile(rf"\b(?P<weekday>{'|'.join(_WEEKDAY)}),?\s+$")
 _YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)(?:[–-](\d{2,4}))?(?!\d)")
-#: Where a month's name begins a word: every match of _GLUED and _SPELLED begins at one.
-_MONTH_START = re.compile(rf"\b(?:{_MONTH})")
-#: What every date pattern needs: a month's name beginning a word, or an ISO date.
-_DATE_HINT = re.compile(rf"\b(?:{_MONTH})|\d{{4}}-\d\d-\d\d")
-#: Joins an election's texts to look for hints in one pass. It is not a word character, not
-#: whitespace and no part of a date, so no pattern matches across it and ``\b`` works as at
-#: the ends of each text.
+#: The dates :func:`tallyroom.formats.dates.find_dates` finds (the same pattern), here matched
+#: only where one can begin (:func:`_dates`), which is many times faster than a search.
+_DATE = re.compile(
+    rf"(?P<iso>\b(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)"
+    rf"|(?P<mdy>\b(?P<m1>{_MONTH})\s*(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})\b)"
+    rf"|(?P<dmy>\b(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH}),?\s+(?P<y2>\d{{4}})\b)",
+)
+#: The end of an ISO date ("-11-02"), which every ISO date has.
+_ISO_TAIL = re.compile(r"-\d\d-\d\d")
+#: Joins an election's texts to look for months' names and ISO dates in one pass. It is not a
+#: letter, digit, space or punctuation of a date, so nothing is found across it.
 _SEPARATOR = "\x00"
 _CLAUSE_END = re.compile(r"[;.]\s+")
 
 
-@dataclass(frozen=True, slots=True)
-class _Scan:
+class _Scan(NamedTuple):
     """One text of the document and what the date patterns find in it, found once and shared by
     the checks below. No pattern's match contains a "." or ";", so the matches of a clause of a
-    paragraph are the paragraph's matches that start in it."""
+    paragraph are the paragraph's matches that start in it. (A named tuple: made several times
+    per election, it is much cheaper to make than a frozen dataclass.)"""
 
     line: int | None
     field: str
     text: str
+    paragraph: bool
     glued: tuple[re.Match[str], ...]
     spelled: tuple[re.Match[str], ...]
     dates: tuple[tuple[dt.date, re.Match[str]], ...]
 
 
-def _scans(texts: Iterable[tuple[int | None, str, str | None]]) -> list[_Scan]:
-    """The scans of the texts (line, field, text) in which a date pattern can match: those
-    naming a month or holding an ISO date."""
-    given = [(line, field, text) for line, field, text in texts if text]
-    joined = _SEPARATOR.join(text for _, _, text in given)
-    hinted: Iterable[int]
-    if joined.count(_SEPARATOR) != len(given) - 1:
-        hinted = range(len(given))  # a text holds the separator itself: look at each
-    else:
-        ends = list(itertools.accumulate(len(text) + 1 for _, _, text in given))
-        hinted = sorted({bisect.bisect_right(ends, m.start()) for m in _DATE_HINT.finditer(joined)})
-    scans = []
-    for index in hinted:
-        line, field, text = given[index]
-        months = [m.start() for m in _MONTH_START.finditer(text)]
-        glued = _matches_at(_GLUED, text, months)
-        spelled = _matches_at(_SPELLED, text, months)
-        scans.append(_Scan(line, field, text, glued, spelled, tuple(find_dates(text))))
-    return scans
+def _scans(election: Election) -> list[_Scan]:
+    """The scans of the election's texts (infobox values, paragraphs, table captions) in which a
+    date pattern can match: those naming a month or holding an ISO date (every pattern needs one
+    or the other). All texts are looked through at once, joined."""
+    texts = [(item.line, item.key, item.value, False) for item in election.infobox if item.value]
+    texts += [(p.line, "prose", p.text, True) for p in election.paragraphs if p.text]
+    texts += [(s.caption_line, "caption", s.caption, False) for s in election.stages if s.caption]
+    joined = _SEPARATOR.join([text for _, _, text, _ in texts])
+    if joined.count(_SEPARATOR) != len(texts) - 1:  # a text holds the separator: one by one
+        scans = []
+        for line, field, text, paragraph in texts:
+            months = _month_positions(text)
+            tails = [m.start() for m in _ISO_TAIL.finditer(text)]
+            if months or tails:
+                scans.append(_scan(line, field, text, paragraph, months, tails))
+        return scans
+    ends = list(itertools.accumulate([len(text) + 1 for _, _, text, _ in texts]))
+    months_at: dict[int, list[int]] = {}
+    for position in _month_positions(joined):
+        index = bisect.bisect_right(ends, position)
+        months_at.setdefault(index, []).append(position - (ends[index - 1] if index else 0))
+    tails_at: dict[int, list[int]] = {}
+    for tail in _ISO_TAIL.finditer(joined):
+        index = bisect.bisect_right(ends, tail.start())
+        tails_at.setdefault(index, []).append(tail.start() - (ends[index - 1] if index else 0))
+    return [
+        _scan(*texts[index], months_at.get(index, []), tails_at.get(index, []))
+        for index in sorted(months_at.keys() | tails_at.keys())
+    ]
+
+
+def _month_positions(text: str) -> list[int]:
+    """Where a month's name that can belong to a date is written in ``text``, in order: at the
+    start of a word, and followed by a space, a digit or a comma ("May 18", "May18", "18 May,
+    2004"; not "Mayor"). Plain substring search, much faster than a pattern; the date patterns
+    then decide, there, whether a date is written."""
+    found = []
+    for month in MONTHS:
+        position = text.find(month)
+        while position != -1:
+            after = text[position + len(month) : position + len(month) + 1]
+            if (after.isspace() or after.isdigit() or after == ",") and (
+                position == 0 or not _is_word_character(text[position - 1])
+            ):
+                found.append(position)
+            position = text.find(month, position + 1)
+    found.sort()
+    return found
+
+
+def _is_word_character(character: str) -> bool:
+    """What ``\\b`` tells apart: letters, digits and the underscore."""
+    return character.isalnum() or character == "_"
+
+
+def _scan(
+    line: int | None, field: str, text: str, paragraph: bool, months: list[int], tails: list[int]
+) -> _Scan:
+    """What the date patterns find in ``text``, given where its months' names (``months``) and
+    ISO date ends (``tails``) are."""
+    glued = _matches_at(_GLUED, text, months)
+    spelled = _matches_at(_SPELLED, text, months)
+    return _Scan(line, field, text, paragraph, glued, spelled, _dates(text, months, tails))
+
+
+def _dates(
+    text: str, months: list[int], tails: list[int]
+) -> tuple[tuple[dt.date, re.Match[str]], ...]:
+    """``tuple(find_dates(text))``, trying the pattern only where a date can begin: at an ISO
+    date's year (four characters before its end), at a month's name ("May 18, 2004"), or at the
+    day before one ("18 May 2004": one or two characters before the spaces before the month)."""
+    starts = {tail - 4 for tail in tails if tail >= 4}
+    for month in months:
+        starts.add(month)
+        spaces = month
+        while spaces > 0 and text[spaces - 1].isspace():
+            spaces -= 1
+        if spaces < month and spaces > 0 and text[spaces - 1].isdigit():
+            starts.update(day for day in (spaces - 1, spaces - 2) if day >= 0)
+    found = []
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue
+        match = _DATE.match(text, start)
+        if match is None:
+            continue
+        end = match.end()
+        if match["iso"]:
+            date = _date(match["iy"], int(match["im"]), match["id"])
+        elif match["mdy"]:
+            date = _date(match["y1"], MONTHS.index(match["m1"]) + 1, match["d1"])
+        else:
+            date = _date(match["y2"], MONTHS.index(match["m2"]) + 1, match["d2"])
+        if date is not None:
+            found.append((date, match))
+    return tuple(found)
+
+
+def _date(year: str, month: int, day: str) -> dt.date | None:
+    try:
+        return dt.date(int(year), month, int(day))
+    except ValueError:
+        return None
 
 
 def _matches_at(
     pattern: re.Pattern[str], text: str, starts: list[int]
 ) -> tuple[re.Match[str], ...]:
-    """``pattern.finditer(text)`` for a pattern whose matches begin where a month's name begins
-    a word (``starts``): tried only there, never overlapping."""
+    """``pattern.finditer(text)`` for a pattern whose matches begin where a month's name is
+    written (``starts``): tried only there, never overlapping."""
     found = []
     end = 0
     for start in starts:
@@ -111,12 +202,8 @@ def _matches_at(
 
 def check_dates(context: CheckContext) -> Iterator[Finding]:
     election = context.election
-    paragraphs = _scans((p.line, "prose", p.text) for p in election.paragraphs)
-    scans = [
-        *_scans((item.line, item.key, item.value) for item in election.infobox),
-        *paragraphs,
-        *_scans((s.caption_line, "caption", s.caption) for s in election.stages),
-    ]
+    scans = _scans(election)
+    paragraphs = [scan for scan in scans if scan.paragraph]
     yield from _malformed(context, scans)
     yield from _prose(context, paragraphs)
     yield from _order(election, context)
@@ -189,6 +276,8 @@ _KindWords = list[tuple[int, int, str]]
 
 
 def _kind_words(clause: str) -> _KindWords:
+    if not may_match(clause, ("primar", "general", "run")):
+        return []
     return [(m.start(), m.end(), m.group(1).casefold()) for m in _KIND_WORDS.finditer(clause)]
 
 
@@ -226,7 +315,7 @@ def _caption_year(stage: Stage) -> int | None:
 
 
 def _clauses(text: str) -> Iterator[tuple[int, int]]:
-    """The spans of the clauses of ``text`` (as ``re.split(r"[;.]\s+", text)`` cuts it)."""
+    """The spans of the clauses of ``text``, as splitting it at ``_CLAUSE_END`` cuts it."""
     start = 0
     for end in _CLAUSE_END.finditer(text):
         yield start, end.start()

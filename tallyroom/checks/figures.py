@@ -7,24 +7,26 @@ Pure functions over the model. A range of totals is a closed ``(low, high)`` pai
 from __future__ import annotations
 
 import functools
-import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from tallyroom.model import Election, Stage
-from tallyroom.names import name_key
+from tallyroom.names import name_key, party_short
 
 __all__ = [
     "InfoboxColumn",
     "StageTotal",
     "TotalRange",
+    "column_rows",
     "decimal_places",
     "implied_total_range",
     "infobox_columns",
     "intersect",
+    "may_match",
     "number_text",
+    "party_name",
     "pct_text",
     "percent_consistent",
     "person_key",
@@ -35,7 +37,8 @@ __all__ = [
 
 TotalRange = tuple[int, int]
 
-_INDEXED_KEY = re.compile(r"^(?P<base>[A-Za-z ]+?)\s*(?P<index>\d+)$")
+#: "Popular Vote1" -> base "Popular Vote", index "1" (the base's spaces are normalised after).
+_INDEXED_KEY = re.compile(r"^(?P<base>[A-Za-z ]+)\s*(?P<index>\d+)$")
 _WHOLE = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+)\s*$")
 
 #: Votes that no row accounts for (write-ins, scattering) are rarely more than this share.
@@ -127,6 +130,17 @@ def infobox_columns(election: Election) -> tuple[InfoboxColumn, ...]:
     return tuple(found)
 
 
+def may_match(text: str, words: tuple[str, ...]) -> bool:
+    """Whether a case-insensitive pattern needing one of ``words`` (lower-case ASCII) can match
+    ``text``. Exact for ASCII text, where IGNORECASE matches an ASCII letter only with itself in
+    either case; text with other characters (four of which also match ASCII letters: İ ı ſ K)
+    is left to the pattern. Far faster than the pattern's search."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in words)
+
+
 def _whole(text: str) -> int | None:
     match = _WHOLE.match(text)
     return int(match.group(1).replace(",", "")) if match else None
@@ -144,6 +158,12 @@ def _decimal(text: str) -> Decimal | None:
 def person_key(name: str) -> str:
     """:func:`tallyroom.names.name_key`, remembered: the checks compare names many times."""
     return name_key(name)
+
+
+@functools.lru_cache(maxsize=4_096)
+def party_name(label: str | None) -> str | None:
+    """:func:`tallyroom.names.party_short`, remembered: the same few labels recur everywhere."""
+    return party_short(label)
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -250,16 +270,27 @@ class StageTotal:
     likely: TotalRange | None
 
 
+def column_rows(stage: Stage | None, columns: tuple[InfoboxColumn, ...]) -> tuple[int | None, ...]:
+    """For each infobox column, the index of its candidate's row in ``stage`` (:func:`row_for`)."""
+    return tuple(None if stage is None else row_for(stage, c.name) for c in columns)
+
+
 def stage_totals(
-    election: Election, columns: tuple[InfoboxColumn, ...] | None = None
+    election: Election,
+    columns: tuple[InfoboxColumn, ...] | None = None,
+    rows: tuple[int | None, ...] | None = None,
 ) -> tuple[StageTotal, ...]:
-    """A :class:`StageTotal` for each stage, in order (``columns``: the election's
-    :func:`infobox_columns`, when already worked out)."""
+    """A :class:`StageTotal` for each stage, in order. ``columns``: the election's
+    :func:`infobox_columns`, and ``rows`` their :func:`column_rows` in the deciding stage, when
+    already worked out."""
     if columns is None:
         columns = infobox_columns(election)
     deciding = election.deciding_stage
+    if rows is None:
+        rows = column_rows(deciding, columns)
     partial = [
-        _stage_total(stage, columns if stage is deciding else ()) for stage in election.stages
+        _stage_total(stage, columns, rows) if stage is deciding else _stage_total(stage, (), ())
+        for stage in election.stages
     ]
     # A table without rows or infobox figures can still be judged by the scale of the others.
     scales = [t.likely[1] for t in partial if t.likely is not None and t.truncated is None]
@@ -280,19 +311,26 @@ def stage_totals(
     return tuple(finished)
 
 
-def _stage_total(stage: Stage, columns: tuple[InfoboxColumn, ...]) -> StageTotal:
+def _stage_total(
+    stage: Stage, columns: tuple[InfoboxColumn, ...], indexes: tuple[int | None, ...]
+) -> StageTotal:
+    """The stage's total; ``columns`` (with their rows' ``indexes``) only for the deciding
+    stage."""
     rows = stage.computed_total
     floor = rows
     implied: TotalRange | None = None
     if columns:
         known = [c for c in columns if c.votes is not None]
-        if rows is None and known and all(row_for(stage, c.name) is None for c in known):
+        if (
+            rows is None
+            and known
+            and all(i is None for c, i in zip(columns, indexes, strict=True) if c.votes is not None)
+        ):
             floor = (
                 sum(c.votes for c in known if c.votes is not None) if not stage.results else None
             )
-        for column in columns:
+        for column, index in zip(columns, indexes, strict=True):
             votes = column.votes
-            index = row_for(stage, column.name)
             if index is not None:
                 votes = stage.results[index].votes
             if votes is not None and column.percentage is not None:

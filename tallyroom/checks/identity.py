@@ -71,8 +71,9 @@ def _spellings(context: CheckContext) -> list[tuple[str, int | None, str]]:
     for column in context.columns:
         found.append((column.name, column.name_line, "infobox"))
     for stage in election.stages:
+        where = f"{stage.label().lower()} table"
         for row in stage.results:
-            found.append((row.name, row.line, f"{stage.label().lower()} table"))
+            found.append((row.name, row.line, where))
     return sorted(found, key=lambda item: item[1] if item[1] is not None else 0)
 
 
@@ -96,7 +97,7 @@ def _variants(context: CheckContext) -> Iterator[Finding]:
         key, ends = _match_keys(name)
         same_key = by_key.setdefault(key, [])
         same_ends = by_ends.setdefault(ends, []) if ends is not None else []
-        candidates = sorted({*same_key, *same_ends})
+        candidates = sorted({*same_key, *same_ends}) if same_key or same_ends else ()
         same_key.append(position)
         if ends is not None:
             same_ends.append(position)

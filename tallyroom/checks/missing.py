@@ -172,8 +172,8 @@ def _nominees(context: CheckContext) -> Iterator[Finding]:
     deciding = election.deciding_stage
     if deciding is None or not deciding.results:
         return
-    for column in context.columns:
-        if row_for(deciding, column.name) is not None:
+    for column, index in zip(context.columns, context.column_rows, strict=True):
+        if index is not None:
             continue
         others = [
             s for s in election.stages if s is not deciding and row_for(s, column.name) is not None

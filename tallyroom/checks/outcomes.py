@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import person_key, same_person
+from tallyroom.checks.figures import party_name, person_key, same_person
 from tallyroom.checks.types import CheckCode, Finding
-from tallyroom.errors import TallyroomError
 from tallyroom.claims import stated_statuses
+from tallyroom.errors import TallyroomError
 from tallyroom.model import Election, Stage
-from tallyroom.names import party_short
 
 if TYPE_CHECKING:
     from tallyroom.rules.types import Outcome
@@ -222,7 +221,7 @@ def _after(context: CheckContext, outcomes: tuple[Outcome, ...]) -> Iterator[Fin
         )
     if election.after_party and outcome.status == "decided" and outcome.winners:
         party = _party_of(context, stage, outcome.winners[0])
-        stated = party_short(election.after_party)
+        stated = party_name(election.after_party)
         if party is not None and stated is not None and party.casefold() != stated.casefold():
             yield AFTER_PARTY_MISMATCH.found(
                 election,
@@ -238,10 +237,10 @@ def _after(context: CheckContext, outcomes: tuple[Outcome, ...]) -> Iterator[Fin
 def _party_of(context: CheckContext, stage: Stage, name: str) -> str | None:
     for row in stage.results:
         if same_person(row.name, name) and row.party:
-            return party_short(row.party)
+            return party_name(row.party)
     for column in context.columns:
         if same_person(column.name, name) and column.party:
-            return party_short(column.party)
+            return party_name(column.party)
     return None
 
 
@@ -252,10 +251,10 @@ def _party_result(
     match = _PARTY_RESULT.match(stage.result or "")
     if match is None:
         return
-    party = party_short(match["party"]) or ""
+    party = party_name(match["party"]) or ""
     word = match["word"].casefold()
-    before = party_short(election.before_party)
-    after = party_short(election.after_party)
+    before = party_name(election.before_party)
+    after = party_name(election.after_party)
     if outcome is not None and outcome.status == "decided" and outcome.winners:
         # The party of the winner the counts give, when known, over the stated After Party.
         after = _party_of(context, stage, outcome.winners[0]) or after
@@ -265,7 +264,7 @@ def _party_result(
     wrong_party = party.casefold() != after.casefold()
     wrong_from = (
         match["from"] is not None
-        and (party_short(match["from"]) or "").casefold() != before.casefold()
+        and (party_name(match["from"]) or "").casefold() != before.casefold()
     )
     if word == expected and not wrong_party and not wrong_from:
         return

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from tallyroom.errors import ValidationError
 from tallyroom.rcv.rank_table import rank_table_of
-from tallyroom.rcv.types import OVERVOTE, UNDECLARED_WRITE_INS, BallotSet, RankTable, Ranking
+from tallyroom.rcv.types import OVERVOTE, UNDECLARED_WRITE_INS, BallotSet, Ranking, RankTable
 
 __all__ = ["BallotBuilder", "CandidateSpec", "CellLabels"]
 
@@ -32,6 +32,15 @@ class CellLabels:
     skipped_rank_label: str | None = None
     undeclared_write_in_label: str | None = None
     treat_blank_as_undeclared_write_in: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Bulk:
+    rankings: list[Ranking]
+    precincts: list[str | None]
+    counts: list[int]
+    lines: list[int]
+    table: tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]]
 
 
 class BallotBuilder:
@@ -71,8 +80,8 @@ class BallotBuilder:
         self.first_source: str | None = None
         self.sources: list[str] = []
         self.rank_columns: int | None = None
-        self.table: tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]] | None = None
-        """Dense codes and general flags of the groups, when one bulk add made all of them."""
+        self.bulk: _Bulk | None = None
+        """Groups added at once by :meth:`add_groups` (kept as lists until another add)."""
 
     def write_in_code(self) -> int:
         if self.uwi is None:
@@ -122,33 +131,35 @@ class BallotBuilder:
 
     def add_groups(
         self,
-        rankings: Sequence[Ranking],
-        precincts: Sequence[str | None],
-        counts: Sequence[int],
-        lines: Sequence[int],
+        rankings: list[Ranking],
+        precincts: list[str | None],
+        counts: list[int],
+        lines: list[int],
         table: tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]],
         source: str,
     ) -> None:
         """Distinct groups (no two with the same ranking and precinct), with their dense codes."""
-        if self.groups:
-            for group in zip(rankings, precincts, counts, lines, strict=True):
-                self.add(*group, source)
+        if self.groups or self.bulk is not None:
+            for ranking, precinct, count, line in zip(
+                rankings, precincts, counts, lines, strict=True
+            ):
+                self.add(ranking, precinct, count, source, line)
             return
-        keys = list(zip(rankings, precincts, strict=True))
-        self.groups = {
-            key: [count, line, 0] for key, count, line in zip(keys, counts, lines, strict=True)
-        }
-        if len(self.groups) != len(keys):
-            raise ValueError("add_groups needs distinct groups")
-        self.order = keys
+        self.bulk = _Bulk(rankings, precincts, counts, lines, table)
         if source not in self.sources:
             self.sources.append(source)
-        self.table = table
 
     def add(
         self, ranking: Ranking, precinct: str | None, count: int, source: str, line: int
     ) -> None:
-        self.table = None
+        if self.bulk is not None:
+            bulk, self.bulk = self.bulk, None
+            keys = list(zip(bulk.rankings, bulk.precincts, strict=True))
+            self.groups = {
+                key: [count, line, 0]
+                for key, count, line in zip(keys, bulk.counts, bulk.lines, strict=True)
+            }
+            self.order = keys
         key = (ranking, precinct)
         entry = self.groups.get(key)
         if entry is None:
@@ -160,14 +171,18 @@ class BallotBuilder:
             self.sources.append(source)
 
     def build(self) -> BallotSet:
-        rankings = tuple(key[0] for key in self.order)
-        counts = tuple(self.groups[key][0] for key in self.order)
-        precincts = tuple(key[1] for key in self.order)
-        rows = tuple(self.groups[key][1] for key in self.order)
         source = self.sources[0] if len(self.sources) == 1 else ", ".join(self.sources) or None
-        if self.table is not None:
-            table = RankTable(*self.table, np.asarray(counts, dtype=np.int64))
+        if self.bulk is not None:
+            rankings = tuple(self.bulk.rankings)
+            counts = tuple(self.bulk.counts)
+            precincts = tuple(self.bulk.precincts)
+            rows = tuple(self.bulk.lines)
+            table = RankTable(*self.bulk.table, np.asarray(counts, dtype=np.int64))
         else:
+            rankings = tuple(key[0] for key in self.order)
+            counts = tuple(self.groups[key][0] for key in self.order)
+            precincts = tuple(key[1] for key in self.order)
+            rows = tuple(self.groups[key][1] for key in self.order)
             table = rank_table_of(rankings, counts)
         return BallotSet(
             candidates=tuple(self.names),

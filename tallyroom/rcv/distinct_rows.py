@@ -9,12 +9,11 @@ C-level ``map``/``split`` passes.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
@@ -27,75 +26,56 @@ __all__ = ["add_distinct_rows"]
 
 
 def add_distinct_rows(
-    texts: Sequence[str],
-    lines: Sequence[int],
-    repeats: Sequence[int],
+    blob: bytes,
+    lines: list[int],
+    repeats: list[int],
     layout: TableLayout,
     labels: CellLabels,
     builder: BallotBuilder,
     source: str,
 ) -> None:
-    """Add distinct comma-separated rows (first seen on ``lines``, seen ``repeats`` times)."""
+    """Add distinct comma-separated rows, joined by newlines in ``blob`` (UTF-8, already checked),
+    first seen on ``lines`` and seen ``repeats`` times."""
     builder.rank_columns = max(builder.rank_columns or 0, len(layout.rank_columns))
-    rows = [text.split(",") for text in texts]
     extra = [c for c in (layout.precinct_column, layout.weight_column) if c is not None]
     width = max([*layout.rank_columns, *extra]) + 1
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    dropped: list[int] = []
-    for index in np.flatnonzero(lengths < max(width, 2)).tolist():
-        row = rows[index]
-        if len(row) == 1 and not row[0].strip():
-            dropped.append(index)
-        elif len(row) < layout.rank_columns[0] + 1:
-            raise ParseError(
-                f"row has {len(row) + layout.offset} cells; rank columns start at column "
-                f"{layout.rank_columns[0] + 1 + layout.offset}",
-                source=source,
-                line=lines[index],
-                text=texts[index],
-            )
-        elif len(row) < width:
-            row.extend([""] * (width - len(row)))
-    if dropped:
-        keep = sorted(set(range(len(rows))) - set(dropped))
-        rows = [rows[i] for i in keep]
-        lines = [lines[i] for i in keep]
-        repeats = [repeats[i] for i in keep]
+    text = blob.decode("utf-8")
+    per_row = _cells_per_row(blob, len(lines))
+    if per_row is not None and per_row >= max(width, 2):
+        flat = text.replace("\n", ",").split(",")
 
-    getter = operator.itemgetter(*layout.rank_columns)
-    if len(layout.rank_columns) == 1:
-        cell_rows: list[tuple[str, ...]] = [(getter(row),) for row in rows]
+        def column(number: int) -> list[str]:
+            return flat[number::per_row]
+
     else:
-        cell_rows = list(map(getter, rows))
-    values = list(dict.fromkeys(chain.from_iterable(cell_rows)))
-    id_of = {value: number for number, value in enumerate(values)}
-    cell_codes = [_cell_codes(value, cell_rows, lines, labels, builder, source) for value in values]
-    ranks = len(layout.rank_columns)
-    cell_ids = np.fromiter(
-        map(id_of.__getitem__, chain.from_iterable(cell_rows)),
-        dtype=np.int64,
-        count=len(cell_rows) * ranks,
-    ).reshape(len(cell_rows), ranks)
+        rows, lines, repeats = _split_rows(text, lines, repeats, layout, width, source)
 
+        def column(number: int) -> list[str]:
+            return [row[number] for row in rows]
+
+    columns = [column(c) for c in layout.rank_columns]
+    cell_ids, values = _identify(columns)
+    cell_codes = [
+        _cell_codes(value, number, cell_ids, lines, labels, builder, source)
+        for number, value in enumerate(values)
+    ]
     precincts: list[str | None]
     if layout.precinct_column is not None:
-        column = layout.precinct_column
-        precincts = [row[column].strip() or None for row in rows]
+        precincts = [p.strip() or None for p in column(layout.precinct_column)]
     else:
-        precincts = [None] * len(rows)
+        precincts = [None] * len(lines)
     counts = list(repeats)
     if layout.weight_column is not None:
-        column = layout.weight_column
-        for index, row in enumerate(rows):
-            text = row[column].strip()
-            if not text.isdigit():
+        for index, raw in enumerate(column(layout.weight_column)):
+            weight = raw.strip()
+            if not weight.isdigit():
                 raise ParseError(
                     "weight must be a whole number of ballots",
                     source=source,
                     line=lines[index],
-                    text=text,
+                    text=weight,
                 )
-            counts[index] = int(text) * counts[index]
+            counts[index] = int(weight) * counts[index]
 
     rankings, codes, general = rankings_from_cells(cell_ids, cell_codes)
     keys = list(zip(rankings, precincts, strict=True))
@@ -113,9 +93,82 @@ def add_distinct_rows(
     builder.add_groups(rankings, precincts, counts, lines, (codes, general), source)
 
 
+def _cells_per_row(blob: bytes, rows: int) -> int | None:
+    """The number of cells of every row, when all rows have the same number; else None."""
+    if rows == 0:
+        return None
+    data = np.frombuffer(blob, dtype=np.uint8)
+    commas = np.cumsum(data == 44, dtype=np.int64)
+    ends = np.append(np.flatnonzero(data == 10), data.size)
+    if ends.size != rows:  # pragma: no cover - rows never hold a newline
+        return None
+    before = np.concatenate(([0], commas[ends[:-1]])) if data.size else np.zeros(1, np.int64)
+    at_end = commas[ends - 1] if data.size else np.zeros(1, np.int64)
+    per_row = at_end - before
+    empty = ends == np.concatenate(([0], ends[:-1] + 1))
+    per_row[empty] = 0
+    if per_row.size and np.all(per_row == per_row[0]):
+        return int(per_row[0]) + 1
+    return None
+
+
+def _split_rows(
+    text: str,
+    lines: list[int],
+    repeats: list[int],
+    layout: TableLayout,
+    width: int,
+    source: str,
+) -> tuple[list[list[str]], list[int], list[int]]:
+    """Rows of uneven length: blank rows dropped, short rows padded or refused."""
+    rows = [row.split(",") for row in text.split("\n")] if lines else []
+    dropped: list[int] = []
+    for index, row in enumerate(rows):
+        if len(row) >= max(width, 2):
+            continue
+        if len(row) == 1 and not row[0].strip():
+            dropped.append(index)
+        elif len(row) < layout.rank_columns[0] + 1:
+            raise ParseError(
+                f"row has {len(row) + layout.offset} cells; rank columns start at column "
+                f"{layout.rank_columns[0] + 1 + layout.offset}",
+                source=source,
+                line=lines[index],
+                text=",".join(row),
+            )
+        elif len(row) < width:
+            row.extend([""] * (width - len(row)))
+    if dropped:
+        keep = sorted(set(range(len(rows))) - set(dropped))
+        rows = [rows[i] for i in keep]
+        lines = [lines[i] for i in keep]
+        repeats = [repeats[i] for i in keep]
+    return rows, lines, repeats
+
+
+def _identify(columns: list[list[str]]) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Each cell's value number (values numbered in order of first appearance, row by row)."""
+    rows = len(columns[0]) if columns else 0
+    seen: set[str] = set()
+    for cells in columns:
+        seen.update(cells)
+    interim = {value: number for number, value in enumerate(seen)}
+    ids = np.empty((rows, len(columns)), dtype=np.int64)
+    for position, cells in enumerate(columns):
+        ids[:, position] = np.fromiter(map(interim.__getitem__, cells), np.int64, count=rows)
+    by_interim = list(interim)
+    first = np.full(len(by_interim), ids.size, dtype=np.int64)
+    np.minimum.at(first, ids.reshape(-1), np.arange(ids.size, dtype=np.int64))
+    in_order = np.argsort(first, kind="stable")
+    renumber = np.empty(len(by_interim), dtype=np.int64)
+    renumber[in_order] = np.arange(in_order.size)
+    return renumber[ids], [by_interim[i] for i in in_order.tolist()]
+
+
 def _cell_codes(
     value: str,
-    cell_rows: Sequence[tuple[str, ...]],
+    number: int,
+    cell_ids: npt.NDArray[np.int64],
     lines: Sequence[int],
     labels: CellLabels,
     builder: BallotBuilder,
@@ -125,5 +178,5 @@ def _cell_codes(
     try:
         return builder.cell(value, labels, source, None)
     except ValidationError:
-        line = next(lines[i] for i, cells in enumerate(cell_rows) if value in cells)
+        line = lines[int(np.argmax((cell_ids == number).any(axis=1)))]
         return builder.cell(value, labels, source, line)

@@ -1,9 +1,10 @@
 """Group the identical lines of a large text file with numpy, without a Python loop per line.
 
-Each line's bytes (from a given column on) are packed into 64-bit words, hashed, and grouped with
-``np.unique``; every line is then compared word for word with the first line of its group, so
-the grouping is exact (a hash collision is detected and reported as ``None``, and the caller
-reads the file another way).
+Each line's bytes (from a given column on) are packed into 64-bit words, hashed, and grouped by
+one plain sort of the hashes with each line's index in their low bits; every line is then
+compared word for word with the first line of its group, so the grouping is exact (a collision
+of the shortened hash is detected and the lines are grouped again on the whole hash; a collision
+of that one is reported as ``None``, and the caller reads the file another way).
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LineGroups", "group_lines", "line_bounds", "read_padded"]
+__all__ = [
+    "LineGroups",
+    "byte_count",
+    "byte_positions",
+    "group_lines",
+    "line_bounds",
+    "read_padded",
+]
+
+_CHUNK = 1 << 22
 
 _MIX = 0x9E3779B97F4A7C15
 _MUL = 0xBF58476D1CE4E5B9
@@ -46,11 +56,30 @@ def read_padded(path: Path, extra: int = 64) -> tuple[bytearray, int]:
     return padded, size
 
 
+def byte_count(buf: npt.NDArray[np.uint8], value: int) -> int:
+    """How many bytes equal ``value`` (counted in chunks: small temporaries)."""
+    return sum(
+        int(np.count_nonzero(buf[at : at + _CHUNK] == value)) for at in range(0, buf.size, _CHUNK)
+    )
+
+
+def byte_positions(buf: npt.NDArray[np.uint8], value: int) -> npt.NDArray[np.int64]:
+    """Offsets of every byte equal to ``value`` (searched in chunks: small temporaries)."""
+    pieces = [
+        np.flatnonzero(buf[at : at + _CHUNK] == value) + at for at in range(0, buf.size, _CHUNK)
+    ]
+    return np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, dtype=np.int64)
+
+
 def line_bounds(buf: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Start and end offsets of every line (``\\n`` or ``\\r\\n`` endings; no final empty line)."""
-    newlines = np.flatnonzero(buf == 10)
-    starts = np.concatenate(([0], newlines + 1)).astype(np.int64)
-    ends = np.concatenate((newlines, [buf.size])).astype(np.int64)
+    newlines = byte_positions(buf, 10)
+    starts = np.empty(newlines.size + 1, dtype=np.int64)
+    starts[0] = 0
+    np.add(newlines, 1, out=starts[1:])
+    ends = np.empty(newlines.size + 1, dtype=np.int64)
+    ends[:-1] = newlines
+    ends[-1] = buf.size
     if starts[-1] == buf.size:
         starts, ends = starts[:-1], ends[:-1]
     carriage = np.zeros(ends.size, dtype=bool)
@@ -104,6 +133,42 @@ def _next_separator(
     return np.where((found >= 0) & (found < ends), found, -1)
 
 
+Grouping = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+
+
+def _group_packed(digest: npt.NDArray[np.uint64]) -> Grouping | None:
+    """Group ids, first members and sizes, from one plain sort of (high hash bits, index).
+
+    The low bits of each key hold the line's index, so the sort also orders each group's
+    members and no argsort is needed; the hash keeps ``64 - log2(lines)`` bits, so a collision
+    is likelier than with the whole hash (the caller verifies, then tries :func:`_group_sorted`).
+    """
+    bits = max(1, (digest.size - 1).bit_length())
+    if bits > 40:  # pragma: no cover - more than a trillion lines
+        return None
+    low = np.uint64((1 << bits) - 1)
+    keys = np.sort((digest & ~low) | np.arange(digest.size, dtype=np.uint64))
+    boundary = np.empty(keys.size, dtype=bool)
+    boundary[0] = True
+    high = keys & ~low
+    np.not_equal(high[1:], high[:-1], out=boundary[1:])
+    members = (keys & low).astype(np.int64)
+    ids = np.cumsum(boundary, dtype=np.int64) - 1
+    group = np.empty(keys.size, dtype=np.int64)
+    group[members] = ids
+    heads = np.flatnonzero(boundary)
+    counts = np.diff(np.append(heads, keys.size)).astype(np.int64)
+    return group, members[heads], counts
+
+
+def _group_sorted(digest: npt.NDArray[np.uint64]) -> Grouping | None:
+    """The same grouping on the whole 64-bit hash (slower: an argsort)."""
+    distinct, first, group = np.unique(digest, return_index=True, return_inverse=True)
+    group = group.reshape(-1).astype(np.int64)
+    counts = np.bincount(group, minlength=distinct.size).astype(np.int64)
+    return group, first.astype(np.int64), counts
+
+
 def group_lines(
     padded: npt.NDArray[np.uint8],
     size: int,
@@ -125,9 +190,12 @@ def group_lines(
         ends = np.where(live, ends, -1)
     long_enough = origins >= 0
     short = index[~long_enough]
-    index = index[long_enough]
-    starts = origins[long_enough]
-    ends = ends[long_enough]
+    if short.size:
+        index = index[long_enough]
+        starts = origins[long_enough]
+        ends = ends[long_enough]
+    else:
+        starts = origins
     lengths = ends - starts
     if index.size == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -138,26 +206,31 @@ def group_lines(
     at_any_offset = words_at_any_offset(padded)
     keep = np.clip(np.arange(8 * words + 1)[:, None] - 8 * np.arange(words)[None, :], 0, 8)
     masks = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)[keep.T].copy()
+
     columns = []
-    digest = lengths.astype(np.uint64) * np.uint64(_MIX)
+    digest = lengths.astype(np.uint64)
+    digest *= np.uint64(_MIX)
+    spare = np.empty(lengths.size, dtype=np.uint64)
     for column in range(words):
         word = at_any_offset[starts + 8 * column]
-        word &= masks[column][lengths]
+        word &= np.take(masks[column], lengths, out=spare)
         columns.append(word)
         digest ^= word
         digest *= np.uint64(_MUL)
-        digest ^= digest >> np.uint64(31)
-    distinct, group = np.unique(digest, return_inverse=True)
-    group = group.reshape(-1)
-    counts = np.bincount(group, minlength=distinct.size)
-    first = np.full(distinct.size, index.size, dtype=np.int64)
-    np.minimum.at(first, group, np.arange(index.size, dtype=np.int64))
-    representative = first[group]
-    if not np.array_equal(lengths, lengths[representative]):
-        return None  # pragma: no cover - needs a 64-bit hash collision
-    for word in columns:
-        if not np.array_equal(word, word[representative]):
-            return None  # pragma: no cover - needs a 64-bit hash collision
+        np.right_shift(digest, np.uint64(31), out=spare)
+        digest ^= spare
+    for method in (_group_packed, _group_sorted):
+        attempt = method(digest)
+        if attempt is None:  # pragma: no cover - more than a trillion lines
+            continue
+        group, first, counts = attempt
+        representative = first[group]
+        if np.array_equal(lengths, lengths[representative]) and all(
+            np.array_equal(word, np.take(word, representative, out=spare)) for word in columns
+        ):
+            break
+    else:  # pragma: no cover - needs a 64-bit hash collision
+        return None
     order = np.argsort(first, kind="stable")
     chosen = first[order]
     return LineGroups(

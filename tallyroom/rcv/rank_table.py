@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 import numpy.typing as npt
 
-from tallyroom.rcv.types import NO_MARK, RankTable, Ranking
+from tallyroom.rcv.types import NO_MARK, Ranking, RankTable
 
 __all__ = ["MAX_WIDTH", "rank_table_of", "rankings_from_cells"]
 
@@ -41,9 +41,9 @@ def rank_table_of(rankings: Sequence[Ranking], counts: Sequence[int]) -> RankTab
             values.append(codes[0])
         if ranking:
             width = max(width, ranking[-1][0])
-    codes = np.full((len(rankings), width), NO_MARK, dtype=np.int32)
-    codes[rows, columns] = values
-    return RankTable(codes, general, np.asarray(counts, dtype=np.int64))
+    table = np.full((len(rankings), width), NO_MARK, dtype=np.int32)
+    table[rows, columns] = values
+    return RankTable(table, general, np.asarray(counts, dtype=np.int64))
 
 
 def rankings_from_cells(
@@ -57,6 +57,8 @@ def rankings_from_cells(
     pairs in one pass.
     """
     groups, ranks = cell_ids.shape
+    if groups == 0:
+        return [], np.full((0, min(ranks, MAX_WIDTH)), NO_MARK, dtype=np.int32), np.zeros(0, bool)
     single = np.array(
         [
             codes[0] if len(codes) == 1 and codes[0] >= 0 else (_SEVERAL if codes else NO_MARK)
@@ -65,21 +67,28 @@ def rankings_from_cells(
         dtype=np.int32,
     )
     marked_value = np.array([bool(codes) for codes in cells], dtype=bool)
-    table = single[cell_ids] if cells else np.full((groups, ranks), NO_MARK, dtype=np.int32)
+    table = single[cell_ids]
     general = (table == _SEVERAL).any(axis=1)
     if ranks > MAX_WIDTH:
         beyond = marked_value[cell_ids[:, MAX_WIDTH:]].any(axis=1)
         general |= beyond
         table = table[:, :MAX_WIDTH]
+    table = np.ascontiguousarray(table)
     table[general] = NO_MARK
-    marked = marked_value[cell_ids] if cells else np.zeros((groups, ranks), dtype=bool)
+    marked = marked_value[cell_ids]
     pairs = np.empty((ranks, max(len(cells), 1)), dtype=object)
     for rank in range(ranks):
         for value, codes in enumerate(cells):
             pairs[rank, value] = (rank + 1, codes)
-    objects = pairs[np.arange(ranks)[None, :], cell_ids] if groups else pairs[:0, :0]
-    packed = np.packbits(marked, axis=1) if ranks else np.zeros((groups, 1), dtype=np.uint8)
-    patterns, inverse = np.unique(packed, axis=0, return_inverse=True)
+    objects = pairs[np.arange(ranks)[None, :], cell_ids]
+    if ranks <= 62:
+        bits = marked.astype(np.int64) @ (np.int64(1) << np.arange(ranks, dtype=np.int64))
+        numbers, inverse = np.unique(bits, return_inverse=True)
+        patterns = ((numbers[:, None] >> np.arange(ranks)) & 1).astype(bool)
+    else:
+        packed = np.packbits(marked, axis=1)
+        unique_packed, inverse = np.unique(packed, axis=0, return_inverse=True)
+        patterns = np.unpackbits(unique_packed, axis=1)[:, :ranks].astype(bool)
     inverse = inverse.reshape(-1)
     if patterns.shape[0] > _MANY_PATTERNS:
         rankings: list[Ranking] = [
@@ -92,7 +101,7 @@ def rankings_from_cells(
     made: list[list[Ranking]] = []
     for pattern in range(patterns.shape[0]):
         members = order[bounds[pattern] : bounds[pattern + 1]]
-        columns = np.flatnonzero(np.unpackbits(patterns[pattern])[:ranks])
+        columns = np.flatnonzero(patterns[pattern])
         made.append(list(map(tuple, objects[members][:, columns].tolist())))
     in_order = list(chain.from_iterable(made))
     position = np.empty(groups, dtype=np.int64)

@@ -16,11 +16,12 @@ from itertools import compress
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from tallyroom.errors import ParseError
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
 from tallyroom.rcv.distinct_rows import add_distinct_rows
-from tallyroom.rcv.line_groups import group_lines, line_bounds, read_padded
+from tallyroom.rcv.line_groups import byte_count, group_lines, line_bounds, read_padded
 
 __all__ = [
     "TableLayout",
@@ -94,7 +95,13 @@ class TableLayout:
 
 def rows_of_csv(path: Path) -> Iterator[list[str]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        yield from csv.reader(handle)
+        reader = csv.reader(handle)
+        try:
+            yield from reader
+        except UnicodeDecodeError as error:
+            raise ParseError(
+                f"not UTF-8 text ({error.reason}) after line {reader.line_num}", source=str(path)
+            ) from error
 
 
 def rows_of_xlsx(path: Path) -> Iterator[list[str]]:
@@ -188,8 +195,8 @@ def read_rank_csv(
     data = memoryview(raw)[begin:]
     starts, ends = line_bounds(buf)
     plain = raw.find(b'"', 0, size) < 0 and raw.find(b"\x00", 0, size) < 0
-    if plain and raw.count(b"\r", 0, size) != raw.count(b"\r\n", 0, size):
-        plain = False
+    if plain and raw.find(b"\r", 0, size) >= 0:  # only as line ends ("\r\n")
+        plain = byte_count(buf, 13) == int(np.count_nonzero(buf[ends[ends < buf.size]] == 13))
     if not plain:
         read_rank_table(rows_of_csv(path), layout, labels, builder, source)
         return
@@ -227,17 +234,16 @@ def read_rank_csv(
                 line=number,
                 text=text,
             )
-    chosen = zip(groups.starts.tolist(), groups.ends.tolist(), strict=True)
-    blob = b"\n".join(data[start:end] for start, end in chosen)
+    blob = _joined(padded, groups.starts, groups.ends)
     try:
-        texts = blob.decode("utf-8").split("\n") if groups.starts.size else []
+        blob.decode("utf-8")
     except UnicodeDecodeError as error:
         group = blob.count(b"\n", 0, error.start)
         number = int(groups.lines[group]) + skip + 1
         text_of(int(groups.starts[group]), int(groups.ends[group]), number)
         raise  # pragma: no cover - text_of raised above
     add_distinct_rows(
-        texts,
+        blob,
         (groups.lines + (skip + 1)).tolist(),
         groups.counts.tolist(),
         TableLayout.shifted(layout, cut),
@@ -245,6 +251,21 @@ def read_rank_csv(
         builder,
         source,
     )
+
+
+def _joined(
+    data: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> bytes:
+    """The byte ranges ``starts[i]:ends[i]`` of ``data`` joined with newlines."""
+    if starts.size == 0:
+        return b""
+    lengths = ends - starts + 1
+    offsets = np.cumsum(lengths) - lengths
+    total = int(lengths.sum()) - 1
+    source = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, lengths)[:total]
+    joined = data[source]
+    joined[(offsets + lengths - 1)[:-1]] = 10
+    return bytes(joined.tobytes())
 
 
 def _header_layout(header: Sequence[str], source: str) -> TableLayout:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,7 +110,9 @@ def detect_format(path: Path) -> BallotFormat:
         return "nist-json"
     if head.startswith(b"<"):
         return "nist-xml"
-    first = next(rows_of_csv(path), [])
+    with path.open("rb") as handle:
+        line = handle.readline(1 << 16).removeprefix(b"\xef\xbb\xbf")
+    first = next(csv.reader([line.decode("utf-8", errors="replace").rstrip("\r\n")]), [])
     if looks_like_clear_ballot(first):
         return "clear-ballot"
     return "csv"

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain, compress
-from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
 
 from tallyroom.errors import TabulationError
 from tallyroom.rcv.options import RcvOptions
-from tallyroom.rcv.types import OVERVOTE, BallotSet, Ranking
+from tallyroom.rcv.rank_table import rank_table_of
+from tallyroom.rcv.types import NO_MARK, OVERVOTE, BallotSet, Ranking, RankTable
 
 __all__ = [
     "OFFSET",
+    "SKIP",
     "T_EXHAUSTED",
     "T_OVERVOTE",
     "T_REPEATED",
@@ -31,6 +31,7 @@ __all__ = [
     "T_UNDERVOTE",
     "CompiledBallots",
     "compile_ballots",
+    "first_counting_step",
 ]
 
 T_UNDERVOTE = -5
@@ -40,6 +41,8 @@ T_OVERVOTE = -2
 T_EXHAUSTED = -1
 #: Added to a code to index the per-round resolution table (terminals come first).
 OFFSET = 5
+#: What the per-round resolution table gives for a step to pass over (a non-continuing candidate).
+SKIP = -100
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ class CompiledBallots:
     overvote_sets: tuple[tuple[int, ...], ...]
     """Members of each overvote set; set ``i`` has code ``len(candidates) + i``."""
     counts: npt.NDArray[np.int64]
+    undervotes: int
+    """Ballots with no ranking at all."""
 
 
 def compile_ballots(ballots: BallotSet, options: RcvOptions, declared: int) -> CompiledBallots:
@@ -70,7 +75,8 @@ def compile_ballots(ballots: BallotSet, options: RcvOptions, declared: int) -> C
         return code
 
     rankings = ballots.rankings
-    lengths, codes = _simple_rows(rankings, options.exhaust_on_duplicate)
+    table = ballots.table if ballots.table is not None else rank_table_of(rankings, ballots.counts)
+    lengths = _simple_rows(table, options.exhaust_on_duplicate)
     over = np.flatnonzero(lengths > max_rankings)
     rows: dict[int, list[int]] = {}
     for index in np.flatnonzero(lengths < 0).tolist():
@@ -88,63 +94,66 @@ def compile_ballots(ballots: BallotSet, options: RcvOptions, declared: int) -> C
             f"{_where(ballots, index)}: a ballot ranks choice {ranking[-1][0]}, above the maximum "
             f"of {max_rankings} rankings allowed"
         )
-    width = max([int(lengths.max()) + 1 if lengths.size else 1, *map(len, rows.values())])
+    width = max([table.codes.shape[1] + 1, *map(len, rows.values())])
     steps = np.full((len(rankings), width), T_EXHAUSTED, dtype=np.int32)
-    plain = lengths >= 0
-    if codes.size:
-        row_of = np.repeat(np.flatnonzero(plain), lengths[plain])
-        column = np.arange(row_of.size) - np.repeat(
-            np.cumsum(lengths[plain]) - lengths[plain], lengths[plain]
-        )
-        steps[row_of, column] = codes
+    plain = np.flatnonzero(lengths >= 0)
+    columns = table.codes.shape[1]
+    if plain.size == len(rankings):
+        steps[:, :columns] = np.where(table.codes == NO_MARK, T_EXHAUSTED, table.codes)
+    else:
+        marks = table.codes[plain]
+        steps[plain, :columns] = np.where(marks == NO_MARK, T_EXHAUSTED, marks)
     ends = lengths[plain]
     terminal = np.full(ends.size, T_EXHAUSTED, dtype=np.int32)
     if max_skip is not None:
         terminal[max_rankings - ends > max_skip] = T_UNDERVOTE
-    steps[np.flatnonzero(plain), ends] = terminal
+    steps[plain, ends] = terminal
     for index, row in rows.items():
         steps[index, : len(row)] = row
     ordered_sets = tuple(sorted(sets, key=lambda members: sets[members]))
-    counts = np.asarray(ballots.counts, dtype=np.int64)
-    return CompiledBallots(steps=steps, overvote_sets=ordered_sets, counts=counts)
-
-
-def _simple_rows(
-    rankings: tuple[Ranking, ...], exhaust_on_duplicate: bool
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Rankings with one candidate at each of ranks 1..n, found without a Python loop per ballot.
-
-    Returns each ranking's length (-1 for rankings that need the general compiler) and the
-    candidate codes of the simple ones, concatenated in order.
-    """
-    count = len(rankings)
-    lengths = np.fromiter(map(len, rankings), dtype=np.int64, count=count)
-    pairs = list(chain.from_iterable(rankings))
-    ranks = np.fromiter(map(itemgetter(0), pairs), dtype=np.int64, count=len(pairs))
-    cells = list(map(itemgetter(1), pairs))
-    sizes = np.fromiter(map(len, cells), dtype=np.int64, count=len(pairs))
-    first = np.fromiter(
-        map(itemgetter(0), compress(cells, sizes > 0)),
-        dtype=np.int64,
-        count=int(np.count_nonzero(sizes > 0)),
+    counts = table.counts
+    undervotes = int(counts[lengths == 0].sum())
+    return CompiledBallots(
+        steps=steps, overvote_sets=ordered_sets, counts=counts, undervotes=undervotes
     )
-    codes = np.full(len(pairs), -1, dtype=np.int64)
-    codes[sizes > 0] = first
-    row = np.repeat(np.arange(count), lengths)
-    position = np.arange(len(pairs)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    bad_entry = (ranks != position + 1) | (sizes != 1) | (codes < 0)
-    bad = np.zeros(count, dtype=bool)
-    bad[row[bad_entry]] = True
-    if exhaust_on_duplicate and lengths.size:
-        width = int(lengths.max())
-        table = np.full((count, max(width, 1)), -1, dtype=np.int64)
-        table[row, position] = codes
-        ordered = np.sort(table, axis=1)
-        repeated = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
-        bad |= repeated.any(axis=1)
-    keep_entry = ~bad[row]
-    lengths = np.where(bad, -1, lengths)
-    return lengths, codes[keep_entry]
+
+
+def _simple_rows(table: RankTable, exhaust_on_duplicate: bool) -> npt.NDArray[np.int64]:
+    """Rankings with one candidate at each of ranks 1..n, found with array operations only.
+
+    Returns each ranking's length, or -1 for rankings that need the general compiler. Tables
+    are narrow (a few rank columns), so the work goes column by column.
+    """
+    codes = table.codes
+    groups, width = codes.shape
+    lengths = np.zeros(groups, dtype=np.int64)
+    simple = ~table.general
+    previous = np.ones(groups, dtype=bool)
+    for column in range(width):
+        marked = codes[:, column] != NO_MARK
+        lengths += marked
+        simple &= previous | ~marked
+        previous = marked
+    if exhaust_on_duplicate and width > 1:
+        simple &= ~_repeats(codes)
+    return np.where(simple, lengths, -1)
+
+
+def _repeats(codes: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+    """Rows where a candidate code appears twice."""
+    groups, width = codes.shape
+    if int(codes.max(initial=0)) < 63:
+        seen = np.zeros(groups, dtype=np.int64)
+        repeated = np.zeros(groups, dtype=bool)
+        for column in range(width):
+            code = codes[:, column].astype(np.int64)
+            bit = np.where(code >= 0, np.left_shift(1, np.maximum(code, 0)), 0)
+            repeated |= (seen & bit) != 0
+            seen |= bit
+        return repeated
+    ordered = np.sort(codes, axis=1)
+    same = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] != NO_MARK)
+    return np.asarray(same.any(axis=1), dtype=bool)
 
 
 def _where(ballots: BallotSet, index: int) -> str:
@@ -231,3 +240,25 @@ def _general(
         if is_last:
             row.append(end_terminal(rank))
     return row
+
+
+def first_counting_step(
+    steps: npt.NDArray[np.int32], rows: npt.NDArray[np.int64], table: npt.NDArray[np.int32]
+) -> npt.NDArray[np.int64]:
+    """For each of ``rows``, its first step that ``table`` does not resolve to a skip.
+
+    Goes column by column over the rows still unresolved (every row ends in a terminal code,
+    which never resolves to a skip); most rows resolve in the first column or two.
+    """
+    outcome = np.empty(rows.size, dtype=np.int64)
+    pending = np.arange(rows.size)
+    whole = rows.size == steps.shape[0]
+    for column in range(steps.shape[1]):
+        codes = steps[:, column] if whole and column == 0 else steps[rows[pending], column]
+        resolved = table[codes + OFFSET]
+        done = resolved != SKIP
+        outcome[pending[done]] = resolved[done]
+        pending = pending[~done]
+        if pending.size == 0:
+            break
+    return outcome

@@ -26,6 +26,7 @@ from tallyroom.rcv.javarandom import JavaRandom, java_shuffle, java_string_key
 from tallyroom.rcv.options import RcvOptions
 from tallyroom.rcv.steps import (
     OFFSET,
+    SKIP,
     T_EXHAUSTED,
     T_OVERVOTE,
     T_REPEATED,
@@ -33,6 +34,7 @@ from tallyroom.rcv.steps import (
     T_UNDERVOTE,
     CompiledBallots,
     compile_ballots,
+    first_counting_step,
 )
 from tallyroom.rcv.tiebreak import break_tie
 from tallyroom.rcv.types import (
@@ -50,7 +52,6 @@ from tallyroom.rcv.types import (
 
 __all__ = ["tabulate"]
 
-_SKIP = -100
 Units = int | Fraction
 
 
@@ -74,7 +75,7 @@ def tabulate(ballots: BallotSet, options: RcvOptions) -> RcvResult:
     if options.winner_mode != "multi-pass-irv":
         count = _Count(ballots, compiled, options, excluded, options.seats, base_permutation, 1)
         record = count.run()
-        return _result(ballots, options, record, count.winner_names(), count.permutation)
+        return _result(ballots, compiled, options, record, count.winner_names(), count.permutation)
 
     winners: list[str] = []
     rounds: list[RoundRecord] = []
@@ -87,39 +88,45 @@ def tabulate(ballots: BallotSet, options: RcvOptions) -> RcvResult:
         rounds.extend(count.run())
         winners.extend(count.winner_names())
         permutation = count.permutation
-    return _result(ballots, options, tuple(rounds), tuple(winners), permutation)
+    return _result(ballots, compiled, options, tuple(rounds), tuple(winners), permutation)
 
 
 def _result(
     ballots: BallotSet,
+    compiled: CompiledBallots,
     options: RcvOptions,
     rounds: tuple[RoundRecord, ...],
     winners: tuple[str, ...],
     permutation: tuple[str, ...],
 ) -> RcvResult:
-    undervotes = sum(c for r, c in zip(ballots.rankings, ballots.counts, strict=True) if not r)
     uses_order = options.tiebreak in ("candidate-order", "generate-permutation")
     return RcvResult(
         winners=winners,
         rounds=rounds,
         candidates=ballots.candidates,
         total_ballots=ballots.total,
-        undervotes=undervotes,
+        undervotes=compiled.undervotes,
         seats=options.seats,
         decimal_places=options.decimal_places,
         permutation=permutation if uses_order else (),
     )
 
 
-def _sum_by(keys: npt.NDArray[np.int64], weights: npt.NDArray[Any], size: int) -> list[int]:
+def _sum_by(
+    keys: npt.NDArray[np.int64], weights: npt.NDArray[Any], size: int, bound: int | None = None
+) -> list[int]:
     """Exact integer sums of ``weights`` by ``keys``.
 
     ``np.bincount`` adds in float64, which is exact while every partial sum stays below 2**53
-    (checked on the total of the absolute weights); larger sums are added as integers.
+    (checked on the total of the absolute weights, or on ``bound`` when the caller knows that
+    total cannot exceed it); larger sums are added as integers.
     """
-    if weights.dtype != object and int(np.abs(weights).sum()) < 2**53:
+    if (
+        weights.dtype != object
+        and (bound if bound is not None else int(np.abs(weights).sum())) < 2**53
+    ):
         sums = np.bincount(keys, weights=weights, minlength=size)
-        return [int(v) for v in sums.tolist()]
+        return sums.astype(np.int64).tolist()  # type: ignore[no-any-return]
     out = np.zeros(size, dtype=weights.dtype)
     np.add.at(out, keys, weights)
     return [int(v) for v in out]
@@ -160,7 +167,14 @@ class _Count:
         wide = int(compiled.counts.sum()) * self.unit >= 2**62
         dtype: type = object if wide else np.int64
         self.counts: npt.NDArray[Any] = compiled.counts.astype(dtype)
+        self.bound = int(compiled.counts.sum()) * self.unit
+        """No sum of votes exceeds this (a ballot's transfer value never exceeds one)."""
         self.ftv: npt.NDArray[Any] = np.full(groups, self.unit, dtype=dtype)
+        self.weights: npt.NDArray[Any] | None = None
+        """``counts * ftv`` (votes of each group now), kept until a surplus transfer."""
+        self.slot_sums: list[int] | None = None
+        """Votes by recipient candidate, then by inactive reason (kept up to date while
+        :attr:`weights` stands)."""
         self.recipient = np.full(groups, -1, dtype=np.int64)
         self.status = np.zeros(groups, dtype=np.int8)
         self.precinct_names: list[str] = []
@@ -295,46 +309,59 @@ class _Count:
     ]:
         cont = np.array([self.continuing(c) for c in range(self.ncand)], dtype=bool)
         rec = self.recipient
-        still = np.where(rec >= 0, cont[np.maximum(rec, 0)], False)
-        need = np.nonzero((self.status == 0) & ~still)[0]
+        still = np.append(cont, False)[rec]  # a recipient of -1 (none yet) is not continuing
+        need = np.flatnonzero((self.status == 0) & ~still)
         moves: dict[tuple[int, int], Units] = {}
+        if self.weights is None:
+            self.weights = self.counts * self.ftv
+            self.slot_sums = None
+        weights = self.weights
+        slots = self.ncand - T_UNDERVOTE
         if need.size:
             sets = self.compiled.overvote_sets
             table = np.empty(OFFSET + self.ncand + len(sets), dtype=np.int32)
             table[:OFFSET] = np.arange(-OFFSET, 0, dtype=np.int32)
-            table[OFFSET : OFFSET + self.ncand] = np.where(cont, np.arange(self.ncand), _SKIP)
+            table[OFFSET : OFFSET + self.ncand] = np.where(cont, np.arange(self.ncand), SKIP)
             for i, members in enumerate(sets):
                 live = [m for m in members if cont[m]]
-                resolved = T_OVERVOTE if len(live) > 1 else (live[0] if live else _SKIP)
+                resolved = T_OVERVOTE if len(live) > 1 else (live[0] if live else SKIP)
                 table[OFFSET + self.ncand + i] = resolved
-            resolved_steps = table[self.compiled.steps[need] + OFFSET]
-            first = np.argmax(resolved_steps != _SKIP, axis=1)
-            outcome = resolved_steps[np.arange(need.size), first].astype(np.int64)
+            outcome = first_counting_step(self.compiled.steps, need, table)
             old = rec[need]
             moved = old >= 0
             if moved.any():
-                weights = (self.counts[need] * self.ftv[need])[moved]
+                moving = weights[need][moved]
                 targets = np.where(outcome >= 0, outcome, self.ncand)[moved]
                 keys = old[moved] * (self.ncand + 1) + targets
-                sums = _sum_by(keys, weights, self.ncand * (self.ncand + 1))
+                sums = _sum_by(keys, moving, self.ncand * (self.ncand + 1), self.bound)
                 for key, amount in enumerate(sums):
                     if amount:
-                        moves[(key // (self.ncand + 1), key % (self.ncand + 1))] = amount
+                        moves[divmod(key, self.ncand + 1)] = amount
+            if self.slot_sums is not None and bool((old < 0).any()):
+                self.slot_sums = None
+            if self.slot_sums is not None:  # every group in ``need`` leaves a candidate
+                new_slot = np.where(outcome >= 0, outcome, self.ncand - T_UNDERVOTE + outcome)
+                gained = _sum_by(new_slot, weights[need], slots, self.bound)
+                lost = _sum_by(old, weights[need], slots, self.bound)
+                self.slot_sums = [
+                    total + plus - minus
+                    for total, plus, minus in zip(self.slot_sums, gained, lost, strict=True)
+                ]
             to_candidate = outcome >= 0
             rec[need[to_candidate]] = outcome[to_candidate]
             ended = need[~to_candidate]
             self.status[ended] = outcome[~to_candidate].astype(np.int8)
             rec[ended] = -1
         self.transfers[self.round] = moves
-        weights = self.counts * self.ftv
-        active = self.status == 0
-        sums = _sum_by(rec[active], weights[active], self.ncand)
+        reasons = (T_UNDERVOTE, T_REPEATED, T_SKIPPED, T_OVERVOTE, T_EXHAUSTED)
+        if self.slot_sums is None:
+            status = self.status.astype(np.int64)
+            keys = np.where(status == 0, rec, self.ncand - T_UNDERVOTE + status)
+            self.slot_sums = _sum_by(keys, weights, slots, self.bound)
+        sums = self.slot_sums
         tally = {c: sums[c] for c in range(self.ncand) if cont[c]}
-        active_total = sum(sums)
-        by_reason = {}
-        for code in (T_UNDERVOTE, T_REPEATED, T_SKIPPED, T_OVERVOTE, T_EXHAUSTED):
-            chosen = self.status == code
-            by_reason[code] = self.dec(int(weights[chosen].sum())) if chosen.any() else Decimal(0)
+        active_total = sum(sums[: self.ncand])
+        by_reason = {code: self.dec(sums[self.ncand - T_UNDERVOTE + code]) for code in reasons}
         inactive = InactiveBallots(
             overvotes=by_reason[T_OVERVOTE],
             skipped_rankings=by_reason[T_SKIPPED],
@@ -344,9 +371,9 @@ class _Count:
         )
         precinct: tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...] = ()
         if self.precinct_index is not None:
-            keep = active & (self.precinct_index >= 0)
+            keep = (self.status == 0) & (self.precinct_index >= 0)
             keys = self.precinct_index[keep] * self.ncand + rec[keep]
-            cells = _sum_by(keys, weights[keep], len(self.precinct_names) * self.ncand)
+            cells = _sum_by(keys, weights[keep], len(self.precinct_names) * self.ncand, self.bound)
             precinct = tuple(
                 (
                     name,
@@ -498,6 +525,7 @@ class _Count:
         kept = ftv - moved
         self.winner_alloc[winner] = int((self.counts[mask] * kept).sum())
         self.ftv[mask] = moved
+        self.weights = None
 
     def update_winner_tallies(self, threshold: Units) -> None:
         for winner, won in self.winners.items():

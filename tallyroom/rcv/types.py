@@ -27,8 +27,8 @@ from tallyroom.model import Round
 
 __all__ = [
     "EXHAUSTED",
-    "OVERVOTE",
     "NO_MARK",
+    "OVERVOTE",
     "RESIDUAL_SURPLUS",
     "UNDECLARED_WRITE_INS",
     "BallotSet",

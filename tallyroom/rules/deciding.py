@@ -9,17 +9,31 @@ the stage's kind) is a :class:`~tallyroom.errors.ValidationError` naming the rul
 
 from __future__ import annotations
 
-from dataclasses import replace
 from fractions import Fraction
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from tallyroom.errors import ValidationError
 from tallyroom.model import Stage
 from tallyroom.rules.loading import STAGE_RULE_KINDS
 from tallyroom.rules.ranked import decide_ranked
 from tallyroom.rules.selection import Selection, select_leaders
-from tallyroom.rules.types import Basis, Outcome, Reason, RulesSpec, StageRule
-from tallyroom.rules.wording import names_text, share_text, threshold_text, votes_text
+from tallyroom.rules.types import (
+    Basis,
+    Outcome,
+    OutcomeStatus,
+    Reason,
+    RuleKind,
+    RulesSpec,
+    StageRule,
+    TieBreakRecord,
+)
+from tallyroom.rules.wording import (
+    names_text,
+    ratio_percent_text,
+    share_text,
+    threshold_text,
+    votes_text,
+)
 
 __all__ = ["check_rule_fits", "decide", "rule_for_stage"]
 
@@ -56,20 +70,19 @@ def decide(stage: Stage, rules: RulesSpec, *, basis: Basis = "table") -> Outcome
     if rule.kind == "ranked-choice":
         return decide_ranked(stage, rule, basis)
     counts, unusable = _counts(stage)
-    base = Outcome(
-        stage=stage.label(),
-        kind=stage.kind,
-        party=stage.party,
-        rule=rule.kind,
-        status="cannot-tell",
-        basis=basis if unusable is None else "none",
-        date=stage.date,
-        reasons=(unusable,) if unusable is not None else _total_notes(stage),
-    )
     if unusable is not None:
-        return base
-    # Each rule's outcome is ``base`` with its findings; ``base.reasons`` (the notes on the
-    # stated total) come first.
+        return Outcome(
+            stage=stage.label(),
+            kind=stage.kind,
+            party=stage.party,
+            rule=rule.kind,
+            status="cannot-tell",
+            reasons=(unusable,),
+            basis="none",
+            date=stage.date,
+        )
+    base = _Base(stage.label(), rule.kind, basis, _total_notes(stage))
+    # Each rule's outcome is made from ``base``; its notes (on the stated total) come first.
     match rule.kind:
         case "plurality" | "partisan-primary":
             return _plurality(stage, rule, rules, counts, base)
@@ -123,6 +136,47 @@ def _total_notes(stage: Stage) -> tuple[Reason, ...]:
     return ()
 
 
+class _Base(NamedTuple):
+    """What every outcome of a stage with usable counts shares (an Outcome is made once, at the
+    end, from this and the rule's findings)."""
+
+    label: str
+    rule: RuleKind
+    basis: Basis
+    notes: tuple[Reason, ...]
+
+
+def _outcome(
+    stage: Stage,
+    base: _Base,
+    *,
+    status: OutcomeStatus,
+    reasons: tuple[Reason, ...],
+    winners: tuple[str, ...] = (),
+    advanced: tuple[str, ...] = (),
+    eliminated: tuple[str, ...] = (),
+    tied: tuple[str, ...] | None = None,
+    further_stage: bool | None = None,
+    tie_break: TieBreakRecord | None = None,
+) -> Outcome:
+    return Outcome(
+        stage=base.label,
+        kind=stage.kind,
+        party=stage.party,
+        rule=base.rule,
+        status=status,
+        winners=winners,
+        advanced=advanced,
+        eliminated=eliminated,
+        tied=tied,
+        further_stage=further_stage,
+        tie_break=tie_break,
+        reasons=(*base.notes, *reasons),
+        basis=base.basis,
+        date=stage.date,
+    )
+
+
 def _described(stage: Stage, names: tuple[str, ...], counts: dict[str, int], basis: Basis) -> str:
     """ "Potter (56,530 of 133,259 votes, 42.4%)" for each name, joined by "; "; no share from
     an infobox's partial figures."""
@@ -133,13 +187,14 @@ def _described(stage: Stage, names: tuple[str, ...], counts: dict[str, int], bas
         if not total or basis == "infobox":
             described.append(f"{name} ({votes_text(votes)} votes)")
         else:
-            share = share_text(Fraction(votes, total))
+            share = ratio_percent_text(votes, total)  # as share_text(Fraction(votes, total))
             described.append(f"{name} ({votes_text(votes)} of {votes_text(total)} votes, {share})")
     return "; ".join(described)
 
 
 def _with_tie(
-    base: Outcome,
+    stage: Stage,
+    base: _Base,
     picked: Selection,
     *,
     winners: tuple[str, ...] = (),
@@ -148,26 +203,22 @@ def _with_tie(
     reasons: list[Reason],
 ) -> Outcome:
     """The outcome of a selection: decided, or tied when a tie was left unbroken."""
-    return Outcome(
-        stage=base.stage,
-        kind=base.kind,
-        party=base.party,
-        rule=base.rule,
+    return _outcome(
+        stage,
+        base,
         status="tied" if picked.tied is not None else "decided",
+        reasons=tuple(reasons),
         winners=winners,
         advanced=advanced,
         eliminated=picked.rest,
         tied=picked.tied,
         further_stage=further_stage,
         tie_break=picked.record,
-        reasons=(*base.reasons, *reasons),
-        basis=base.basis,
-        date=base.date,
     )
 
 
 def _plurality(
-    stage: Stage, rule: StageRule, rules: RulesSpec, counts: list[tuple[str, int]], base: Outcome
+    stage: Stage, rule: StageRule, rules: RulesSpec, counts: list[tuple[str, int]], base: _Base
 ) -> Outcome:
     table = dict(counts)
     picked = select_leaders(counts, rule.seats, rules.tie_break)
@@ -191,6 +242,7 @@ def _plurality(
             outcome_text = f"{names_text(picked.chosen)} elected"
         reasons.append(Reason("winners", outcome_text))
     return _with_tie(
+        stage,
         base,
         picked,
         winners=picked.chosen,
@@ -201,7 +253,7 @@ def _plurality(
 
 
 def _top_two(
-    stage: Stage, rule: StageRule, rules: RulesSpec, counts: list[tuple[str, int]], base: Outcome
+    stage: Stage, rule: StageRule, rules: RulesSpec, counts: list[tuple[str, int]], base: _Base
 ) -> Outcome:
     table = dict(counts)
     picked = select_leaders(counts, rule.advance, rules.tie_break)
@@ -218,6 +270,7 @@ def _top_two(
             Reason("advance", f"{names_text(picked.chosen)} {verb}, whatever their share")
         )
     return _with_tie(
+        stage,
         base,
         picked,
         advanced=picked.chosen,
@@ -227,12 +280,12 @@ def _top_two(
 
 
 def _majority_runoff(
-    stage: Stage, rule: StageRule, rules: RulesSpec, counts: list[tuple[str, int]], base: Outcome
+    stage: Stage, rule: StageRule, rules: RulesSpec, counts: list[tuple[str, int]], base: _Base
 ) -> Outcome:
     total = stage.counted_total
     if not total:
         why = Reason("no-votes", f"no votes are counted in the {stage.label().lower()}")
-        return replace(base, reasons=(*base.reasons, why))
+        return _outcome(stage, base, status="cannot-tell", reasons=(why,))
     table = dict(counts)
     top = max(votes for _, votes in counts)
     leaders = sorted(name for name, votes in counts if votes == top)
@@ -253,6 +306,7 @@ def _majority_runoff(
         if picked.tied is None:
             reasons.append(Reason("winners", f"{names_text(picked.chosen)} elected outright"))
         return _with_tie(
+            stage,
             base,
             picked,
             winners=picked.chosen,
@@ -271,6 +325,7 @@ def _majority_runoff(
             Reason("advance", f"{described}: {names_text(picked.chosen)} advance to {next_stage}")
         )
     return _with_tie(
+        stage,
         base,
         picked,
         advanced=picked.chosen,

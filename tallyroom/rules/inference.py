@@ -22,6 +22,12 @@ _MAJORITY = re.compile(
     r"\b(absolute majority|majority of the vote|no candidate received|runoff)\b", re.I
 )
 _NONPARTISAN = re.compile(r"\bnon-?partisan\b", re.I)
+#: Words each pattern's matches contain (see :func:`_may_match`).
+_WORDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _RANKED: ("ranked", "instant", "single transferable vote"),
+    _MAJORITY: ("majority", "no candidate received", "runoff"),
+    _NONPARTISAN: ("partisan",),
+}
 
 
 def choose_rules(election: Election, named: str | Path | None = None) -> RulesChoice:
@@ -78,7 +84,10 @@ def _inferred(preset: str, based_on: list[str]) -> RulesChoice:
 def _quotes(paragraphs: tuple[Paragraph, ...], pattern: re.Pattern[str]) -> list[str]:
     """Where ``pattern`` occurs: 'line 31: "…no candidate received an absolute majority…"'."""
     found = []
+    words = _WORDS[pattern]
     for paragraph in paragraphs:
+        if not _may_match(paragraph.text, words):
+            continue
         match = pattern.search(paragraph.text)
         if match is None:
             continue
@@ -94,3 +103,14 @@ def _quotes(paragraphs: tuple[Paragraph, ...], pattern: re.Pattern[str]) -> list
         where = f"line {paragraph.line}" if paragraph.line is not None else "the text"
         found.append(f'{where}: "{excerpt}"')
     return found
+
+
+def _may_match(text: str, words: tuple[str, ...]) -> bool:
+    """Whether a case-insensitive pattern needing one of ``words`` (lower-case ASCII) can match
+    ``text``. Exact for ASCII text, where IGNORECASE matches an ASCII letter only with itself in
+    either case; text with other characters (four of which also match ASCII letters: İ ı ſ K)
+    is left to the pattern. Far faster than the pattern's search."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in words)

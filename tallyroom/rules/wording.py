@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-__all__ = ["names_text", "percent_text", "share_text", "threshold_text", "votes_text"]
+__all__ = [
+    "names_text",
+    "percent_text",
+    "ratio_percent_text",
+    "share_text",
+    "threshold_text",
+    "votes_text",
+]
 
 
 def votes_text(votes: int) -> str:
@@ -18,11 +25,16 @@ def votes_text(votes: int) -> str:
 
 def percent_text(share: Fraction, places: int = 1) -> str:
     """``Fraction(1, 3)`` -> ``"33.3%"`` (half rounds up, away from zero)."""
-    denominator = share.denominator
-    whole, rest = divmod(abs(share.numerator) * 100 * 10**places, denominator)
+    return ratio_percent_text(share.numerator, share.denominator, places)
+
+
+def ratio_percent_text(numerator: int, denominator: int, places: int = 1) -> str:
+    """``numerator / denominator`` (``denominator`` > 0) as :func:`percent_text` writes it,
+    without making a :class:`~fractions.Fraction`: ``(1, 3)`` -> ``"33.3%"``."""
+    whole, rest = divmod(abs(numerator) * 100 * 10**places, denominator)
     if 2 * rest >= denominator:
         whole += 1
-    sign = "-" if share < 0 and whole else ""
+    sign = "-" if numerator < 0 and whole else ""
     if places == 0:
         return f"{sign}{whole}%"
     integer, decimals = divmod(whole, 10**places)

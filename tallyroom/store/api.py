@@ -127,6 +127,7 @@ class Store:
         return cls(create_engine(normalize_url(target)), checks=None)
 
     def close(self) -> None:
+        """Close the database's connections."""
         self.engine.dispose()
 
     def __enter__(self) -> Store:

@@ -101,7 +101,7 @@ def list_elections(
     offset: int = 0,
 ) -> list[JSONDict]:
     """The current version of every election matching ``where``, by year then title."""
-    v, r = t.versions, t.stage_results
+    v = t.versions
     query = current_versions(*(v.c[name] for name in LISTED))
     for column, value in (
         (v.c.city, where.city),
@@ -116,9 +116,8 @@ def list_elections(
     if where.candidate is not None:
         query = query.where(v.c.people.contains(where.candidate.casefold(), autoescape=True))
     if where.party is not None:
-        party_ids = sa.select(t.parties.c.id).where(_same_text(t.parties.c.name, where.party))
-        in_party = sa.select(r.c.version_id).where(r.c.party_id.in_(party_ids))
-        query = query.where(v.c.id.in_(in_party))
+        line = "\n" + where.party.casefold() + "\n"
+        query = query.where(v.c.parties.contains(line, autoescape=True))
     query = query.order_by(v.c.year, v.c.title, v.c.election_id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -285,36 +284,33 @@ def _margins(conn: sa.Connection, current: Any) -> JSONDict:
 def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
     """Per city and year: ballots cast over registered voters of the deciding stages, summed
     over the year's elections where both are known; else the turnouts the sources state."""
-    st = t.stages
-    registered = sa.func.coalesce(st.c.registered_voters, current.c.registered_voters)
-    both = sa.and_(st.c.ballots_cast.is_not(None), registered > 0)
-    place = (current.c.city, current.c.state, current.c.year)
-    deciding = sa.and_(st.c.version_id == current.c.id, st.c.position == current.c.deciding_stage)
-    computed = conn.execute(
-        sa.select(*place, sa.func.sum(st.c.ballots_cast), sa.func.sum(registered), sa.func.count())
-        .select_from(current)
-        .join(st, deciding)
-        .where(current.c.city.is_not(None), both)
+    c = current.c
+    both = sa.and_(c.turnout_ballots.is_not(None), c.turnout_registered > 0)
+    place = (c.city, c.state, c.year)
+    rows = conn.execute(
+        sa.select(
+            *place,
+            sa.func.sum(sa.case((both, c.turnout_ballots))),
+            sa.func.sum(sa.case((both, c.turnout_registered))),
+            sa.func.count(sa.case((both, 1))),
+        )
+        .where(c.city.is_not(None))
         .group_by(*place)
     ).all()
+    points: dict[tuple[str, str | None, int | None], JSONDict] = {}
+    for city, state, year, ballots, voters, count in rows:
+        if count:
+            points[city, state, year] = {
+                "year": year,
+                "turnout_percent": _percent(int(ballots), int(voters)),
+                "basis": "computed",
+                "elections": int(count),
+            }
     stated = conn.execute(
-        sa.select(*place, current.c.stated_turnout)
-        .select_from(current)
-        .outerjoin(st, deciding)
-        .where(
-            current.c.city.is_not(None),
-            current.c.stated_turnout.is_not(None),
-            sa.not_(sa.func.coalesce(both, False)),
+        sa.select(*place, c.stated_turnout).where(
+            c.city.is_not(None), c.stated_turnout.is_not(None), sa.not_(both)
         )
     ).all()
-    points: dict[tuple[str, str | None, int | None], JSONDict] = {}
-    for city, state, year, ballots, voters, count in computed:
-        points[city, state, year] = {
-            "year": year,
-            "turnout_percent": _percent(int(ballots), int(voters)),
-            "basis": "computed",
-            "elections": int(count),
-        }
     claims: dict[tuple[str, str | None, int | None], list[Decimal]] = defaultdict(list)
     for city, state, year, turnout in stated:
         if (city, state, year) not in points:

@@ -98,6 +98,14 @@ def version_columns(election: Election, decided: Sequence[str] | None = None) ->
         if row.incumbent or row.name.casefold() == before
     }
     won = winner is not None and winner.casefold() in held
+    parties = sorted({p.casefold() for stage in election.stages for p in _parties(stage)})
+    ballots = registered = None
+    if deciding_index is not None:
+        stage = election.stages[deciding_index]
+        ballots = stage.ballots_cast
+        registered = stage.registered_voters
+    if registered is None:
+        registered = election.registered_voters
     return {
         "title": election.title,
         "city": election.jurisdiction.city,
@@ -127,7 +135,14 @@ def version_columns(election: Election, decided: Sequence[str] | None = None) ->
         "incumbents_ran": len(held),
         "incumbents_won": 1 if won else 0,
         "decided_in": election.stages[deciding_index].kind if deciding_index is not None else None,
+        "parties": "\n" + "\n".join(parties) + "\n" if parties else "",
+        "turnout_ballots": ballots,
+        "turnout_registered": registered,
     }
+
+
+def _parties(stage: Stage) -> set[str]:
+    return {row.party for row in stage.results if row.party}
 
 
 def party_names(election: Election) -> set[str]:

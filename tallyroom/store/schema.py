@@ -154,6 +154,10 @@ versions = sa.Table(
     sa.Column("incumbents_ran", sa.Integer, nullable=False, server_default="0"),
     sa.Column("incumbents_won", sa.Integer, nullable=False, server_default="0"),
     sa.Column("decided_in", sa.String(16)),
+    # Added by migration 0003.
+    sa.Column("parties", sa.Text, nullable=False, server_default=""),
+    sa.Column("turnout_ballots", sa.Integer),
+    sa.Column("turnout_registered", sa.Integer),
     sa.UniqueConstraint("election_id", "number", name="uq_versions_election_number"),
     sa.CheckConstraint("number >= 1", name="number_positive"),
     _non_negative("registered_voters"),
@@ -164,6 +168,8 @@ versions = sa.Table(
         "incumbents_won >= 0 AND incumbents_won <= incumbents_ran", name="incumbents_won_range"
     ),
     sa.CheckConstraint("decided_in IN ('primary', 'general', 'runoff')", name="decided_in_known"),
+    _non_negative("turnout_ballots"),
+    _non_negative("turnout_registered"),
     sa.Index("ix_versions_year", "year"),
 )
 
@@ -220,7 +226,6 @@ stage_results = sa.Table(
     ),
     _non_negative("votes"),
     sa.CheckConstraint("position >= 0", name="position_non_negative"),
-    sa.Index("ix_stage_results_party_id", "party_id"),
 )
 
 reporting_units = sa.Table(
