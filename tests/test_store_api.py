@@ -423,3 +423,15 @@ def test_a_batch_keeps_each_source_whole(store: Store) -> None:
     with store.batch() as batch:
         again = batch.import_source((elections[0],), canonical_text(elections[0]), "0.json")
     assert [r.status for r in again] == ["unchanged"]
+
+
+def test_the_whole_list_and_its_pages_share_one_order(store: Store) -> None:
+    undated = Election(title="Undated", stages=(Stage(kind="general"),))
+    elections = [generated_election(n, random.Random(n)) for n in (5, 130, 255)] + [undated]
+    for election in elections:
+        store.import_election(election, canonical_text(election), election.title)
+    whole = [row["title"] for row in store.list_elections()]
+    assert whole[0] == "Undated"
+    assert [row["year"] for row in store.list_elections()] == [None, 1905, 1905, 1905]
+    pages = [row["title"] for n in range(4) for row in store.list_elections(limit=1, offset=n)]
+    assert pages == whole

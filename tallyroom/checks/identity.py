@@ -4,6 +4,7 @@ ran again as a write-in."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
@@ -77,9 +78,11 @@ def _spellings(context: CheckContext) -> list[tuple[str, int | None, str]]:
     return sorted(found, key=lambda item: item[1] if item[1] is not None else 0)
 
 
+@functools.lru_cache(maxsize=65_536)
 def _match_keys(name: str) -> tuple[str, tuple[str, str] | None]:
     """What two spellings of one person share (see :func:`same_person`): the same name key, or
-    the same first and last names when both have at least two."""
+    the same first and last names when both have at least two. Remembered, like
+    :func:`person_key`: a document names each candidate in several places."""
     key = person_key(name)
     tokens = key.split()
     return key, ((tokens[0], tokens[-1]) if len(tokens) >= 2 else None)

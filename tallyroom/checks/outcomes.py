@@ -138,14 +138,15 @@ def _statuses(context: CheckContext, index: int, outcome: Outcome) -> Iterator[F
         return
     if outcome.status != "decided":
         return
+    stated = [(name, said) for name, said in stated_statuses(election, index).items() if said]
+    if not stated:
+        return  # the document says nothing about this stage's outcome
     going = {person_key(n) for n in (*outcome.winners, *outcome.advanced)}
     staying = {person_key(n) for n in outcome.eliminated}
     deciding = stage is election.deciding_stage
     onward = _onward(election, index)
     listed_out = _listed_as_out(election)
-    for name, said in stated_statuses(election, index).items():
-        if said is None:
-            continue
+    for name, said in stated:
         if (
             said == "eliminated"
             and not any(same_person(out, name) for out in listed_out)

@@ -81,7 +81,12 @@ def decide(stage: Stage, rules: RulesSpec, *, basis: Basis = "table") -> Outcome
             basis="none",
             date=stage.date,
         )
-    base = _Base(stage.label(), rule.kind, basis, _total_notes(stage))
+    # Every row's votes are known here: the rows' sum is Stage.computed_total, and the total
+    # shares are of is Stage.counted_total (the stated total when it covers the rows).
+    computed = sum(votes for _, votes in counts)
+    stated = stage.stated_total
+    counted = stated if stated is not None and stated > computed else computed
+    base = _Base(stage.label(), rule.kind, basis, _total_notes(computed, stated), counted)
     # Each rule's outcome is made from ``base``; its notes (on the stated total) come first.
     match rule.kind:
         case "plurality" | "partisan-primary":
@@ -123,9 +128,8 @@ def _counts(stage: Stage) -> tuple[list[tuple[str, int]], Reason | None]:
     return [(row.name, row.votes) for row in stage.results if row.votes is not None], None
 
 
-def _total_notes(stage: Stage) -> tuple[Reason, ...]:
-    computed, stated = stage.computed_total, stage.stated_total
-    if computed is not None and stated is not None and stated < computed:
+def _total_notes(computed: int, stated: int | None) -> tuple[Reason, ...]:
+    if stated is not None and stated < computed:
         return (
             Reason(
                 "stated-total-damaged",
@@ -144,6 +148,8 @@ class _Base(NamedTuple):
     rule: RuleKind
     basis: Basis
     notes: tuple[Reason, ...]
+    total: int
+    """The votes counted: shares are of this (:attr:`tallyroom.model.Stage.counted_total`)."""
 
 
 def _outcome(
@@ -177,14 +183,14 @@ def _outcome(
     )
 
 
-def _described(stage: Stage, names: tuple[str, ...], counts: dict[str, int], basis: Basis) -> str:
+def _described(names: tuple[str, ...], counts: dict[str, int], base: _Base) -> str:
     """ "Potter (56,530 of 133,259 votes, 42.4%)" for each name, joined by "; "; no share from
     an infobox's partial figures."""
-    total = stage.counted_total
+    total = base.total
     described = []
     for name in names:
         votes = counts[name]
-        if not total or basis == "infobox":
+        if not total or base.basis == "infobox":
             described.append(f"{name} ({votes_text(votes)} votes)")
         else:
             share = ratio_percent_text(votes, total)  # as share_text(Fraction(votes, total))
@@ -225,7 +231,7 @@ def _plurality(
     reasons = list(picked.reasons)
     if picked.chosen:
         most = "the most votes" if len(picked.chosen) == 1 else "the highest votes"
-        described = _described(stage, picked.chosen, table, base.basis)
+        described = _described(picked.chosen, table, base)
         reasons.insert(0, Reason("most-votes", f"{described}: {most}"))
     primary = stage.kind == "primary"
     if picked.tied is None:
@@ -257,7 +263,7 @@ def _top_two(
 ) -> Outcome:
     table = dict(counts)
     picked = select_leaders(counts, rule.advance, rules.tie_break)
-    described = _described(stage, picked.chosen, table, base.basis)
+    described = _described(picked.chosen, table, base)
     if len(counts) == 1:
         leaders = "the only candidate"
     else:
@@ -282,7 +288,7 @@ def _top_two(
 def _majority_runoff(
     stage: Stage, rule: StageRule, rules: RulesSpec, counts: list[tuple[str, int]], base: _Base
 ) -> Outcome:
-    total = stage.counted_total
+    total = base.total
     if not total:
         why = Reason("no-votes", f"no votes are counted in the {stage.label().lower()}")
         return _outcome(stage, base, status="cannot-tell", reasons=(why,))
@@ -320,7 +326,7 @@ def _majority_runoff(
         *picked.reasons,
     ]
     if picked.tied is None:
-        described = _described(stage, picked.chosen, table, base.basis)
+        described = _described(picked.chosen, table, base)
         reasons.append(
             Reason("advance", f"{described}: {names_text(picked.chosen)} advance to {next_stage}")
         )

@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 from tallyroom.store.api import Store, current_user
+from tallyroom.store.batch import Batch
 from tallyroom.store.engine import DEFAULT_DB, normalize_url
 from tallyroom.store.queries import ElectionFilter
 from tallyroom.store.writes import ImportResult, ImportStatus
 
 __all__ = [
     "DEFAULT_DB",
+    "Batch",
     "ElectionFilter",
     "ImportResult",
     "ImportStatus",

@@ -34,6 +34,7 @@ from tallyroom.store.engine import (
     current_revision,
     head_revision,
     normalize_url,
+    optimize,
     upgrade,
     write_connection,
 )
@@ -158,6 +159,14 @@ class Store:
             return upgrade(self.engine)
         except sa.exc.DBAPIError as error:
             raise StorageError(f"{self.url}: migration failed: {_describe(error)}") from None
+
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics after a large import (``ANALYZE`` on
+        PostgreSQL, ``PRAGMA optimize`` on SQLite). :meth:`batch` does it when it ends."""
+        try:
+            optimize(self.engine)
+        except sa.exc.DBAPIError as error:
+            raise StorageError(f"{self.url}: optimize failed: {_describe(error)}") from None
 
     # -- writes ------------------------------------------------------------------------------
 

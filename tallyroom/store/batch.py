@@ -24,7 +24,10 @@ from tallyroom.store.writes import ImportResult, import_source
 if TYPE_CHECKING:
     from tallyroom.store.api import Store
 
-__all__ = ["Batch"]
+__all__ = ["OPTIMIZE_FROM", "Batch"]
+
+#: A batch that imported this many sources refreshes the planner's statistics when it ends.
+OPTIMIZE_FROM = 100
 
 
 class Batch:
@@ -37,6 +40,7 @@ class Batch:
         self.commit_every = commit_every
         self.user = user
         self.pending = 0
+        self.imported = 0
         self._parties = dict(store._party_ids)
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
@@ -60,6 +64,8 @@ class Batch:
             if self._connection is not None:
                 self._connection.close()
             self._connection = self._transaction = None
+        if error is None and self.imported >= OPTIMIZE_FROM:
+            self.store.optimize()
 
     def import_source(
         self, elections: Sequence[Election], source_text: str, source_name: str
@@ -90,6 +96,7 @@ class Batch:
             ) from None
         self._parties = parties
         self.pending += 1
+        self.imported += 1
         if self.pending >= self.commit_every:
             self.commit()
         return results

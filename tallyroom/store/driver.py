@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["insert_returning_id", "insert_rows"]
+__all__ = ["fetch_rows", "insert_returning_id", "insert_rows"]
 
 Row = dict[str, Any]
 
@@ -131,3 +131,22 @@ def insert_returning_id(
     sql, order, timed = _insert_sql(conn.dialect, table, tuple(row), ignore_conflict)
     found = _cursor_run(conn, sql, _params(order, timed, [row]), many=False)
     return None if found is None else int(found)
+
+
+def fetch_rows(conn: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as the driver returns them, without SQLAlchemy's result processing
+    (for long lists; the columns must need no conversion, e.g. dates coerced to text)."""
+    compiled = query.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    args: Any = params
+    if compiled.positional and compiled.positiontup is not None:
+        args = tuple(params[name] for name in compiled.positiontup)
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        return [tuple(row) for row in cursor.fetchall()]
+    except dbapi.Error as error:
+        raise sa.exc.DBAPIError.instance(str(compiled), None, error, dbapi.Error) from None
+    finally:
+        cursor.close()

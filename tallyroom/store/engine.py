@@ -31,12 +31,15 @@ __all__ = [
     "current_revision",
     "head_revision",
     "normalize_url",
+    "optimize",
     "upgrade",
     "write_connection",
 ]
 
 DEFAULT_DB = "tallyroom.db"
 BUSY_TIMEOUT_MS = 30_000
+#: SQLite's page cache per connection, in KiB (its default is 2,000).
+CACHE_KIB = 16_384
 #: An execution option: connections that carry it begin SQLite transactions with the write lock.
 WRITE_OPTION = "tallyroom_write"
 #: Key of the PostgreSQL advisory lock that serialises migrations.
@@ -72,6 +75,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     cursor.close()
 
 
@@ -138,3 +142,17 @@ def upgrade(engine: sa.Engine, target: str | None = None) -> tuple[str | None, s
             config.attributes["connection"] = connection
             command.upgrade(config, head)
         return before, head
+
+
+def optimize(engine: sa.Engine) -> None:
+    """Refresh the planner's statistics: after a bulk import PostgreSQL (whose autovacuum may be
+    off or late) would otherwise plan joins as if the tables were empty."""
+    from tallyroom.store.schema import metadata
+
+    if engine.dialect.name == "postgresql":
+        names = ", ".join(table.name for table in metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"ANALYZE {names}")
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA optimize")

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
 from tallyroom.store import schema as t
+from tallyroom.store.driver import fetch_rows
 from tallyroom.store.rows import election_key
 
 __all__ = [
@@ -79,10 +80,13 @@ LISTED_AS = tuple({"election_id": "id", "number": "version"}.get(n, n) for n in 
 
 
 def _iso(value: Any) -> Any:
-    """ISO text of a date or time; times are UTC (SQLite returns them without the zone)."""
+    """ISO text of a date or time (text already ISO is kept); times are UTC (SQLite returns
+    them without the zone)."""
+    if value is None or isinstance(value, str):
+        return value
     if isinstance(value, dt.datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.isoformat() if value is not None else None
+    return value.isoformat()
 
 
 def _percent(part: int, whole: int) -> str:
@@ -102,7 +106,9 @@ def list_elections(
 ) -> list[JSONDict]:
     """The current version of every election matching ``where``, by year then title."""
     v = t.versions
-    query = current_versions(*(v.c[name] for name in LISTED))
+    # The date as the driver gives it: ISO text from SQLite, a date from PostgreSQL (see _iso).
+    columns = [sa.type_coerce(v.c[n], sa.String) if n == "date" else v.c[n] for n in LISTED]
+    query = current_versions(*columns)
     for column, value in (
         (v.c.city, where.city),
         (v.c.state, where.state),
@@ -118,11 +124,19 @@ def list_elections(
     if where.party is not None:
         line = "\n" + where.party.casefold() + "\n"
         query = query.where(v.c.parties.contains(line, autoescape=True))
-    query = query.order_by(v.c.year, v.c.title, v.c.election_id).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
+    # The whole list from SQLite is sorted here: ordered by SQL, SQLite reads the rows through
+    # the year index, one random page at a time, which is slower than reading the table and
+    # sorting it. Both orders are the same: NULL years first, titles by code point.
+    sort_here = conn.dialect.name == "sqlite" and limit is None and not offset
+    if not sort_here:
+        query = query.order_by(sa.nulls_first(v.c.year), v.c.title, v.c.election_id)
+        query = query.offset(offset).limit(limit)
+    rows = fetch_rows(conn, query)
+    if sort_here:
+        year, title = LISTED.index("year"), LISTED.index("title")
+        rows.sort(key=lambda row: (row[year] is not None, row[year] or 0, row[title], row[0]))
     found = []
-    for row in conn.execute(query).all():
+    for row in rows:
         item = dict(zip(LISTED_AS, row, strict=True))
         item["date"] = _iso(item["date"])
         found.append(item)
@@ -247,38 +261,52 @@ def history(conn: sa.Connection, election_id: int) -> list[JSONDict]:
     ]
 
 
-def _incumbents(conn: sa.Connection, current: Any) -> JSONDict:
-    """Incumbents' record: candidates flagged incumbent in any stage, or the holder before."""
-    known = current.c.winner.is_not(None)
-    ran, won, unknown = conn.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(current.c.incumbents_ran), 0),
-            sa.func.coalesce(sa.func.sum(current.c.incumbents_won), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((known, 0), else_=current.c.incumbents_ran)), 0),
-        )
-    ).one()
-    ran, won, unknown = int(ran), int(won), int(unknown)
-    return {"ran": ran, "won": won, "lost": ran - won - unknown, "unknown": unknown}
-
-
 #: Winning margins are summed in millionths of the counted total (exact integer arithmetic; the
 #: average printed to two decimals of a percentage point is not affected by the truncation).
 MARGIN_SCALE = 1_000_000
 
 
-def _margins(conn: sa.Connection, current: Any) -> JSONDict:
-    """The average winning margin in percentage points, over elections with a known one."""
-    scaled = sa.cast(current.c.margin_votes, sa.BigInteger) * MARGIN_SCALE
-    share = scaled // current.c.counted_total
-    count, total = conn.execute(
-        sa.select(sa.func.count(), sa.func.sum(share)).where(
-            current.c.margin_votes.is_not(None), current.c.counted_total > 0
+def _across(conn: sa.Connection, current: Any) -> JSONDict:
+    """Incumbents' record, average winning margin and deciding stages, in one pass.
+
+    Incumbents are candidates flagged incumbent in any stage, or named as the holder before;
+    the margin is the winner's votes less the best other's, over the deciding stage's counted
+    total; an election is decided in the kind of its deciding stage.
+    """
+    c = current.c
+    has_margin = sa.and_(c.margin_votes.is_not(None), c.counted_total > 0)
+    share = sa.cast(c.margin_votes, sa.BigInteger) * MARGIN_SCALE // c.counted_total
+    zero = sa.literal(0)
+
+    def total(value: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(value), zero)
+
+    kinds = ("primary", "general", "runoff")
+    row = conn.execute(
+        sa.select(
+            total(c.incumbents_ran),
+            total(c.incumbents_won),
+            total(sa.case((c.winner.is_(None), c.incumbents_ran), else_=zero)),
+            sa.func.count(sa.case((has_margin, 1))),
+            total(sa.case((has_margin, share))),
+            *(sa.func.count(sa.case((c.decided_in == kind, 1))) for kind in kinds),
+            sa.func.count(sa.case((c.decided_in.is_(None), 1))),
         )
     ).one()
-    if not count:
-        return {"elections": 0, "average_percent": None}
-    average = Decimal(int(total)) * 100 / MARGIN_SCALE / int(count)
-    return {"elections": int(count), "average_percent": f"{average:.2f}"}
+    ran, won, unknown, margins, shares, *decided = (int(value) for value in row)
+    if margins:
+        average = Decimal(shares) * 100 / MARGIN_SCALE / margins
+        margin: JSONDict = {"elections": margins, "average_percent": f"{average:.2f}"}
+    else:
+        margin = {"elections": 0, "average_percent": None}
+    decided_in = dict(zip(kinds, decided[:3], strict=True))
+    if decided[3]:
+        decided_in["no stages"] = decided[3]
+    return {
+        "incumbents": {"ran": ran, "won": won, "lost": ran - won - unknown, "unknown": unknown},
+        "winning_margin": margin,
+        "decided_in": decided_in,
+    }
 
 
 def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
@@ -331,14 +359,6 @@ def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
     return dict(by_city)
 
 
-def _decided_in(conn: sa.Connection, current: Any) -> dict[str, int]:
-    kind = sa.func.coalesce(current.c.decided_in, "no stages")
-    rows = conn.execute(sa.select(kind, sa.func.count()).group_by(kind)).all()
-    decided = {"primary": 0, "general": 0, "runoff": 0}
-    decided.update({str(name): int(count) for name, count in rows})
-    return decided
-
-
 def stats(conn: sa.Connection) -> JSONDict:
     """Figures across the current versions of all elections (see docs/store.md)."""
     current = current_versions().subquery()
@@ -349,8 +369,6 @@ def stats(conn: sa.Connection) -> JSONDict:
     }
     return {
         **{name: int(result.scalar_one()) for name, result in counts.items()},
-        "incumbents": _incumbents(conn, current),
-        "winning_margin": _margins(conn, current),
+        **_across(conn, current),
         "turnout_by_city": _turnout(conn, current),
-        "decided_in": _decided_in(conn, current),
     }
