@@ -10,7 +10,8 @@ The baseline is the floor of the same work: the election's JSON text written wit
 
     python bench/store.py [--count N] [--pg URL | --no-pg]
 
-Goals: >= 500 elections/s into SQLite; every query under 100 ms.
+Goals (for SQLite): >= 500 elections/s; every query under 100 ms. PostgreSQL's figures are
+reported beside them.
 """
 
 from __future__ import annotations
@@ -144,11 +145,13 @@ def run(
             "history": lambda: store.history(sample.title),
             "stats": store.stats,
         }
-        ok = max(rate, batched) >= IMPORT_GOAL or not label.startswith("SQLite")
+        # The goals are set for SQLite; PostgreSQL's figures are reported beside them.
+        goals = label.startswith("SQLite")
+        ok = max(rate, batched) >= IMPORT_GOAL or not goals
         for name, work in queries.items():
             ms = timed(work)
-            flag = "" if ms < QUERY_GOAL_MS else "  (over goal)"
-            ok = ok and ms < QUERY_GOAL_MS
+            flag = "" if ms < QUERY_GOAL_MS else "  (over 100 ms)"
+            ok = ok and (ms < QUERY_GOAL_MS or not goals)
             print(f"  {name:18} {ms:8.1f} ms{flag}")
         return ok
 
@@ -188,7 +191,7 @@ def main() -> int:
                     conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
             engine.dispose()
     print(
-        f"\ngoals (>= {IMPORT_GOAL:.0f}/s into SQLite, queries < {QUERY_GOAL_MS:.0f} ms):",
+        f"\ngoals (SQLite: >= {IMPORT_GOAL:.0f} elections/s, queries < {QUERY_GOAL_MS:.0f} ms):",
         "met" if ok else "NOT met",
     )
     return 0 if ok else 1

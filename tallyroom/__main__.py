@@ -1,2 +1,5 @@
+"""``python -m tallyroom``: the command line."""
+
 from tallyroom.cli import main
+
 main()
