@@ -119,3 +119,11 @@ def test_db_upgrade_and_default_location(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("TALLYROOM_DB", str(tmp_path / "other.db"))
     assert data("list") == []
     assert (tmp_path / "other.db").is_file()
+
+
+def test_import_shows_the_readers_warnings_and_still_imports(tmp_path: Path) -> None:
+    path = tmp_path / "odd.txt"
+    path.write_text("= 2004 X mayoral election =\n\nInfobox\n- Turnout: lots\n", encoding="utf-8")
+    result = run("import", str(path), "--db", str(tmp_path / "w.db"))
+    assert f"warning: {path}:4: Turnout: expected a percentage like 53.45%" in result.stderr
+    assert "1 new" in result.stdout

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from tallyroom.cli import main
 from tallyroom.errors import InputError, TallyroomError
+from tallyroom.formats import load_text, read_bytes
 from tallyroom.model import Election
 from tallyroom.store import DEFAULT_DB, ElectionFilter, ImportResult, Store
 
@@ -76,7 +77,13 @@ def import_command(files: tuple[Path, ...], db: str, as_json: bool) -> None:
             task = progress.add_task("import", total=len(files))
             for path in files:
                 try:
-                    results.extend(batch.import_file(path))
+                    text = read_bytes(path)
+                    loaded = load_text(text, str(path))
+                    for warning in loaded.warnings:
+                        progress.console.print(
+                            f"warning: {warning}", markup=False, highlight=False, soft_wrap=True
+                        )
+                    results.extend(batch.import_source(loaded.elections, text, path.name))
                 except TallyroomError as error:
                     failures.append(str(error))
                     progress.console.print(

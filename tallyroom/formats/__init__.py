@@ -86,9 +86,13 @@ def load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
     fmt = fmt or detect_format(text, source)
     match fmt:
         case "text":
-            from tallyroom.formats.article import parse_article
+            from tallyroom.formats.article import read_article
 
-            return Loaded((parse_article(text, source=source),))
+            read = read_article(text, source=source)
+            return Loaded(
+                (read.election,),
+                tuple(f"{source}:{w.line}: {w.message}" for w in read.warnings),
+            )
         case "nist-json":
             from tallyroom.formats.nist import read_nist_json
 
