@@ -78,7 +78,9 @@ _RULES = {
 }
 _WINNER_MODES: dict[str, WinnerMode] = {
     "singleWinnerMajority": "single-winner",
-    "standard": "single-winner",
+    "standard": "single-winner",  # multi-winner when numberOfWinners > 1 (RCTab's migration)
+    "singleSeat": "single-winner",  # spelling used by configs in RCTab's own 2019-20 test data
+    "singleSeatContinueUntilTwoCandidatesRemain": "single-winner",  # + continue until two
     "multiWinnerAllowOnlyOneWinnerPerRound": "multi-winner-one-per-round",
     "multiSeatAllowOnlyOneWinnerPerRound": "multi-winner-one-per-round",
     "multiWinnerAllowMultipleWinnersPerRound": "multi-winner",
@@ -303,6 +305,17 @@ def _options(reader: _Reader, rules: Mapping[str, Any], excluded: list[str]) -> 
     overvote: OvervoteRule = reader.choice(rules, "overvoteRule", _OVERVOTES)
     seats = reader.integer(rules, "numberOfWinners", "rules.")
     decimals = reader.integer(rules, "decimalPlacesForVoteArithmetic", "rules.")
+    # Old mode names, read as RCTab's ContestConfigMigration reads them.
+    old_mode = rules.get("winnerElectionMode")
+    if old_mode == "standard" and seats is not None and seats > 1:
+        mode = "multi-winner"
+    if old_mode == "multiSeatBottomsUp" and (
+        seats == 0 or reader.text(rules, "multiSeatBottomsUpPercentageThreshold", "rules.")
+    ):
+        mode = "bottoms-up-threshold"
+    continue_until_two = reader.flag(rules, "continueUntilTwoCandidatesRemain", "rules.")
+    if old_mode == "singleSeatContinueUntilTwoCandidatesRemain":
+        continue_until_two = True
 
     def decimal(key: str) -> Decimal | None:
         value = reader.text(rules, key, "rules.")
@@ -321,7 +334,7 @@ def _options(reader: _Reader, rules: Mapping[str, Any], excluded: list[str]) -> 
         max_rankings=reader.integer(rules, "maxRankingsAllowed", "rules.", "max"),
         exhaust_on_duplicate=reader.flag(rules, "exhaustOnDuplicateCandidate", "rules."),
         batch_elimination=reader.flag(rules, "batchElimination", "rules."),
-        continue_until_two=reader.flag(rules, "continueUntilTwoCandidatesRemain", "rules."),
+        continue_until_two=continue_until_two,
         first_round_determines_threshold=reader.flag(
             rules, "doesFirstRoundDetermineThreshold", "rules."
         ),

@@ -10,9 +10,10 @@ year pages take the filters' place.
 
 from __future__ import annotations
 
-import functools
+import os
+import queue
+import threading
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,11 +26,16 @@ from tallyroom.errors import StorageError
 from tallyroom.formats.summary import election_json
 from tallyroom.model import Election
 from tallyroom.store import Store
+from tallyroom.store import schema as t
 from tallyroom.store.queries import current_versions
+from tallyroom.store.rows import load_election
 from tallyroom.web import pages, queries, render
 from tallyroom.web.site import IndexQuery, Rendered, Site
 
 __all__ = ["ExportReport", "export_site"]
+
+#: Files waiting for the writer thread at most (bounds the memory the export holds).
+BACKLOG = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +50,94 @@ class ExportReport:
 
 
 class _Writer:
+    """Writes the files in a thread of its own, so the disk works while the pages are rendered
+    (writing a file releases the interpreter lock). The first failure is raised by
+    :meth:`close` as a :class:`StorageError` naming the file; later files are dropped."""
+
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder = str(folder)
         self.files = 0
         self.bytes = 0
-        self.made: set[Path] = set()
+        self.made: set[str] = set()
+        self.failure: str | None = None
+        self.pending: queue.Queue[tuple[str, bytes] | None] = queue.Queue(BACKLOG)
+        self.thread = threading.Thread(target=self._drain, name="export-writer", daemon=True)
+        self.thread.start()
 
     def write(self, site_path: str, content: bytes | str) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        target = self.folder / render.export_path(site_path).lstrip("/")
-        parent = target.parent
-        if parent not in self.made:
-            parent.mkdir(parents=True, exist_ok=True)
-            self.made.add(parent)
-        target.write_bytes(data)
         self.files += 1
         self.bytes += len(data)
+        self.pending.put((render.export_path(site_path), data))
 
     def page(self, site_path: str, rendered: Rendered) -> None:
         self.write(site_path, rendered.html)
         self.write(site_path + ".json" if site_path != "/" else "/index.json", rendered.json)
 
+    def _drain(self) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+        while (item := self.pending.get()) is not None:
+            if self.failure is not None:
+                continue
+            target = self.folder + item[0]
+            try:
+                parent = os.path.dirname(target)
+                if parent not in self.made:
+                    os.makedirs(parent, exist_ok=True)
+                    self.made.add(parent)
+                handle = os.open(target, flags, 0o644)
+                try:
+                    view = memoryview(item[1])
+                    while view:
+                        view = view[os.write(handle, view) :]
+                finally:
+                    os.close(handle)
+            except OSError as error:
+                self.failure = f"{target}: cannot write the file: {error.strerror or error}"
+
+    def close(self) -> None:
+        self.pending.put(None)
+        self.thread.join()
+        if self.failure is not None:
+            raise StorageError(self.failure)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """An election as the export reads it: ids, version, year and the loaded election."""
+
+    election_id: int
+    number: int
+    year: int | None
+    election: Election
+
+
+def _load_all(conn: sa.Connection) -> list[_Stored]:
+    """Every current election, loaded once, by election id."""
+    current = current_versions().subquery()
+    rows = conn.execute(
+        sa.select(
+            current.c.election_id, current.c.id, current.c.number, current.c.year, t.sources.c.name
+        )
+        .join(t.sources, t.sources.c.id == current.c.source_id)
+        .order_by(current.c.election_id)
+    ).all()
+    return [
+        _Stored(
+            int(election_id),
+            int(number),
+            None if year is None else int(year),
+            load_election(conn, int(version_row), source=str(source)),
+        )
+        for election_id, version_row, number, year, source in rows
+    ]
+
 
 def export_site(store: Store, folder: Path) -> ExportReport:
-    """Write every page of the site over ``store`` into ``folder`` (created if missing)."""
+    """Write every page of the site over ``store`` into ``folder`` (created if missing).
+
+    Each election is read from the database and summarised once; its page, JSON twin and
+    charts, the candidate pages and the city pages are all made from that."""
     started = time.perf_counter()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -75,74 +145,65 @@ def export_site(store: Store, folder: Path) -> ExportReport:
         raise StorageError(f"{folder}: cannot create the export folder: {error}") from None
     site = Site(store, static=True, cache_size=1_000_000)
     out = _Writer(folder)
+    try:
+        counts = _export(site, store, out)
+    finally:
+        out.close()
+    elections, candidates, cities = counts
+    return ExportReport(
+        folder=folder,
+        files=out.files,
+        bytes=out.bytes,
+        elections=elections,
+        candidates=candidates,
+        cities=cities,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _export(site: Site, store: Store, out: _Writer) -> tuple[int, int, int]:
     stylesheet = resources.files("tallyroom.web") / "static" / "style.css"
     out.write("/static/style.css", stylesheet.read_bytes())
     out.page("/", site.index(IndexQuery()))
+    with store.engine.connect() as conn, conn.begin():
+        stored = _load_all(conn)
+        cities = queries.facets(conn)["cities"]
 
-    with store.engine.connect() as conn:
-        current = current_versions().subquery()
-        rows = conn.execute(
-            sa.select(current.c.election_id, current.c.id, current.c.year).order_by(
-                current.c.election_id
-            )
-        ).all()
-    runs: defaultdict[str, list[tuple[int, Election]]] = defaultdict(list)
-    years: set[int] = set()
-    for election_id, _, year in rows:
-        rendered = site.election(int(election_id))
-        if rendered is None:  # removed while exporting
-            continue
-        data = rendered.data
-        out.page(data["url"], rendered)
-        for stage in data["stages"]:
-            out.write(stage["chart_url"], render.stage_chart(data, stage["index"]))
+    runs: dict[str, list[tuple[int, Election]]] = {}
+    summaries: dict[int, dict[str, Any]] = {}
+    for item in stored:
+        election = item.election
+        summary = election_json(election)
+        summaries[id(election)] = summary
+        data = pages.election_data(item.election_id, item.number, election, summary=summary)
+        charts = site.renderer.election_charts(data)
+        html = site.renderer.election(data, charts)
+        out.page(data["url"], Rendered(html, render.json_bytes(data), data))
+        for stage, drawn, rounds in zip(data["stages"], *charts, strict=True):
+            index = stage["index"]
+            out.write(stage["chart_url"], drawn or render.stage_chart(data, index))
             if stage["rounds_chart_url"]:
-                out.write(stage["rounds_chart_url"], render.rounds_chart(data, stage["index"]))
-        if year is not None:
-            years.add(int(year))
-    for election_id, version_row, _ in rows:
-        election = site.elections.get(int(version_row), functools.partial(_missing, version_row))
+                out.write(stage["rounds_chart_url"], rounds or render.rounds_chart(data, index))
         seen: set[str] = set()
         for index in range(len(election.stages)):
             for name, _votes in stage_participants(election, index):
                 wanted = pages.candidate_slug(name)
                 if wanted not in seen:
                     seen.add(wanted)
-                    runs[wanted].append((int(election_id), election))
-    summaries: dict[int, dict[str, Any]] = {}
-
-    def summarize(election: Election) -> dict[str, Any]:
-        key = id(election)  # the loaded elections stay alive in the site's cache
-        if key not in summaries:
-            summaries[key] = election_json(election)
-        return summaries[key]
+                    runs.setdefault(wanted, []).append((item.election_id, election))
 
     for wanted, elections in runs.items():
-        person = pages.candidate_data(wanted, elections, summarize)
+        person = pages.candidate_data(wanted, elections, lambda e: summaries[id(e)])
         if person is not None:
             html = site.renderer.candidate(person)
             out.page(person["url"], Rendered(html, render.json_bytes(person), person))
-    with store.engine.connect() as conn:
-        cities = queries.facets(conn)["cities"]
-    for item in cities:
-        rendered_city = site.city(item["slug"])
+    for place in cities:
+        rendered_city = site.city(place["slug"])
         if rendered_city is not None:
             out.page(rendered_city.data["url"], rendered_city)
             out.write(rendered_city.data["chart_url"], render.city_chart(rendered_city.data))
-    for year in sorted(years):
+    for year in sorted({item.year for item in stored if item.year is not None}):
         rendered_year = site.year(year)
         if rendered_year is not None:
             out.page(f"/years/{year}", rendered_year)
-    return ExportReport(
-        folder=folder,
-        files=out.files,
-        bytes=out.bytes,
-        elections=len(rows),
-        candidates=len(runs),
-        cities=len(cities),
-        seconds=time.perf_counter() - started,
-    )
-
-
-def _missing(version_row: int) -> Election:
-    raise StorageError(f"version {version_row} vanished during the export")
+    return len(stored), len(runs), len(cities)

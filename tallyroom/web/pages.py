@@ -12,6 +12,7 @@ cannot judge an election, the page says why instead.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -34,7 +35,9 @@ __all__ = [
 JSONDict = dict[str, Any]
 
 
+@functools.lru_cache(maxsize=65536)
 def candidate_slug(name: str) -> str:
+    """The slug of a person's page: spellings of one name (and accents) give the same slug."""
     return slug(name_key(name))
 
 
@@ -169,9 +172,12 @@ def election_data(
     version: int,
     election: Election,
     stored_findings: Sequence[JSONDict] | None = None,
+    summary: JSONDict | None = None,
 ) -> JSONDict:
-    """Everything the election page shows."""
-    summary = election_json(election)
+    """Everything the election page shows. ``summary`` is the election's
+    :func:`~tallyroom.formats.summary.election_json`, when the caller has it already."""
+    if summary is None:
+        summary = election_json(election)
     verdict, verdict_note = _verdict(election)
     findings, findings_note = _findings(election, stored_findings)
     deciding = election.deciding_stage

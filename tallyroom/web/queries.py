@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ from tallyroom.store.rows import load_election
 __all__ = [
     "ElectionPage",
     "Generation",
-    "candidate_versions",
+    "NameIndex",
+    "candidate_index",
     "city_places",
     "current_version",
     "election_page",
@@ -35,6 +37,8 @@ __all__ = [
 ]
 
 JSONDict = dict[str, Any]
+#: Candidate slug -> (election id, current version row) of the elections naming them.
+NameIndex = Mapping[str, tuple[tuple[int, int], ...]]
 #: A token that changes whenever anything is imported: (newest version id, number of versions).
 Generation = tuple[int, int]
 
@@ -203,28 +207,39 @@ def city_places(conn: sa.Connection, wanted: str) -> list[tuple[str, str | None]
     return [(c, s) for c, s in rows if city_slug(c, s) == wanted]
 
 
-def city_version_rows(conn: sa.Connection, city: str, state: str | None) -> list[int]:
-    """Current version ids of the elections of one city, oldest first."""
+def city_version_rows(conn: sa.Connection, city: str, state: str | None) -> list[tuple[int, int]]:
+    """(election id, current version row) of the elections of one city, oldest first."""
     current = current_versions().subquery()
-    query = sa.select(current.c.id).where(current.c.city == city)
+    query = sa.select(current.c.election_id, current.c.id).where(current.c.city == city)
     query = query.where(
         current.c.state.is_(None) if state is None else current.c.state == state
     ).order_by(current.c.date.is_(None), current.c.date, current.c.title)
-    return [int(i) for i in conn.execute(query).scalars()]
+    return [(int(e), int(v)) for e, v in conn.execute(query)]
 
 
-def candidate_versions(conn: sa.Connection, wanted: str) -> list[tuple[int, int]]:
-    """(election id, current version row) of the elections that may name a person whose name
-    slugs to ``wanted`` (a superset: :func:`tallyroom.web.pages.candidate_data` keeps those
-    whose stages have them)."""
+def candidate_index(conn: sa.Connection, slug_of: Callable[[str], str]) -> NameIndex:
+    """(election id, current version row) of the elections naming each person, by the slug
+    ``slug_of`` gives their name, in election order. Names are read from every stage's results,
+    the candidate list and the infobox's nominees (a superset of those who ran:
+    :func:`tallyroom.web.pages.candidate_data` keeps the elections whose stages have them).
+
+    Slugs drop accents ("José Núñez" -> "jose-nunez"), which SQL cannot do portably, so the
+    distinct names are read once and slugged here."""
     current = current_versions().subquery()
-    tokens = [token for token in wanted.split("-") if token]
-    if not tokens:
-        return []
-    pattern = "%" + "%".join(_escape(token) for token in tokens) + "%"
+    names = sa.union(
+        sa.select(t.stage_results.c.version_id, t.stage_results.c.name),
+        sa.select(t.candidates.c.version_id, t.candidates.c.name),
+        sa.select(t.nominees.c.version_id, t.nominees.c.name),
+    ).subquery()
     rows = conn.execute(
-        sa.select(current.c.election_id, current.c.id)
-        .where(current.c.id.in_(_named(pattern)))
+        sa.select(current.c.election_id, current.c.id, names.c.name)
+        .join(names, names.c.version_id == current.c.id)
         .order_by(current.c.election_id)
-    ).all()
-    return [(int(e), int(v)) for e, v in rows]
+    )
+    found: dict[str, list[tuple[int, int]]] = {}
+    for election_id, version_row, name in rows:
+        runs = found.setdefault(slug_of(name), [])
+        run = (int(election_id), int(version_row))
+        if not runs or runs[-1] != run:
+            runs.append(run)
+    return {key: tuple(runs) for key, runs in found.items()}

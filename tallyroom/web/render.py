@@ -8,6 +8,7 @@ work from any folder of any static host: the live site links ``/elections/3`` as
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 from dataclasses import dataclass
@@ -43,14 +44,29 @@ def relative(target: str, current: str, *, static: bool) -> str:
     if static:
         path, current, query = export_path(path), export_path(current), ""
     base = posixpath.dirname(current) if not current.endswith("/") else current
-    link = posixpath.relpath(path, base or "/")
+    link = _relpath(path, base or "/")
     if path.endswith("/"):
         link = "./" if link == "." else link + "/"
     return link + (f"?{query}" if query else "")
 
 
+@functools.lru_cache(maxsize=65536)
+def _relpath(path: str, base: str) -> str:
+    """``posixpath.relpath`` for clean absolute site paths, without its trips to the current
+    directory (links are made for every page of the export)."""
+    to = [part for part in path.split("/") if part]
+    start = [part for part in base.split("/") if part]
+    common = 0
+    for mine, theirs in zip(to, start, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    return "/".join([".."] * (len(start) - common) + to[common:]) or "."
+
+
 def json_bytes(data: JSONDict) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    """A JSON twin: compact (the C encoder; indenting would take the slow pure-Python one)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def number(value: int | str | None) -> str:
@@ -129,24 +145,33 @@ class Renderer:
         )
         return html.encode("utf-8")
 
-    def election(self, data: JSONDict) -> bytes:
+    def election_charts(self, data: JSONDict) -> tuple[list[str | None], list[str | None]]:
+        """The charts drawn into an election page: per stage its bar chart (``None`` when no
+        votes are known) and its rounds chart (``None`` without rounds)."""
         stage_charts = [
-            Markup(stage_chart(data, i))
-            if any(row["votes"] is not None for row in stage["rows"])
-            else None
+            stage_chart(data, i) if any(row["votes"] is not None for row in stage["rows"]) else None
             for i, stage in enumerate(data["stages"])
         ]
         round_charts = [
-            Markup(rounds_chart(data, i)) if stage["rounds"] else None
+            rounds_chart(data, i) if stage["rounds"] else None
             for i, stage in enumerate(data["stages"])
         ]
+        return stage_charts, round_charts
+
+    def election(
+        self,
+        data: JSONDict,
+        charts: tuple[list[str | None], list[str | None]] | None = None,
+    ) -> bytes:
+        """The election page; ``charts`` are :meth:`election_charts`, when drawn already."""
+        stage_charts, round_charts = charts if charts is not None else self.election_charts(data)
         return self.page(
             "election.html",
             Page(data["url"], data["url"] + ".json"),
             data["title"],
             data=data,
-            stage_charts=stage_charts,
-            round_charts=round_charts,
+            stage_charts=[None if c is None else Markup(c) for c in stage_charts],
+            round_charts=[None if c is None else Markup(c) for c in round_charts],
         )
 
     def candidate(self, data: JSONDict) -> bytes:

@@ -157,6 +157,7 @@ class Site:
         self.pages: LRU[tuple[Any, ...], Rendered | None] = LRU(cache_size)
         self.fresh_for = fresh_for
         self._seen: tuple[float, queries.Generation] | None = None
+        self._names: tuple[queries.Generation, queries.NameIndex] | None = None
 
     def generation(self) -> queries.Generation:
         """The database's import generation, read again when older than ``fresh_for``."""
@@ -253,14 +254,27 @@ class Site:
             if current is None:
                 return None
             row, number = current
-            data = pages.election_data(election_id, number, self._election(conn, row))
-            return Rendered(self.renderer.election(data), json_bytes(data), data)
+            return self.election_page(election_id, number, self._election(conn, row))
 
         return self._cached(("election", election_id, self.generation()), lambda: self._read(work))
 
+    def election_page(
+        self,
+        election_id: int,
+        number: int,
+        election: Election,
+        summary: JSONDict | None = None,
+        charts: tuple[list[str | None], list[str | None]] | None = None,
+    ) -> Rendered:
+        """An election's page from the loaded election (not cached: :meth:`election` is).
+        ``summary`` and ``charts`` are passed when made already (the export reuses them)."""
+        data = pages.election_data(election_id, number, election, summary=summary)
+        html = self.renderer.election(data, charts)
+        return Rendered(html, json_bytes(data), data)
+
     def candidate(self, wanted: str) -> Rendered | None:
         def work(conn: sa.Connection) -> Rendered | None:
-            found = queries.candidate_versions(conn, wanted)
+            found = self._named(conn).get(wanted, ())
             loaded = [(e, self._election(conn, v)) for e, v in found]
             data = pages.candidate_data(wanted, loaded)
             if data is None:
@@ -269,6 +283,17 @@ class Site:
 
         return self._cached(("candidate", wanted, self.generation()), lambda: self._read(work))
 
+    def _named(self, conn: sa.Connection) -> queries.NameIndex:
+        """Who ran where: candidate slug -> (election id, version row), read once per import
+        generation (a slug drops accents, so the names are matched here, not in SQL)."""
+        generation = self.generation()
+        known = self._names
+        if known is not None and known[0] == generation:
+            return known[1]
+        found = queries.candidate_index(conn, pages.candidate_slug)
+        self._names = (generation, found)
+        return found
+
     def city(self, wanted: str) -> Rendered | None:
         def work(conn: sa.Connection) -> Rendered | None:
             places = queries.city_places(conn, wanted)
@@ -276,20 +301,13 @@ class Site:
                 return None
             city, state = places[0]
             rows = queries.city_version_rows(conn, city, state)
-            elections = [(self._election_id(conn, r), self._election(conn, r)) for r in rows]
+            elections = [(e, self._election(conn, r)) for e, r in rows]
             data = pages.city_data(city, state, elections)
             if not data["elections"]:
                 return None
             return Rendered(self.renderer.city(data), json_bytes(data), data)
 
         return self._cached(("city", wanted, self.generation()), lambda: self._read(work))
-
-    @staticmethod
-    def _election_id(conn: sa.Connection, version_row: int) -> int:
-        from tallyroom.store import schema as t
-
-        query = sa.select(t.versions.c.election_id).where(t.versions.c.id == version_row)
-        return int(conn.execute(query).scalar_one())
 
     def _cached(self, key: tuple[Any, ...], make: Callable[[], Rendered | None]) -> Rendered | None:
         return self.pages.get(key, make)
