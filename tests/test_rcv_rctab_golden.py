@@ -25,6 +25,10 @@ CASES = {
         "rctab_exhaust_at_overvote",
         "test_set_1_exhaust_at_overvote",
     ),
+    "two skipped rankings exhaust": (
+        "rctab_two_skipped_exhaust",
+        "test_set_5_two_skipped_choice_exhaust",
+    ),
 }
 
 
@@ -109,3 +113,23 @@ def test_old_winner_modes_read_as_rctab_migrates_them(
     config.write_text(json.dumps(raw))
     options = read_rctab_config(config).options
     assert (options.winner_mode, options.continue_until_two) == (mode, until_two)
+
+
+def test_two_skipped_rankings_exhaust_but_one_is_passed_over() -> None:
+    """maxSkippedRanksAllowed 1: `_ B C` still counts for B; `C _ _ B` stops at the double gap."""
+    result, _ours, _expected = _count(*CASES["two skipped rankings exhaust"])
+    first, second, third = result.rounds
+    assert first.votes("Candidate B Name") == 7  # ballot 1 ranks B second, nothing first
+    assert second.eliminated == ("Candidate C Name",)
+    assert (first.inactive.skipped_rankings, third.inactive.skipped_rankings) == (0, 1)
+    assert result.winners == ("Candidate B Name",)
+
+
+def test_old_permutation_tiebreak_name_reads_as_candidate_order(tmp_path: Path) -> None:
+    folder, stem = CASES["two skipped rankings exhaust"]
+    raw = json.loads((DATA / folder / f"{stem}_config.json").read_text())
+    raw["cvrFileSources"][0]["filePath"] = str(DATA / folder / f"{stem}_cvr.json")
+    raw["rules"]["tiebreakMode"] = "usePermutationInConfig"
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(raw))
+    assert read_rctab_config(config).options.tiebreak == "candidate-order"

@@ -58,6 +58,22 @@ _DIGIT = re.compile(r"\d")
 _CLAUSE = re.compile(r"[;.]\s+")
 _PLACE = re.compile(r"^(?:\d{4}(?:[–-]\d{2,4})?\s+)?(?P<place>.+?)\s+mayoral\b", re.I)
 _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jungle", "mayoral"})
+_ACTING = re.compile(r"\s*\(acting\)\s*$", re.I)
+_MAYORAL = re.compile(r"\bmayoral\b", re.I)
+_NUMBER = re.compile(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\s*")
+#: An infobox line, unstripped: "- Key: Value" (the value empty or after a space or tab).
+_INFOBOX_FIELD = re.compile(r"\s*-[ \t]\s*(?P<key>[^:]*[^:\s])\s*:(?P<value>[ \t].*|\s*)")
+#: A results row in its usual shape, stripped, read in one go: a name without parentheses or
+#: colons, "(incumbent)"/"(write-in)" markers, at most one more group (the party, which may
+#: hold one level of parentheses) and a plain count. Other rows take the general way.
+_ROW = re.compile(
+    r"- (?P<name>[^\s():](?:[^():]*[^\s():])?)"
+    r"(?P<marks>(?: \((?:incumbent|write-in)\))*)"
+    r"(?: \((?P<party>[^()]*(?:\([^()]*\)[^()]*)*)\))?"
+    r": (?P<votes>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+) votes?"
+)
+#: Group labels of a row that are not a party.
+_MARKERS = frozenset({"incumbent", "write-in", "write in", *NONPARTISAN_LABELS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,23 +158,46 @@ class _Reader:
         section: Section = ()
         listing = False  # inside a "Candidates" section
         table: _Table | None = None
+        rows: list[CandidateResult] | None = None  # the rows of `table` while it takes rows
         in_infobox = False
+        infobox_field = _INFOBOX_FIELD.fullmatch
+        usual_row = _ROW.fullmatch
         start = first_no if title else first_no - 1
         for number, raw in enumerate(lines[start:], start + 1):
             stripped = raw.strip()
             if not stripped:
                 in_infobox = False
                 continue
-            lead = stripped[0]
             if in_infobox:
-                if lead == "-" and stripped[1:2] in (" ", "\t"):
-                    key, colon, value = stripped[2:].partition(":")
-                    key = key.strip()
-                    if colon and key and (not value or value[0] in " \t"):
-                        infobox.append(InfoboxField(key, value.strip(), number))
-                        continue
+                item = infobox_field(raw)
+                if item is not None:
+                    key, value = item.group("key", "value")
+                    infobox.append(InfoboxField(key, value.strip(), number))
+                    continue
                 in_infobox = False
-            if lead == "=":
+            lead = stripped[0]
+            if lead == "-":
+                if raw[0] != "-" and stripped.endswith("**"):
+                    caption = _CAPTION.match(raw)
+                    if caption:
+                        table = _Table(caption["caption"].strip(), section, number, [])
+                        tables.append(table)
+                        rows = table.rows
+                        continue
+                if rows is not None:
+                    row = usual_row(stripped)
+                    if row is not None:
+                        rows.append(_usual_row(row, number))
+                        continue
+                    who, colon, count = stripped[2:].rpartition(":")
+                    if colon and who:
+                        rows.append(self._row(who, count, number, stripped))
+                        continue
+                table = rows = None
+                if listing:
+                    candidates.append(_candidate(stripped[2:], section, number))
+                    continue
+            elif lead == "=":
                 heading = _HEADING.match(stripped)
                 if heading:
                     level = len(heading["marks"]) - 1
@@ -167,34 +206,20 @@ class _Reader:
                         section = (*section, *[""] * (level - len(section)))[:level]
                     outline.append(section)
                     listing = "candidate" in section[0].casefold()
-                    table = None
+                    table = rows = None
                     continue
             elif stripped == "Infobox" and not infobox:
                 in_infobox = True
-                table = None
+                table = rows = None
                 continue
-            elif lead == "-":
-                if raw[0] != "-" and stripped.endswith("**"):
-                    caption = _CAPTION.match(raw)
-                    if caption:
-                        table = _Table(caption["caption"].strip(), section, number, [])
-                        tables.append(table)
-                        continue
-                if table is not None and not table.total_line:
-                    who, colon, count = stripped[2:].rpartition(":")
-                    if colon and who:
-                        table.rows.append(self._row(who, count, number, stripped))
-                        continue
-                table = None
-                if listing:
-                    candidates.append(self._candidate(stripped[2:], section, number))
-                    continue
             elif table is not None and ":" in stripped:
                 labelled = _LABELLED.match(stripped)
                 if labelled:
                     self._table_line(table, labelled["label"].casefold(), labelled["value"], number)
+                    if table.total_line:
+                        rows = None
                     continue
-            table = None
+            table = rows = None
             paragraphs.append(Paragraph(stripped, section, number))
         if title is None:
             named = _first(infobox, "election name")
@@ -248,11 +273,6 @@ class _Reader:
                 self.warn(number, f"second party label {group!r} ignored")
         return CandidateResult(name, votes, party, incumbent, write_in, line=number)
 
-    def _candidate(self, text: str, section: Section, number: int) -> Candidate:
-        who, _, description = text.partition(", ")
-        name, nickname = split_nickname(who)
-        return Candidate(name, nickname, description.strip() or None, section, number)
-
     # -- from blocks to the election ---------------------------------------------------------
 
     def _election(
@@ -264,25 +284,22 @@ class _Reader:
         outline: list[Section],
         tables: list[_Table],
     ) -> Election:
-        fields = self._infobox_fields(infobox)
-
-        def get(key: str) -> InfoboxField | None:
-            return fields.get(key)
+        fields, columns = self._infobox_fields(infobox)
 
         def text(key: str) -> str | None:
-            item = get(key)
+            item = fields.get(key)
             return item.value if item and item.value else None
 
         before = text("before election")
         before_acting = False
         if before:
-            stripped = re.sub(r"\s*\(acting\)\s*$", "", before, flags=re.I)
+            stripped = _ACTING.sub("", before)
             before_acting = stripped != before
             before = stripped
-        election_date = self._date_field(get("election date"))
+        election_date = self._date_field(fields.get("election date"))
         stages = self._stages(tables, election_date, paragraphs)
         office = text("title")
-        if office is None and re.search(r"\bmayoral\b", title, re.I):
+        if office is None and _MAYORAL.search(title):
             office = "Mayor"
         return Election(
             title=title,
@@ -292,17 +309,17 @@ class _Reader:
             type=text("type"),
             term=text("term"),
             previous_election=text("previous election"),
-            previous_year=self._int_field(get("previous year")),
+            previous_year=self._int_field(fields.get("previous year")),
             next_election=text("next election"),
-            next_year=self._int_field(get("next year")),
+            next_year=self._int_field(fields.get("next year")),
             before_holder=before,
             before_acting=before_acting,
             before_party=text("before party"),
             after_holder=text("after election"),
             after_party=text("after party"),
-            stated_turnout=self._percent_field(get("turnout")),
-            registered_voters=self._int_field(get("registered")),
-            nominees=self._nominees(infobox),
+            stated_turnout=self._percent_field(fields.get("turnout")),
+            registered_voters=self._int_field(fields.get("registered")),
+            nominees=self._nominees(columns),
             stages=stages,
             candidates=tuple(candidates),
             paragraphs=tuple(paragraphs),
@@ -311,10 +328,21 @@ class _Reader:
             source=self.source,
         )
 
-    def _infobox_fields(self, infobox: list[InfoboxField]) -> dict[str, InfoboxField]:
+    def _infobox_fields(
+        self, infobox: list[InfoboxField]
+    ) -> tuple[dict[str, InfoboxField], dict[int, dict[str, InfoboxField]]]:
+        """The fields by their key folded (the first of a repeated key, with a warning), and
+        the numbered fields ("Candidate1", "Popular Vote1") by number, then by folded stem."""
         fields: dict[str, InfoboxField] = {}
+        columns: dict[int, dict[str, InfoboxField]] = {}
         for item in infobox:
-            key = " ".join(item.key.casefold().split())
+            key, index, stem = _infobox_key(item.key)
+            if index is not None:
+                column = columns.get(index)
+                if column is None:
+                    columns[index] = {stem: item}
+                elif stem not in column:
+                    column[stem] = item
             if key in fields:
                 self.warn(
                     item.line,
@@ -323,18 +351,11 @@ class _Reader:
                 )
                 continue
             fields[key] = item
-        return fields
+        return fields, columns
 
-    def _nominees(self, infobox: list[InfoboxField]) -> tuple[InfoboxCandidate, ...]:
-        columns: dict[int, dict[str, InfoboxField]] = {}
-        for item in infobox:
-            key = item.key
-            if not key[-1:].isdigit():
-                continue
-            base = key.rstrip("0123456789")
-            index = int(key[len(base) :])
-            base = " ".join(base.casefold().split())
-            columns.setdefault(index, {}).setdefault(base, item)
+    def _nominees(
+        self, columns: dict[int, dict[str, InfoboxField]]
+    ) -> tuple[InfoboxCandidate, ...]:
         nominees = []
         for index in sorted(columns):
             column = columns[index]
@@ -344,10 +365,10 @@ class _Reader:
             party = column.get("party")
             nominees.append(
                 InfoboxCandidate(
-                    name=who.value,
-                    party=party.value if party and party.value else None,
-                    votes=self._int_field(column.get("popular vote")),
-                    stated_percentage=self._percent_field(column.get("percentage")),
+                    who.value,
+                    party.value if party and party.value else None,
+                    self._int_field(column.get("popular vote")),
+                    self._percent_field(column.get("percentage")),
                 )
             )
         return tuple(nominees)
@@ -427,13 +448,36 @@ class _Reader:
 
 def _first(infobox: list[InfoboxField], key: str) -> InfoboxField | None:
     for item in infobox:
-        if " ".join(item.key.casefold().split()) == key:
+        if _infobox_key(item.key)[0] == key:
             return item
     return None
 
 
+#: Infobox keys seen, read: documents share a small vocabulary of keys ("Candidate1", "Party1",
+#: "Popular Vote1", ...), so each is read once. Emptied when it grows large.
+_INFOBOX_KEYS: dict[str, tuple[str, int | None, str]] = {}
+
+
+def _infobox_key(key: str) -> tuple[str, int | None, str]:
+    """ "Popular  Vote2" -> ("popular vote2", 2, "popular vote"): the key folded, and for a
+    numbered key its number and folded stem (None and "" otherwise)."""
+    read = _INFOBOX_KEYS.get(key)
+    if read is None:
+        index: int | None = None
+        stem = ""
+        if key[-1:].isdigit():
+            stem = key.rstrip("0123456789")
+            index = int(key[len(stem) :])
+            stem = " ".join(stem.casefold().split())
+        read = (" ".join(key.casefold().split()), index, stem)
+        if len(_INFOBOX_KEYS) >= 4096:
+            _INFOBOX_KEYS.clear()
+        _INFOBOX_KEYS[key] = read
+    return read
+
+
 def _number(text: str) -> int | None:
-    match = re.fullmatch(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\s*", text)
+    match = _NUMBER.fullmatch(text)
     return int(match.group(1).replace(",", "")) if match else None
 
 
@@ -445,6 +489,31 @@ def _count(text: str) -> int | None:
         return int(number)
     match = _COUNT.match(text)
     return int(match["number"].replace(",", "")) if match else None
+
+
+def _usual_row(row: re.Match[str], number: int) -> CandidateResult:
+    """The row :data:`_ROW` matched: what :meth:`_Reader._row` makes of it, in one go."""
+    name, marks, party, votes = row.groups()
+    incumbent = write_in = False
+    if marks:
+        incumbent = "(incumbent)" in marks
+        write_in = "(write-in)" in marks
+    if party is not None:
+        party = party.strip()
+        folded = party.casefold()
+        if folded in _MARKERS:
+            if folded == "incumbent":
+                incumbent = True
+            elif folded in ("write-in", "write in"):
+                write_in = True
+            party = None
+    return CandidateResult(name, int(votes.replace(",", "")), party, incumbent, write_in, number)
+
+
+def _candidate(text: str, section: Section, number: int) -> Candidate:
+    who, _, description = text.partition(", ")
+    name, nickname = split_nickname(who)
+    return Candidate(name, nickname, description.strip() or None, section, number)
 
 
 def _split_groups(text: str) -> tuple[str, list[str]]:

@@ -100,6 +100,7 @@ _TIEBREAKS: dict[str, TiebreakMode] = {
     "previousRoundCountsThenAsk": "previous-round-then-ask",
     "previousRoundCountsThenInteractive": "previous-round-then-ask",
     "useCandidateOrder": "candidate-order",
+    "usePermutationInConfig": "candidate-order",  # older name, as RCTab's migration maps it
     "generatePermutation": "generate-permutation",
 }
 _OVERVOTES: dict[str, OvervoteRule] = {

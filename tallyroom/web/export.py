@@ -10,6 +10,7 @@ year pages take the filters' place.
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import threading
@@ -112,8 +113,9 @@ class _Stored:
     election: Election
 
 
-def _load_all(conn: sa.Connection) -> list[_Stored]:
-    """Every current election, loaded once, by election id."""
+def _load_all(site: Site, conn: sa.Connection) -> list[_Stored]:
+    """Every current election, loaded once, by election id (and kept in the site's cache of
+    elections, where the city pages find them)."""
     current = current_versions().subquery()
     rows = conn.execute(
         sa.select(
@@ -127,7 +129,10 @@ def _load_all(conn: sa.Connection) -> list[_Stored]:
             int(election_id),
             int(number),
             None if year is None else int(year),
-            load_election(conn, int(version_row), source=str(source)),
+            site.elections.get(
+                int(version_row),
+                functools.partial(load_election, conn, int(version_row), source=str(source)),
+            ),
         )
         for election_id, version_row, number, year, source in rows
     ]
@@ -166,7 +171,7 @@ def _export(site: Site, store: Store, out: _Writer) -> tuple[int, int, int]:
     out.write("/static/style.css", stylesheet.read_bytes())
     out.page("/", site.index(IndexQuery()))
     with store.engine.connect() as conn, conn.begin():
-        stored = _load_all(conn)
+        stored = _load_all(site, conn)
         cities = queries.facets(conn)["cities"]
 
     runs: dict[str, list[tuple[int, Election]]] = {}

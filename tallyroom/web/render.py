@@ -128,6 +128,7 @@ class Renderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates ship with the package; no stat() per page
         )
         self.env.filters["number"] = number
 
