@@ -12,6 +12,8 @@ import re
 __all__ = ["NONPARTISAN_LABELS", "name_key", "party_short", "split_nickname"]
 
 _NICKNAME = re.compile(r'\s*["“”]([^"“”]+)["“”]\s*')
+_LAST_GROUP = re.compile(r"\s*\([^()]*\)\s*$")
+_PARTY_WORD = re.compile(r"\s+Party$")
 
 #: Labels that mean "no party" in a results table.
 NONPARTISAN_LABELS = frozenset(
@@ -39,6 +41,6 @@ def party_short(label: str | None) -> str | None:
     """ "Democratic Party (United States)" -> "Democratic"; ``None`` stays ``None``."""
     if label is None:
         return None
-    short = re.sub(r"\s*\([^()]*\)\s*$", "", label).strip()
-    short = re.sub(r"\s+Party$", "", short).strip()
+    short = _LAST_GROUP.sub("", label).strip()
+    short = _PARTY_WORD.sub("", short).strip()
     return short or label.strip()

@@ -249,3 +249,44 @@ def test_bad_percentage_warns_and_is_unknown() -> None:
     assert result.warnings[0].describe() == (
         "pct.txt:5: warning: Percentage1: expected a percentage like 53.45%, got 'abc'"
     )
+
+
+def test_infobox_key_with_a_non_ascii_digit_is_just_a_key() -> None:
+    text = (
+        "= 2004 Town mayoral election =\n\nInfobox\n- Candidate²: Ann Lee\n- Candidate1: Bo Ray\n"
+    )
+    election = parse_article(text)
+    assert [n.name for n in election.nominees] == ["Bo Ray"]
+    assert election.infobox_value("Candidate²") == "Ann Lee"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "held on April 6, 2004 and again on 2004-11-02, or 6 April 2004",
+        "May18, 2008; Mayor Smith; February 30, 2004; Maybe 2004-13-01",
+        "no dates here at all, 1999",
+    ],
+)
+def test_find_dates_agrees_with_a_plain_scan(text: str) -> None:
+    import re
+
+    from tallyroom.formats.dates import MONTHS, find_dates
+
+    months = "|".join(MONTHS)
+    plain = re.compile(
+        rf"\b(\d{{4}})-(\d{{2}})-(\d{{2}})\b|\b({months})\s*(\d{{1,2}}),?\s+(\d{{4}})\b"
+        rf"|\b(\d{{1,2}})\s+({months}),?\s+(\d{{4}})\b"
+    )
+    expected = []
+    for m in plain.finditer(text):
+        try:
+            if m.group(1):
+                expected.append(dt.date(int(m[1]), int(m[2]), int(m[3])))
+            elif m.group(4):
+                expected.append(dt.date(int(m[6]), MONTHS.index(m[4]) + 1, int(m[5])))
+            else:
+                expected.append(dt.date(int(m[9]), MONTHS.index(m[8]) + 1, int(m[7])))
+        except ValueError:
+            pass
+    assert [d for d, _ in find_dates(text)] == expected

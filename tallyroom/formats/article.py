@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from tallyroom.errors import ParseError
-from tallyroom.formats.dates import find_dates, parse_date
+from tallyroom.formats.dates import parse_date
 from tallyroom.formats.states import find_state
 from tallyroom.model import (
     Candidate,
@@ -61,8 +61,6 @@ _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jun
 _ACTING = re.compile(r"\s*\(acting\)\s*$", re.I)
 _MAYORAL = re.compile(r"\bmayoral\b", re.I)
 _NUMBER = re.compile(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\s*")
-#: An infobox line, unstripped: "- Key: Value" (the value empty or after a space or tab).
-_INFOBOX_FIELD = re.compile(r"\s*-[ \t]\s*(?P<key>[^:]*[^:\s])\s*:(?P<value>[ \t].*|\s*)")
 #: A results row in its usual shape, stripped, read in one go: a name without parentheses or
 #: colons, "(incumbent)"/"(write-in)" markers, at most one more group (the party, which may
 #: hold one level of parentheses) and a plain count. Other rows take the general way.
@@ -160,7 +158,6 @@ class _Reader:
         table: _Table | None = None
         rows: list[CandidateResult] | None = None  # the rows of `table` while it takes rows
         in_infobox = False
-        infobox_field = _INFOBOX_FIELD.fullmatch
         usual_row = _ROW.fullmatch
         start = first_no if title else first_no - 1
         for number, raw in enumerate(lines[start:], start + 1):
@@ -168,14 +165,15 @@ class _Reader:
             if not stripped:
                 in_infobox = False
                 continue
-            if in_infobox:
-                item = infobox_field(raw)
-                if item is not None:
-                    key, value = item.group("key", "value")
-                    infobox.append(InfoboxField(key, value.strip(), number))
-                    continue
-                in_infobox = False
             lead = stripped[0]
+            if in_infobox:
+                if lead == "-" and stripped[1:2] in (" ", "\t"):
+                    key, colon, value = stripped[2:].partition(":")
+                    key = key.strip()
+                    if colon and key and (not value or value[0] in " \t"):
+                        infobox.append(InfoboxField(key, value.strip(), number))
+                        continue
+                in_infobox = False
             if lead == "-":
                 if raw[0] != "-" and stripped.endswith("**"):
                     caption = _CAPTION.match(raw)
@@ -195,7 +193,14 @@ class _Reader:
                         continue
                 table = rows = None
                 if listing:
-                    candidates.append(_candidate(stripped[2:], section, number))
+                    who, _, description = stripped[2:].partition(", ")
+                    if '"' in who or "“" in who:
+                        name, nickname = split_nickname(who)
+                    else:
+                        name, nickname = " ".join(who.split()), None
+                    candidates.append(
+                        Candidate(name, nickname, description.strip() or None, section, number)
+                    )
                     continue
             elif lead == "=":
                 heading = _HEADING.match(stripped)
@@ -335,14 +340,11 @@ class _Reader:
         the numbered fields ("Candidate1", "Popular Vote1") by number, then by folded stem."""
         fields: dict[str, InfoboxField] = {}
         columns: dict[int, dict[str, InfoboxField]] = {}
+        known = _INFOBOX_KEYS.get
         for item in infobox:
-            key, index, stem = _infobox_key(item.key)
+            key, index, stem = known(item.key) or _infobox_key(item.key)
             if index is not None:
-                column = columns.get(index)
-                if column is None:
-                    columns[index] = {stem: item}
-                elif stem not in column:
-                    column[stem] = item
+                columns.setdefault(index, {}).setdefault(stem, item)
             if key in fields:
                 self.warn(
                     item.line,
@@ -415,17 +417,24 @@ class _Reader:
         deciding = max(
             (i for i, (kind, _) in enumerate(kinds) if kind in ("general", "runoff")), default=None
         )
-        prose: dict[StageKind, dt.date] | None = None
-        stages = []
-        for index, (table, (kind, party)) in enumerate(zip(tables, kinds, strict=True)):
+        # Dates from captions and the infobox first: the prose is read only for the kinds of
+        # the stages still without one.
+        dated: list[tuple[dt.date | None, Literal["caption", "infobox"] | None]] = []
+        for index, table in enumerate(tables):
             date = parse_date(table.caption) if _DIGIT.search(table.caption) else None
-            source: Literal["caption", "infobox", "prose"] | None = "caption" if date else None
-            if date is None and index == deciding and election_date is not None:
-                date, source = election_date, "infobox"
-            if date is None:
-                prose = _prose_dates(paragraphs) if prose is None else prose
-                if kind in prose:
-                    date, source = prose[kind], "prose"
+            if date is not None:
+                dated.append((date, "caption"))
+            elif index == deciding and election_date is not None:
+                dated.append((election_date, "infobox"))
+            else:
+                dated.append((None, None))
+        undated = {kind for (kind, _), (date, _) in zip(kinds, dated, strict=True) if date is None}
+        prose = _prose_dates(paragraphs, undated) if undated else {}
+        stages = []
+        for table, (kind, party), (date, stated) in zip(tables, kinds, dated, strict=True):
+            source: Literal["caption", "infobox", "prose"] | None = stated
+            if date is None and kind in prose:
+                date, source = prose[kind], "prose"
             stages.append(
                 Stage(
                     kind=kind,
@@ -448,7 +457,7 @@ class _Reader:
 
 def _first(infobox: list[InfoboxField], key: str) -> InfoboxField | None:
     for item in infobox:
-        if _infobox_key(item.key)[0] == key:
+        if " ".join(item.key.casefold().split()) == key:
             return item
     return None
 
@@ -458,6 +467,9 @@ def _first(infobox: list[InfoboxField], key: str) -> InfoboxField | None:
 _INFOBOX_KEYS: dict[str, tuple[str, int | None, str]] = {}
 
 
+_ASCII_DIGITS = "0123456789"
+
+
 def _infobox_key(key: str) -> tuple[str, int | None, str]:
     """ "Popular  Vote2" -> ("popular vote2", 2, "popular vote"): the key folded, and for a
     numbered key its number and folded stem (None and "" otherwise)."""
@@ -465,8 +477,8 @@ def _infobox_key(key: str) -> tuple[str, int | None, str]:
     if read is None:
         index: int | None = None
         stem = ""
-        if key[-1:].isdigit():
-            stem = key.rstrip("0123456789")
+        if key[-1:] in _ASCII_DIGITS:
+            stem = key.rstrip(_ASCII_DIGITS)
             index = int(key[len(stem) :])
             stem = " ".join(stem.casefold().split())
         read = (" ".join(key.casefold().split()), index, stem)
@@ -492,7 +504,7 @@ def _count(text: str) -> int | None:
 
 
 def _usual_row(row: re.Match[str], number: int) -> CandidateResult:
-    """The row :data:`_ROW` matched: what :meth:`_Reader._row` makes of it, in one go."""
+    """What :meth:`_Reader._row` makes of a row :data:`_ROW` matched, read in one go."""
     name, marks, party, votes = row.groups()
     incumbent = write_in = False
     if marks:
@@ -502,18 +514,10 @@ def _usual_row(row: re.Match[str], number: int) -> CandidateResult:
         party = party.strip()
         folded = party.casefold()
         if folded in _MARKERS:
-            if folded == "incumbent":
-                incumbent = True
-            elif folded in ("write-in", "write in"):
-                write_in = True
+            incumbent = incumbent or folded == "incumbent"
+            write_in = write_in or folded in ("write-in", "write in")
             party = None
     return CandidateResult(name, int(votes.replace(",", "")), party, incumbent, write_in, number)
-
-
-def _candidate(text: str, section: Section, number: int) -> Candidate:
-    who, _, description = text.partition(", ")
-    name, nickname = split_nickname(who)
-    return Candidate(name, nickname, description.strip() or None, section, number)
 
 
 def _split_groups(text: str) -> tuple[str, list[str]]:
@@ -569,16 +573,19 @@ def _primary_party(caption: str, section: Section) -> str | None:
     return None
 
 
-def _prose_dates(paragraphs: list[Paragraph]) -> dict[StageKind, dt.date]:
-    """The first complete date the prose ties to each kind of stage, clause by clause."""
+def _prose_dates(paragraphs: list[Paragraph], kinds: set[StageKind]) -> dict[StageKind, dt.date]:
+    """The first complete date the prose ties to each of these kinds of stage, clause by
+    clause."""
     found: dict[StageKind, dt.date] = {}
     for paragraph in paragraphs:
         text = paragraph.text
         folded_text = text.casefold()
-        if not (
-            ("primary" in folded_text or "general" in folded_text or "runoff" in folded_text)
-            and _DIGIT.search(text)
-        ):
+        for word in kinds:
+            if word in folded_text:
+                break
+        else:
+            continue
+        if not _DIGIT.search(text):
             continue
         for clause in _CLAUSE.split(text):
             folded = clause.casefold()
@@ -589,12 +596,13 @@ def _prose_dates(paragraphs: list[Paragraph]) -> dict[StageKind, dt.date]:
                 kind = "primary"
             elif "general" in folded:
                 kind = "general"
-            if kind is None or kind in found:
+            if kind is None or kind in found or kind not in kinds:
                 continue
-            if _DIGIT.search(clause):
-                for date, _ in find_dates(clause):
-                    found[kind] = date
-                    break
+            date = parse_date(clause) if _DIGIT.search(clause) else None
+            if date is not None:
+                found[kind] = date
+                if len(found) == len(kinds):
+                    return found
     return found
 
 

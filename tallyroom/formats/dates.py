@@ -45,38 +45,56 @@ def _build(year: str, month: int, day: str) -> dt.date | None:
         return None
 
 
-def find_dates(text: str) -> Iterator[tuple[dt.date, re.Match[str]]]:
-    """Every complete, valid date in ``text`` with its match, in order."""
-    if not _YEAR.search(text):
-        return
+def _date_of(match: re.Match[str]) -> dt.date | None:
+    kind = match.lastgroup
+    if kind == "iso":
+        year, month, day = match.group("iy", "im", "id")
+        return _build(year, int(month), day)
+    if kind == "mdy":
+        name, day, year = match.group("m1", "d1", "y1")
+    else:
+        day, name, year = match.group("d2", "m2", "y2")
+    return _build(year, _MONTH_NUMBER[name], day)
+
+
+def _search_from(text: str) -> int | None:
+    """Where to search ``text`` for dates: None when it can hold none (no month's name, no ISO
+    date's end, or no year), else a place no date begins before: the first month's name or
+    ISO date end, less the day and spaces before a month ("18 May") or the year before an ISO
+    end. Searching from there finds what searching the whole text does, much faster."""
     hint = _MONTH_OR_ISO_TAIL.search(text)
     if hint is None:
-        return
-    # No date begins before the first month's name or ISO date end, less the day and spaces
-    # before a month ("18 May") or the year before an ISO end: search from there, much faster.
-    first = hint.start()
-    spaces = first
+        return None
+    first = spaces = hint.start()
     while spaces > 0 and text[spaces - 1].isspace():
         spaces -= 1
-    for match in _DATE.finditer(text, max(0, min(first - 4, spaces - 2))):
-        kind = match.lastgroup
-        if kind == "iso":
-            year, month, day = match.group("iy", "im", "id")
-            found = _build(year, int(month), day)
-        elif kind == "mdy":
-            name, day, year = match.group("m1", "d1", "y1")
-            found = _build(year, _MONTH_NUMBER[name], day)
-        else:
-            day, name, year = match.group("d2", "m2", "y2")
-            found = _build(year, _MONTH_NUMBER[name], day)
+    start = max(0, min(first - 4, spaces - 2))
+    return start if _YEAR.search(text, start) else None
+
+
+def find_dates(text: str) -> Iterator[tuple[dt.date, re.Match[str]]]:
+    """Every complete, valid date in ``text`` with its match, in order."""
+    start = _search_from(text)
+    if start is None:
+        return
+    for match in _DATE.finditer(text, start):
+        found = _date_of(match)
         if found is not None:
             yield found, match
 
 
 def parse_date(text: str) -> dt.date | None:
-    """The date ``text`` consists of (surrounding words such as a weekday allowed), else None."""
-    for found, _ in find_dates(text):
-        return found
+    """The date ``text`` consists of (surrounding words such as a weekday allowed), else None:
+    the first of :func:`find_dates`."""
+    start = _search_from(text)
+    while start is not None:
+        match = _DATE.search(text, start)
+        if match is None:
+            return None
+        found = _date_of(match)
+        if found is not None:
+            return found
+        start = match.end()
     return None
 
 
