@@ -72,6 +72,18 @@ def test_export_into_a_file_path_fails_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    db = build_database(tmp_path / "results.db")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "candidates").write_text("a file where the candidates' folder belongs")
+    result = CliRunner().invoke(main, ["export-site", str(site), "--db", str(db)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "candidates" in result.output and "cannot write the file" in result.output
+    assert (site / "elections").is_dir()  # the files before it were written
+
+
 def test_demo_section_prints_how_to_open_the_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,10 +10,10 @@ year pages take the filters' place.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import os
-import queue
-import threading
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -35,8 +35,35 @@ from tallyroom.web.site import IndexQuery, Rendered, Site
 
 __all__ = ["ExportReport", "export_site"]
 
-#: Files waiting for the writer thread at most (bounds the memory the export holds).
-BACKLOG = 512
+#: The program of the writing process: it reads (path, content) records from its standard input
+#: (a 4-byte path length, a 4-byte content length, both big-endian, then the UTF-8 path relative
+#: to the folder and the content) and writes each file, making folders as needed. On the first
+#: failure it names the file on standard error and stops.
+WRITER = """
+import os, sys
+folder, read, made = sys.argv[1], sys.stdin.buffer.read, set()
+flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+while head := read(8):
+    size = int.from_bytes(head[:4], "big")
+    path = os.path.join(folder, read(size).decode("utf-8"))
+    data = memoryview(read(int.from_bytes(head[4:], "big")))
+    try:
+        parent = os.path.dirname(path)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        handle = os.open(path, flags, 0o644)
+        try:
+            while data:
+                data = data[os.write(handle, data):]
+        finally:
+            os.close(handle)
+    except OSError as error:
+        sys.stderr.write(f"{path}: cannot write the file: {error.strerror or error}")
+        sys.exit(1)
+"""
+#: Bytes gathered before they are sent to the writing process.
+CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,56 +78,52 @@ class ExportReport:
 
 
 class _Writer:
-    """Writes the files in a thread of its own, so the disk works while the pages are rendered
-    (writing a file releases the interpreter lock). The first failure is raised by
-    :meth:`close` as a :class:`StorageError` naming the file; later files are dropped."""
+    """Writes the export's files from a small process of its own, so that the file system's
+    work (tens of thousands of small files) runs beside the rendering instead of after it. The
+    files are sent in chunks through a pipe; :meth:`close` waits for the last one and raises a
+    :class:`StorageError` naming the file that could not be written."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = str(folder)
+        self.folder = folder
         self.files = 0
         self.bytes = 0
-        self.made: set[str] = set()
-        self.failure: str | None = None
-        self.pending: queue.Queue[tuple[str, bytes] | None] = queue.Queue(BACKLOG)
-        self.thread = threading.Thread(target=self._drain, name="export-writer", daemon=True)
-        self.thread.start()
+        self.buffer = bytearray()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", WRITER, str(folder)],
+            stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
     def write(self, site_path: str, content: bytes | str) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
+        path = render.export_path(site_path).lstrip("/").encode("utf-8")
+        self.buffer += len(path).to_bytes(4, "big") + len(data).to_bytes(4, "big") + path
+        self.buffer += data
         self.files += 1
         self.bytes += len(data)
-        self.pending.put((render.export_path(site_path), data))
+        if len(self.buffer) >= CHUNK:
+            self._send()
 
     def page(self, site_path: str, rendered: Rendered) -> None:
         self.write(site_path, rendered.html)
         self.write(site_path + ".json" if site_path != "/" else "/index.json", rendered.json)
 
-    def _drain(self) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-        while (item := self.pending.get()) is not None:
-            if self.failure is not None:
-                continue
-            target = self.folder + item[0]
-            try:
-                parent = os.path.dirname(target)
-                if parent not in self.made:
-                    os.makedirs(parent, exist_ok=True)
-                    self.made.add(parent)
-                handle = os.open(target, flags, 0o644)
-                try:
-                    view = memoryview(item[1])
-                    while view:
-                        view = view[os.write(handle, view) :]
-                finally:
-                    os.close(handle)
-            except OSError as error:
-                self.failure = f"{target}: cannot write the file: {error.strerror or error}"
+    def _send(self) -> None:
+        pipe = self.process.stdin
+        assert pipe is not None
+        with contextlib.suppress(BrokenPipeError):  # the writer stopped: close() says why
+            pipe.write(self.buffer)
+        self.buffer.clear()
 
     def close(self) -> None:
-        self.pending.put(None)
-        self.thread.join()
-        if self.failure is not None:
-            raise StorageError(self.failure)
+        self._send()
+        assert self.process.stdin is not None and self.process.stderr is not None
+        with contextlib.suppress(BrokenPipeError):
+            self.process.stdin.close()
+        failure = self.process.stderr.read().decode("utf-8", "replace").strip()
+        self.process.stderr.close()
+        if self.process.wait() != 0:
+            raise StorageError(failure or f"{self.folder}: the files could not be written")
 
 
 @dataclass(frozen=True, slots=True)
