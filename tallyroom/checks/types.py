@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 from tallyroom.model import Election
 
@@ -29,7 +29,7 @@ __all__ = [
 
 #: error: the data cannot be right. warning: probably wrong. info: worth knowing.
 Severity = Literal["info", "warning", "error"]
-SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error")
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 #: How sure we are that the finding (and its fix) is right.
 Confidence = Literal["high", "medium", "low"]
@@ -45,17 +45,7 @@ Family = Literal[
     "impossible",
     "formatting",
 ]
-FAMILIES: tuple[Family, ...] = (
-    "arithmetic",
-    "damaged",
-    "missing",
-    "outcomes",
-    "dates",
-    "classification",
-    "identity",
-    "impossible",
-    "formatting",
-)
+FAMILIES: tuple[Family, ...] = get_args(Family)
 
 #: A figure compared: votes are ``int``; percentages and dates are strings ("53.45", "2004-11-02").
 EvidenceValue = int | str | bool | None | tuple[int | str, ...]
