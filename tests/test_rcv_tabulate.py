@@ -271,3 +271,20 @@ def test_single_rankings_are_plurality_then_eliminate(spec: list[tuple[int, str]
         for loser in record.eliminated:
             assert remaining[loser] == min(remaining.values())
             del remaining[loser]
+
+
+def test_explicit_overvote_label_errors_name_the_ballot() -> None:
+    shared = BallotSet(
+        tuple("AB"),
+        (((1, (0,)),), ((1, (OVERVOTE, 1)),)),
+        (3, 1),
+        source="hand.csv",
+        rows=(2, 3),
+    )
+    with pytest.raises(TabulationError, match=r"hand\.csv:3: an overvote label shares rank 1"):
+        tabulate(shared, RcvOptions())
+    labelled = ballots("AB", (3, "A"), (1, "! B"))
+    with pytest.raises(TabulationError, match=r"hand\.csv:3: an explicit overvote label cannot"):
+        tabulate(labelled, RcvOptions(overvote_rule="exhaust-if-multiple-continuing"))
+    counted = tabulate(labelled, RcvOptions(overvote_rule="skip-to-next-rank"))
+    assert counted.rounds[0].tally == (("A", 3), ("B", 1))

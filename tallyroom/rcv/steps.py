@@ -195,12 +195,12 @@ def _general(
             if repeated:
                 row.append(T_REPEATED)
                 return row
-        if OVERVOTE in codes:
-            if len(codes) != 1:
-                raise TabulationError(
-                    f"{_where(ballots, index)}: an overvote label shares rank {rank} "
-                    "with candidates"
-                )
+        label = OVERVOTE in codes
+        if label and len(codes) != 1:
+            raise TabulationError(
+                f"{_where(ballots, index)}: an overvote label shares rank {rank} with candidates"
+            )
+        if label or len(codes) > 1:
             match options.overvote_rule:
                 case "exhaust-immediately":
                     row.append(T_OVERVOTE)
@@ -211,21 +211,11 @@ def _general(
                         return row
                     continue
                 case "exhaust-if-multiple-continuing":
-                    raise TabulationError(
-                        f"{_where(ballots, index)}: an explicit overvote label cannot be counted "
-                        "under the 'exhaust if multiple continuing' rule"
-                    )
-        if len(codes) > 1:
-            match options.overvote_rule:
-                case "exhaust-immediately":
-                    row.append(T_OVERVOTE)
-                    return row
-                case "skip-to-next-rank":
-                    if is_last:
-                        row.append(T_EXHAUSTED)
-                        return row
-                    continue
-                case "exhaust-if-multiple-continuing":
+                    if label:
+                        raise TabulationError(
+                            f"{_where(ballots, index)}: an explicit overvote label cannot be "
+                            "counted under the 'exhaust if multiple continuing' rule"
+                        )
                     members = tuple(sorted(set(codes)))
                     if len(members) == 1:
                         row.append(members[0])
