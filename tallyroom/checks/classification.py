@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import may_match, party_name
+from tallyroom.checks.figures import party_name
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.model import Election, Stage
+from tallyroom.textscan import may_match
 
 __all__ = ["CODES", "check_classification"]
 

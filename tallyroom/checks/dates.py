@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import may_match
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.formats.dates import MONTHS, find_dates, format_date
 from tallyroom.model import Election, Stage, StageKind
+from tallyroom.textscan import may_match
 
 __all__ = ["CODES", "check_dates"]
 

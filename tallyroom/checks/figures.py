@@ -24,7 +24,6 @@ __all__ = [
     "implied_total_range",
     "infobox_columns",
     "intersect",
-    "may_match",
     "number_text",
     "party_name",
     "pct_text",
@@ -128,17 +127,6 @@ def infobox_columns(election: Election) -> tuple[InfoboxColumn, ...]:
             )
         )
     return tuple(found)
-
-
-def may_match(text: str, words: tuple[str, ...]) -> bool:
-    """Whether a case-insensitive pattern needing one of ``words`` (lower-case ASCII) can match
-    ``text``. Exact for ASCII text, where IGNORECASE matches an ASCII letter only with itself in
-    either case; text with other characters (four of which also match ASCII letters: İ ı ſ K)
-    is left to the pattern. Far faster than the pattern's search."""
-    if not text.isascii():
-        return True
-    lowered = text.lower()
-    return any(word in lowered for word in words)
 
 
 def _whole(text: str) -> int | None:

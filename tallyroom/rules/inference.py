@@ -14,6 +14,7 @@ from pathlib import Path
 from tallyroom.model import Election, Paragraph
 from tallyroom.rules.loading import load_rules
 from tallyroom.rules.types import RulesChoice, RulesOrigin
+from tallyroom.textscan import may_match
 
 __all__ = ["choose_rules", "infer_rules"]
 
@@ -22,7 +23,7 @@ _MAJORITY = re.compile(
     r"\b(absolute majority|majority of the vote|no candidate received|runoff)\b", re.I
 )
 _NONPARTISAN = re.compile(r"\bnon-?partisan\b", re.I)
-#: Words each pattern's matches contain (see :func:`_may_match`).
+#: Words each pattern's matches contain (see :func:`may_match`).
 _WORDS: dict[re.Pattern[str], tuple[str, ...]] = {
     _RANKED: ("ranked", "instant", "single transferable vote"),
     _MAJORITY: ("majority", "no candidate received", "runoff"),
@@ -86,7 +87,7 @@ def _quotes(paragraphs: tuple[Paragraph, ...], pattern: re.Pattern[str]) -> list
     found = []
     words = _WORDS[pattern]
     for paragraph in paragraphs:
-        if not _may_match(paragraph.text, words):
+        if not may_match(paragraph.text, words):
             continue
         match = pattern.search(paragraph.text)
         if match is None:
@@ -103,14 +104,3 @@ def _quotes(paragraphs: tuple[Paragraph, ...], pattern: re.Pattern[str]) -> list
         where = f"line {paragraph.line}" if paragraph.line is not None else "the text"
         found.append(f'{where}: "{excerpt}"')
     return found
-
-
-def _may_match(text: str, words: tuple[str, ...]) -> bool:
-    """Whether a case-insensitive pattern needing one of ``words`` (lower-case ASCII) can match
-    ``text``. Exact for ASCII text, where IGNORECASE matches an ASCII letter only with itself in
-    either case; text with other characters (four of which also match ASCII letters: İ ı ſ K)
-    is left to the pattern. Far faster than the pattern's search."""
-    if not text.isascii():
-        return True
-    lowered = text.lower()
-    return any(word in lowered for word in words)
