@@ -23,6 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
+from machine import calibrate
+
 from tallyroom.checks import run_checks
 from tallyroom.formats.article import parse_article
 from tallyroom.model import Election
@@ -51,17 +53,6 @@ def articles(count: int) -> tuple[list[str], int]:
         title_end = text.index("=", 1)
         texts.append(f"{text[:title_end].rstrip()} {i} {text[title_end:]}")
     return texts, len(base)
-
-
-def calibrate() -> float:
-    """Microseconds of CPU for ``sum(range(1000))``: how fast this machine is right now."""
-    best = float("inf")
-    for _ in range(5):
-        cpu = time.process_time()
-        for _ in range(200):
-            sum(range(1000))
-        best = min(best, (time.process_time() - cpu) / 200 * 1e6)
-    return best
 
 
 def timed(work: Callable[[], T]) -> tuple[T, float, float]:

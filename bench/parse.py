@@ -14,6 +14,8 @@ import argparse
 import time
 from pathlib import Path
 
+from machine import calibrate
+
 from tallyroom.formats.article import parse_article
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
@@ -41,17 +43,6 @@ def measure(label: str, work: list[tuple[str, str]], parse: bool) -> float:
         f"  {rate:>10,.0f} docs/cpu-s"
     )
     return rate
-
-
-def calibrate() -> float:
-    """Microseconds of CPU for a fixed pure-Python loop: how fast this machine is right now."""
-    best = float("inf")
-    for _ in range(5):
-        cpu = time.process_time()
-        for _ in range(200):
-            sum(range(1000))
-        best = min(best, (time.process_time() - cpu) / 200 * 1e6)
-    return best
 
 
 def main() -> None:

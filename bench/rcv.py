@@ -17,12 +17,12 @@ import resource
 import sys
 import tempfile
 import time
-import timeit
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from machine import calibrate
 
 from tallyroom.rcv import BallotSet, RcvOptions, read_ballots, tabulate
 from tallyroom.rcv.generate import generate_rankings, write_ballots_csv
@@ -65,12 +65,6 @@ def timed(function: Callable[[], T]) -> tuple[T, float, float]:
     return value, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def calibration() -> float:
-    """Microseconds for ``sum(range(1000))``, best of 200: compares machines."""
-    best = min(timeit.repeat("sum(range(1000))", number=100, repeat=200)) / 100
-    return best * 1e6
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ballots", type=int, default=1_000_000)
@@ -82,7 +76,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     print(
-        f"calibration: sum(range(1000)) takes {calibration():.1f} us; "
+        f"calibration: sum(range(1000)) takes {calibrate():.1f} us; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     rankings = generate_rankings(args.ballots, len(NAMES), 5, seed=20240501)

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine import calibrate  # noqa: E402
+
 from tallyroom.store import Store  # noqa: E402
 from tallyroom.store.generate import generated_election  # noqa: E402
 from tallyroom.web import export_site  # noqa: E402
@@ -139,17 +141,6 @@ def load(base: str, pattern: str, count: int, seconds: int, clients: int) -> dic
     return asyncio.run(_httpx_load(urls, seconds, clients))
 
 
-def calibration() -> float:
-    """Microseconds for ``sum(range(1000))`` (best of 5 x 1000): how busy the shared machine is."""
-    best = float("inf")
-    for _ in range(5):
-        began = time.perf_counter()
-        for _ in range(1000):
-            sum(range(1000))
-        best = min(best, (time.perf_counter() - began) / 1000 * 1e6)
-    return best
-
-
 def _children_cpu() -> float:
     """CPU seconds of the finished child processes (the export's file writer)."""
     import resource
@@ -173,7 +164,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tallyroom-bench-web-"))
     db = folder / "bench.db"
-    print(f"calibration: {calibration():.1f} us for sum(range(1000))")
+    print(f"calibration: {calibrate():.1f} us for sum(range(1000))")
     print(f"building {args.elections} generated elections: {build(db, args.elections):.1f} s")
     print(f"load generator: {'wrk' if shutil.which('wrk') else 'httpx (in-process)'}; "
           f"{args.clients} clients, {args.seconds} s per run; cores: {os.cpu_count()}")  # fmt: skip
@@ -220,7 +211,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
 
-    print(f"calibration before the export: {calibration():.1f} us for sum(range(1000))")
+    print(f"calibration before the export: {calibrate():.1f} us for sum(range(1000))")
     for run in (1, 2):
         target = folder / f"site-{run}"
         own, children = time.process_time(), _children_cpu()
@@ -235,7 +226,7 @@ def main() -> None:
             f"(goal <= 30 s: {met}); CPU {own:.1f} s rendering + {children:.1f} s writing files"
         )
         shutil.rmtree(target)
-    print(f"calibration after the export: {calibration():.1f} us for sum(range(1000))")
+    print(f"calibration after the export: {calibrate():.1f} us for sum(range(1000))")
     shutil.rmtree(folder)
 
 
