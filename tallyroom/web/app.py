@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
@@ -118,40 +118,27 @@ def create_app(
     async def tallyroom_error(request: Request, exc: TallyroomError) -> Response:
         return error(request, 400, str(exc))
 
-    def index_params(request: Request) -> Rendered:
+    async def index_rendered(
+        request: Request,
+        city: str | None = Query(None, description="A city's name (any case)."),
+        year: str | None = Query(None, description="The election's year, e.g. 2004."),
+        office: str | None = Query(None, description="The office, e.g. Mayor."),
+        candidate: str | None = Query(None, description="Part of a candidate's name."),
+        q: str | None = Query(None, description="Search titles, cities and candidates' names."),
+        page_number: str | None = Query(
+            None, alias="page", description="Page number, from 1 (50 elections a page)."
+        ),
+    ) -> Rendered:
+        """The index for the request's filters; the parameters only document them (they are
+        read and validated from the query string, unknown ones refused)."""
         return site.index(parse_index_query(dict(request.query_params)))
 
-    filters_doc: dict[str, Any] = {
-        "city": Query(None, description="A city's name (any case)."),
-        "year": Query(None, description="The election's year, e.g. 2004."),
-        "office": Query(None, description="The office, e.g. Mayor."),
-        "candidate": Query(None, description="Part of a candidate's name."),
-        "q": Query(None, description="Search titles, cities and candidates' names."),
-        "page": Query(None, description="Page number, from 1 (50 elections a page)."),
-    }
-
     @app.get("/", summary="All elections, newest first, filtered", include_in_schema=True)
-    async def index(
-        request: Request,
-        city: str | None = filters_doc["city"],
-        year: str | None = filters_doc["year"],
-        office: str | None = filters_doc["office"],
-        candidate: str | None = filters_doc["candidate"],
-        q: str | None = filters_doc["q"],
-        page_number: str | None = Query(None, alias="page"),
-    ) -> Response:
-        return page(index_params(request))
+    async def index(rendered: Rendered = Depends(index_rendered)) -> Response:
+        return page(rendered)
 
-    async def index_json(
-        request: Request,
-        city: str | None = filters_doc["city"],
-        year: str | None = filters_doc["year"],
-        office: str | None = filters_doc["office"],
-        candidate: str | None = filters_doc["candidate"],
-        q: str | None = filters_doc["q"],
-        page_number: str | None = Query(None, alias="page"),
-    ) -> Response:
-        return twin(index_params(request))
+    async def index_json(rendered: Rendered = Depends(index_rendered)) -> Response:
+        return twin(rendered)
 
     app.get("/index.json", summary="The index as JSON: elections, filters, facets")(index_json)
     app.get("/.json", include_in_schema=False)(index_json)
