@@ -246,6 +246,17 @@ def test_openapi_and_docs_page(client: TestClient) -> None:
     for path in ("/", "/index.json", "/elections/{ref}", "/elections/{ref}.json",
                  "/candidates/{slug}.json", "/cities/{slug}.json"):  # fmt: skip
         assert path in spec["paths"]
+    for path in ("/", "/index.json"):
+        parameters = spec["paths"][path]["get"]["parameters"]
+        assert [p["name"] for p in parameters] == [
+            "city",
+            "year",
+            "office",
+            "candidate",
+            "q",
+            "page",
+        ]
+        assert all(p["description"] for p in parameters)
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "/elections/{ref}.json" in docs.text
