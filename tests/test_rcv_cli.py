@@ -51,3 +51,12 @@ def test_rcv_bad_file_is_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no rank columns" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_count_that_cannot_go_on_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "tie.csv"
+    path.write_text("ballot_id,rank1\n1,Ann\n2,Bo\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["rcv", str(path), "--tiebreak", "stop-and-ask"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: round 1: tie among 'Ann', 'Bo'")

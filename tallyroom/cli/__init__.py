@@ -7,27 +7,19 @@ tallyroom raises on purpose (:mod:`tallyroom.errors`) become one line on stderr 
 from __future__ import annotations
 
 import importlib
-import sys
-from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from tallyroom.errors import InputError, TallyroomError
+from tallyroom.errors import TallyroomError
 
 
 class TallyroomGroup(click.Group):
     """A click group that turns tallyroom errors into a one-line message and an exit code."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        return super().main(*args, **kwargs)
-
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except InputError as error:
-            click.echo(f"error: {error}", err=True)
-            ctx.exit(2)
         except TallyroomError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(2)
@@ -37,18 +29,6 @@ class TallyroomGroup(click.Group):
 @click.version_option(package_name="tallyroom")
 def main() -> None:
     """tallyroom: municipal election results — read, tabulate, check, store, publish."""
-
-
-def run(argv: Sequence[str] | None = None) -> int:
-    """Run the command line in-process; returns the exit code."""
-    try:
-        main.main(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
-    return 0
 
 
 #: The modules that define commands, one per line; each adds its commands to ``main``.
@@ -70,6 +50,3 @@ def _register() -> None:
 
 
 _register()
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run())
