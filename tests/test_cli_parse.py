@@ -91,3 +91,18 @@ def test_demo_shows_every_sample() -> None:
 @pytest.mark.parametrize("args", [["--help"], ["parse", "--help"], ["--version"]])
 def test_help(args: list[str]) -> None:
     assert invoke(*args).stdout
+
+
+def test_render_to_another_format(seeds_dir: Path) -> None:
+    out = invoke("render", str(BALTIMORE), "--to", "wikitext").stdout
+    assert out.startswith("{{Infobox election") and "173,030" in out
+
+
+def test_text_target_reports_what_it_cannot_hold(tmp_path: Path) -> None:
+    precincts = ROOT / "tests" / "data" / "openelections" / "20181106__dc__general__precinct.csv"
+    result = CliRunner().invoke(main, ["convert", str(precincts), "--to", "text"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: MAYOR OF THE DISTRICT OF COLUMBIA: General election: results by reporting unit "
+        "are not written, only totals"
+    ) in result.stderr

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from tallyroom.claims import stage_participants, stated_statuses
 from tallyroom.cli import main
-from tallyroom.formats import read_bytes
+from tallyroom.formats import WRITE_FORMATS, read_bytes, write_text
 from tallyroom.formats.article import ParseWarning, read_article
 from tallyroom.formats.summary import election_json, percent
 from tallyroom.model import Election
@@ -110,18 +110,17 @@ def parse(files: tuple[Path, ...], as_json: bool) -> None:
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
-    "--to", "target", type=click.Choice(["text"]), default="text", show_default=True,
-    help="The format to write.",
+    "--to", "target", type=click.Choice(WRITE_FORMATS), default="text", show_default=True,
+    help="The format to write (`tallyroom convert` reads every format).",
 )  # fmt: skip
 def render(file: Path, target: str) -> None:
-    """Write an election article back out from the model."""
-    from tallyroom.formats.article_writer import article_losses, render_article
-
+    """Write an election article back out from the model (by default as article text)."""
     election, warnings = _read(file)
     _show_warnings(warnings)
-    for loss in article_losses(election):
+    written = write_text((election,), target)
+    for loss in written.warnings:
         click.echo(f"{file}: not written: {loss}", err=True)
-    click.echo(render_article(election), nl=False)
+    click.echo(written.text, nl=False)
 
 
 def demo_summaries(console: Console, elections: tuple[Election, ...]) -> None:

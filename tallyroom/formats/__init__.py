@@ -146,9 +146,12 @@ def write_text(elections: Sequence[Election], fmt: str) -> Written:
 
             return write_native(elections)
         case "text":
-            from tallyroom.formats.article_writer import render_article
+            from tallyroom.formats.article_writer import article_losses, render_article
 
-            return Written("\n".join(render_article(e) for e in elections))
+            return Written(
+                "\n".join(render_article(e) for e in elections),
+                tuple(f"{e.title}: {loss}" for e in elections for loss in article_losses(e)),
+            )
     raise ConversionError(
         f"unknown target format {fmt!r}; expected one of {', '.join(WRITE_FORMATS)}"
     )
