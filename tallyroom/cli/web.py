@@ -11,26 +11,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from tallyroom.cli import main
+from tallyroom.cli.store import db_option
 from tallyroom.model import Election
-from tallyroom.store import DEFAULT_DB, Store
+from tallyroom.store import Store
 
 __all__ = ["demo_database", "demo_web"]
 
 
-def _db_option(function: click.decorators.FC) -> click.decorators.FC:
-    option = click.option(
-        "--db",
-        "db",
-        envvar="TALLYROOM_DB",
-        default=DEFAULT_DB,
-        show_default=True,
-        help="SQLite file or postgresql:// URL (env TALLYROOM_DB).",
-    )
-    return option(function)
-
-
 @main.command()
-@_db_option
+@db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 def serve(db: str, host: str, port: int) -> None:
@@ -51,7 +40,7 @@ def serve(db: str, host: str, port: int) -> None:
 
 @main.command(name="export-site")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@_db_option
+@db_option
 def export_site_command(folder: Path, db: str) -> None:
     """Write the whole website into FOLDER as static files with relative links."""
     from tallyroom.web import export_site
