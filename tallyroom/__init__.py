@@ -12,6 +12,7 @@ from tallyroom.errors import (
     StorageError,
     TabulationError,
     TallyroomError,
+    TieUnbrokenError,
     ValidationError,
 )
 from tallyroom.formats import read_path, read_text
@@ -28,6 +29,8 @@ from tallyroom.model import (
     ReportingUnit,
     Round,
     Stage,
+    StageDecision,
+    Transfer,
     UnitResult,
 )
 
@@ -47,9 +50,12 @@ __all__ = [
     "ReportingUnit",
     "Round",
     "Stage",
+    "StageDecision",
     "StorageError",
     "TabulationError",
     "TallyroomError",
+    "TieUnbrokenError",
+    "Transfer",
     "UnitResult",
     "ValidationError",
     "__version__",

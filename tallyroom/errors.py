@@ -7,6 +7,7 @@ The class tree::
     │   ├── ParseError             a document that cannot be read (file, line, what was expected)
     │   └── ValidationError        a well-formed file whose content breaks a rule (file, key)
     ├── TabulationError            counting cannot go on (e.g. a ballot ranks past the maximum)
+    │   └── TieUnbrokenError       a tie the count's rules leave to a decision (round, tied)
     ├── ConversionError            a target format cannot hold what the election has
     └── StorageError               the database refused a write or a query
 
@@ -16,6 +17,8 @@ response with the same words. A traceback means a bug in tallyroom, never bad in
 
 from __future__ import annotations
 
+from typing import Literal
+
 __all__ = [
     "ConversionError",
     "InputError",
@@ -23,6 +26,7 @@ __all__ = [
     "StorageError",
     "TabulationError",
     "TallyroomError",
+    "TieUnbrokenError",
     "ValidationError",
 ]
 
@@ -80,6 +84,24 @@ class ValidationError(InputError):
 
 class TabulationError(TallyroomError):
     """Counting cannot continue; the message names the ballot file and row when known."""
+
+
+class TieUnbrokenError(TabulationError):
+    """A tie the count cannot break by its options: someone has to decide who wins (or loses).
+
+    ``round`` is the round of the tie and ``tied`` the tied candidates, in the count's order;
+    ``role`` is what the decision picks, ``"win"`` or ``"lose"``.
+    """
+
+    def __init__(self, round: int, tied: tuple[str, ...], role: Literal["win", "lose"]) -> None:
+        self.round = round
+        self.tied = tied
+        self.role = role
+        names = ", ".join(repr(name) for name in tied)
+        super().__init__(
+            f"round {round}: tie among {names} needs a decision on who should {role}; rerun "
+            "with a recorded order (candidate-order tie-break) or a seeded random tie-break"
+        )
 
 
 class ConversionError(TallyroomError):

@@ -22,10 +22,13 @@ from fractions import Fraction
 from typing import Literal
 
 __all__ = [
+    "INACTIVE_REASONS",
     "STAGE_KINDS",
     "Candidate",
     "CandidateResult",
+    "DecisionStatus",
     "Election",
+    "InactiveReason",
     "InfoboxCandidate",
     "InfoboxField",
     "Jurisdiction",
@@ -35,10 +38,13 @@ __all__ = [
     "Round",
     "Section",
     "Stage",
+    "StageDecision",
     "StageKind",
     "Status",
+    "Transfer",
     "UnitKind",
     "UnitResult",
+    "Verdict",
 ]
 
 StageKind = Literal["primary", "general", "runoff"]
@@ -48,6 +54,11 @@ STAGE_KINDS: tuple[StageKind, ...] = ("primary", "general", "runoff")
 Status = Literal["advanced", "eliminated", "elected", "defeated"]
 ResultsStatus = Literal["unofficial", "complete", "certified"]
 UnitKind = Literal["city", "ward", "precinct", "district", "county", "other"]
+#: How a stage came out under its rules: decided, tied (no tie-break recorded), or not decidable
+#: from what the source gives.
+DecisionStatus = Literal["decided", "tied", "cannot-tell"]
+#: Whether what a document claims about a stage agrees with the rules' decision.
+Verdict = Literal["agrees", "disagrees", "cannot-tell"]
 
 #: A heading path in a document: ``("Primary election", "Results")``; ``()`` is the lead.
 Section = tuple[str, ...]
@@ -91,15 +102,78 @@ class UnitResult:
     vote_type: str = "total"
 
 
+#: Why a ballot counts for no candidate in a round (the reasons RCTab reports). ``exhausted``: its
+#: rankings ran out of continuing candidates; ``overvote``: it reached a rank marked for several
+#: candidates; ``skipped``: it skipped more rankings in a row than allowed; ``repeated``: it ranked
+#: a candidate twice (where that exhausts a ballot); ``undervote``: it is blank (ranks no one).
+InactiveReason = Literal["exhausted", "overvote", "skipped", "repeated", "undervote"]
+INACTIVE_REASONS: tuple[InactiveReason, ...] = (
+    "exhausted",
+    "overvote",
+    "skipped",
+    "repeated",
+    "undervote",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Votes moved out of a round's elected or eliminated candidate (counted in the next round).
+
+    ``target`` is a candidate, ``"exhausted"`` (the ballots became inactive), or ``"residual
+    surplus"`` (a multi-winner count's surplus lost to rounding).
+    """
+
+    source: str
+    target: str
+    votes: Decimal
+
+
 @dataclass(frozen=True, slots=True)
 class Round:
-    """One round of a ranked-choice count, as published (the tabulator has richer records)."""
+    """One round of a ranked-choice count, as published (the tabulator has richer records).
+
+    ``tally`` holds the continuing candidates' votes (in a multi-winner count, also earlier
+    winners' votes, held at the threshold). ``inactive`` is the total of cast ballots counting for
+    no candidate in this round, **blank ballots included** (reason ``undervote``, inactive from
+    round 1), so that ``continuing + inactive = Stage.ballots_cast`` (less any residual surplus
+    of a multi-winner count). ``inactive_by_reason`` breaks that total down; it is empty when the
+    source does not report reasons, and otherwise sums to ``inactive``. ``threshold`` is ``None``
+    when the source does not report it. ``transfers`` are the votes moved out of this round's
+    elected and eliminated candidates.
+    """
 
     number: int
     tally: tuple[tuple[str, Decimal], ...]
     elected: tuple[str, ...] = ()
     eliminated: tuple[str, ...] = ()
     inactive: Decimal = Decimal(0)
+    inactive_by_reason: tuple[tuple[InactiveReason, Decimal], ...] = ()
+    threshold: Decimal | None = None
+    transfers: tuple[Transfer, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.inactive_by_reason:
+            reasons = [reason for reason, _ in self.inactive_by_reason]
+            if len(set(reasons)) != len(reasons):
+                raise ValueError(f"round {self.number}: an inactive reason is listed twice")
+            total = sum((votes for _, votes in self.inactive_by_reason), Decimal(0))
+            if total != self.inactive:
+                raise ValueError(
+                    f"round {self.number}: inactive ballots by reason sum to {total}, "
+                    f"not {self.inactive}"
+                )
+
+    @property
+    def continuing(self) -> Decimal:
+        """Votes counting for a candidate in this round (the sum of :attr:`tally`)."""
+        return sum((votes for _, votes in self.tally), Decimal(0))
+
+    def inactive_for(self, reason: InactiveReason) -> Decimal | None:
+        """Inactive ballots for ``reason``; ``None`` when the round reports no reasons."""
+        if not self.inactive_by_reason:
+            return None
+        return dict(self.inactive_by_reason).get(reason, Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +250,33 @@ class Stage:
                 return "General election"
             case "runoff":
                 return "Runoff"
+
+
+@dataclass(frozen=True, slots=True)
+class StageDecision:
+    """What the election's rules decide for one stage: made once (by ``tallyroom.rules``, when a
+    source is read), stored with the version, and only read afterwards.
+
+    ``winners`` win the stage (elected, or a party's nominee); ``advanced`` go on to a later
+    stage; ``eliminated`` do not. ``tied`` names the candidates of a tie the rules could not break
+    (``None`` when there is none): then nobody is elected. ``tie_break`` says how a tie was
+    broken (or can be), in words. ``verdict`` judges what the document *claims* about the stage
+    against the decision; a claim is never the answer.
+    """
+
+    status: DecisionStatus
+    rule: str | None = None
+    basis: str = "table"
+    winners: tuple[str, ...] = ()
+    advanced: tuple[str, ...] = ()
+    eliminated: tuple[str, ...] = ()
+    tied: tuple[str, ...] | None = None
+    further_stage: bool | None = None
+    tie_break: str | None = None
+    reasons: tuple[str, ...] = ()
+    verdict: Verdict = "cannot-tell"
+    verdict_reasons: tuple[str, ...] = ()
+    claims: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

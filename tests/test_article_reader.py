@@ -85,8 +85,9 @@ def test_portland_every_figure() -> None:
     assert primary.results[-1].name == "Bruce W. Hollen" and primary.results[-1].votes == 67
     assert all(r.party is None for r in primary.results)  # "Nonpartisan candidate"
     assert (primary.stated_total, primary.computed_total) == (133, 133259)
-    # The caption has no date; the prose's damaged "May18, 2008" is kept as stated.
-    assert (primary.date, primary.date_source) == (dt.date(2008, 5, 18), "prose")
+    # The caption names only the year, 2004; the prose gives the day in a damaged "May18, 2008",
+    # whose year yields to the caption's (the checks report the prose's year).
+    assert (primary.date, primary.date_source) == (dt.date(2004, 5, 18), "prose")
     assert (general.stated_total, general.computed_total) == (275, 273394)
     assert (general.date, general.date_source) == (dt.date(2004, 11, 2), "infobox")
     assert [(r.name, r.votes) for r in general.results] == [

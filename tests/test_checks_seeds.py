@@ -37,10 +37,10 @@ EXPECTED: dict[Path, set[tuple[str, int]]] = {
         # Nominee3/Nominee4 (Busse, Posey) ran only in the primary.
         ("nominee-from-other-stage", 20),
         ("nominee-from-other-stage", 22),
-        # "May18, 2008": no space, the wrong year (2004), and so a primary after the general.
+        # "May18, 2008": no space, and the wrong year (2004). The primary is dated May 18, 2004
+        # (its caption names 2004), so it is not dated after the general: no stage-order.
         ("date-malformed", 31),
         ("date-year", 31),
-        ("stage-order", 31),
         # "the November 6 general election" against the infobox's 2004-11-02.
         ("date-conflict", 31),
         # 'Scot "Extremo the Clown" Campbell' and 'David "The Ack" Ackerman' in the table.
@@ -115,9 +115,9 @@ def test_portland_dates_suggest_fixes(seeds_dir: Path) -> None:
     assert _one(PORTLAND, "date-malformed", 31).fix == "May 18, 2008"
     assert _one(PORTLAND, "date-year", 31).fix == "May 18, 2004"
     assert _one(PORTLAND, "date-conflict", 31).fix == "November 2"
-    order = _one(PORTLAND, "stage-order", 31)
-    assert order.evidence["earlier_date"] == "2008-05-18"
-    assert order.evidence["later_date"] == "2004-11-02"
+    year = _one(PORTLAND, "date-year", 31)
+    assert year.evidence["prose_date"] == "2008-05-18"
+    assert year.evidence["election_years"] == (2004,)
 
 
 def test_unaccounted_votes_of_portland_general(seeds_dir: Path) -> None:

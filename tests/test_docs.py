@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tallyroom.cli import main
+from tallyroom.cli import COMMANDS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -20,7 +20,7 @@ def test_readme_opens_with_the_two_commands() -> None:
 
 
 def test_every_command_is_in_the_readme() -> None:
-    for name in main.commands:
+    for name in COMMANDS:
         assert f"`{name}" in README or f"$T {name}" in README, name
 
 

@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from tallyroom.errors import StorageError
 from tallyroom.formats import read_path
 from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
-from tallyroom.store import ElectionFilter, Store, normalize_url
+from tallyroom import service
+from tallyroom.store import ElectionFilter, NewVersion, Store, normalize_url
 from tallyroom.store import schema as t
 from tallyroom.store.codec import canonical_text
 from tallyroom.store.generate import detailed_election, generated_election
+from tests.store_helpers import import_election, import_file
 from tests.conftest import SEEDS
 
 
@@ -52,7 +54,7 @@ def lines(election: Election) -> list[int | None]:
 
 def test_every_part_of_the_model_round_trips(store: Store) -> None:
     election = detailed_election(7)
-    result = store.import_election(election, "the source text", "detailed.txt")
+    result = import_election(store, election, "the source text", "detailed.txt")
     assert result.status == "new" and result.version == 1
     back = store.get_election(result.election_id)
     assert back == election
@@ -64,31 +66,31 @@ def test_every_part_of_the_model_round_trips(store: Store) -> None:
 
 def test_seed_articles_round_trip_with_their_text(store: Store, seeds_dir: Path) -> None:
     for path in SEEDS:
-        (result,) = store.import_file(path)
+        (result,) = import_file(store, path)
         assert result.status == "new"
         (election,) = read_path(path)
         assert store.get_election(result.election_id) == election
         name, text = store.source(result.election_id)
         assert name == path.name
         assert text == path.read_text(encoding="utf-8")
-        assert store.show(result.election_id)["store"]["source"]["name"] == path.name
+        assert store.record(result.election_id).source_name == path.name
 
 
 def test_reimport_is_a_no_op(store: Store) -> None:
     election = detailed_election(1)
-    store.import_election(election, "text", "a.txt")
+    import_election(store, election, "text", "a.txt")
     before = row_counts(store)
-    again = store.import_election(election, "text", "a.txt")
+    again = import_election(store, election, "text", "a.txt")
     assert again.status == "unchanged" and again.version == 1
     # Only provenance differs (line numbers, source name): still the same election.
     moved = dataclasses.replace(election, source="b.txt", paragraphs=election.paragraphs[::1])
-    assert store.import_election(moved, "text", "b.txt").status == "unchanged"
+    assert import_election(store, moved, "text", "b.txt").status == "unchanged"
     assert row_counts(store) == before
 
 
 def test_a_changed_election_adds_a_version_and_an_audit_entry(store: Store) -> None:
     election = detailed_election(2)
-    store.import_election(election, "first text", "first.txt", user="ana")
+    import_election(store, election, "first text", "first.txt", user="ana")
     general = election.stages[1]
     recount = dataclasses.replace(
         general,
@@ -100,7 +102,7 @@ def test_a_changed_election_adds_a_version_and_an_audit_entry(store: Store) -> N
     changed = dataclasses.replace(
         election, stages=(election.stages[0], recount, *election.stages[2:])
     )
-    result = store.import_election(changed, "second text", "second.txt", user="ben")
+    result = import_election(store, changed, "second text", "second.txt", user="ben")
     assert (result.status, result.version) == ("new version", 2)
     assert store.get_election(election.title) == changed
     assert store.get_election(election.title, version=1) == election
@@ -113,15 +115,25 @@ def test_a_changed_election_adds_a_version_and_an_audit_entry(store: Store) -> N
     assert (second["action"], second["by"], second["version"]) == ("changed", "ben", 2)
     assert second["count"] == 1
     (change,) = second["changes"]
-    assert change["path"] == "stages[1].results[0].votes"
+    assert change["path"] == f"stages[general].results[{general.results[0].name}].votes"
     assert change["new"] - change["old"] == 7
-    # Importing the first text again makes a third version, back to the old figures.
-    assert store.import_election(election, "first text", "first.txt").version == 3
-    assert len(store.history(election.title)) == 3
+    # The first text again is the same as version 1: nothing changes, and it says so ...
+    again = import_election(store, election, "first text", "first.txt")
+    assert (again.status, again.version, again.current) == ("unchanged", 1, 2)
+    assert again.note is not None and "--replace" in again.note
+    # ... unless it is meant to replace the current one: version 1 becomes current again.
+    back = import_election(store, election, "first text", "first.txt", replace=True)
+    assert (back.status, back.current) == ("reverted", 1)
+    assert store.get_election(election.title) == election
+    assert [entry["action"] for entry in store.history(election.title)] == [
+        "created",
+        "changed",
+        "reverted",
+    ]
 
 
 def test_the_audit_trail_is_append_only(store: Store) -> None:
-    store.import_election(detailed_election(3), "text", "a.txt")
+    import_election(store, detailed_election(3), "text", "a.txt")
     statements: list[sa.Executable] = [sa.update(t.audit).values(by="mallory"), sa.delete(t.audit)]
     if store.engine.dialect.name == "postgresql":
         statements.append(sa.text("TRUNCATE audit CASCADE"))
@@ -145,23 +157,29 @@ def test_constraints_refuse_bad_figures_and_nothing_is_half_written(
     good = generated_election(1, random.Random(1))
     bad = _with_votes(generated_election(2, random.Random(2)), -5)
     with pytest.raises(StorageError, match=r"^two\.txt: the database refused the import: .*votes"):
-        store.import_source((good, bad), "two elections", "two.txt")
+        service.import_elections(store, [good, bad], "two elections", "two.txt")
     assert set(row_counts(store).values()) == {0}
-    # The kinds are checked by the database too, not only by the type checker (the checks and
-    # the rules are left out: they expect well-typed elections).
+    # The kinds are checked by the database too, not only by the type checker: a version
+    # written directly, with the figures of the well-typed election.
     final = dataclasses.replace(good.stages[0], kind="final")  # type: ignore[arg-type]
     odd = dataclasses.replace(good, stages=(final, good.stages[1]))
+    decided = service.decide(good)
+    new = NewVersion(
+        identity="odd", election=odd, decisions=None, rules=None, rules_note=None, findings=(),
+        errors=0, figures=decided.figures, figure_count=0, fingerprint="0" * 64, base=None,
+        make_current=True, action="created",
+    )  # fmt: skip
     with (
-        Store.open(db_url, checks=False, decider=False) as bare,
         pytest.raises(StorageError, match="ck_stages_kind_known"),
+        store.batch() as batch,
     ):
-        bare.import_election(odd, "odd", "odd.txt")
+        batch.write("odd", "odd.txt", lambda writer: writer.write(new))
     assert set(row_counts(store).values()) == {0}
 
 
 def test_unknown_votes_stay_unknown(store: Store) -> None:
     election = _with_votes(generated_election(4, random.Random(4)), None)
-    store.import_election(election, "text", "a.txt")
+    import_election(store, election, "text", "a.txt")
     back = store.get_election(election.title)
     assert back.stages[0].results[0].votes is None
     assert back.stages[0].computed_total is None
@@ -210,12 +228,13 @@ def three(store: Store) -> Store:
                   kind="primary", rules="majority-runoff"),
     ]  # fmt: skip
     for election in elections:
-        store.import_election(election, canonical_text(election), election.title)
+        import_election(store, election, canonical_text(election), election.title)
     return store
 
 
 def _titles(store: Store, **where: object) -> list[str]:
-    return [row["title"] for row in store.list_elections(ElectionFilter(**where))]  # type: ignore[arg-type]
+    rows = store.list_elections(ElectionFilter(**where), order="oldest").rows  # type: ignore[arg-type]
+    return [row.title for row in rows]
 
 
 def test_list_filters(three: Store) -> None:
@@ -231,8 +250,8 @@ def test_list_filters(three: Store) -> None:
     assert _titles(three, rules="top-two") == ["2000 Milwaukee"]
     assert _titles(three, rules="Majority-Runoff") == ["2004 Portland"]
     assert _titles(three, city="Nowhere") == []
-    (first,) = three.list_elections(limit=1, offset=1)
-    assert first["title"] == "2004 Milwaukee" and first["winner"] == "Cy Ford"
+    (first,) = three.list_elections(limit=1, offset=1, order="oldest").rows
+    assert first.title == "2004 Milwaukee" and first.winner == "Cy Ford"
 
 
 def test_lookup_by_title_part_and_ambiguity(three: Store) -> None:
@@ -299,12 +318,14 @@ def test_findings_of_the_checks_are_stored(store: Store, seeds_dir: Path) -> Non
     pytest.importorskip("tallyroom.checks")
     from tallyroom.checks import run_checks
 
-    (result,) = store.import_file(SEEDS[0])
+    (result,) = import_file(store, SEEDS[0])
     (election,) = read_path(SEEDS[0])
     expected = run_checks(election)
     assert result.findings == len(expected) > 0
-    stored = store.show(result.election_id)["store"]["findings"]
-    assert [(f["code"], f["severity"]) for f in stored] == [(f.code, f.severity) for f in expected]
+    stored = store.record(result.election_id).findings
+    assert [(f.code, f.severity, f.line, f.message) for f in stored] == [
+        (f.code, f.severity, f.line, f.message) for f in expected
+    ]
 
 
 def test_outcomes_of_the_rules_are_stored_and_decide_the_winner(store: Store) -> None:
@@ -317,14 +338,19 @@ def test_outcomes_of_the_rules_are_stored_and_decide_the_winner(store: Store) ->
         results=(CandidateResult("Di Gray", 510), CandidateResult("Ed Hale", 490)),
     )
     election = Election(title="2004 Portland", stages=(primary,), rules="majority-runoff")
-    store.import_election(election, "text", "portland.txt")
-    shown = store.show("2004 Portland")
-    rules, stage = shown["outcomes"]
-    assert rules["stage_index"] is None and rules["rules"]["name"]
-    assert stage["stage_index"] == 0 and stage["winners"] == ["Di Gray"]
-    assert store.list_elections()[0]["winner"] == "Di Gray"
-    assert shown["summary"]["title"] == "2004 Portland"
-    assert shown["election"]["stages"][0]["results"][1]["votes"] == 490
+    import_election(store, election, "text", "portland.txt")
+    record = store.record("2004 Portland")
+    assert record.rules is not None and record.rules["name"] == "majority-runoff"
+    assert record.decisions is not None
+    (stage,) = record.decisions
+    assert stage.winners == ("Di Gray",) and stage.status == "decided"
+    assert record.figures.winner == "Di Gray" and record.figures.winner_percent == "51.00"
+    assert store.list_elections().rows[0].winner == "Di Gray"
+    assert record.election.stages[0].results[1].votes == 490
+
+
+NEW_IN_0005 = ("figures", "winner_percent", "outcome", "error_findings", "figure_count",
+               "decided_on")  # fmt: skip
 
 
 def test_upgrading_an_old_database_fills_the_new_columns(db_url: str, tmp_path: Path) -> None:
@@ -334,8 +360,8 @@ def test_upgrading_an_old_database_fills_the_new_columns(db_url: str, tmp_path: 
     with Store.open(tmp_path / "reference.db") as reference:
         for n in range(6):
             election = generated_election(n, random.Random(n))
-            reference.import_election(election, canonical_text(election), f"{n}.json")
-        reference.import_election(detailed_election(1), "detailed", "detailed.txt")
+            import_election(reference, election, canonical_text(election), f"{n}.json")
+        import_election(reference, detailed_election(1), "detailed", "detailed.txt")
         added = (
             *("people", "incumbents_ran", "incumbents_won", "decided_in"),  # 0002
             *("parties", "turnout_ballots", "turnout_registered"),  # 0003
@@ -346,7 +372,10 @@ def test_upgrading_an_old_database_fills_the_new_columns(db_url: str, tmp_path: 
             for table in t.metadata.sorted_tables:
                 rows = [dict(row._mapping) for row in source.execute(sa.select(table))]
                 for row in rows:
-                    for name in added:
+                    later = ("threshold", *NEW_IN_0005)  # 0004, 0005
+                    if table is t.stages:
+                        later = (*later, "source_id")
+                    for name in (*added, *later):
                         row.pop(name, None)
                 if rows:
                     target.execute(sa.insert(table), rows)
@@ -362,7 +391,9 @@ def test_upgrading_an_old_database_fills_the_new_columns(db_url: str, tmp_path: 
                 assert {row.decided_in for row in expected} == {"runoff"}
                 assert sum(row.incumbents_ran for row in expected) >= 6
             assert migrated.stats() == reference.stats()
-            assert migrated.get_election(detailed_election(1).title) == detailed_election(1)
+            title = detailed_election(1).title
+            assert migrated.get_election(title) == reference.get_election(title)
+            assert migrated.record(title).figures == reference.record(title).figures
 
 
 def test_the_public_api_is_complete() -> None:
@@ -377,30 +408,26 @@ def test_the_public_api_is_complete() -> None:
         "close",
         "upgrade",
         "revision",
-        "import_election",
-        "import_source",
-        "import_file",
+        "batch",
+        "revert",
         "list_elections",
         "find",
+        "record",
         "get_election",
-        "show",
         "source",
         "history",
         "stats",
     }
-    for name in public - {"engine", "checks", "decider"}:
+    for name in public - {"engine"}:
         assert getattr(Store, name).__doc__, f"Store.{name} has no docstring"
 
 
 def test_equal_content_under_an_old_fingerprint_is_still_unchanged(store: Store) -> None:
     election = detailed_election(4)
-    store.import_election(election, "text", "a.txt")
+    import_election(store, election, "text", "a.txt")
     with store.engine.begin() as conn:
         conn.execute(sa.update(t.versions).values(fingerprint="0" * 64))
-    assert store.import_election(election, "text", "a.txt").status == "unchanged"
-    with store.engine.connect() as conn:
-        stored = conn.execute(sa.select(t.versions.c.fingerprint)).scalar_one()
-    assert stored != "0" * 64
+    assert import_election(store, election, "text", "a.txt").status == "unchanged"
     assert len(store.history(election.title)) == 1
 
 
@@ -412,26 +439,33 @@ def test_a_batch_keeps_each_source_whole(store: Store) -> None:
         for n, election in enumerate(elections):
             if n == 3:
                 with pytest.raises(StorageError, match=r"^3\.json: the database refused"):
-                    batch.import_source((elections[2], refused), "two", "3.json")
+                    service.store_source(batch, (elections[2], refused), "two", "3.json")
                 continue
-            (result,) = batch.import_source((election,), canonical_text(election), f"{n}.json")
+            text = canonical_text(election)
+            (result,) = service.store_source(batch, (election,), text, f"{n}.json")
             landed.append(result.title)
-    assert [row["title"] for row in store.list_elections()] == sorted(landed)
+    assert sorted(row.title for row in store.list_elections().rows) == sorted(landed)
     assert store.stats()["versions"] == 6
     # elections[2] was in the refused source too, but its own import had already landed.
     assert store.history(elections[2].title)[0]["source"]["name"] == "2.json"
     with store.batch() as batch:
-        again = batch.import_source((elections[0],), canonical_text(elections[0]), "0.json")
+        again = service.store_source(batch, (elections[0],), canonical_text(elections[0]), "0")
     assert [r.status for r in again] == ["unchanged"]
 
 
 def test_the_whole_list_and_its_pages_share_one_order(store: Store) -> None:
     undated = Election(title="Undated", stages=(Stage(kind="general"),))
-    elections = [generated_election(n, random.Random(n)) for n in (5, 130, 255)] + [undated]
+    # Three elections of one year in three places (an election is its place, office and year).
+    elections = [
+        dataclasses.replace(
+            generated_election(n, random.Random(n)), jurisdiction=Jurisdiction(f"Town {n}")
+        )
+        for n in (5, 130, 255)
+    ] + [undated]
     for election in elections:
-        store.import_election(election, canonical_text(election), election.title)
-    whole = [row["title"] for row in store.list_elections()]
-    assert whole[0] == "Undated"
-    assert [row["year"] for row in store.list_elections()] == [None, 1905, 1905, 1905]
-    pages = [row["title"] for n in range(4) for row in store.list_elections(limit=1, offset=n)]
+        import_election(store, election, canonical_text(election), election.title)
+    whole = [row.title for row in store.list_elections().rows]
+    assert whole[-1] == "Undated"
+    assert [row.year for row in store.list_elections().rows] == [1905, 1905, 1905, None]
+    pages = [row.title for n in range(4) for row in store.list_elections(limit=1, offset=n).rows]
     assert pages == whole

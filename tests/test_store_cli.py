@@ -35,15 +35,18 @@ def data(*args: str) -> Any:
 
 def test_import_list_show_history_stats(db_url: str, seeds_dir: Path) -> None:
     out = run("import", *map(str, SEEDS), "--db", db_url).stdout
-    assert "3 file(s): 3 new, 0 new version(s), 0 unchanged, 0 failed" in out
+    assert "3 file(s): 3 new, 0 new version(s), 0 kept (not current), 0 unchanged" in out
+    assert "0 refused" in out
     again = data("import", *map(str, SEEDS), "--db", db_url)
-    assert again["counts"] == {"unchanged": 3} and again["failed"] == []
+    assert again["counts"] == {"unchanged": 3} and again["refused"] == 0
+    assert {file["status"] for file in again["files"]} == {"unchanged"}
 
     listed = data("list", "--db", db_url)
+    # Newest first: the two general elections of November 2004, then Milwaukee's of April.
     assert [row["title"] for row in listed] == [
         "2003–04 Baltimore mayoral election",
-        "2004 Milwaukee mayoral election",
         "2004 Portland, Oregon mayoral election",
+        "2004 Milwaukee mayoral election",
     ]
     assert [r["title"] for r in data("list", "--city", "portland", "--db", db_url)] == [
         "2004 Portland, Oregon mayoral election"
@@ -70,13 +73,13 @@ def test_a_changed_file_makes_a_new_version(db_url: str, seeds_dir: Path, tmp_pa
     shutil.copy(PORTLAND, path)
     run("import", str(path), "--db", db_url)
     text = path.read_text(encoding="utf-8")
-    assert "- Title: Mayor" in text
-    path.write_text(text.replace("- Title: Mayor", "- Title: Mayor of Portland"), encoding="utf-8")
+    assert "- Type: presidential" in text
+    path.write_text(text.replace("- Type: presidential", "- Type: mayoral"), encoding="utf-8")
     out = run("import", str(path), "--db", db_url).stdout
-    assert "new version: 2004 Portland, Oregon mayoral election (id 1, version 2)" in out
+    assert "new version: 2004 Portland, Oregon mayoral election (id 1, version 2; current 2)" in out
     history = run("history", "1", "--db", db_url).stdout
     assert "version 2 changed" in history
-    assert "office: 'Mayor' -> 'Mayor of Portland'" in history
+    assert "type: 'presidential' -> 'mayoral'" in history
 
 
 def test_bad_files_are_named_and_the_others_land(
@@ -85,7 +88,7 @@ def test_bad_files_are_named_and_the_others_land(
     binary = tmp_path / "photo.txt"
     binary.write_bytes(b"\x89PNG\x00\x00")
     result = run("import", str(binary), str(MILWAUKEE), "--db", db_url, code=2)
-    assert f"error: {binary}: expected a text file, found binary data" in result.output
+    assert f"refused: {binary}: expected a text file, found binary data" in result.output
     assert "1 new" in result.stdout
     assert len(data("list", "--db", db_url)) == 1
     missing = run("show", "Boston", "--db", db_url, code=2)
@@ -104,8 +107,9 @@ def test_many_files_show_a_progress_bar(db_url: str, seeds_dir: Path, tmp_path: 
         files.append(str(path))
     result = run("import", *files, "--db", db_url)
     assert "importing" in result.stderr and "8/8" in result.stderr
-    assert "8 file(s): 8 new, 0 new version(s), 0 unchanged, 0 failed" in result.stdout
-    assert len(data("list", "--candidate", "barrett", "--db", db_url)) == 8
+    # Eight titles for one election (its place, office and year): one election, 8 versions.
+    assert "8 file(s): 1 new, 7 new version(s), 0 kept" in result.stdout
+    assert len(data("list", "--candidate", "barrett", "--db", db_url)) == 1
 
 
 def test_db_upgrade_and_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

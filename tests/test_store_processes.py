@@ -22,47 +22,64 @@ import sqlalchemy as sa
 from tallyroom.store import Store
 from tallyroom.store import schema as t
 from tallyroom.store.generate import detailed_election, generated_election
+from tests.store_helpers import import_election, import_file
 from tests.conftest import ROOT
 
-# Imports election NUMBER; the check runner (called once every row of the election has been
-# written, before the audit entry and the commit) announces itself and waits to be killed.
-KILLED_CHILD = """
-import sys, time
-from tallyroom.store import Store
-from tallyroom.store.generate import detailed_election, generated_election
+# Stalls the writer of the STALL-th version once every row of it is written (its outcomes are
+# the last rows before the election's head and the audit entry), announcing it, to be killed.
+STALL = """
+import time
+import tallyroom.store.writes as writes
+from tallyroom.store import schema
 
-def stall(election):
-    print("importing", flush=True)
-    time.sleep(600)
-    return ()
+written = []
+insert_rows = writes.insert_rows
 
-url, number = sys.argv[1], int(sys.argv[2])
-election = detailed_election(number)
-store = Store.open(url, checks=stall)
-store.import_election(election, "second text", "second.txt")
+def stalled(conn, table, rows):
+    insert_rows(conn, table, rows)
+    if table is schema.outcomes:
+        written.append(table)
+        if len(written) == STALL:
+            print("importing", flush=True)
+            time.sleep(600)
+
+writes.insert_rows = stalled
 """
 
-# Imports elections 0..9 in a batch committed every 4 sources; stalls while storing the 7th.
-KILLED_BATCH = """
-import random, sys, time
+# Imports election NUMBER and is killed while storing it.
+KILLED_CHILD = f"""
+import sys
+STALL = 1
+{STALL}
+from tallyroom import service
 from tallyroom.store import Store
-from tallyroom.store.codec import canonical_text
+from tallyroom.store.generate import detailed_election
+
+url, number = sys.argv[1], int(sys.argv[2])
+store = Store.open(url)
+service.import_elections(store, [detailed_election(number)], "second text", "second.txt")
+"""
+
+# Imports elections 0..9 in a batch committed every 4 sources; killed while storing the 7th.
+KILLED_BATCH = f"""
+import random, sys
+STALL = 7
+{STALL}
+from pathlib import Path
+from tallyroom import service
+from tallyroom.store import Store
+from tallyroom.formats import write_text
 from tallyroom.store.generate import generated_election
 
-seen = []
-
-def stall(election):
-    seen.append(election.title)
-    if len(seen) == 7:
-        print("importing", flush=True)
-        time.sleep(600)
-    return ()
-
-store = Store.open(sys.argv[1], checks=stall, decider=False)
-with store.batch(commit_every=4) as batch:
-    for n in range(10):
-        election = generated_election(n, random.Random(n))
-        batch.import_source((election,), canonical_text(election), f"{n}.json")
+folder = Path(sys.argv[2])
+paths = []
+for n in range(10):
+    election = generated_election(n, random.Random(n))
+    path = folder / f"{{n}}.toml"
+    path.write_text(write_text([election], "native").text, encoding="utf-8")
+    paths.append(path)
+store = Store.open(sys.argv[1])
+service.import_files(store, paths, commit_every=4)
 """
 
 # Waits for the GO file, then imports elections FIRST..LAST-1 and prints their statuses.
@@ -71,15 +88,16 @@ import json, os, random, sys, time
 from tallyroom.store import Store
 from tallyroom.store.codec import canonical_text
 from tallyroom.store.generate import generated_election
+from tests.store_helpers import import_election
 
 url, go, first, last = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-store = Store.open(url, checks=False)
+store = Store.open(url)
 while not os.path.exists(go):
     time.sleep(0.005)
 statuses = {}
 for n in range(first, last):
     election = generated_election(n, random.Random(n))
-    statuses[n] = store.import_election(election, canonical_text(election), f"{n}.json").status
+    statuses[n] = import_election(store, election, canonical_text(election), f"{n}.json").status
 print(json.dumps(statuses))
 """
 
@@ -112,8 +130,8 @@ def _counts(store: Store) -> dict[str, int]:
         }
 
 
-def _kill_mid_import(db_url: str, number: int, script: str = KILLED_CHILD) -> None:
-    child = _child(script, db_url, str(number))
+def _kill_mid_import(db_url: str, argument: int | str, script: str = KILLED_CHILD) -> None:
+    child = _child(script, db_url, str(argument))
     assert child.stdout is not None
     try:
         line = child.stdout.readline()
@@ -127,26 +145,26 @@ def _kill_mid_import(db_url: str, number: int, script: str = KILLED_CHILD) -> No
 def test_a_killed_import_leaves_no_partial_election(db_url: str) -> None:
     Store.open(db_url).close()
     _kill_mid_import(db_url, 5)
-    with Store.open(db_url, checks=False) as store:
-        assert store.list_elections() == []
+    with Store.open(db_url) as store:
+        assert store.list_elections().rows == ()
         assert set(_counts(store).values()) == {0}
         if store.engine.dialect.name == "sqlite":
             with store.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         # The database works as before: the same import now lands.
         election = detailed_election(5)
-        assert store.import_election(election, "text", "a.txt").status == "new"
+        assert import_election(store, election, "text", "a.txt").status == "new"
         assert store.get_election(election.title) == election
 
 
 def test_a_killed_new_version_keeps_the_old_one(db_url: str) -> None:
     election = detailed_election(6)
     older = dataclasses.replace(election, office="An older office")
-    with Store.open(db_url, checks=False) as store:
-        store.import_election(older, "first text", "first.txt")
+    with Store.open(db_url) as store:
+        import_election(store, older, "first text", "first.txt")
         before = _counts(store)
     _kill_mid_import(db_url, 6)
-    with Store.open(db_url, checks=False) as store:
+    with Store.open(db_url) as store:
         assert _counts(store) == before
         assert store.get_election(election.title) == older
         assert [entry["version"] for entry in store.history(election.title)] == [1]
@@ -168,22 +186,22 @@ def test_two_processes_importing_at_once_lose_nothing(db_url: str, tmp_path: Pat
         statuses.append(json.loads(out))
     for n in range(20, 30):
         assert sorted(s[str(n)] for s in statuses) == ["new", "unchanged"]
-    with Store.open(db_url, checks=False) as store:
-        rows = store.list_elections()
+    with Store.open(db_url) as store:
+        rows = store.list_elections().rows
         assert len(rows) == 50
-        assert {row["version"] for row in rows} == {1}
+        assert {row.version for row in rows} == {1}
         counts = _counts(store)
         assert (counts["elections"], counts["versions"], counts["audit"]) == (50, 50, 50)
         assert counts["stages"] == 150 and counts["stage_results"] == 50 * 12
 
 
-def test_a_killed_batch_keeps_the_committed_sources_whole(db_url: str) -> None:
+def test_a_killed_batch_keeps_the_committed_sources_whole(db_url: str, tmp_path: Path) -> None:
     Store.open(db_url).close()
-    _kill_mid_import(db_url, 0, KILLED_BATCH)
-    with Store.open(db_url, checks=False) as store:
-        rows = store.list_elections()
+    _kill_mid_import(db_url, str(tmp_path), KILLED_BATCH)
+    with Store.open(db_url) as store:
+        rows = store.list_elections().rows
         expected = [generated_election(n, random.Random(n)).title for n in range(4)]
-        assert [row["title"] for row in rows] == sorted(expected)
+        assert sorted(row.title for row in rows) == sorted(expected)
         counts = _counts(store)
         assert (counts["versions"], counts["sources"], counts["audit"]) == (4, 4, 4)
         assert counts["stages"] == 4 * 3 and counts["stage_results"] == 4 * 12

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tallyroom.store import ElectionFilter, Store
+from tallyroom.store.codec import to_json
 from tallyroom.web import create_app, export_site
 from tests.web_helpers import build_database
 
@@ -46,7 +47,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def store(db: Path) -> Iterator[Store]:
-    with Store.open(db, checks=False) as opened:
+    with Store.open(db) as opened:
         yield opened
 
 
@@ -104,13 +105,13 @@ def _table_votes(page: Any, stage: int) -> list[int | None]:
 
 
 def _check_election_page(page: Any, store: Store, title: str) -> None:
-    election = store.get_election(title)
-    assert page.locator("h1").inner_text() == election.title
-    for index, stage in enumerate(election.stages):
-        if stage.results:
-            assert _table_votes(page, index) == [row.votes for row in stage.results]
-            total = page.locator(f'table.results[data-stage="{index}"] td.total').inner_text()
-            assert int(total.replace(",", "")) == stage.counted_total
+    record = store.record(title)
+    assert page.locator("h1").inner_text() == record.title
+    for stage in record.figures.stages:
+        if stage.rows and all(row.basis == "table" for row in stage.rows):
+            assert _table_votes(page, stage.index) == [row.votes for row in stage.rows]
+            total = page.locator(f'table.results[data-stage="{stage.index}"] td.total')
+            assert int(total.inner_text().replace(",", "")) == stage.total.counted
 
 
 def _screenshots(page: Any, tmp_path: Path, name: str) -> None:
@@ -132,7 +133,7 @@ def _json_twin(page: Any, url: str) -> Any:
 def test_live_site(browser: Any, live_url: str, store: Store, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_url)
-    total = len(store.list_elections())
+    total = store.list_elections().total
     assert page.locator("#count").inner_text().startswith(f"{total} elections")
     _screenshots(page, tmp_path, "index")
 
@@ -140,23 +141,23 @@ def test_live_site(browser: Any, live_url: str, store: Store, tmp_path: Path) ->
     page.fill("#year", "2004")
     page.click("form.filters button")
     page.wait_for_url("**/?*city=Portland*")
-    expected = store.list_elections(ElectionFilter(city="Portland", year=2004))
+    expected = store.list_elections(ElectionFilter(city="Portland", year=2004)).rows
     assert page.locator("#count").inner_text().startswith(f"{len(expected)} election")
     links = page.locator("table.elections tbody th a")
-    assert links.all_inner_texts() == [row["title"] for row in expected]
+    assert links.all_inner_texts() == [row.title for row in expected]
 
     links.first.click()
     page.wait_for_url("**/elections/*")
-    _check_election_page(page, store, expected[0]["title"])
+    _check_election_page(page, store, expected[0].title)
     _screenshots(page, tmp_path, "election")
     twin = _json_twin(page, page.url + ".json")
-    assert twin["title"] == expected[0]["title"]
+    assert twin["title"] == expected[0].title
 
     page.locator("#winner a").click()
     page.wait_for_url("**/candidates/*")
-    winner = twin["infobox"]["winner"]
+    winner = twin["outcome"]["winner"]
     assert page.locator("h1").inner_text() == winner
-    assert expected[0]["title"] in page.locator("table.runs").inner_text()
+    assert expected[0].title in page.locator("table.runs").inner_text()
     _screenshots(page, tmp_path, "candidate")
 
     page.go_back()
@@ -179,9 +180,9 @@ def test_static_export(browser: Any, static_url: str, store: Store, tmp_path: Pa
     assert page.locator("form").count() == 0
     page.click("section.facets >> text=Springfield")  # the static site's city filter
     page.wait_for_url("**/cities/springfield-illinois.html")
-    expected = store.list_elections(ElectionFilter(city="Springfield"))
+    expected = store.list_elections(ElectionFilter(city="Springfield")).rows
     rows = page.locator("table.city tbody th a")
-    assert sorted(rows.all_inner_texts()) == sorted(row["title"] for row in expected)
+    assert sorted(rows.all_inner_texts()) == sorted(row.title for row in expected)
 
     rows.first.click()
     page.wait_for_url("**/elections/*.html")
@@ -189,9 +190,10 @@ def test_static_export(browser: Any, static_url: str, store: Store, tmp_path: Pa
     _check_election_page(page, store, title)
     _screenshots(page, tmp_path, "static-election")
     twin = _json_twin(page, page.url.removesuffix(".html") + ".json")
-    election = store.get_election(title)
+    figures = store.record(title).figures
+    assert twin["figures"] == to_json(figures)
     assert [r["votes"] for r in twin["stages"][0]["rows"]] == [
-        r.votes for r in election.stages[0].results
+        r.votes for r in figures.stages[0].rows
     ]
 
     page.locator("table.results tbody th a").first.click()

@@ -10,9 +10,9 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from tallyroom.claims import stage_participants
 from tallyroom.cli import main
 from tallyroom.store import Store
+from tallyroom.store.codec import to_json
 from tests.web_helpers import build_database
 
 
@@ -28,17 +28,17 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_every_election_is_exported_with_its_twin(exported: tuple[Path, Path]) -> None:
     db, site = exported
-    with Store.open(db, checks=False) as store:
-        rows = store.list_elections()
+    with Store.open(db) as store:
+        rows = store.list_elections().rows
         for row in rows:
-            page = site / "elections" / f"{row['id']}.html"
+            page = site / "elections" / f"{row.id}.html"
             assert page.is_file()
-            twin = json.loads((site / "elections" / f"{row['id']}.json").read_text())
-            election = store.get_election(row["id"])
-            assert twin["title"] == election.title
+            twin = json.loads((site / "elections" / f"{row.id}.json").read_text())
+            record = store.record(row.id)
+            assert twin["title"] == record.title
+            assert twin["figures"] == to_json(record.figures)
             assert [[r["votes"] for r in s["rows"]] for s in twin["stages"]] == [
-                [votes for _, votes in stage_participants(election, i)]
-                for i in range(len(election.stages))
+                [r.votes for r in stage.rows] for stage in record.figures.stages
             ]
     index = json.loads((site / "index.json").read_text())
     assert index["total"] == len(rows) == len(index["elections"])

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tallyroom.formats.summary import percent
+from tallyroom.service import import_elections
 from tallyroom.store import ElectionFilter, Store
+from tallyroom.store.codec import to_json
 from tallyroom.web import create_app
 from tests.web_helpers import GENERATED, RCV_TITLE, build_database
 
@@ -30,7 +31,7 @@ def client(db: Path) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def store(db: Path) -> Iterator[Store]:
-    with Store.open(db, checks=False) as opened:
+    with Store.open(db) as opened:
         yield opened
 
 
@@ -45,7 +46,8 @@ def _cells(html: str, css_class: str) -> list[str]:
 def test_index_lists_every_election_newest_first(client: TestClient, store: Store) -> None:
     data = client.get("/index.json").json()
     everything = store.list_elections()
-    assert data["total"] == len(everything) == 6 + GENERATED + 1
+    assert data["total"] == everything.total == 6 + GENERATED + 1
+    assert [row["id"] for row in data["elections"]] == [row.id for row in everything.rows]
     dates = [row["date"] for row in data["elections"] if row["date"]]
     assert dates == sorted(dates, reverse=True)
     page = client.get("/")
@@ -68,7 +70,7 @@ def test_filters_match_the_store(
     client: TestClient, store: Store, params: dict[str, str], where: ElectionFilter
 ) -> None:
     data = client.get("/index.json", params=params).json()
-    expected = {row["id"] for row in store.list_elections(where)}
+    expected = {row.id for row in store.list_elections(where).rows}
     assert expected
     assert {row["id"] for row in data["elections"]} == expected
     html = client.get("/", params=params).text
@@ -123,24 +125,28 @@ def test_malformed_filters_are_400_with_a_message(
 
 def test_election_page_shows_the_stored_figures(client: TestClient, store: Store) -> None:
     election_id = _id(store, "Portland, Oregon")
-    election = store.get_election(election_id)
+    record = store.record(election_id)
     page = client.get(f"/elections/{election_id}")
     assert page.status_code == 200
     data = client.get(f"/elections/{election_id}.json").json()
-    assert data["title"] == election.title
-    assert len(data["stages"]) == len(election.stages)
-    shown_votes = _cells(page.text, "votes")
+    assert data["title"] == record.title
+    assert data["figures"] == to_json(record.figures)
+    assert len(data["stages"]) == len(record.figures.stages)
     expected_votes = []
-    for stage, shown in zip(election.stages, data["stages"], strict=True):
+    for stage, shown in zip(record.figures.stages, data["stages"], strict=True):
         assert shown["kind"] == stage.kind
-        for row, result in zip(shown["rows"], stage.results, strict=True):
-            assert row["name"] == result.name
-            assert row["votes"] == result.votes
-            assert row["percent"] == percent(stage.share(result.votes))
-            expected_votes.append("—" if result.votes is None else f"{result.votes:,}")
-    assert shown_votes == expected_votes
+        assert shown["date"] == (stage.date.isoformat() if stage.date else None)
+        for row, figures in zip(shown["rows"], stage.rows, strict=True):
+            assert (row["name"], row["votes"], row["percent"], row["status"]) == (
+                figures.name,
+                figures.votes,
+                figures.percent,
+                figures.status,
+            )
+            expected_votes.append("—" if figures.votes is None else f"{figures.votes:,}")
+    assert _cells(page.text, "votes") == expected_votes
     assert "<svg" in page.text and 'role="img"' in page.text
-    assert any(stage["outcome"] for stage in data["stages"])
+    assert all(stage["decision"] for stage in data["stages"])
     assert data["rules"] is not None
 
 
@@ -158,23 +164,21 @@ def test_election_page_shows_findings_with_severity(client: TestClient, store: S
 
 def test_ranked_choice_rounds_table_and_chart(client: TestClient, store: Store) -> None:
     election_id = _id(store, RCV_TITLE)
-    election = store.get_election(election_id)
-    rounds = election.stages[0].rounds
+    record = store.record(election_id)
+    rounds = record.figures.stages[0].rounds
+    assert rounds
     data = client.get(f"/elections/{election_id}.json").json()
     stage = data["stages"][0]
-    assert [r["number"] for r in stage["rounds"]] == [r.number for r in rounds]
-    for shown, stored in zip(stage["rounds"], rounds, strict=True):
-        assert [(e["name"], e["votes"]) for e in shown["tally"]] == [
-            (name, str(votes)) for name, votes in stored.tally
-        ]
-        assert shown["inactive"] == str(stored.inactive)
+    assert stage["rounds"] == to_json(rounds)
     page = client.get(f"/elections/{election_id}").text
     assert "Round by round" in page
     assert f"Round {rounds[-1].number}" in page
     chart = client.get(stage["rounds_chart_url"])
     assert chart.headers["content-type"].startswith("image/svg+xml")
     assert "<title" in chart.text and "Round 1:" in chart.text
-    assert data["infobox"]["winner"] == election.after_holder
+    assert record.figures.winner is not None
+    assert data["outcome"]["winner"] == record.figures.winner
+    assert data["outcome"]["winner_percent"] == record.figures.winner_percent
 
 
 def test_stage_chart_svg(client: TestClient, store: Store) -> None:
@@ -201,12 +205,14 @@ def test_unknown_addresses_are_404_pages_with_a_way_back(client: TestClient, pat
 
 def test_candidate_page_lists_every_run(client: TestClient, store: Store) -> None:
     data = client.get("/candidates/tom-barrett.json").json()
-    expected = {row["id"] for row in store.list_elections(ElectionFilter(candidate="tom barrett"))}
-    assert {run["election"]["id"] for run in data["elections"]} == expected
+    expected = {
+        row.id for row in store.list_elections(ElectionFilter(candidate="tom barrett")).rows
+    }
+    assert {run["id"] for run in data["elections"]} == expected
     assert data["name"] == "Tom Barrett"
     page = client.get("/candidates/tom-barrett").text
     for run in data["elections"]:
-        assert f'href="../elections/{run["election"]["id"]}"' in page
+        assert f'href="../elections/{run["id"]}"' in page
     assert client.get("/candidates/nobody-at-all").status_code == 404
 
 
@@ -214,19 +220,15 @@ def test_city_page_and_chart(client: TestClient, store: Store) -> None:
     index = client.get("/index.json").json()
     springfield = next(c for c in index["facets"]["cities"] if c["city"] == "Springfield")
     data = client.get(f"/cities/{springfield['slug']}.json").json()
-    stored = store.list_elections(ElectionFilter(city="Springfield"))
+    stored = store.list_elections(ElectionFilter(city="Springfield")).rows
     assert len(data["elections"]) == len(stored) == springfield["elections"]
     years = [row["year"] for row in data["elections"]]
     assert years == sorted(years)
     for row in data["elections"]:
-        election = store.get_election(row["id"])
-        stage = election.deciding_stage
-        assert stage is not None and stage.ballots_cast is not None
-        registered = stage.registered_voters or election.registered_voters
-        assert registered
-        from fractions import Fraction
-
-        assert row["turnout_percent"] == percent(Fraction(stage.ballots_cast, registered))
+        figures = store.record(row["id"]).figures
+        assert figures.turnout is not None
+        assert row["turnout_percent"] == figures.turnout.percent
+        assert row["winner_percent"] == figures.winner_percent
     page = client.get(f"/cities/{springfield['slug']}").text
     assert '<title id="city-title">' in page and "winner" in page
     chart = client.get(data["chart_url"])
@@ -236,7 +238,7 @@ def test_city_page_and_chart(client: TestClient, store: Store) -> None:
 def test_year_page(client: TestClient, store: Store) -> None:
     data = client.get("/years/2004.json").json()
     assert {row["id"] for row in data["elections"]} == {
-        row["id"] for row in store.list_elections(ElectionFilter(year=2004))
+        row.id for row in store.list_elections(ElectionFilter(year=2004)).rows
     }
     assert "Elections of 2004" in client.get("/years/2004").text
 
@@ -264,7 +266,7 @@ def test_openapi_and_docs_page(client: TestClient) -> None:
 
 
 def _pages(client: TestClient, store: Store) -> list[str]:
-    ids = [row["id"] for row in store.list_elections()]
+    ids = [row.id for row in store.list_elections().rows]
     return ["/", "/docs", "/years/2004", "/candidates/tom-barrett"] + [
         f"/elections/{i}" for i in ids
     ]
@@ -293,6 +295,7 @@ def test_every_page_has_its_json_twin(client: TestClient, store: Store) -> None:
 
 
 def test_a_new_import_shows_on_the_next_request(db: Path, tmp_path: Path) -> None:
+    import datetime as dt
     import shutil
 
     from tests.web_helpers import ranked_election
@@ -304,7 +307,11 @@ def test_a_new_import_shows_on_the_next_request(db: Path, tmp_path: Path) -> Non
         election = ranked_election()
         from dataclasses import replace
 
-        later = replace(election, title="2026 Rankton, Minnesota mayoral election")
-        with Store.open(copy, checks=False) as writer:
-            writer.import_election(later, "ranked ballots", "later.csv")
+        day = dt.date(2026, 11, 3)
+        stages = tuple(replace(stage, date=day) for stage in election.stages)
+        later = replace(
+            election, title="2026 Rankton, Minnesota mayoral election", date=day, stages=stages
+        )
+        with Store.open(copy) as writer:
+            import_elections(writer, [later], "ranked ballots", "later.csv")
         assert fresh.get("/index.json").json()["total"] == before + 1

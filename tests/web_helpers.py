@@ -1,5 +1,6 @@
 """A results database for the website's tests: the sample articles, generated elections and a
-ranked-choice election counted from the sample ballots."""
+ranked-choice election counted from the sample ballots, each read, decided, checked and stored by
+:mod:`tallyroom.service`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from tallyroom.formats.article_writer import render_article
 from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
+from tallyroom.service import import_elections, import_files
 from tallyroom.store import Store
 from tallyroom.store.generate import generated_election
 
@@ -42,11 +44,13 @@ def ranked_election() -> Election:
 
 def build_database(path: Path) -> Path:
     with Store.open(path) as store:
-        for sample in sorted(SAMPLES.glob("*.txt")):
-            store.import_file(sample)
+        outcomes = import_files(store, sorted(SAMPLES.glob("*.txt")))
+        assert all(o.status == "stored" for o in outcomes), outcomes
         rng = random.Random(8)
         for number in range(GENERATED):
             election = generated_election(number, rng)
-            store.import_election(election, render_article(election), f"generated-{number}.txt")
-        store.import_election(ranked_election(), BALLOTS.read_text(encoding="utf-8"), BALLOTS.name)
+            import_elections(store, [election], render_article(election), f"generated-{number}.txt")
+        import_elections(
+            store, [ranked_election()], BALLOTS.read_text(encoding="utf-8"), BALLOTS.name
+        )
     return path

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from tallyroom.claims import stage_participants, stated_statuses
-from tallyroom.cli import main
 from tallyroom.formats import WRITE_FORMATS, read_bytes, write_text
 from tallyroom.formats.article import ParseWarning, read_article
 from tallyroom.formats.summary import election_json, percent
@@ -88,7 +87,7 @@ def _show_warnings(warnings: tuple[ParseWarning, ...]) -> None:
         click.echo(warning.describe(), err=True)
 
 
-@main.command()
+@click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schemas/election.schema.json).")
 def parse(files: tuple[Path, ...], as_json: bool) -> None:
@@ -107,7 +106,7 @@ def parse(files: tuple[Path, ...], as_json: bool) -> None:
         print_election(console, election)
 
 
-@main.command()
+@click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--to", "target", type=click.Choice(WRITE_FORMATS), default="text", show_default=True,

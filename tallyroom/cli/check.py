@@ -11,7 +11,6 @@ from rich.markup import escape
 
 from tallyroom.checks import Finding, Severity, findings_json, run_checks
 from tallyroom.checks.types import SEVERITIES
-from tallyroom.cli import main
 from tallyroom.errors import InputError
 from tallyroom.formats import read_bytes, read_text
 from tallyroom.model import Election
@@ -49,7 +48,7 @@ def print_findings(
     console.print()
 
 
-@main.command()
+@click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
 @click.option(

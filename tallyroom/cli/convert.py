@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from tallyroom.cli import main
 from tallyroom.formats import FORMATS, WRITE_FORMATS, load_text, read_bytes, write_text
 from tallyroom.formats.conversion import Loaded
 from tallyroom.model import Election
@@ -44,7 +43,7 @@ def _load(paths: tuple[Path, ...], fmt: str | None, precinct_map: Path | None, e
     return Loaded(tuple(elections), tuple(warnings))
 
 
-@main.command()
+@click.command()
 @click.argument(
     "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )

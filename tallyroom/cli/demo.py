@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 
+import click
 from rich.console import Console
 
-from tallyroom.cli import main
 from tallyroom.model import Election
 
 DemoSection = Callable[[Console, tuple[Election, ...]], None]
@@ -37,7 +37,7 @@ def _sections() -> list[DemoSection]:
     return [demo_summaries, demo_outcomes, demo_rcv, demo_findings, demo_store, demo_web]
 
 
-@main.command()
+@click.command()
 def demo() -> None:
     """Show tallyroom on its own sample elections."""
     console = Console()

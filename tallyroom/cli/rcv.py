@@ -12,7 +12,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from tallyroom.cli import main
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.model import Election
 from tallyroom.rcv import (
@@ -71,7 +70,7 @@ def _decimal(name: str, value: str | None) -> Decimal | None:
         raise click.BadParameter(f"expected a number, got {value!r}", param_hint=name) from None
 
 
-@main.command()
+@click.command()
 @click.argument("ballots_or_config", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--config", "config_path", type=click.Path(path_type=Path), help="RCTab contest configuration."

@@ -10,7 +10,6 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from tallyroom.cli import main
 from tallyroom.formats import read_path
 from tallyroom.model import Election
 from tallyroom.rules import choose_rules, load_rules, preset_names, verdict_json, verify_choice
@@ -72,7 +71,7 @@ def _verdicts(files: tuple[Path, ...], rules: str | None) -> list[ElectionVerdic
     return found
 
 
-@main.command()
+@click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rules", "rules", metavar="NAME|PATH", help="A preset's name or a rules file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per election.")
@@ -82,17 +81,25 @@ def tabulate(files: tuple[Path, ...], rules: str | None, as_json: bool) -> None:
     Without --rules, the rules the document declares are used, else they are inferred from the
     document (and the output says what the inference was based on).
     """
-    verdicts = _verdicts(files, rules)
     if as_json:
-        data: list[dict[str, Any]] = [verdict_json(v) for v in verdicts]
+        # The figures are made by the one service that also makes what `import` stores.
+        from tallyroom import service
+        from tallyroom.store.codec import to_json
+
+        data: list[dict[str, Any]] = []
+        for path in files:
+            for election in read_path(path):
+                decided = service.decide(election, rules)
+                assert decided.verdict is not None
+                data.append({**verdict_json(decided.verdict), "figures": to_json(decided.figures)})
         click.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
         return
     console = Console()
-    for verdict in verdicts:
+    for verdict in _verdicts(files, rules):
         print_verdict(console, verdict)
 
 
-@main.group(name="rules")
+@click.group(name="rules")
 def rules_group() -> None:
     """The rules presets shipped with tallyroom."""
 

@@ -16,14 +16,13 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 
-from tallyroom.cli import main
-from tallyroom.errors import InputError, TallyroomError
-from tallyroom.formats import load_text, read_bytes
+from tallyroom.figures import ElectionFigures
 from tallyroom.model import Election
-from tallyroom.store import DEFAULT_DB, ElectionFilter, ImportResult, Store
+from tallyroom.store import DEFAULT_DB, ElectionFilter, ElectionRecord, Store
+from tallyroom.store.codec import to_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,70 +48,114 @@ def _dump(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-@main.command(name="import")
+@click.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Make each new version current even when it is worse than the current one.",
+)
+@click.option("--rules", help="Rules preset or file to decide by (ballot files need them).")
 @click.option("--json", "as_json", is_flag=True, help="Print what happened as JSON.")
-def import_command(files: tuple[Path, ...], db: str, as_json: bool) -> None:
-    """Import election files into the database: each file completely or not at all.
+def import_command(
+    files: tuple[Path, ...], db: str, replace: bool, rules: str | None, as_json: bool
+) -> None:
+    """Import election files: each is read, decided, checked and stored whole, or refused.
 
-    Re-importing an unchanged file changes nothing; a changed election gets a new version and an
-    entry in its history. A file that cannot be read is reported and the others still land.
-    Files are committed a hundred at a time: an interrupted import keeps whole files only, and
-    running it again finishes the rest.
+    An election is its place, office and year: a file with another stage of a stored election
+    adds it; a different source for it becomes a new version, current only when it is at least
+    as good (no more errors, no fewer figures) or with --replace. Re-importing is a no-op. A
+    file that cannot be used is refused with the reason and the others still land; the exit
+    status is 2 when any file was refused.
     """
-    with Store.open(db) as store:
-        results: list[ImportResult] = []
-        failures: list[str] = []
-        show_bar = len(files) >= PROGRESS_FROM and not as_json
-        progress = Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            disable=not show_bar,
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from tallyroom import service
+
+    show_bar = len(files) >= PROGRESS_FROM and not as_json
+    progress = Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not show_bar,
+    )
+
+    def report(outcome: service.FileOutcome) -> None:
+        for warning in outcome.warnings:
+            progress.console.print(
+                f"warning: {warning}", markup=False, highlight=False, soft_wrap=True
+            )
+        if outcome.error is not None:
+            progress.console.print(
+                f"refused: {outcome.error}", markup=False, highlight=False, soft_wrap=True
+            )
+        progress.advance(task)
+
+    with Store.open(db) as store, progress:
+        task = progress.add_task("import", total=len(files))
+        outcomes = service.import_files(
+            store, files, replace=replace, rules=rules, commit_every=COMMIT_EVERY, on_file=report
         )
-        with progress, store.batch(commit_every=COMMIT_EVERY) as batch:
-            task = progress.add_task("import", total=len(files))
-            for path in files:
-                try:
-                    text = read_bytes(path)
-                    loaded = load_text(text, str(path))
-                    for warning in loaded.warnings:
-                        progress.console.print(
-                            f"warning: {warning}", markup=False, highlight=False, soft_wrap=True
-                        )
-                    results.extend(batch.import_source(loaded.elections, text, path.name))
-                except TallyroomError as error:
-                    failures.append(str(error))
-                    progress.console.print(
-                        f"error: {error}", markup=False, highlight=False, soft_wrap=True
-                    )
-                progress.advance(task)
+    results = [result for outcome in outcomes for result in outcome.results]
+    refused = [outcome for outcome in outcomes if outcome.status == "refused"]
     counts = Counter(result.status for result in results)
     if as_json:
         _dump(
             {
-                "imported": [result.as_dict() for result in results],
-                "failed": failures,
+                "files": [
+                    {
+                        "name": o.name,
+                        "status": o.status,
+                        "error": o.error,
+                        "warnings": list(o.warnings),
+                        "elections": [r.as_dict() for r in o.results],
+                    }
+                    for o in outcomes
+                ],
                 "counts": dict(counts),
+                "refused": len(refused),
             }
         )
     else:
         if len(files) < PROGRESS_FROM:
             for result in results:
-                click.echo(f"{result.status}: {result.title} (id {result.election_id}, "
-                           f"version {result.version})")  # fmt: skip
+                click.echo(
+                    f"{result.status}: {result.title} (id {result.election_id}, version "
+                    f"{result.version}; current {result.current})"
+                    + (f" — {result.note}" if result.note else "")
+                )
         click.echo(
-            f"{len(files)} file(s): {counts['new']} new, {counts['new version']} new version(s), "
-            f"{counts['unchanged']} unchanged, {len(failures)} failed"
+            f"{len(files)} file(s): {counts['new']} new, {counts['new version']} new "
+            f"version(s), {counts['kept']} kept (not current), {counts['unchanged']} unchanged, "
+            f"{counts['reverted']} reverted, {len(refused)} refused"
         )
-    if failures:
+    if refused:
         raise click.exceptions.Exit(2)
 
 
-@main.group(name="db")
+@click.command()
+@click.argument("election")
+@click.argument("version", type=click.IntRange(min=1))
+@db_option
+@click.option("--reason", help="Why, for the audit trail.")
+def revert(election: str, version: int, db: str, reason: str | None) -> None:
+    """Make an older (or a kept) version of an election current again; the audit trail keeps
+    the record."""
+    with Store.open(db) as store:
+        result = store.revert(election, version, reason=reason)
+    click.echo(f"{result.status}: {result.title} (id {result.election_id}) — {result.note}")
+
+
+@click.group(name="db")
 def db_group() -> None:
     """Manage the database itself."""
 
@@ -129,7 +172,7 @@ def db_upgrade(db: str) -> None:
             click.echo(f"{store.url}: schema upgraded from {before or 'nothing'} to {after}")
 
 
-@main.command(name="list")
+@click.command(name="list")
 @db_option
 @click.option("--city", help="City, whole name, any case.")
 @click.option("--state", help="State, whole name, any case.")
@@ -152,30 +195,55 @@ def list_command(
     limit: int | None,
     as_json: bool,
 ) -> None:
-    """List the stored elections (their current versions), by year."""
+    """List the stored elections (their current versions), newest first."""
     where = ElectionFilter(city, state, year, office, candidate, party, rules)
     with Store.open(db) as store:
-        rows = store.list_elections(where, limit=limit)
+        page = store.list_elections(where, limit=limit)
     if as_json:
-        _dump(rows)
+        _dump([to_json(row) for row in page.rows])
         return
-    table = Table("id", "year", "title", "city", "state", "winner", "ver.", box=None)
-    for row in rows:
+    table = Table("id", "year", "title", "city", "state", "winner", "%", "ver.", box=None)
+    for row in page.rows:
         table.add_row(
-            str(row["id"]),
-            str(row["year"] or ""),
-            row["title"],
-            row["city"] or "",
-            row["state"] or "",
-            row["winner"] or "",
-            str(row["version"]),
+            str(row.id),
+            str(row.year or ""),
+            row.title,
+            row.city or "",
+            row.state or "",
+            row.winner or ("tied" if row.outcome == "tied" else ""),
+            row.winner_percent or "",
+            str(row.version),
         )
     console = Console()
     console.print(table)
-    console.print(f"{len(rows)} election(s)", highlight=False)
+    console.print(f"{len(page.rows)} of {page.total} election(s)", highlight=False)
 
 
-@main.command()
+def record_json(record: ElectionRecord) -> dict[str, Any]:
+    """What ``show --json`` prints: the stored facts, the decided figures, the findings, the
+    whole model."""
+    from tallyroom.checks import findings_json
+
+    return {
+        "store": {
+            "id": record.id,
+            "version": record.version,
+            "current": record.current,
+            "versions": record.versions,
+            "imported_at": record.imported_at.isoformat(),
+            "imported_by": record.imported_by,
+            "source": {"name": record.source_name, "sha256": record.source_sha256},
+            "errors": record.errors,
+        },
+        "rules": record.rules,
+        "rules_note": record.rules_note,
+        "figures": to_json(record.figures),
+        "findings": findings_json(record.findings),
+        "election": to_json(record.election),
+    }
+
+
+@click.command()
 @click.argument("election")
 @db_option
 @click.option("--version", "version", type=click.IntRange(min=1), help="An older version.")
@@ -183,47 +251,57 @@ def list_command(
 def show(election: str, db: str, version: int | None, as_json: bool) -> None:
     """Show one election, named by id, title, or a unique part of its title."""
     with Store.open(db) as store:
-        data = store.show(election, version)
-        model = store.get_election(election, version) if not as_json else None
+        record = store.record(election, version)
     if as_json:
-        _dump(data)
+        _dump(record_json(record))
         return
-    assert model is not None
-    facts = data["store"]
     console = Console()
-    console.rule(f"[bold]{model.title}")
+    console.rule(f"[bold]{escape(record.title)}")
     console.print(
-        f"id {facts['id']} · version {facts['version']} of {facts['versions']} · "
-        f"imported {facts['imported_at']} by {facts['imported_by']} · "
-        f"source {facts['source']['name']} (sha256 {facts['source']['sha256'][:12]})",
+        f"id {record.id} · version {record.version} of {record.versions} (current "
+        f"{record.current}) · imported {record.imported_at.isoformat()} by "
+        f"{record.imported_by} · source {record.source_name} "
+        f"(sha256 {record.source_sha256[:12]})",
         highlight=False,
+        markup=False,
     )
-    _print_stages(console, model)
-    for finding in facts["findings"]:
+    print_figures(console, record.figures)
+    for finding in record.findings:
         console.print(
-            f"{finding.get('severity', '')} {finding.get('code', '')}: "
-            f"{finding.get('message', '')}",
-            highlight=False,
-            markup=False,
+            f"{finding.severity} {finding.code}: {finding.message}", highlight=False, markup=False
         )
 
 
-def _print_stages(console: Console, election: Election) -> None:
-    for stage in election.stages:
+def print_figures(console: Console, figures: ElectionFigures) -> None:
+    """The decided figures as tables: the same figures the website and exports show."""
+    for stage in figures.stages:
         date = stage.date.isoformat() if stage.date else "date unknown"
-        table = Table("candidate", "party", "votes", "%", title=f"{stage.label()} · {date}")
-        for row in stage.results:
-            share = stage.share(row.votes)
+        table = Table("candidate", "party", "votes", "%", "status", title=f"{stage.label} · {date}")
+        for row in stage.rows:
+            votes = f"{row.votes:,}" if row.votes is not None else "unknown"
+            if row.basis == "infobox":
+                votes += " (infobox)"
             table.add_row(
-                row.name + (" (inc.)" if row.incumbent else ""),
-                row.party or "",
-                f"{row.votes:,}" if row.votes is not None else "unknown",
-                f"{float(share * 100):.2f}" if share is not None else "",
+                escape(row.name) + (" (inc.)" if row.incumbent else ""),
+                escape(row.party or ""),
+                votes,
+                row.percent or "",
+                row.status or "",
             )
+        total = stage.total
+        if total.counted is not None:
+            shown = f"{total.counted:,}"
+            if total.damaged and total.stated is not None:
+                shown = f"{shown} (stated {total.stated:,}: {total.note})"
+            table.caption = f"total {shown}"
         console.print(table)
+    if figures.winner is not None:
+        console.print(f"winner: {figures.winner} ({figures.winner_percent} %)", markup=False)
+    elif figures.tied:
+        console.print("tied: " + " and ".join(figures.tied), markup=False)
 
 
-@main.command()
+@click.command()
 @click.argument("election")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -239,14 +317,25 @@ def history(election: str, db: str, as_json: bool) -> None:
             f"version {entry['version']} {entry['action']} {entry['at']} by {entry['by']} "
             f"from {entry['source']['name']} (sha256 {entry['source']['sha256'][:12]})"
         )
+        if entry.get("note"):
+            click.echo(f"    {entry['note']}")
         for change in entry["changes"]:
-            click.echo(f"    {change['path']}: {change['old']!r} -> {change['new']!r}")
+            old, new = _brief(change.get("old")), _brief(change.get("new"))
+            click.echo(f"    {change['path']}: {old} -> {new}")
         hidden = entry["count"] - len(entry["changes"])
         if hidden > 0:
             click.echo(f"    ... and {hidden} more change(s)")
 
 
-@main.command()
+def _brief(value: Any, width: int = 100) -> str:
+    """A changed value for one line: a stage or row added or removed is named, not dumped."""
+    if isinstance(value, dict) and "kind" in value and "results" in value:
+        return f"<{value['kind']} stage, {len(value['results'])} rows>"
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats(db: str, as_json: bool) -> None:
@@ -292,34 +381,26 @@ def print_stats(console: Console, data: dict[str, Any]) -> None:
 
 def demo_store(console: Console, elections: tuple[Election, ...]) -> None:
     """Import the sample elections into a demo database and query it."""
-    console.rule("[bold]The results database")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "tallyroom-demo.db"
-        with Store.open(path) as store:
-            for election in elections:
-                source = election.source or election.title
-                text = _sample_text(source)
-                result = store.import_election(election, text, source)
-                console.print(f"{result.status}: {result.title}", highlight=False)
-            again = elections[0]
-            result = store.import_election(again, _sample_text(again.source or ""), "again")
-            console.print(f"re-imported {again.title}: {result.status}", highlight=False)
-            rows = store.list_elections(ElectionFilter(year=2004))
-            console.print(f"\n`tallyroom list --year 2004`: {len(rows)} election(s)")
-            for row in rows:
-                winner = row["winner"] or "no winner the figures can show"
-                console.print(f"  {row['id']}: {row['title']} — {winner}", highlight=False)
-            print_stats(console, store.stats())
-
-
-def _sample_text(name: str) -> str:
     from importlib import resources
 
-    item = resources.files("tallyroom") / "data" / "samples" / name
-    try:
-        return item.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError("sample file not found", source=name) from None
+    from tallyroom import service
+
+    folder = Path(str(resources.files("tallyroom") / "data" / "samples"))
+    paths = tuple(folder / (election.source or "") for election in elections)
+
+    console.rule("[bold]The results database")
+    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "demo.db") as store:
+        for outcome in service.import_files(store, paths):
+            for result in outcome.results:
+                console.print(f"{result.status}: {result.title}", highlight=False)
+        (again,) = service.import_files(store, paths[:1])
+        console.print(f"re-imported {again.name}: {again.status}", highlight=False)
+        page = store.list_elections(ElectionFilter(year=2004))
+        console.print(f"\n`tallyroom list --year 2004`: {page.total} election(s)")
+        for row in page.rows:
+            winner = row.winner or "no winner decided"
+            console.print(f"  {row.id}: {row.title} — {winner}", highlight=False)
+        print_stats(console, store.stats())
 
 
-__all__ = ["db_option", "demo_store", "print_stats"]
+__all__ = ["db_option", "demo_store", "print_figures", "print_stats", "record_json"]

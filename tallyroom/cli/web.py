@@ -10,7 +10,6 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from tallyroom.cli import main
 from tallyroom.cli.store import db_option
 from tallyroom.model import Election
 from tallyroom.store import Store
@@ -18,7 +17,7 @@ from tallyroom.store import Store
 __all__ = ["demo_database", "demo_web"]
 
 
-@main.command()
+@click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -38,14 +37,14 @@ def serve(db: str, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-@main.command(name="export-site")
+@click.command(name="export-site")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @db_option
 def export_site_command(folder: Path, db: str) -> None:
     """Write the whole website into FOLDER as static files with relative links."""
     from tallyroom.web import export_site
 
-    with Store.open(db, migrate=False, checks=False) as store:
+    with Store.open(db, migrate=False) as store:
         report = export_site(store, folder)
     click.echo(
         f"{report.files} files ({report.bytes / 1e6:.1f} MB) in {report.folder}: "
@@ -58,10 +57,12 @@ def demo_database(elections: tuple[Election, ...], folder: Path) -> Path:
     """A database of the sample elections in ``folder`` (made again on every demo)."""
     path = folder / "tallyroom-demo.db"
     path.unlink(missing_ok=True)
+    from tallyroom import service
+
     with Store.open(path) as store:
         for election in elections:
             name = election.source or election.title
-            store.import_election(election, _source_text(election, name), name)
+            service.import_elections(store, [election], _source_text(election, name), name)
     return path
 
 

@@ -36,6 +36,9 @@ FORMATS: tuple[str, ...] = (
     "openelections-csv",
     "wikitext",
     "native",
+    "rcv-json",
+    "rctab-config",
+    "rctab-report",
 )
 #: Formats :func:`write_text` renders, by name.
 WRITE_FORMATS: tuple[str, ...] = ("nist-json", "openelections-csv", "wikitext", "text", "native")
@@ -63,11 +66,15 @@ def read_bytes(path: Path) -> str:
 
 def detect_format(text: str, name: str = "") -> str:
     """The name of the format ``text`` is in (one of :data:`FORMATS`)."""
+    from tallyroom.formats.ballots import detect_ballot_format
     from tallyroom.formats.native import looks_like_native
     from tallyroom.formats.openelections import looks_like_openelections
     from tallyroom.formats.wikitext import looks_like_wikitext
 
     head = text.lstrip("\ufeff \t\r\n")
+    ranked = detect_ballot_format(head)
+    if ranked is not None:
+        return ranked
     if head.startswith("{") or name.endswith(".json"):
         return "nist-json"
     if head.startswith("<") and "ElectionReport" in head[:2000]:
@@ -113,6 +120,18 @@ def load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
             from tallyroom.formats.native import read_native
 
             return Loaded(read_native(text, source))
+        case "rcv-json":
+            from tallyroom.formats.ballots import read_rcv_json
+
+            return read_rcv_json(text, source)
+        case "rctab-config":
+            from tallyroom.formats.ballots import read_rctab_file
+
+            return read_rctab_file(text, source)
+        case "rctab-report":
+            from tallyroom.formats.ballots import read_rctab_report
+
+            return read_rctab_report(text, source)
     raise ParseError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", source=source)
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from tallyroom.errors import ParseError
-from tallyroom.formats.dates import parse_date
+from tallyroom.formats.dates import MONTHS, find_dates, format_date, parse_date, stage_kind_near
 from tallyroom.formats.states import find_state
 from tallyroom.model import (
     Candidate,
@@ -61,6 +61,8 @@ _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jun
 _ACTING = re.compile(r"\s*\(acting\)\s*$", re.I)
 _MAYORAL = re.compile(r"\bmayoral\b", re.I)
 _NUMBER = re.compile(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\s*")
+#: A year in a caption, alone or opening a span ("2003–04"), not part of a longer number.
+_YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)([–-]\d{2,4})?(?!\d)")
 #: A results row in its usual shape, stripped, read in one go: a name without parentheses or
 #: colons, "(incumbent)"/"(write-in)" markers, at most one more group (the party, which may
 #: hold one level of parentheses) and a plain count. Other rows take the general way.
@@ -72,6 +74,8 @@ _ROW = re.compile(
 )
 #: Group labels of a row that are not a party.
 _MARKERS = frozenset({"incumbent", "write-in", "write in", *NONPARTISAN_LABELS})
+#: Words that tie a date in prose to a stage (see :func:`stage_kind_near`), folded.
+_STAGE_WORDS = ("primar", "general", "runoff", "run-off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,16 +415,22 @@ class _Reader:
     def _stages(
         self, tables: list[_Table], election_date: dt.date | None, paragraphs: list[Paragraph]
     ) -> tuple[Stage, ...]:
-        """Each table as a stage. Its date: from its caption, else the infobox's for the
-        deciding stage, else the first date the prose gives for a stage of its kind."""
+        """Each table as a stage, dated from the strongest source that dates it: its caption,
+        else the infobox's date for the deciding stage, else the prose.
+
+        The prose is read only for the kinds of the stages still without a date, and its date
+        yields to the year the caption names: a caption "Primary election, 2004" with prose
+        "the primary on May18, 2008" dates the primary May 18, 2004 (``date_source`` stays
+        ``"prose"``, which gives the day, and a warning says the year was the caption's). The
+        checks still report the prose's year (:mod:`tallyroom.checks.dates`)."""
         kinds = [_stage_kind(table.caption, table.section) for table in tables]
         deciding = max(
             (i for i, (kind, _) in enumerate(kinds) if kind in ("general", "runoff")), default=None
         )
-        # Dates from captions and the infobox first: the prose is read only for the kinds of
-        # the stages still without one.
         dated: list[tuple[dt.date | None, Literal["caption", "infobox"] | None]] = []
-        for index, table in enumerate(tables):
+        # The kinds of the stages still undated, with the years their captions name.
+        wanted: dict[StageKind, set[int]] = {}
+        for index, (table, (kind, _)) in enumerate(zip(tables, kinds, strict=True)):
             date = parse_date(table.caption) if _DIGIT.search(table.caption) else None
             if date is not None:
                 dated.append((date, "caption"))
@@ -428,13 +438,17 @@ class _Reader:
                 dated.append((election_date, "infobox"))
             else:
                 dated.append((None, None))
-        undated = {kind for (kind, _), (date, _) in zip(kinds, dated, strict=True) if date is None}
-        prose = _prose_dates(paragraphs, undated) if undated else {}
+                years = wanted.setdefault(kind, set())
+                year = _caption_year(table.caption) if _DIGIT.search(table.caption) else None
+                if year is not None:
+                    years.add(year)
+        prose = _prose_dates(paragraphs, wanted) if wanted else {}
         stages = []
         for table, (kind, party), (date, stated) in zip(tables, kinds, dated, strict=True):
             source: Literal["caption", "infobox", "prose"] | None = stated
             if date is None and kind in prose:
-                date, source = prose[kind], "prose"
+                date = self._prose_date(table, kind, prose[kind])
+                source = "prose" if date is not None else None
             stages.append(
                 Stage(
                     kind=kind,
@@ -453,6 +467,35 @@ class _Reader:
                 )
             )
         return tuple(stages)
+
+    def _prose_date(
+        self, table: _Table, kind: StageKind, found: list[tuple[dt.date, int | None]]
+    ) -> dt.date | None:
+        """The date of a stage from the prose's dates for its kind (``found``, in order, each
+        with its line): the first in the year the table's caption names, else the first with
+        its year replaced by the caption's (None when that day is not in that year), else the
+        first."""
+        year = _caption_year(table.caption) if _DIGIT.search(table.caption) else None
+        first, line = found[0]
+        if year is None:
+            return first
+        for date, _ in found:
+            if date.year == year:
+                return date
+        try:
+            moved = first.replace(year=year)
+        except ValueError:
+            moved = None
+        stated = (
+            f"the prose dates the {kind} {format_date(first)} but its table's caption "
+            f"{table.caption!r} names {year}"
+        )
+        if moved is None:
+            day = f"{MONTHS[first.month - 1]} {first.day}"
+            self.warn(line, f"{stated}, which has no {day}: left undated")
+        else:
+            self.warn(line, f"{stated}: read as {format_date(moved)}")
+        return moved
 
 
 def _first(infobox: list[InfoboxField], key: str) -> InfoboxField | None:
@@ -573,37 +616,45 @@ def _primary_party(caption: str, section: Section) -> str | None:
     return None
 
 
-def _prose_dates(paragraphs: list[Paragraph], kinds: set[StageKind]) -> dict[StageKind, dt.date]:
-    """The first complete date the prose ties to each of these kinds of stage, clause by
-    clause."""
-    found: dict[StageKind, dt.date] = {}
+def _prose_dates(
+    paragraphs: list[Paragraph], wanted: dict[StageKind, set[int]]
+) -> dict[StageKind, list[tuple[dt.date, int | None]]]:
+    """The complete dates the prose ties to each of the ``wanted`` kinds of stage, in order,
+    each with its paragraph's line. A date belongs to the stage its clause names next to it
+    (:func:`~tallyroom.formats.dates.stage_kind_near`). Reading stops once every kind has a date
+    and one in each of the years wanted for it (the years its captions name)."""
+    found: dict[StageKind, list[tuple[dt.date, int | None]]] = {}
+    missing = {kind: set(years) for kind, years in wanted.items()}
     for paragraph in paragraphs:
         text = paragraph.text
-        folded_text = text.casefold()
-        for word in kinds:
-            if word in folded_text:
-                break
-        else:
-            continue
         if not _DIGIT.search(text):
             continue
+        folded_text = text.casefold()
+        if not any(word in folded_text for word in _STAGE_WORDS):
+            continue
         for clause in _CLAUSE.split(text):
-            folded = clause.casefold()
-            kind: StageKind | None = None
-            if "runoff" in folded and "general" not in folded:
-                kind = "runoff"
-            elif "primary" in folded:
-                kind = "primary"
-            elif "general" in folded:
-                kind = "general"
-            if kind is None or kind in found or kind not in kinds:
-                continue
-            date = parse_date(clause) if _DIGIT.search(clause) else None
-            if date is not None:
-                found[kind] = date
-                if len(found) == len(kinds):
-                    return found
+            for date, match in find_dates(clause):
+                kind = stage_kind_near(clause, match.start(), match.end())
+                if kind is None or kind not in missing:
+                    continue
+                found.setdefault(kind, []).append((date, paragraph.line))
+                years = missing[kind]
+                years.discard(date.year)
+                if not years:
+                    del missing[kind]
+                    if not missing:
+                        return found
     return found
+
+
+def _caption_year(caption: str) -> int | None:
+    """The one year a caption names ("Primary election, 2004" -> 2004); None when it names
+    none, several, or a span ("2003–04")."""
+    matches = list(_YEAR.finditer(caption))
+    years = {int(match[1]) for match in matches}
+    if len(years) != 1 or any(match[2] for match in matches):
+        return None
+    return years.pop()
 
 
 def _jurisdiction(title: str, paragraphs: list[Paragraph]) -> Jurisdiction:

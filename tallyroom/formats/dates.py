@@ -1,5 +1,6 @@
 """Dates as election documents write them: "April 6, 2004", "2004-11-02", "6 April 2004", and
-the damaged "May18, 2008"."""
+the damaged "May18, 2008"; and the stage a date in prose belongs to ("the November 2, 2004
+general election")."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-__all__ = ["MONTHS", "find_dates", "format_date", "parse_date"]
+from tallyroom.model import StageKind
+
+__all__ = ["MONTHS", "find_dates", "format_date", "parse_date", "stage_kind_near"]
 
 MONTHS = (
     "January",
@@ -101,3 +104,29 @@ def parse_date(text: str) -> dt.date | None:
 def format_date(value: dt.date) -> str:
     """The style of the articles: "April 6, 2004"."""
     return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
+_STAGE_WORD = re.compile(r"\b(primary|primaries|general|runoff|run-off)\b", re.I)
+
+
+def stage_kind_near(clause: str, start: int, end: int) -> StageKind | None:
+    """The kind of stage a date written at ``clause[start:end]`` belongs to: the stage word
+    right after it ("the November 6 general election"), else the nearest one before it ("the
+    primary on May 18, 2004"), else the first one after it; None when the clause names no
+    stage."""
+    words = [(m.start(), m.end(), m.group(1).casefold()) for m in _STAGE_WORD.finditer(clause)]
+    after = [word for word in words if word[0] >= end]
+    before = [word for word in words if word[1] <= start]
+    if after and not clause[end : after[0][0]].strip():
+        chosen = after[0][2]
+    elif before:
+        chosen = before[-1][2]
+    elif after:
+        chosen = after[0][2]
+    else:
+        return None
+    if chosen.startswith("primar"):
+        return "primary"
+    if chosen == "general":
+        return "general"
+    return "runoff"

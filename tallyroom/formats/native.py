@@ -175,7 +175,10 @@ class _Reader:
                 raise self.fail(path or item.name, f"missing key {item.name!r}")
         if cls is Stage and "returns" in value:
             return self.with_returns(Stage(**kwargs), value["returns"], f"{path}.returns")
-        return cls(**kwargs)
+        try:
+            return cls(**kwargs)
+        except ValueError as error:  # a record's own check, e.g. a round's inactive ballots
+            raise self.fail(path, str(error)) from None
 
     def with_returns(self, stage: Stage, name: object, path: str) -> Stage:
         if not isinstance(name, str):

@@ -23,7 +23,7 @@ def _inactive(record: RoundRecord) -> dict[str, str]:
         "overvote": _num(record.inactive.overvotes),
         "skipped_rankings": _num(record.inactive.skipped_rankings),
         "repeated_ranking": _num(record.inactive.repeated_rankings),
-        "exhausted_choices": _num(record.inactive.exhausted_choices),
+        "exhausted_choices": _num(record.inactive.exhausted),
         "undervote": _num(record.inactive.undervotes),
     }
 
@@ -93,6 +93,8 @@ def to_rctab_json(
             tally_results.append({"eliminated": name, "transfers": _transfers_from(record, name)})
         results.append(
             {
+                # RCTab leaves out ballots it books as undervotes (blank, or run out with
+                # more rankings unused than skips allowed); so does this report.
                 "inactiveBallots": {
                     "exhaustedChoices": _num(record.inactive.exhausted_choices),
                     "overvotes": _num(record.inactive.overvotes),

@@ -29,18 +29,20 @@ __all__ = [
     "T_REPEATED",
     "T_SKIPPED",
     "T_UNDERVOTE",
+    "T_UNUSED",
     "CompiledBallots",
     "compile_ballots",
     "first_counting_step",
 ]
 
+T_UNUSED = -6
 T_UNDERVOTE = -5
 T_REPEATED = -4
 T_SKIPPED = -3
 T_OVERVOTE = -2
 T_EXHAUSTED = -1
 #: Added to a code to index the per-round resolution table (terminals come first).
-OFFSET = 5
+OFFSET = 6
 #: What the per-round resolution table gives for a step to pass over (a non-continuing candidate).
 SKIP = -100
 
@@ -62,17 +64,14 @@ def compile_ballots(ballots: BallotSet, options: RcvOptions, declared: int) -> C
     max_skip = options.max_skipped_ranks
     ncand = len(ballots.candidates)
     sets: dict[tuple[int, ...], int] = {}
-    end_cache: dict[int, int] = {}
 
     def end_terminal(last_rank: int) -> int:
-        code = end_cache.get(last_rank)
-        if code is None:
-            if max_skip is not None and max_rankings - last_rank > max_skip:
-                code = T_UNDERVOTE
-            else:
-                code = T_EXHAUSTED
-            end_cache[last_rank] = code
-        return code
+        # RCTab books a ballot that runs out with more unused rankings than skips allowed as an
+        # undervote; it is kept apart (T_UNUSED) so that RCTab's report can be reproduced, and
+        # published as exhausted.
+        if max_skip is not None and max_rankings - last_rank > max_skip:
+            return T_UNUSED
+        return T_EXHAUSTED
 
     rankings = ballots.rankings
     table = ballots.table if ballots.table is not None else rank_table_of(rankings, ballots.counts)
@@ -106,7 +105,8 @@ def compile_ballots(ballots: BallotSet, options: RcvOptions, declared: int) -> C
     ends = lengths[plain]
     terminal = np.full(ends.size, T_EXHAUSTED, dtype=np.int32)
     if max_skip is not None:
-        terminal[max_rankings - ends > max_skip] = T_UNDERVOTE
+        terminal[max_rankings - ends > max_skip] = T_UNUSED
+    terminal[ends == 0] = T_UNDERVOTE  # a blank ballot, whatever the rules
     steps[plain, ends] = terminal
     for index, row in rows.items():
         steps[index, : len(row)] = row

@@ -32,6 +32,7 @@ from tallyroom.rcv.steps import (
     T_REPEATED,
     T_SKIPPED,
     T_UNDERVOTE,
+    T_UNUSED,
     CompiledBallots,
     compile_ballots,
     first_counting_step,
@@ -316,7 +317,7 @@ class _Count:
             self.weights = self.counts * self.ftv
             self.slot_sums = None
         weights = self.weights
-        slots = self.ncand - T_UNDERVOTE
+        slots = self.ncand + OFFSET
         if need.size:
             sets = self.compiled.overvote_sets
             table = np.empty(OFFSET + self.ncand + len(sets), dtype=np.int32)
@@ -340,7 +341,7 @@ class _Count:
             if self.slot_sums is not None and bool((old < 0).any()):
                 self.slot_sums = None
             if self.slot_sums is not None:  # every group in ``need`` leaves a candidate
-                new_slot = np.where(outcome >= 0, outcome, self.ncand - T_UNDERVOTE + outcome)
+                new_slot = np.where(outcome >= 0, outcome, self.ncand + OFFSET + outcome)
                 gained = _sum_by(new_slot, weights[need], slots, self.bound)
                 lost = _sum_by(old, weights[need], slots, self.bound)
                 self.slot_sums = [
@@ -353,20 +354,21 @@ class _Count:
             self.status[ended] = outcome[~to_candidate].astype(np.int8)
             rec[ended] = -1
         self.transfers[self.round] = moves
-        reasons = (T_UNDERVOTE, T_REPEATED, T_SKIPPED, T_OVERVOTE, T_EXHAUSTED)
+        reasons = (T_UNUSED, T_UNDERVOTE, T_REPEATED, T_SKIPPED, T_OVERVOTE, T_EXHAUSTED)
         if self.slot_sums is None:
             status = self.status.astype(np.int64)
-            keys = np.where(status == 0, rec, self.ncand - T_UNDERVOTE + status)
+            keys = np.where(status == 0, rec, self.ncand + OFFSET + status)
             self.slot_sums = _sum_by(keys, weights, slots, self.bound)
         sums = self.slot_sums
         tally = {c: sums[c] for c in range(self.ncand) if cont[c]}
         active_total = sum(sums[: self.ncand])
-        by_reason = {code: self.dec(sums[self.ncand - T_UNDERVOTE + code]) for code in reasons}
+        by_reason = {code: self.dec(sums[self.ncand + OFFSET + code]) for code in reasons}
         inactive = InactiveBallots(
             overvotes=by_reason[T_OVERVOTE],
             skipped_rankings=by_reason[T_SKIPPED],
             repeated_rankings=by_reason[T_REPEATED],
             exhausted_choices=by_reason[T_EXHAUSTED],
+            exhausted_unused_rankings=by_reason[T_UNUSED],
             undervotes=by_reason[T_UNDERVOTE],
         )
         precinct: tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...] = ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from tallyroom.errors import TabulationError
+from tallyroom.errors import TabulationError, TieUnbrokenError
 from tallyroom.rcv.javarandom import JavaRandom, java_string_key
 from tallyroom.rcv.options import TiebreakMode
 from tallyroom.rcv.types import TieBreak
@@ -72,10 +72,7 @@ def _by_permutation(kind: str, tied: Sequence[str], permutation: Sequence[str]) 
     raise TabulationError(f"tie among {', '.join(tied)}: none of them is in the tie-break order")
 
 
-def _needs_decision(kind: str, tied: Sequence[str], round_number: int) -> TabulationError:
-    role = "win" if kind == "winner" else "lose"
-    return TabulationError(
-        f"round {round_number}: tie among {', '.join(repr(t) for t in tied)} needs a decision "
-        f"on who should {role}; rerun with a recorded order (candidate-order tie-break) "
-        "or a seeded random tie-break"
-    )
+def _needs_decision(
+    kind: Literal["winner", "loser"], tied: Sequence[str], round_number: int
+) -> TieUnbrokenError:
+    return TieUnbrokenError(round_number, tuple(tied), "win" if kind == "winner" else "lose")

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from tallyroom.model import Round
+from tallyroom.model import InactiveReason, Round, Transfer
 
 __all__ = [
     "EXHAUSTED",
@@ -130,25 +130,32 @@ class InactiveBallots:
     skipped_rankings: Decimal = Decimal(0)
     repeated_rankings: Decimal = Decimal(0)
     exhausted_choices: Decimal = Decimal(0)
+    exhausted_unused_rankings: Decimal = Decimal(0)
+    """Ballots that ran out of rankings with more rankings unused than skips allowed. RCTab books
+    them as undervotes and then reports them under no reason (its rounds stop adding up); they
+    are published as exhausted (:attr:`exhausted`), and left out of the RCTab report only."""
     undervotes: Decimal = Decimal(0)
-    """Blank ballots, and ballots that stop early with more skipped rankings left than allowed."""
+    """Blank ballots (no ranking at all)."""
+
+    @property
+    def exhausted(self) -> Decimal:
+        """Ballots whose rankings ran out of continuing candidates."""
+        return self.exhausted_choices + self.exhausted_unused_rankings
 
     @property
     def total(self) -> Decimal:
-        """Inactive ballots as published: every reason except blank ballots (undervotes)."""
+        """Inactive ballots of voters who ranked someone (every reason but blank ballots)."""
+        return self.overvotes + self.skipped_rankings + self.repeated_rankings + self.exhausted
+
+    def by_reason(self) -> tuple[tuple[InactiveReason, Decimal], ...]:
+        """Every reason, blank ballots (``undervote``) included, in the model's spelling."""
         return (
-            self.overvotes + self.skipped_rankings + self.repeated_rankings + self.exhausted_choices
+            ("exhausted", self.exhausted),
+            ("overvote", self.overvotes),
+            ("skipped", self.skipped_rankings),
+            ("repeated", self.repeated_rankings),
+            ("undervote", self.undervotes),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Transfer:
-    """Votes moved out of an elected or eliminated candidate after a round."""
-
-    source: str
-    target: str
-    """A candidate, :data:`EXHAUSTED` or :data:`RESIDUAL_SURPLUS`."""
-    votes: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,14 +218,21 @@ class RcvResult:
         return self.rounds[-1].threshold if self.rounds else None
 
     def to_model_rounds(self) -> tuple[Round, ...]:
-        """The rounds as the election model publishes them (numbered across passes)."""
+        """The rounds as the election model publishes them (numbered across passes).
+
+        A round's ``inactive`` counts blank ballots too (reason ``undervote``), so that its
+        continuing votes and inactive ballots add up to :attr:`total_ballots`.
+        """
         return tuple(
             Round(
                 number=index,
                 tally=record.tally,
                 elected=record.elected,
                 eliminated=record.eliminated,
-                inactive=record.inactive.total,
+                inactive=record.inactive.total + record.inactive.undervotes,
+                inactive_by_reason=record.inactive.by_reason(),
+                threshold=record.threshold,
+                transfers=record.transfers,
             )
             for index, record in enumerate(self.rounds, start=1)
         )

@@ -29,9 +29,9 @@ from tallyroom.rules.wording import names_text, share_text, votes_text
 
 if TYPE_CHECKING:
     from tallyroom.rcv import BallotSet
-    from tallyroom.rcv.options import TiebreakMode
+    from tallyroom.rcv.options import RcvOptions, TiebreakMode
 
-__all__ = ["decide_ballots", "decide_ranked"]
+__all__ = ["decide_ballots", "decide_ranked", "rcv_options"]
 
 _HALF = Fraction(1, 2)
 _TIE_MESSAGE = re.compile(r"round (\d+): tie among (.+?) needs a decision")
@@ -159,34 +159,10 @@ def decide_ballots(ballots: BallotSet, rules: RulesSpec, kind: StageKind = "gene
     The rules' tie-break is passed on: none -> the count stops at a tie (reported as tied), a lot
     -> the candidate order, a seeded draw -> a seeded random tie-break.
     """
-    from tallyroom.rcv import RcvOptions, tabulate
+    from tallyroom.rcv import tabulate
 
-    rule = rules.rule_for(kind)
-    if rule is None or rule.kind != "ranked-choice":
-        found = "none" if rule is None else repr(rule.kind)
-        raise ValidationError(
-            f"ballots need a 'ranked-choice' rule, found {found}",
-            source=rules.source,
-            key=f"{kind}.kind",
-        )
+    options = rcv_options(rules, kind)
     tie = rules.tie_break
-    mode: TiebreakMode
-    match tie.method:
-        case "none":
-            mode = "stop-and-ask"
-        case "lot":
-            mode = "candidate-order"
-        case "random":
-            mode = "random"
-        case unreachable:
-            assert_never(unreachable)
-    options = RcvOptions(
-        seats=rule.seats,
-        winner_mode="single-winner" if rule.seats == 1 else "multi-winner",
-        tiebreak=mode,
-        seed=tie.seed,
-        candidate_order=tie.order,
-    )
     base = Outcome(
         stage=_STAGE_LABELS[kind],
         kind=kind,
@@ -233,4 +209,40 @@ def decide_ballots(ballots: BallotSet, rules: RulesSpec, kind: StageKind = "gene
         further_stage=False,
         tie_break=record,
         reasons=reasons,
+    )
+
+
+def rcv_options(rules: RulesSpec, kind: StageKind = "general") -> RcvOptions:
+    """The count options of the rules' ranked-choice rule for a stage of ``kind``.
+
+    The rules' tie-break is passed on: none -> the count stops at a tie, a lot -> the candidate
+    order, a seeded draw -> a seeded random tie-break.
+    """
+    from tallyroom.rcv import RcvOptions
+
+    rule = rules.rule_for(kind)
+    if rule is None or rule.kind != "ranked-choice":
+        found = "none" if rule is None else repr(rule.kind)
+        raise ValidationError(
+            f"ballots need a 'ranked-choice' rule, found {found}",
+            source=rules.source,
+            key=f"{kind}.kind",
+        )
+    tie = rules.tie_break
+    mode: TiebreakMode
+    match tie.method:
+        case "none":
+            mode = "stop-and-ask"
+        case "lot":
+            mode = "candidate-order"
+        case "random":
+            mode = "random"
+        case unreachable:
+            assert_never(unreachable)
+    return RcvOptions(
+        seats=rule.seats,
+        winner_mode="single-winner" if rule.seats == 1 else "multi-winner",
+        tiebreak=mode,
+        seed=tie.seed,
+        candidate_order=tie.order,
     )

@@ -7,10 +7,67 @@ from __future__ import annotations
 
 from typing import Any
 
+from tallyroom.model import StageDecision
 from tallyroom.rules.types import ElectionVerdict, Outcome, RulesChoice, StageRule, StageVerdict
-from tallyroom.rules.wording import threshold_text
+from tallyroom.rules.wording import names_text, threshold_text
 
-__all__ = ["outcome_json", "rules_json", "stage_verdict_json", "verdict_json"]
+__all__ = [
+    "outcome_json",
+    "rules_json",
+    "stage_decision",
+    "stage_decisions",
+    "stage_verdict_json",
+    "tie_break_text",
+    "verdict_json",
+]
+
+
+def tie_break_text(outcome: Outcome) -> str | None:
+    """How the stage's tie was broken, or how it can be, in words; ``None`` without a tie."""
+    record = outcome.tie_break
+    if record is not None:
+        chosen = names_text(record.chosen)
+        among = names_text(record.among)
+        match record.method:
+            case "lot":
+                return f"tie between {among} broken by the recorded lot: {chosen} chosen"
+            case "random":
+                return (
+                    f"tie between {among} broken by a reproducible draw (seed {record.seed}): "
+                    f"{chosen} chosen"
+                )
+    if outcome.tied:
+        return (
+            f"{names_text(outcome.tied)} are tied and the rules record no tie-break; the tie "
+            "stands until it is broken as the law provides (usually by lot) and the lot is "
+            "recorded in the rules"
+        )
+    return None
+
+
+def stage_decision(stage: StageVerdict) -> StageDecision:
+    """The stored record of one stage's decision (see :class:`~tallyroom.model.StageDecision`)."""
+    outcome = stage.outcome
+    return StageDecision(
+        status=outcome.status,
+        rule=outcome.rule,
+        basis=outcome.basis,
+        winners=outcome.winners,
+        advanced=outcome.advanced,
+        eliminated=outcome.eliminated,
+        tied=outcome.tied,
+        further_stage=outcome.further_stage,
+        tie_break=tie_break_text(outcome),
+        reasons=tuple(reason.text for reason in outcome.reasons),
+        verdict=stage.verdict,
+        verdict_reasons=tuple(reason.text for reason in stage.reasons),
+        claims=stage.claims,
+    )
+
+
+def stage_decisions(verdict: ElectionVerdict) -> tuple[StageDecision, ...]:
+    """:func:`stage_decision` of every stage, in the election's order."""
+    return tuple(stage_decision(stage) for stage in verdict.stages)
 
 
 def _rule_json(rule: StageRule | None) -> dict[str, Any] | None:

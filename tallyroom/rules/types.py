@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from tallyroom.model import StageKind
+from tallyroom.model import DecisionStatus, StageKind, Verdict
 
 __all__ = [
     "RULE_KINDS",
@@ -51,8 +51,7 @@ RULE_KINDS: tuple[RuleKind, ...] = (
 TieBreakMethod = Literal["none", "lot", "random"]
 TIE_BREAK_METHODS: tuple[TieBreakMethod, ...] = ("none", "lot", "random")
 
-OutcomeStatus = Literal["decided", "tied", "cannot-tell"]
-Verdict = Literal["agrees", "disagrees", "cannot-tell"]
+OutcomeStatus = DecisionStatus
 VERDICTS: tuple[Verdict, ...] = ("agrees", "disagrees", "cannot-tell")
 
 #: What an outcome was computed from: the stage's table rows, its published ranked-choice rounds,

@@ -3,12 +3,13 @@
 ::
 
     with Store.open("tallyroom.db") as store:          # or "postgresql://host/db"
-        store.import_file(Path("2004_milwaukee.txt"))  # atomic; a no-op when re-imported
-        store.list_elections(ElectionFilter(city="Milwaukee"))
-        election = store.get_election("2004 Milwaukee mayoral election")
+        service.import_files(store, [Path("2004_milwaukee.txt")])  # read, decide, check, store
+        store.list_elections(ElectionFilter(city="Milwaukee"))      # a Page of summaries
+        record = store.record("2004 Milwaukee mayoral election")    # figures, decisions, findings
 
-Every method that writes runs in one transaction; every method that reads returns model objects
-(:meth:`Store.get_election`) or JSON-ready dicts (the others).
+The store decides nothing: :mod:`tallyroom.service` reads, decides and checks, and writes through
+:meth:`Store.batch`. Every read returns typed records (:mod:`tallyroom.store.read`), except
+:meth:`history` and :meth:`stats` (JSON-ready dicts).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import functools
 import getpass
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -24,11 +25,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
-from tallyroom.formats.summary import election_json as summary_json
 from tallyroom.model import Election
-from tallyroom.store import queries
+from tallyroom.store import queries, read
 from tallyroom.store.batch import Batch
-from tallyroom.store.codec import election_json
 from tallyroom.store.engine import (
     create_engine,
     current_revision,
@@ -38,16 +37,14 @@ from tallyroom.store.engine import (
     upgrade,
     write_connection,
 )
-from tallyroom.store.queries import ElectionFilter
-from tallyroom.store.rows import load_election
-from tallyroom.store.writes import (
-    CheckRunner,
-    Decider,
-    ImportResult,
-    decide_by_rules,
-    default_checks,
-    import_source,
+from tallyroom.store.read import (
+    CityPlace,
+    ElectionFilter,
+    ElectionRecord,
+    Order,
+    Page,
 )
+from tallyroom.store.writes import ImportResult
 
 __all__ = ["Store", "current_user"]
 
@@ -73,40 +70,19 @@ def _describe(error: sa.exc.DBAPIError) -> str:
 class Store:
     """A results database. Open it with :meth:`open`; close it (or use ``with``) when done."""
 
-    def __init__(
-        self,
-        engine: sa.Engine,
-        *,
-        checks: CheckRunner | None = None,
-        decider: Decider | None = None,
-    ) -> None:
+    def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        self.checks = checks
-        self.decider = decider
-        self._party_ids: dict[str, int] = {}
 
     @classmethod
-    def open(
-        cls,
-        target: str | Path,
-        *,
-        migrate: bool = True,
-        checks: CheckRunner | bool | None = True,
-        decider: Decider | bool | None = True,
-    ) -> Store:
+    def open(cls, target: str | Path, *, migrate: bool = True) -> Store:
         """Open (and create, and migrate) the database at a SQLite path or a database URL.
 
-        ``postgresql://`` URLs use psycopg 3. ``checks=True`` runs ``tallyroom.checks`` on every
-        imported election when that package is present; pass ``False`` or a runner of your own.
-        ``decider=True`` applies the election's rules (``tallyroom.rules``) and stores the
-        outcomes; the winner it derives is the one queries report.
-        With ``migrate=False`` a database that is not at the newest schema is refused.
+        ``postgresql://`` URLs use psycopg 3. With ``migrate=False`` a database that is not at
+        the newest schema is refused.
         """
         url = normalize_url(target)
         engine = create_engine(url)
-        runner = default_checks() if checks is True else (checks or None)
-        rules = decide_by_rules if decider is True else (decider or None)
-        store = cls(engine, checks=runner, decider=rules)
+        store = cls(engine)
         try:
             revision = store.revision()
             if revision != head_revision():
@@ -125,7 +101,7 @@ class Store:
     @classmethod
     def connect(cls, target: str | Path) -> Store:
         """Open the database without looking at its schema (for :meth:`upgrade`)."""
-        return cls(create_engine(normalize_url(target)), checks=None)
+        return cls(create_engine(normalize_url(target)))
 
     def close(self) -> None:
         """Close the database's connections."""
@@ -170,136 +146,86 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def import_election(
-        self, election: Election, source_text: str, source_name: str, *, user: str | None = None
-    ) -> ImportResult:
-        """Store one election read from ``source_text`` (kept, with its SHA-256).
-
-        Returns ``status`` ``"new"``, ``"unchanged"`` (an equal election is already current:
-        nothing was written) or ``"new version"`` (the old version is kept and the change is
-        appended to the audit trail, attributed to ``user`` or the OS user).
-        """
-        (result,) = self.import_source((election,), source_text, source_name, user=user)
-        return result
-
-    def import_source(
-        self,
-        elections: Sequence[Election],
-        source_text: str,
-        source_name: str,
-        *,
-        user: str | None = None,
-    ) -> tuple[ImportResult, ...]:
-        """Store every election of one source in one transaction: all of them or none."""
-        author = user or current_user()
-
-        def work(conn: sa.Connection) -> tuple[tuple[ImportResult, ...], dict[str, int]]:
-            return import_source(
-                conn,
-                elections,
-                source_text,
-                source_name,
-                author,
-                self._party_ids,
-                self.checks,
-                self.decider,
-            )
-
-        try:
-            results, party_ids = self._write(work)
-        except sa.exc.DBAPIError as error:
-            raise StorageError(
-                f"{source_name}: the database refused the import: {_describe(error)}"
-            ) from None
-        self._party_ids = party_ids
-        return results
-
-    def import_file(self, path: Path, *, user: str | None = None) -> tuple[ImportResult, ...]:
-        """Read a file in any format tallyroom reads and import it (one transaction)."""
-        from tallyroom.formats import read_bytes, read_text
-
-        text = read_bytes(path)
-        return self.import_source(read_text(text, str(path)), text, path.name, user=user)
-
     def batch(self, *, commit_every: int = 200, user: str | None = None) -> Batch:
-        """A batch for importing many sources fast: each source in its own savepoint (all of it
-        or none), a commit every ``commit_every`` sources and at the end of the ``with`` block::
-
-            with store.batch() as batch:
-                for path in paths:
-                    batch.import_file(path)   # StorageError for a refused file; others go on
-        """
+        """A batch of writes on one connection: each source in its own savepoint (all of it or
+        none), a commit every ``commit_every`` sources and at the end of the ``with`` block.
+        :mod:`tallyroom.service` is what writes through it."""
         return Batch(self, commit_every=commit_every, user=user or current_user())
 
-    # -- reads -------------------------------------------------------------------------------
+    def revert(
+        self, ref: int | str, number: int, *, user: str | None = None, reason: str | None = None
+    ) -> ImportResult:
+        """Make version ``number`` of an election current again; the audit trail records it."""
+        election_id = self.find(ref)
+        with self.batch(user=user) as batch:
+            return batch.revert(election_id, number, reason)
+
+    # -- reads: the one door ------------------------------------------------------------------
 
     def list_elections(
         self,
         where: ElectionFilter | None = None,
         *,
+        order: Order = "newest",
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        """Summaries of the current elections matching ``where`` (JSON-ready dicts)."""
+    ) -> Page:
+        """Summaries of the current elections matching ``where``, newest first."""
         wanted = where or ElectionFilter()
-        return self._read(lambda c: queries.list_elections(c, wanted, limit=limit, offset=offset))
+        return self._read(
+            lambda c: read.list_elections(c, wanted, order=order, limit=limit, offset=offset)
+        )
 
     def find(self, ref: int | str) -> int:
         """The id of the election named by id, full title, or a unique part of its title.
 
         Raises :class:`~tallyroom.errors.StorageError` naming the candidates when ambiguous.
         """
-        return self._read(lambda c: queries.find_election(c, ref))
+        return self._read(lambda c: read.find_election(c, ref))
+
+    def record(self, ref: int | str, version: int | None = None) -> ElectionRecord:
+        """One version (the current one unless given) with everything decided for it."""
+        return self._read(lambda c: read.election_record(c, read.find_election(c, ref), version))
 
     def get_election(self, ref: int | str, version: int | None = None) -> Election:
         """The stored election (its current version unless ``version`` is given)."""
-
-        def work(conn: sa.Connection) -> Election:
-            row = queries.version_id(conn, queries.find_election(conn, ref), version)
-            name, _ = queries.source_text(conn, row)
-            return load_election(conn, row, source=name)
-
-        return self._read(work)
-
-    def show(self, ref: int | str, version: int | None = None) -> dict[str, Any]:
-        """One election as a JSON-ready dict.
-
-        ``store``: id, version, source, who imported it and when, the checks' findings;
-        ``outcomes``: what the rules derive (the rules record first, then one per stage);
-        ``summary``: the view ``tallyroom parse --json`` prints (derived percentages);
-        ``election``: the whole model, every field.
-        """
-
-        def work(conn: sa.Connection) -> dict[str, Any]:
-            row = queries.version_id(conn, queries.find_election(conn, ref), version)
-            name, _ = queries.source_text(conn, row)
-            election = load_election(conn, row, source=name)
-            return {
-                "store": queries.version_summary(conn, row),
-                "outcomes": queries.outcomes(conn, row),
-                "summary": summary_json(election),
-                "election": election_json(election),
-            }
-
-        return self._read(work)
+        return self.record(ref, version).election
 
     def source(self, ref: int | str, version: int | None = None) -> tuple[str, str]:
         """The name and raw text of the source an election (version) was imported from."""
 
         def work(conn: sa.Connection) -> tuple[str, str]:
-            row = queries.version_id(conn, queries.find_election(conn, ref), version)
+            row = read.version_id(conn, read.find_election(conn, ref), version)
             return queries.source_text(conn, row)
 
         return self._read(work)
 
     def history(self, ref: int | str) -> list[dict[str, Any]]:
         """The election's audit trail, oldest first: version, action, at, by, source, changes."""
-        return self._read(lambda c: queries.history(c, queries.find_election(c, ref)))
+        return self._read(lambda c: queries.history(c, read.find_election(c, ref)))
 
     def stats(self) -> dict[str, Any]:
         """Figures across elections: incumbents' record, average winning margin, turnout per
         city over time, and the kind of stage that decided each election."""
         return self._read(queries.stats)
+
+    def facets(
+        self,
+    ) -> tuple[tuple[CityPlace, ...], tuple[tuple[int, int], ...], tuple[tuple[str, int], ...]]:
+        """Places, years and offices of the current elections, with counts."""
+        return self._read(read.facets)
+
+    def city_elections(self, city: str, state: str | None) -> tuple[int, ...]:
+        """Ids of one city's current elections, oldest first."""
+        return self._read(lambda c: read.city_elections(c, city, state))
+
+    def candidate_index(self, slug_of: Callable[[str], str]) -> dict[str, tuple[int, ...]]:
+        """Ids of the current elections naming each person, by ``slug_of(name)``."""
+        return self._read(lambda c: read.candidate_index(c, slug_of))
+
+    def generation(self) -> tuple[int, int, int]:
+        """A token that changes whenever anything is stored or made current."""
+        return self._read(read.generation)
 
     # -- transactions ------------------------------------------------------------------------
 

@@ -1,37 +1,40 @@
-"""Importing many sources on one connection: a savepoint per source, a commit every N sources.
+"""Writing many sources on one connection: a savepoint per source, a commit every N sources.
 
 Each source still lands completely or not at all — its savepoint is rolled back when the
 database refuses it, and the other sources go on. A process killed mid-batch loses the sources
 since the last commit, whole: never part of one. Committing every ``commit_every`` sources
 instead of after each one is what makes imports of thousands of files fast on SQLite, where a
 commit writes every touched page again.
+
+Reads made through :meth:`Batch.stored` see the batch's own writes, so the primary and the
+general of one election imported in one batch join one election.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
-from tallyroom.model import Election
 from tallyroom.store.engine import write_connection
-from tallyroom.store.writes import ImportResult, import_source
+from tallyroom.store.read import StoredElection, stored_election
+from tallyroom.store.writes import ImportResult, SourceWriter, revert_version
 
 if TYPE_CHECKING:
     from tallyroom.store.api import Store
 
 __all__ = ["OPTIMIZE_FROM", "Batch"]
 
-#: A batch that imported this many sources refreshes the planner's statistics when it ends.
+#: A batch that wrote this many sources refreshes the planner's statistics when it ends.
 OPTIMIZE_FROM = 100
+T = TypeVar("T")
 
 
 class Batch:
-    """Use as ``with store.batch() as batch: batch.import_file(path)``; see :meth:`Store.batch`."""
+    """Use as ``with store.batch() as batch:``; see :meth:`Store.batch`."""
 
     def __init__(self, store: Store, *, commit_every: int, user: str) -> None:
         if commit_every < 1:
@@ -40,8 +43,8 @@ class Batch:
         self.commit_every = commit_every
         self.user = user
         self.pending = 0
-        self.imported = 0
-        self._parties = dict(store._party_ids)
+        self.written = 0
+        self._parties: dict[str, int] = {}
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
 
@@ -64,54 +67,54 @@ class Batch:
             if self._connection is not None:
                 self._connection.close()
             self._connection = self._transaction = None
-        if error is None and self.imported >= OPTIMIZE_FROM:
+        if error is None and self.written >= OPTIMIZE_FROM:
             self.store.optimize()
 
-    def import_source(
-        self, elections: Sequence[Election], source_text: str, source_name: str
-    ) -> tuple[ImportResult, ...]:
-        """Store one source's elections in a savepoint; raises StorageError (and stores none of
-        them) when the database refuses one."""
+    def _conn(self) -> sa.Connection:
         conn = self._connection
         if conn is None:
             raise StorageError("a batch is used inside `with store.batch() as batch:`")
         if self._transaction is None:
             self._transaction = conn.begin()
+        return conn
+
+    def stored(self, identity: str) -> StoredElection | None:
+        """The stored election with this identity, as this batch sees it."""
+        return stored_election(self._conn(), identity)
+
+    def write(self, source_text: str, source_name: str, work: Callable[[SourceWriter], T]) -> T:
+        """Run ``work`` with a writer of one source, in a savepoint: all of its writes or none.
+        Raises :class:`StorageError` when the database refuses one."""
+        conn = self._conn()
         try:
             with conn.begin_nested():
-                results, parties = import_source(
-                    conn,
-                    elections,
-                    source_text,
-                    source_name,
-                    self.user,
-                    self._parties,
-                    self.store.checks,
-                    self.store.decider,
-                )
+                writer = SourceWriter(conn, source_text, source_name, self.user, self._parties)
+                result = work(writer)
         except sa.exc.DBAPIError as error:
             detail = " ".join(str(error.orig).split())[:300]
             raise StorageError(
                 f"{source_name}: the database refused the import: {detail}"
             ) from None
-        self._parties = parties
+        self._count()
+        return result
+
+    def revert(self, election_id: int, number: int, reason: str | None = None) -> ImportResult:
+        """Make version ``number`` of an election current again (see :meth:`Store.revert`)."""
+        conn = self._conn()
+        with conn.begin_nested():
+            result = revert_version(conn, election_id, number, self.user, reason)
+        self._count()
+        return result
+
+    def _count(self) -> None:
         self.pending += 1
-        self.imported += 1
+        self.written += 1
         if self.pending >= self.commit_every:
             self.commit()
-        return results
-
-    def import_file(self, path: Path) -> tuple[ImportResult, ...]:
-        """Read a file in any format tallyroom reads and import it in a savepoint."""
-        from tallyroom.formats import read_bytes, read_text
-
-        text = read_bytes(path)
-        return self.import_source(read_text(text, str(path)), text, path.name)
 
     def commit(self) -> None:
-        """Make the sources imported so far durable."""
+        """Make the sources written so far durable."""
         if self._transaction is not None:
             self._transaction.commit()
             self._transaction = None
-            self.store._party_ids = dict(self._parties)
         self.pending = 0

@@ -11,16 +11,18 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
 import sqlalchemy as sa
 
+from tallyroom.figures import ElectionFigures, person_key
 from tallyroom.model import (
     Candidate,
     CandidateResult,
     Election,
+    InactiveReason,
     InfoboxCandidate,
     InfoboxField,
     Jurisdiction,
@@ -30,20 +32,16 @@ from tallyroom.model import (
     Round,
     Stage,
     StageKind,
+    Transfer,
     UnitKind,
     UnitResult,
 )
 from tallyroom.store import schema as t
 
-__all__ = ["Rows", "election_key", "election_rows", "load_election", "version_columns"]
+__all__ = ["Rows", "election_rows", "load_election", "version_columns"]
 
 Row = dict[str, Any]
 Rows = dict[sa.Table, list[Row]]
-
-
-def election_key(title: str) -> str:
-    """The identity of an election across versions: its title, case-folded, spaces collapsed."""
-    return " ".join(title.split()).casefold()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -55,57 +53,25 @@ def _decimal(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _deciding_index(election: Election) -> int | None:
-    deciding = election.deciding_stage
-    for index, stage in enumerate(election.stages):
-        if stage is deciding:
-            return index
-    return None
-
-
-def version_columns(election: Election, decided: Sequence[str] | None = None) -> Row:
-    """The ``versions`` columns that describe the election (model fields and derived indexes).
-
-    ``decided`` are the winners of the deciding stage as the rules derive them (``None`` when
-    the rules were not applied): the winner is that one name, else the leader of the deciding
-    stage's table. The margin is the winner's votes less the best other candidate's.
-    """
-    deciding_index = _deciding_index(election)
-    winner: str | None = None
-    margin: int | None = None
-    counted: int | None = None
-    if deciding_index is not None:
-        stage = election.stages[deciding_index]
-        ranked = stage.ranked()
-        counted = stage.counted_total
-        if decided is not None:
-            winner = decided[0] if len(decided) == 1 else None
-        elif len(ranked) == 1 or (len(ranked) >= 2 and ranked[0].votes != ranked[1].votes):
-            winner = ranked[0].name
-        leaders = [row for row in ranked if row.name == winner]
-        others = [row for row in ranked if row.name != winner]
-        if leaders and others and len(ranked) == len(stage.results):
-            margin = (leaders[0].votes or 0) - (others[0].votes or 0)
-            margin = margin if margin >= 0 else None
-    people = {row.name.casefold() for stage in election.stages for row in stage.results}
-    people |= {person.name.casefold() for person in election.candidates}
-    people |= {nominee.name.casefold() for nominee in election.nominees}
-    before = election.before_holder.casefold() if election.before_holder else None
+def version_columns(election: Election, figures: ElectionFigures) -> Row:
+    """The ``versions`` columns of one version: the model's fields, and indexes for queries
+    across elections copied from its ``figures`` (decided once, by the service)."""
+    deciding = figures.deciding_stage
+    winner = figures.winner
+    winner_key = person_key(winner) if winner else None
+    people = {person_key(row.name) for stage in election.stages for row in stage.results}
+    people |= {person_key(person.name) for person in election.candidates}
+    people |= {person_key(nominee.name) for nominee in election.nominees}
+    before = person_key(election.before_holder) if election.before_holder else None
     held = {
-        row.name.casefold()
+        person_key(row.name)
         for stage in election.stages
         for row in stage.results
-        if row.incumbent or row.name.casefold() == before
+        if row.incumbent or person_key(row.name) == before
     }
-    won = winner is not None and winner.casefold() in held
     parties = sorted({p.casefold() for stage in election.stages for p in _parties(stage)})
-    ballots = registered = None
-    if deciding_index is not None:
-        stage = election.stages[deciding_index]
-        ballots = stage.ballots_cast
-        registered = stage.registered_voters
-    if registered is None:
-        registered = election.registered_voters
+    turnout = figures.turnout
+    counted = figures.stages[deciding].total.counted if deciding is not None else None
     return {
         "title": election.title,
         "city": election.jurisdiction.city,
@@ -126,18 +92,25 @@ def version_columns(election: Election, decided: Sequence[str] | None = None) ->
         "stated_turnout": _decimal(election.stated_turnout),
         "registered_voters": election.registered_voters,
         "rules": election.rules,
-        "year": election.year,
-        "deciding_stage": deciding_index,
+        "year": figures.year,
+        "deciding_stage": deciding,
         "winner": winner,
-        "margin_votes": margin,
+        "winner_percent": figures.winner_percent,
+        "outcome": figures.outcome,
+        "margin_votes": figures.margin_votes,
         "counted_total": counted,
         "people": "\n".join(sorted(people)),
         "incumbents_ran": len(held),
-        "incumbents_won": 1 if won else 0,
-        "decided_in": election.stages[deciding_index].kind if deciding_index is not None else None,
+        "incumbents_won": 1 if winner_key is not None and winner_key in held else 0,
+        "decided_in": figures.decided_in,
         "parties": "\n" + "\n".join(parties) + "\n" if parties else "",
-        "turnout_ballots": ballots,
-        "turnout_registered": registered,
+        "turnout_ballots": turnout.ballots_cast
+        if turnout and turnout.basis == "computed"
+        else None,
+        "turnout_registered": turnout.registered_voters
+        if turnout and turnout.basis == "computed"
+        else None,
+        "decided_on": figures.date,
     }
 
 
@@ -180,7 +153,7 @@ def election_rows(election: Election, version_id: int, party_ids: Mapping[str, i
                     "stage": s,
                     "position": p,
                     "name": row.name,
-                    "name_key": row.name.casefold(),
+                    "name_key": person_key(row.name),
                     "votes": row.votes,
                     "party_id": party_ids[row.party] if row.party else None,
                     "incumbent": row.incumbent,
@@ -222,6 +195,7 @@ def election_rows(election: Election, version_id: int, party_ids: Mapping[str, i
                     "elected": json.dumps(list(round_.elected), ensure_ascii=False),
                     "eliminated": json.dumps(list(round_.eliminated), ensure_ascii=False),
                     "inactive": str(round_.inactive),
+                    "threshold": None if round_.threshold is None else str(round_.threshold),
                 }
             )
             for q, (name, votes) in enumerate(round_.tally):
@@ -233,6 +207,29 @@ def election_rows(election: Election, version_id: int, party_ids: Mapping[str, i
                         "position": q,
                         "candidate": name,
                         "votes": str(votes),
+                    }
+                )
+            for q, (reason, ballots) in enumerate(round_.inactive_by_reason):
+                rows[t.round_inactive].append(
+                    {
+                        "version_id": v,
+                        "stage": s,
+                        "round": round_.number,
+                        "reason": reason,
+                        "position": q,
+                        "votes": str(ballots),
+                    }
+                )
+            for q, moved in enumerate(round_.transfers):
+                rows[t.round_transfers].append(
+                    {
+                        "version_id": v,
+                        "stage": s,
+                        "round": round_.number,
+                        "position": q,
+                        "source": moved.source,
+                        "target": moved.target,
+                        "votes": str(moved.votes),
                     }
                 )
     for p, person in enumerate(election.candidates):
@@ -322,6 +319,12 @@ def load_election(conn: sa.Connection, version_id: int, source: str | None = Non
     tallies: dict[tuple[int, int], list[tuple[str, Decimal]]] = defaultdict(list)
     for row in _select(conn, t.round_tallies, version_id):
         tallies[row.stage, row.round].append((row.candidate, Decimal(row.votes)))
+    reasons: dict[tuple[int, int], list[tuple[InactiveReason, Decimal]]] = defaultdict(list)
+    for row in sorted(_select(conn, t.round_inactive, version_id), key=lambda r: r.position):
+        reasons[row.stage, row.round].append((row.reason, Decimal(row.votes)))
+    transfers: dict[tuple[int, int], list[Transfer]] = defaultdict(list)
+    for row in _select(conn, t.round_transfers, version_id):
+        transfers[row.stage, row.round].append(Transfer(row.source, row.target, Decimal(row.votes)))
     stages = []
     for row in _select(conn, t.stages, version_id):
         s = row.position
@@ -367,6 +370,9 @@ def load_election(conn: sa.Connection, version_id: int, source: str | None = Non
                         elected=tuple(json.loads(r.elected)),
                         eliminated=tuple(json.loads(r.eliminated)),
                         inactive=Decimal(r.inactive),
+                        inactive_by_reason=tuple(reasons[s, r.number]),
+                        threshold=_optional_decimal(r.threshold),
+                        transfers=tuple(transfers[s, r.number]),
                     )
                     for r in sorted(rounds[s], key=lambda r: r.position)
                 ),

@@ -1,9 +1,10 @@
 """The database schema: one set of tables for SQLite and PostgreSQL, with real constraints.
 
-An *election* is an identity (its normalised title, :data:`elections`); every import that changes
-it adds a *version* (:data:`versions`) holding the whole model at that time, so old versions stay
-readable. Every table below a version is keyed by ``(version_id, position...)``: positions keep
-the model's order, and the composite keys make a duplicated row impossible.
+An *election* is an identity (jurisdiction, office and election year, :data:`elections`); every
+import that changes it adds a *version* (:data:`versions`) holding the whole model at that time,
+so old versions stay readable. Every table below a version is keyed by
+``(version_id, position...)``: positions keep the model's order, and the composite keys make a
+duplicated row impossible.
 
 Figures are integers (``votes >= 0`` by CHECK constraints); ``NULL`` means unknown. Decimal
 figures that a source *states* (a turnout, a percentage, a ranked-choice tally with fractional
@@ -34,7 +35,9 @@ __all__ = [
     "paragraphs",
     "parties",
     "reporting_units",
+    "round_inactive",
     "round_tallies",
+    "round_transfers",
     "rounds",
     "sources",
     "stage_results",
@@ -158,6 +161,14 @@ versions = sa.Table(
     sa.Column("parties", sa.Text, nullable=False, server_default=""),
     sa.Column("turnout_ballots", sa.Integer),
     sa.Column("turnout_registered", sa.Integer),
+    # Added by migration 0005: the figures and outcome as decided once at import (JSON of
+    # tallyroom.figures.ElectionFigures), what the version is judged by, and the date it sorts by.
+    sa.Column("figures", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("winner_percent", sa.String(SHORT)),
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("error_findings", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("figure_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("decided_on", sa.Date),
     sa.UniqueConstraint("election_id", "number", name="uq_versions_election_number"),
     sa.CheckConstraint("number >= 1", name="number_positive"),
     _non_negative("registered_voters"),
@@ -196,6 +207,9 @@ stages = sa.Table(
     sa.Column("date_source", sa.String(16)),
     sa.Column("caption_line", sa.Integer),
     sa.Column("total_line", sa.Integer),
+    # Added by migration 0005: the source this stage was read from (a version may combine the
+    # stages of several sources, e.g. a primary's and a general's precinct files).
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id")),
     _kind_check("kind", STAGE_KINDS, "kind_known"),
     _kind_check("status", RESULTS_STATUSES, "status_known"),
     _kind_check("date_source", DATE_SOURCES, "date_source_known"),
@@ -277,6 +291,8 @@ rounds = sa.Table(
     sa.Column("elected", sa.Text, nullable=False),
     sa.Column("eliminated", sa.Text, nullable=False),
     sa.Column("inactive", sa.String(SHORT), nullable=False),
+    # Added by migration 0004; NULL when the source does not report a threshold.
+    sa.Column("threshold", sa.String(SHORT)),
     sa.ForeignKeyConstraint(
         ["version_id", "stage"],
         ["stages.version_id", "stages.position"],
@@ -301,6 +317,46 @@ round_tallies = sa.Table(
         ondelete="CASCADE",
         name="fk_round_tallies_round_rounds",
     ),
+)
+
+INACTIVE_REASONS = ("exhausted", "overvote", "skipped", "repeated", "undervote")
+
+
+def _round_fk(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["version_id", "stage", "round"],
+        ["rounds.version_id", "rounds.stage", "rounds.number"],
+        ondelete="CASCADE",
+        name=f"fk_{table}_round_rounds",
+    )
+
+
+# Added by migration 0004: a round's inactive ballots by reason (no rows: not reported) ...
+round_inactive = sa.Table(
+    "round_inactive",
+    metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("reason", sa.String(16), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("votes", sa.String(SHORT), nullable=False),
+    _round_fk("round_inactive"),
+    _kind_check("reason", INACTIVE_REASONS, "reason_known"),
+)
+
+# ... and the votes it moved, from a candidate to a candidate or to "exhausted".
+round_transfers = sa.Table(
+    "round_transfers",
+    metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("source", sa.String(NAME), nullable=False),
+    sa.Column("target", sa.String(NAME), nullable=False),
+    sa.Column("votes", sa.String(SHORT), nullable=False),
+    _round_fk("round_transfers"),
 )
 
 
@@ -366,7 +422,11 @@ outcomes = _document_table(
     sa.Column("data", sa.Text, nullable=False),
 )
 
-AUDIT_ACTIONS = ("created", "changed")
+#: ``created``: the first version; ``changed``: a new version made current; ``kept``: a new
+#: version stored but not made current (it is worse than the current one); ``replaced``: a
+#: version made current by the user's ``--replace``; ``reverted``: made current again by
+#: ``tallyroom revert``.
+AUDIT_ACTIONS = ("created", "changed", "kept", "replaced", "reverted")
 
 audit = sa.Table(
     "audit",
@@ -386,5 +446,5 @@ audit = sa.Table(
     sa.Column("changes", sa.Text, nullable=False),
     _kind_check("action", AUDIT_ACTIONS, "action_known"),
     sa.CheckConstraint("version >= 1", name="version_positive"),
-    sa.UniqueConstraint("election_id", "version", name="uq_audit_election_version"),
+    sa.Index("ix_audit_election_id", "election_id"),
 )

@@ -1,59 +1,51 @@
-"""Every write to the database: importing a source and its elections, in one transaction.
+"""Every write to the database: a decided election as a new version, a revert; nothing else.
 
-An import either lands completely or not at all. The election's identity is its normalised title
-(:func:`~tallyroom.store.rows.election_key`); its content is identified by a fingerprint of the
-canonical form (:func:`~tallyroom.store.codec.fingerprint`). Importing an election whose
-fingerprint equals its current version's changes nothing; a different fingerprint adds a version,
-keeps the old one, and appends an audit record of who, when and what changed.
+The store decides nothing. What it stores comes from :mod:`tallyroom.service` as a
+:class:`NewVersion`: the election, the rules' decision of each stage, the checks' findings and the
+figures made from them (:mod:`tallyroom.figures`). An election is identified by its jurisdiction,
+office and year (:func:`tallyroom.identity.election_identity`); its title is a label.
 
+A write names the version it was decided against (``base``): if another writer made a different
+version current in the meantime, :class:`Conflict` is raised and the service decides again.
 Concurrency: the election's row is created with ``INSERT ... ON CONFLICT DO NOTHING`` and then
 locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite writers hold the database lock from
-``BEGIN IMMEDIATE``), so two processes importing the same election at once make one version.
+``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from tallyroom.model import Election
+from tallyroom.errors import StorageError
+from tallyroom.figures import ElectionFigures
+from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
-from tallyroom.store.codec import (
-    MAX_CHANGES,
-    differences,
-    election_json,
-    fingerprint,
-    sha256_text,
-    to_json,
-)
+from tallyroom.store.codec import sha256_text, to_json
 from tallyroom.store.driver import insert_returning_id, insert_rows
-from tallyroom.store.rows import (
-    election_key,
-    election_rows,
-    load_election,
-    party_names,
-    version_columns,
-)
+from tallyroom.store.rows import election_rows, party_names, version_columns
 
 __all__ = [
-    "CheckRunner",
-    "Decider",
-    "Decision",
+    "AuditAction",
+    "Conflict",
     "ImportResult",
     "ImportStatus",
-    "decide_by_rules",
-    "default_checks",
-    "import_source",
+    "NewVersion",
+    "SourceWriter",
+    "revert_version",
 ]
 
-ImportStatus = Literal["new", "unchanged", "new version"]
+#: ``new``: a new election; ``new version``: a new current version; ``kept``: stored, but the
+#: current version stays (the new one is worse: more errors or fewer figures); ``unchanged``:
+#: nothing written; ``reverted``: an older version made current again.
+ImportStatus = Literal["new", "new version", "kept", "unchanged", "reverted"]
+AuditAction = Literal["created", "changed", "kept", "replaced", "reverted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,207 +56,289 @@ class ImportResult:
     title: str
     status: ImportStatus
     version: int
-    """The election's current version number after the import."""
+    """The version this import stored or found (for ``kept``, the stored, non-current one)."""
+    current: int
+    """The election's current version after the import."""
     source_sha256: str
     findings: int
-    """How many findings the checks reported for the stored version (0 when unchanged)."""
+    """How many findings the checks reported for that version."""
+    errors: int
+    """How many of them are errors."""
+    note: str | None = None
+    """Why a version was kept rather than made current, or what a replace did."""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
-    """What the rules derive for an election: JSON records to store, and the deciding winners."""
+class NewVersion:
+    """One decided election to store as a new version of the election ``identity``."""
 
-    records: tuple[tuple[int | None, dict[str, Any]], ...]
-    """``(stage index, record)``; index ``None`` for the record of the rules themselves."""
-    winners: tuple[str, ...]
-    """Winners of the deciding stage."""
-
-
-#: Applies the rules to an election; ``None`` when they cannot be applied.
-Decider = Callable[[Election], Decision | None]
-
-
-def decide_by_rules(election: Election) -> Decision | None:
-    """The election's outcomes under the rules it declares (or that are inferred from it)."""
-    from tallyroom.errors import TallyroomError
-    from tallyroom.rules import choose_rules, verdict_json, verify_choice
-
-    try:
-        verdict = verify_choice(election, choose_rules(election))
-    except TallyroomError:
-        return None
-    data = verdict_json(verdict)
-    stages = data.pop("stages")
-    records: list[tuple[int | None, dict[str, Any]]] = [(None, data)]
-    records.extend(enumerate(stages))
-    deciding = election.deciding_stage
-    winners: tuple[str, ...] = ()
-    for stage, judged in zip(election.stages, verdict.stages, strict=True):
-        if stage is deciding:
-            winners = judged.outcome.winners
-    return Decision(tuple(records), winners)
+    identity: str
+    election: Election
+    decisions: tuple[StageDecision, ...] | None
+    rules: Mapping[str, Any] | None
+    """The rules record (``tallyroom.rules.rules_json``), or ``None`` when none applied."""
+    rules_note: str | None
+    findings: tuple[Any, ...]
+    """The checks' findings (``tallyroom.checks.Finding``)."""
+    errors: int
+    figures: ElectionFigures
+    figure_count: int
+    fingerprint: str
+    base: int | None
+    """The current version number this was decided against (``None``: a new election)."""
+    make_current: bool
+    action: AuditAction
+    note: str | None = None
+    stage_sources: tuple[int | None, ...] = ()
+    """For each stage, the id of the stored source it came from; ``None``: the source being
+    imported now. Empty: every stage comes from it."""
+    changes: tuple[Mapping[str, Any], ...] = ()
+    change_count: int = 0
 
 
-#: A check runner: returns findings (dataclasses with at least ``code``, ``severity``, ``message``).
-CheckRunner = Callable[[Election], Sequence[Any]]
-
-
-def default_checks() -> CheckRunner | None:
-    """``tallyroom.checks.run_checks`` when that package is installed, else ``None``."""
-    try:
-        module = importlib.import_module("tallyroom.checks")
-    except ImportError:
-        return None
-    runner: CheckRunner | None = getattr(module, "run_checks", None)
-    return runner
+class Conflict(StorageError):
+    """Another writer changed the election's current version after this one was decided."""
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _source_id(conn: sa.Connection, text: str, name: str, sha: str, user: str) -> int:
-    row = {
-        "sha256": sha,
-        "name": name,
-        "text": text,
-        "size": len(text.encode("utf-8")),
-        "imported_at": _now(),
-        "imported_by": user,
-    }
-    found = insert_returning_id(conn, t.sources, row, ignore_conflict=True)
-    if found is None:
-        query = sa.select(t.sources.c.id).where(t.sources.c.sha256 == sha)
-        found = conn.execute(query).scalar_one()
-    return int(found)
-
-
-def _party_ids(conn: sa.Connection, names: set[str], cache: dict[str, int]) -> dict[str, int]:
-    missing = sorted(names - cache.keys())
-    if missing:
-        for name in missing:
-            insert_returning_id(conn, t.parties, {"name": name}, ignore_conflict=True)
-        query = sa.select(t.parties.c.name, t.parties.c.id).where(t.parties.c.name.in_(missing))
-        found = dict(conn.execute(query).all())
-        return {**cache, **found}
-    return cache
-
-
 def _finding_rows(version_id: int, findings: Sequence[Any]) -> list[dict[str, Any]]:
-    rows = []
-    for position, finding in enumerate(findings):
-        data = to_json(finding)
-        rows.append(
-            {
-                "version_id": version_id,
-                "position": position,
-                "code": str(getattr(finding, "code", "")),
-                "severity": str(getattr(finding, "severity", "")),
-                "message": str(getattr(finding, "message", "")),
-                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
-            }
-        )
-    return rows
-
-
-def _store_election(
-    conn: sa.Connection,
-    election: Election,
-    source_id: Callable[[], int],
-    sha: str,
-    user: str,
-    party_cache: dict[str, int],
-    checks: CheckRunner | None,
-    decider: Decider | None,
-) -> tuple[ImportResult, dict[str, int]]:
-    key = election_key(election.title)
-    print_ = fingerprint(election)
-    now = _now()
-    created = insert_returning_id(
-        conn,
-        t.elections,
-        {"key": key, "title": election.title, "current_version": 1, "created_at": now},
-        ignore_conflict=True,
-    )
-    previous: Any = None
-    changes: dict[str, Any] = {"count": 0, "changes": []}
-    if created is not None:
-        election_id, number = int(created), 1
-    else:
-        head = conn.execute(
-            sa.select(t.elections.c.id, t.elections.c.current_version)
-            .where(t.elections.c.key == key)
-            .with_for_update()
-        ).one()
-        election_id = int(head.id)
-        previous = conn.execute(
-            sa.select(t.versions.c.id, t.versions.c.fingerprint).where(
-                t.versions.c.election_id == election_id,
-                t.versions.c.number == head.current_version,
-            )
-        ).one()
-        unchanged = ImportResult(
-            election_id, election.title, "unchanged", head.current_version, sha, 0
-        )
-        if previous.fingerprint == print_:
-            return unchanged, party_cache
-        old = election_json(load_election(conn, previous.id), provenance=False)
-        found = differences(old, election_json(election, provenance=False))
-        if not found:
-            # Equal content under an older way of fingerprinting: keep the version, renew the
-            # fingerprint, so the next import is recognised at once.
-            conn.execute(
-                sa.update(t.versions)
-                .where(t.versions.c.id == previous.id)
-                .values(fingerprint=print_)
-            )
-            return unchanged, party_cache
-        changes = {"count": len(found), "changes": found[:MAX_CHANGES]}
-        number = int(head.current_version) + 1
-
-    party_ids = _party_ids(conn, party_names(election), party_cache)
-    decision = decider(election) if decider is not None else None
-    decided = decision.winners if decision is not None else None
-    version_id = insert_returning_id(
-        conn,
-        t.versions,
+    return [
         {
-            "election_id": election_id,
-            "number": number,
-            "source_id": source_id(),
-            "fingerprint": print_,
-            "imported_at": now,
-            "imported_by": user,
-            **version_columns(election, decided),
-        },
-    )
-    assert version_id is not None
-    for table, rows in election_rows(election, version_id, party_ids).items():
-        insert_rows(conn, table, rows)
-    findings = tuple(checks(election)) if checks is not None else ()
-    if findings:
-        insert_rows(conn, t.findings, _finding_rows(version_id, findings))
-    if decision is not None:
-        outcome_rows = [
-            {
-                "version_id": version_id,
-                "position": position,
-                "stage": stage,
-                "data": json.dumps(record, ensure_ascii=False, sort_keys=True),
-            }
-            for position, (stage, record) in enumerate(decision.records)
-        ]
-        insert_rows(conn, t.outcomes, outcome_rows)
+            "version_id": version_id,
+            "position": position,
+            "code": str(getattr(finding, "code", "")),
+            "severity": str(getattr(finding, "severity", "")),
+            "message": str(getattr(finding, "message", "")),
+            "data": json.dumps(to_json(finding), ensure_ascii=False, sort_keys=True),
+        }
+        for position, finding in enumerate(findings)
+    ]
 
-    if previous is not None:
-        conn.execute(
-            sa.update(t.elections)
-            .where(t.elections.c.id == election_id)
-            .values(current_version=number, title=election.title)
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class SourceWriter:
+    """Writes of one source inside the caller's transaction on ``conn``.
+
+    The source's text is stored (once per content hash) only when a version refers to it, so
+    re-importing a source leaves the database exactly as it was.
+    """
+
+    def __init__(
+        self, conn: sa.Connection, text: str, name: str, user: str, parties: dict[str, int]
+    ) -> None:
+        self.conn = conn
+        self.text = text
+        self.name = name
+        self.user = user
+        self.sha256 = sha256_text(text)
+        self.parties = parties
+        self._source_id: int | None = None
+
+    def source_id(self) -> int:
+        if self._source_id is None:
+            row = {
+                "sha256": self.sha256,
+                "name": self.name,
+                "text": self.text,
+                "size": len(self.text.encode("utf-8")),
+                "imported_at": _now(),
+                "imported_by": self.user,
+            }
+            found = insert_returning_id(self.conn, t.sources, row, ignore_conflict=True)
+            if found is None:
+                query = sa.select(t.sources.c.id).where(t.sources.c.sha256 == self.sha256)
+                found = self.conn.execute(query).scalar_one()
+            self._source_id = int(found)
+        return self._source_id
+
+    def _party_ids(self, names: set[str]) -> None:
+        missing = sorted(names - self.parties.keys())
+        if not missing:
+            return
+        for name in missing:
+            insert_returning_id(self.conn, t.parties, {"name": name}, ignore_conflict=True)
+        query = sa.select(t.parties.c.name, t.parties.c.id).where(t.parties.c.name.in_(missing))
+        self.parties.update(dict(self.conn.execute(query).all()))
+
+    def _lock(self, new: NewVersion) -> tuple[int, int | None]:
+        """The election's id and current version, locked; created when new."""
+        conn, e = self.conn, t.elections
+        if new.base is None:
+            created = insert_returning_id(
+                conn,
+                e,
+                {
+                    "key": new.identity,
+                    "title": new.election.title,
+                    "current_version": 1,
+                    "created_at": _now(),
+                },
+                ignore_conflict=True,
+            )
+            if created is not None:
+                return int(created), None
+        head = conn.execute(
+            sa.select(e.c.id, e.c.current_version).where(e.c.key == new.identity).with_for_update()
+        ).one_or_none()
+        if head is None or head.current_version != new.base:
+            now = None if head is None else head.current_version
+            raise Conflict(
+                f"{self.name}: {new.election.title}: the current version changed while it was "
+                f"decided (expected {new.base}, found {now})"
+            )
+        return int(head.id), int(head.current_version)
+
+    def write(self, new: NewVersion) -> ImportResult:
+        """Store ``new`` as the next version of its election (see :class:`NewVersion`)."""
+        conn = self.conn
+        election_id, current = self._lock(new)
+        number = 1
+        if current is not None:
+            top = conn.execute(
+                sa.select(sa.func.max(t.versions.c.number)).where(
+                    t.versions.c.election_id == election_id
+                )
+            ).scalar_one()
+            number = int(top) + 1
+        election, figures = new.election, new.figures
+        self._party_ids(party_names(election))
+        source_id = self.source_id()
+        now = _now()
+        version_id = insert_returning_id(
+            conn,
+            t.versions,
+            {
+                "election_id": election_id,
+                "number": number,
+                "source_id": source_id,
+                "fingerprint": new.fingerprint,
+                "imported_at": now,
+                "imported_by": self.user,
+                **version_columns(election, figures),
+                "figures": _json(to_json(figures)),
+                "error_findings": new.errors,
+                "figure_count": new.figure_count,
+            },
         )
+        assert version_id is not None
+        origins = new.stage_sources or (None,) * len(election.stages)
+        rows = election_rows(election, version_id, self.parties)
+        for row in rows.get(t.stages, []):
+            row["source_id"] = origins[row["position"]] or source_id
+        for table, items in rows.items():
+            insert_rows(conn, table, items)
+        if new.findings:
+            insert_rows(conn, t.findings, _finding_rows(version_id, new.findings))
+        records: list[tuple[int | None, Any]] = [
+            (None, {"rules": new.rules, "note": new.rules_note})
+        ]
+        if new.decisions is not None:
+            records.extend((i, to_json(d)) for i, d in enumerate(new.decisions))
+        insert_rows(
+            conn,
+            t.outcomes,
+            [
+                {"version_id": version_id, "position": p, "stage": stage, "data": _json(data)}
+                for p, (stage, data) in enumerate(records)
+            ],
+        )
+        now_current = number if new.make_current or current is None else current
+        if now_current != current:
+            conn.execute(
+                sa.update(t.elections)
+                .where(t.elections.c.id == election_id)
+                .values(current_version=now_current, title=election.title)
+            )
+        changes = {"count": new.change_count, "changes": list(new.changes)}
+        if new.note:
+            changes["note"] = new.note
+        self._audit(election_id, number, new.action, source_id, changes, now)
+        status: ImportStatus
+        if current is None:
+            status = "new"
+        elif now_current == number:
+            status = "new version"
+        else:
+            status = "kept"
+        return ImportResult(
+            election_id,
+            election.title,
+            status,
+            number,
+            now_current,
+            self.sha256,
+            len(new.findings),
+            new.errors,
+            new.note,
+        )
+
+    def _audit(
+        self,
+        election_id: int,
+        number: int,
+        action: AuditAction,
+        source_id: int,
+        changes: Mapping[str, Any],
+        at: dt.datetime,
+    ) -> None:
+        insert_rows(
+            self.conn,
+            t.audit,
+            [
+                {
+                    "election_id": election_id,
+                    "version": number,
+                    "action": action,
+                    "at": at,
+                    "by": self.user,
+                    "source_id": source_id,
+                    "changes": json.dumps(changes, ensure_ascii=False),
+                }
+            ],
+        )
+
+
+def revert_version(
+    conn: sa.Connection, election_id: int, number: int, user: str, reason: str | None = None
+) -> ImportResult:
+    """Make version ``number`` of the election current again, with an audit record."""
+    e, v = t.elections, t.versions
+    head = conn.execute(
+        sa.select(e.c.id, e.c.current_version).where(e.c.id == election_id).with_for_update()
+    ).one()
+    row = conn.execute(
+        sa.select(v.c.id, v.c.title, v.c.source_id, v.c.error_findings).where(
+            v.c.election_id == election_id, v.c.number == number
+        )
+    ).one_or_none()
+    if row is None:
+        raise StorageError(f"election {election_id} has no version {number}")
+    sha = conn.execute(
+        sa.select(t.sources.c.sha256).where(t.sources.c.id == row.source_id)
+    ).scalar_one()
+    findings = conn.execute(
+        sa.select(sa.func.count()).where(t.findings.c.version_id == row.id)
+    ).scalar_one()
+    if head.current_version == number:
+        return ImportResult(
+            election_id, row.title, "unchanged", number, number, sha, findings,
+            row.error_findings, f"version {number} is already current",
+        )  # fmt: skip
+    conn.execute(
+        sa.update(e).where(e.c.id == election_id).values(current_version=number, title=row.title)
+    )
+    note = f"version {number} made current again (was {head.current_version})"
+    if reason:
+        note = f"{note}: {reason}"
     insert_rows(
         conn,
         t.audit,
@@ -272,50 +346,15 @@ def _store_election(
             {
                 "election_id": election_id,
                 "version": number,
-                "action": "created" if previous is None else "changed",
-                "at": now,
+                "action": "reverted",
+                "at": _now(),
                 "by": user,
-                "source_id": source_id(),
-                "changes": json.dumps(changes, ensure_ascii=False),
+                "source_id": row.source_id,
+                "changes": json.dumps({"count": 0, "changes": [], "note": note}),
             }
         ],
     )
-    status: ImportStatus = "new" if previous is None else "new version"
-    result = ImportResult(election_id, election.title, status, number, sha, len(findings))
-    return result, party_ids
-
-
-def import_source(
-    conn: sa.Connection,
-    elections: Sequence[Election],
-    source_text: str,
-    source_name: str,
-    user: str,
-    party_cache: Mapping[str, int],
-    checks: CheckRunner | None,
-    decider: Decider | None = None,
-) -> tuple[tuple[ImportResult, ...], dict[str, int]]:
-    """Store one source and its elections on ``conn`` (inside the caller's transaction).
-
-    The source's text is stored (once per content hash) only if some election changed, so
-    re-importing a source leaves the database exactly as it was. Returns the results and the
-    party ids known after the import (for the caller's cache, to be kept only once the
-    transaction commits).
-    """
-    sha = sha256_text(source_text)
-    stored: list[int] = []
-
-    def source_id() -> int:
-        # The source is stored once, and only when a version refers to it.
-        if not stored:
-            stored.append(_source_id(conn, source_text, source_name, sha, user))
-        return stored[0]
-
-    known = dict(party_cache)
-    results = []
-    for election in elections:
-        result, known = _store_election(
-            conn, election, source_id, sha, user, known, checks, decider
-        )
-        results.append(result)
-    return tuple(results), known
+    return ImportResult(
+        election_id, row.title, "reverted", number, number, sha, findings, row.error_findings,
+        note,
+    )  # fmt: skip

@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from tallyroom.errors import StorageError, TallyroomError, ValidationError
 from tallyroom.store import Store
+from tallyroom.views import ElectionView, IndexView
 from tallyroom.web import render
-from tallyroom.web.site import Rendered, Site, parse_index_query
+from tallyroom.web.site import IndexQuery, Rendered, Site
 
 __all__ = ["create_app"]
 
@@ -38,11 +40,65 @@ DESCRIPTION = (
 )
 
 
+MAX_TEXT = 200
+
+
+def _text(value: object) -> object:
+    """A text filter: spaces collapsed, empty taken as not given; refused when too long."""
+    if not isinstance(value, str):
+        return value
+    text = " ".join(value.split())
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"at most {MAX_TEXT} characters")
+    if "\x00" in text:
+        raise ValueError("contains a NUL character")
+    return text or None
+
+
+def _blank(value: object) -> object:
+    """A number filter left empty (as a form sends it) is not given."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Text = Annotated[str | None, BeforeValidator(_text)]
+
+
+class IndexParams(BaseModel):
+    """The index's filters, as the query string gives them; unknown ones are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    city: Text = Field(None, description="A city's name (any case).")
+    year: Annotated[Annotated[int, Field(ge=1, le=9999)] | None, BeforeValidator(_blank)] = Field(
+        None, description="The election's year, e.g. 2004."
+    )
+    office: Text = Field(None, description="The office, e.g. Mayor.")
+    candidate: Text = Field(None, description="Part of a candidate's name.")
+    q: Text = Field(None, description="Search titles, cities and candidates' names.")
+    page: Annotated[Annotated[int, Field(ge=1, le=1_000_000)] | None, BeforeValidator(_blank)] = (
+        Field(None, description="Page number, from 1 (50 elections a page).")
+    )
+
+
+def _problem(exc: RequestValidationError) -> str:
+    """The first problem of a request, naming the parameter: "year: Input should be ..."."""
+    first = exc.errors()[0]
+    where = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
+    message = str(first.get("msg", "malformed request"))
+    if first.get("type") == "extra_forbidden":
+        message = "unknown filter; the index is filtered by " + ", ".join(IndexParams.model_fields)
+    message = message.removeprefix("Value error, ")
+    return f"{'.'.join(where)}: {message}" if where else message
+
+
 class NotFound(Exception):
     """No election, person, city or year at this address."""
 
 
-def _found(rendered: Rendered | None, what: str) -> Rendered:
+R = TypeVar("R", bound=Rendered[Any])
+
+
+def _found(rendered: R | None, what: str) -> R:
     if rendered is None:
         raise NotFound(what)
     return rendered
@@ -63,7 +119,7 @@ def create_app(
     Pages are rendered once and cached; an import shows within ``fresh_for`` seconds.
     """
     owned = store is None
-    opened = store if store is not None else Store.open(db_url, migrate=False, checks=False)
+    opened = store if store is not None else Store.open(db_url, migrate=False)
     site = Site(opened, fresh_for=fresh_for)
     app = FastAPI(
         title="tallyroom",
@@ -78,10 +134,10 @@ def create_app(
     static = resources.files("tallyroom.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    def page(rendered: Rendered) -> Response:
+    def page(rendered: Rendered[Any]) -> Response:
         return Response(rendered.html, media_type=HTML, headers=CACHE)
 
-    def twin(rendered: Rendered) -> Response:
+    def twin(rendered: Rendered[Any]) -> Response:
         return Response(rendered.json, media_type=JSON, headers=CACHE)
 
     def error(request: Request, status: int, message: str) -> Response:
@@ -108,7 +164,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        return error(request, 400, f"malformed request: {exc.errors()[0].get('msg', '')}")
+        return error(request, 400, _problem(exc))
 
     @app.exception_handler(StorageError)
     async def storage_error(request: Request, exc: StorageError) -> Response:
@@ -118,83 +174,84 @@ def create_app(
     async def tallyroom_error(request: Request, exc: TallyroomError) -> Response:
         return error(request, 400, str(exc))
 
-    async def index_rendered(
-        request: Request,
-        city: str | None = Query(None, description="A city's name (any case)."),
-        year: str | None = Query(None, description="The election's year, e.g. 2004."),
-        office: str | None = Query(None, description="The office, e.g. Mayor."),
-        candidate: str | None = Query(None, description="Part of a candidate's name."),
-        q: str | None = Query(None, description="Search titles, cities and candidates' names."),
-        page_number: str | None = Query(
-            None, alias="page", description="Page number, from 1 (50 elections a page)."
-        ),
-    ) -> Rendered:
-        """The index for the request's filters; the parameters only document them (they are
-        read and validated from the query string, unknown ones refused)."""
-        return site.index(parse_index_query(dict(request.query_params)))
+    def index_rendered(params: Annotated[IndexParams, Query()]) -> Rendered[IndexView]:
+        """The index for the request's filters, validated by FastAPI (unknown ones refused)."""
+        return site.index(
+            IndexQuery(
+                city=params.city,
+                year=params.year,
+                office=params.office,
+                candidate=params.candidate,
+                q=params.q,
+                page=params.page or 1,
+            )
+        )
 
-    @app.get("/", summary="All elections, newest first, filtered", include_in_schema=True)
-    async def index(rendered: Rendered = Depends(index_rendered)) -> Response:
+    @app.get("/", summary="All elections, newest first, filtered")
+    def index(rendered: Rendered[IndexView] = Depends(index_rendered)) -> Response:
         return page(rendered)
 
-    async def index_json(rendered: Rendered = Depends(index_rendered)) -> Response:
+    def index_json(rendered: Rendered[IndexView] = Depends(index_rendered)) -> Response:
         return twin(rendered)
 
     app.get("/index.json", summary="The index as JSON: elections, filters, facets")(index_json)
     app.get("/.json", include_in_schema=False)(index_json)
 
+    def election_of(ref: str) -> Rendered[ElectionView]:
+        return _found(site.election(_election_id(ref)), f"There is no election {ref}.")
+
     @app.get("/elections/{ref}.json", summary="One election as JSON")
-    async def election_json(ref: str) -> Response:
-        return twin(_found(site.election(_election_id(ref)), f"There is no election {ref}."))
+    def election_json(ref: str) -> Response:
+        return twin(election_of(ref))
 
     @app.get("/elections/{ref}/stages/{index}.svg", summary="A stage's votes as an SVG bar chart")
-    async def stage_svg(ref: str, index: str) -> Response:
-        data = _found(site.election(_election_id(ref)), f"There is no election {ref}.").data
-        number = _stage(data, index)
-        return Response(render.stage_chart(data, number), media_type=SVG, headers=CACHE)
+    def stage_svg(ref: str, index: str) -> Response:
+        view = election_of(ref).view
+        number = _stage(view, index)
+        return Response(render.stage_chart(view, number), media_type=SVG, headers=CACHE)
 
     @app.get(
         "/elections/{ref}/stages/{index}/rounds.svg",
         summary="A ranked-choice stage's rounds as an SVG chart",
     )
-    async def rounds_svg(ref: str, index: str) -> Response:
-        data = _found(site.election(_election_id(ref)), f"There is no election {ref}.").data
-        number = _stage(data, index)
-        if not data["stages"][number]["rounds"]:
+    def rounds_svg(ref: str, index: str) -> Response:
+        view = election_of(ref).view
+        number = _stage(view, index)
+        if not view.stages[number].rounds:
             raise NotFound(f"Stage {number} of election {ref} has no published rounds.")
-        return Response(render.rounds_chart(data, number), media_type=SVG, headers=CACHE)
+        return Response(render.rounds_chart(view, number), media_type=SVG, headers=CACHE)
 
     @app.get("/elections/{ref}", summary="One election: stages, tables, charts, outcome")
-    async def election(ref: str) -> Response:
-        return page(_found(site.election(_election_id(ref)), f"There is no election {ref}."))
+    def election(ref: str) -> Response:
+        return page(election_of(ref))
 
     @app.get("/candidates/{slug}.json", summary="Every election a person ran in, as JSON")
-    async def candidate_json(slug: str) -> Response:
+    def candidate_json(slug: str) -> Response:
         return twin(_found(site.candidate(slug), f"No candidate is known as {slug!r}."))
 
     @app.get("/candidates/{slug}", summary="Every election a person ran in")
-    async def candidate(slug: str) -> Response:
+    def candidate(slug: str) -> Response:
         return page(_found(site.candidate(slug), f"No candidate is known as {slug!r}."))
 
     @app.get("/cities/{slug}.json", summary="A city's elections over time, as JSON")
-    async def city_json(slug: str) -> Response:
+    def city_json(slug: str) -> Response:
         return twin(_found(site.city(slug), f"No city is known as {slug!r}."))
 
     @app.get("/cities/{slug}/chart.svg", summary="A city's winners' shares and turnout (SVG)")
-    async def city_svg(slug: str) -> Response:
-        data = _found(site.city(slug), f"No city is known as {slug!r}.").data
-        return Response(render.city_chart(data), media_type=SVG, headers=CACHE)
+    def city_svg(slug: str) -> Response:
+        view = _found(site.city(slug), f"No city is known as {slug!r}.").view
+        return Response(render.city_chart(view), media_type=SVG, headers=CACHE)
 
     @app.get("/cities/{slug}", summary="A city's elections over time, with a chart")
-    async def city(slug: str) -> Response:
+    def city(slug: str) -> Response:
         return page(_found(site.city(slug), f"No city is known as {slug!r}."))
 
     @app.get("/years/{year}.json", summary="The elections of one year, as JSON")
-    async def year_json(year: str) -> Response:
+    def year_json(year: str) -> Response:
         return twin(_found(site.year(_year(year)), f"No election is known in {year}."))
 
     @app.get("/years/{year}", summary="The elections of one year")
-    async def year_page(year: str) -> Response:
+    def year_page(year: str) -> Response:
         return page(_found(site.year(_year(year)), f"No election is known in {year}."))
 
     @app.get("/docs", summary="This API, described for people", include_in_schema=False)
@@ -204,9 +261,9 @@ def create_app(
     return app
 
 
-def _stage(data: dict[str, Any], index: str) -> int:
-    if not index.isascii() or not index.isdigit() or int(index) >= len(data["stages"]):
-        raise NotFound(f"Election {data['id']} has no stage {index}.")
+def _stage(view: ElectionView, index: str) -> int:
+    if not index.isascii() or not index.isdigit() or int(index) >= len(view.stages):
+        raise NotFound(f"Election {view.id} has no stage {index}.")
     return int(index)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from tallyroom.views import CandidateView, CityView, ElectionView, IndexView
 from tallyroom.web import charts
 
 __all__ = ["Renderer", "city_chart", "export_path", "json_bytes", "rounds_chart", "stage_chart"]
@@ -64,13 +65,13 @@ def _relpath(path: str, base: str) -> str:
     return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
-def json_bytes(data: JSONDict) -> bytes:
+def json_bytes(data: object) -> bytes:
     """A JSON twin: compact (the C encoder; indenting would take the slow pure-Python one)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def number(value: int | str | None) -> str:
-    """Thousands separators for votes (integers or exact decimal text); an em dash for unknown."""
+def number(value: int | Decimal | str | None) -> str:
+    """Thousands separators for votes (integers or exact decimals); an em dash for unknown."""
     if value is None:
         return "—"
     if isinstance(value, str):
@@ -78,34 +79,34 @@ def number(value: int | str | None) -> str:
     return f"{value:,}"
 
 
-def stage_chart(data: JSONDict, index: int) -> str:
-    stage = data["stages"][index]
-    bars = [charts.Bar(r["name"], r["votes"], r["percent"]) for r in stage["rows"]]
-    title = f"{data['title']}: {stage['label']}, votes by candidate"
+def stage_chart(view: ElectionView, index: int) -> str:
+    stage = view.stages[index]
+    bars = [charts.Bar(r.name, r.votes, r.percent) for r in stage.rows]
+    title = f"{view.title}: {stage.label}, votes by candidate"
     return charts.bar_chart(f"stage-{index}", title, bars)
 
 
-def rounds_chart(data: JSONDict, index: int) -> str:
-    stage = data["stages"][index]
+def rounds_chart(view: ElectionView, index: int) -> str:
+    stage = view.stages[index]
     rounds = [
         charts.RoundBar(
-            item["number"],
-            tuple((e["name"], Decimal(e["votes"])) for e in item["tally"]),
-            Decimal(item["inactive"]),
+            item.number,
+            tuple((c.name, c.votes) for c in item.candidates),
+            item.inactive,
         )
-        for item in stage["rounds"]
+        for item in stage.rounds
     ]
-    title = f"{data['title']}: {stage['label']}, votes in each round"
+    title = f"{view.title}: {stage.label}, votes in each round"
     return charts.rounds_chart(f"rounds-{index}", title, rounds)
 
 
-def city_chart(data: JSONDict) -> str:
+def city_chart(view: CityView) -> str:
     points = [
-        charts.SeriesPoint(row["year"], row["winner_percent"], row["turnout_percent"])
-        for row in data["elections"]
-        if row["year"] is not None
+        charts.SeriesPoint(row.year, row.winner_percent, row.turnout_percent)
+        for row in view.elections
+        if row.year is not None
     ]
-    title = f"{data['name']}: winner's share and turnout by year"
+    title = f"{view.name}: winner's share and turnout by year"
     return charts.series_chart("city", title, points)
 
 
@@ -131,6 +132,8 @@ class Renderer:
             auto_reload=False,  # templates ship with the package; no stat() per page
         )
         self.env.filters["number"] = number
+        #: The ranked-choice rounds' own template, when installed (else the page's table).
+        self.rounds_template = "_rounds.html" in self.env.list_templates()
 
     def page(self, template: str, page: Page, title: str, **context: Any) -> bytes:
         def href(target: str) -> str:
@@ -146,52 +149,49 @@ class Renderer:
         )
         return html.encode("utf-8")
 
-    def election_charts(self, data: JSONDict) -> tuple[list[str | None], list[str | None]]:
+    def election_charts(self, view: ElectionView) -> tuple[list[str | None], list[str | None]]:
         """The charts drawn into an election page: per stage its bar chart (``None`` when no
         votes are known) and its rounds chart (``None`` without rounds)."""
         stage_charts = [
-            stage_chart(data, i) if any(row["votes"] is not None for row in stage["rows"]) else None
-            for i, stage in enumerate(data["stages"])
+            stage_chart(view, i) if stage.has_votes else None for i, stage in enumerate(view.stages)
         ]
         round_charts = [
-            rounds_chart(data, i) if stage["rounds"] else None
-            for i, stage in enumerate(data["stages"])
+            rounds_chart(view, i) if stage.rounds else None for i, stage in enumerate(view.stages)
         ]
         return stage_charts, round_charts
 
     def election(
         self,
-        data: JSONDict,
+        view: ElectionView,
         charts: tuple[list[str | None], list[str | None]] | None = None,
     ) -> bytes:
         """The election page; ``charts`` are :meth:`election_charts`, when drawn already."""
-        stage_charts, round_charts = charts if charts is not None else self.election_charts(data)
+        stage_charts, round_charts = charts if charts is not None else self.election_charts(view)
         return self.page(
             "election.html",
-            Page(data["url"], data["url"] + ".json"),
-            data["title"],
-            data=data,
+            Page(view.url, view.url + ".json"),
+            view.title,
+            data=view,
+            rounds_template=self.rounds_template,
             stage_charts=[None if c is None else Markup(c) for c in stage_charts],
             round_charts=[None if c is None else Markup(c) for c in round_charts],
         )
 
-    def candidate(self, data: JSONDict) -> bytes:
-        return self.page(
-            "candidate.html", Page(data["url"], data["url"] + ".json"), data["name"], data=data
-        )
+    def candidate(self, view: CandidateView) -> bytes:
+        return self.page("candidate.html", Page(view.url, view.url + ".json"), view.name, data=view)
 
-    def city(self, data: JSONDict) -> bytes:
+    def city(self, view: CityView) -> bytes:
         return self.page(
             "city.html",
-            Page(data["url"], data["url"] + ".json"),
-            data["name"],
-            data=data,
-            chart=Markup(city_chart(data)),
+            Page(view.url, view.url + ".json"),
+            view.name,
+            data=view,
+            chart=Markup(city_chart(view)),
         )
 
-    def listing(self, data: JSONDict, path: str, title: str) -> bytes:
+    def listing(self, view: IndexView, path: str, title: str) -> bytes:
         json_path = "/index.json" if path == "/" else path + ".json"
-        return self.page("index.html", Page(path, json_path), title, data=data)
+        return self.page("index.html", Page(path, json_path), title, data=view)
 
     def error(self, status: int, message: str, path: str) -> bytes:
         return self.page(

@@ -1,0 +1,317 @@
+"""read -> decide -> check -> store: the one application service, used by the CLI and the web.
+
+:func:`decide` applies an election's rules (:mod:`tallyroom.rules`), runs the checks
+(:mod:`tallyroom.checks`) and makes the figures every output shows (:mod:`tallyroom.figures`):
+the only place they are made. :func:`import_files` reads each file, joins each election to the
+one stored with the same identity (:mod:`tallyroom.identity`), decides the result, and stores it
+as a new version — current when it is at least as good as the current one (no more error
+findings, no fewer figures) or when the user asks to ``replace`` it; else kept beside it.
+Every file is reported on its own: one bad file never costs the good ones beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from tallyroom.checks import run_checks
+from tallyroom.checks.types import Finding
+from tallyroom.errors import StorageError, TallyroomError
+from tallyroom.figures import ElectionFigures, election_figures
+from tallyroom.identity import election_identity, figure_count, merge_stages
+from tallyroom.model import Election, StageDecision
+from tallyroom.rules import choose_rules, preset_names, rules_json, verify_choice
+from tallyroom.rules.report import stage_decisions
+from tallyroom.rules.types import ElectionVerdict
+from tallyroom.store import Batch, Conflict, ImportResult, NewVersion, Store, StoredElection
+from tallyroom.store.codec import MAX_CHANGES, differences, election_json, fingerprint
+from tallyroom.store.read import stored_election
+from tallyroom.store.writes import AuditAction, SourceWriter, revert_version
+
+__all__ = [
+    "Decided",
+    "FileOutcome",
+    "decide",
+    "import_elections",
+    "import_files",
+    "read_file",
+    "store_source",
+]
+
+#: How often a write is decided again when another writer changed the election meanwhile.
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """An election with everything decided about it, once."""
+
+    election: Election
+    verdict: ElectionVerdict | None
+    """The rules' verdict (``None`` when the rules could not be applied: see ``rules_note``)."""
+    rules: Mapping[str, Any] | None
+    rules_note: str | None
+    decisions: tuple[StageDecision, ...] | None
+    findings: tuple[Finding, ...]
+    figures: ElectionFigures
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for finding in self.findings if finding.severity == "error")
+
+
+def decide(election: Election, rules: str | Path | None = None) -> Decided:
+    """Apply the rules (``rules`` names a preset or file; else the election's own or inferred
+    ones), run the checks, and make the figures."""
+    verdict: ElectionVerdict | None = None
+    note: str | None = None
+    if isinstance(rules, str) and rules not in preset_names():
+        rules = Path(rules)
+    try:
+        verdict = verify_choice(election, choose_rules(election, rules))
+    except TallyroomError as error:
+        if rules is not None:
+            raise
+        note = f"the rules could not be applied: {error}"
+    decisions = stage_decisions(verdict) if verdict is not None else None
+    return Decided(
+        election=election,
+        verdict=verdict,
+        rules=rules_json(verdict.choice) if verdict is not None else None,
+        rules_note=note,
+        decisions=decisions,
+        findings=tuple(run_checks(election)),
+        figures=election_figures(election, decisions),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """What an import did with one file: ``stored`` (something was written), ``unchanged``
+    (nothing needed writing) or ``refused`` (nothing written; ``error`` says why, with the
+    file and line)."""
+
+    name: str
+    status: Literal["stored", "unchanged", "refused"]
+    results: tuple[ImportResult, ...] = ()
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+Read = tuple[str, tuple[Election, ...], tuple[str, ...]]
+
+
+def read_file(path: Path, rules: str | None = None) -> Read:
+    """A file's text, its elections and the reader's warnings. A file of ranked ballots is
+    counted under ``rules`` (a preset's name or a rules file), which it needs."""
+    from tallyroom.formats import detect_format, load_text, read_bytes
+    from tallyroom.formats.ballots import read_ballots
+
+    text = read_bytes(path)
+    if rules is not None and detect_format(text, path.name) == "text" and not text.startswith("="):
+        # Not an election file of any format tallyroom reads: ballots to count under the rules.
+        return text, (read_ballots(path, rules),), ()
+    loaded = load_text(text, str(path))
+    return text, loaded.elections, tuple(loaded.warnings)
+
+
+def _version(
+    decided: Decided,
+    identity: str,
+    stored: StoredElection | None,
+    origins: tuple[int | None, ...],
+    print_: str,
+    replace: bool,
+) -> NewVersion:
+    election = decided.election
+    figures_now = figure_count(election)
+    errors = decided.errors
+    common: dict[str, Any] = {
+        "identity": identity,
+        "election": election,
+        "decisions": decided.decisions,
+        "rules": decided.rules,
+        "rules_note": decided.rules_note,
+        "findings": decided.findings,
+        "errors": errors,
+        "figures": decided.figures,
+        "figure_count": figures_now,
+        "fingerprint": print_,
+    }
+    if stored is None:
+        return NewVersion(**common, base=None, make_current=True, action="created")
+    sources = tuple(stored.stage_sources[o] if o is not None else None for o in origins)
+    found = differences(
+        election_json(stored.election, provenance=False), election_json(election, provenance=False)
+    )
+    worse = []
+    kept = {origin for origin in origins if origin is not None}
+    if len(kept) == len(stored.election.stages):
+        # Only adds stages (a general's results to a stored primary): new facts, not a rival
+        # reading of the same ones, so it is not judged against the current version.
+        pass
+    elif errors > stored.errors:
+        worse.append(f"{errors} error findings where the current version has {stored.errors}")
+    if figures_now < stored.figure_count and len(kept) < len(stored.election.stages):
+        worse.append(f"{figures_now} figures where the current version has {stored.figure_count}")
+    note = None
+    action: AuditAction
+    if worse and replace:
+        action, current, note = "replaced", True, "made current by --replace although it has "
+        note += "; ".join(worse)
+    elif worse:
+        action, current = "kept", False
+        note = "not made current: it has " + "; ".join(worse) + " (--replace makes it current)"
+    else:
+        action, current = "changed", True
+    return NewVersion(
+        **common,
+        base=stored.current,
+        make_current=current,
+        action=action,
+        note=note,
+        stage_sources=sources,
+        changes=tuple(found[:MAX_CHANGES]),
+        change_count=len(found),
+    )
+
+
+def _store_election(
+    writer: SourceWriter,
+    election: Election,
+    *,
+    replace: bool,
+    rules: str | None,
+    decided: Decided | None,
+) -> ImportResult:
+    """Join ``election`` to the stored one of its identity, decide, and write (inside the
+    source's savepoint, so that the reads see the writes of the same batch)."""
+    identity = election_identity(election)
+    stored = stored_election(writer.conn, identity)
+    merged, origins = (election, ()) if stored is None else merge_stages(stored.election, election)
+    print_ = fingerprint(merged)
+    if stored is not None and print_ not in stored.fingerprints and stored.election == merged:
+        print_ = stored.fingerprint  # equal content, fingerprinted by an older tallyroom
+    if stored is not None and print_ in stored.fingerprints:
+        number = stored.fingerprints[print_]
+        if number == stored.current or not replace:
+            return _unchanged(writer, stored, number)
+        reason = f"{writer.name} imported again with --replace"
+        return revert_version(writer.conn, stored.id, number, writer.user, reason)
+    judged = decided if decided is not None and merged is election else decide(merged, rules)
+    return writer.write(_version(judged, identity, stored, origins, print_, replace))
+
+
+def _unchanged(writer: SourceWriter, stored: StoredElection, number: int) -> ImportResult:
+    note = None
+    if number != stored.current:
+        note = (
+            f"the same as version {number}, which is not current (version {stored.current} "
+            "is); --replace makes it current"
+        )
+    return ImportResult(
+        stored.id,
+        stored.election.title,
+        "unchanged",
+        number,
+        stored.current,
+        writer.sha256,
+        0,
+        stored.errors if number == stored.current else 0,
+        note,
+    )
+
+
+def store_source(
+    batch: Batch,
+    elections: Sequence[Election],
+    text: str,
+    name: str,
+    *,
+    replace: bool = False,
+    rules: str | None = None,
+    decided: Sequence[Decided | None] | None = None,
+) -> tuple[ImportResult, ...]:
+    """Every election of one source in one savepoint of ``batch``: all stored, or none
+    (:class:`~tallyroom.errors.StorageError`); decided again when another writer changed one
+    of them meanwhile. ``decided``: the elections' decisions when already made."""
+    judged = decided if decided is not None else [None] * len(elections)
+
+    def work(writer: SourceWriter) -> tuple[ImportResult, ...]:
+        return tuple(
+            _store_election(writer, e, replace=replace, rules=rules, decided=d)
+            for e, d in zip(elections, judged, strict=True)
+        )
+
+    for attempt in range(ATTEMPTS):
+        try:
+            return batch.write(text, name, work)
+        except Conflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def import_elections(
+    store: Store,
+    elections: Sequence[Election],
+    text: str,
+    name: str,
+    *,
+    user: str | None = None,
+    replace: bool = False,
+    rules: str | None = None,
+) -> tuple[ImportResult, ...]:
+    """Decide and store the elections read from one source (``text``, kept with its name)."""
+    with store.batch(user=user) as batch:
+        return store_source(
+            batch,
+            elections,
+            text,
+            name,
+            replace=replace,
+            rules=rules,
+            decided=[None] * len(elections),
+        )
+
+
+def import_files(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    user: str | None = None,
+    replace: bool = False,
+    rules: str | None = None,
+    commit_every: int = 100,
+    on_file: Callable[[FileOutcome], None] | None = None,
+) -> tuple[FileOutcome, ...]:
+    """Import every file on its own: read, decide, check and store, each file whole or not
+    at all; a file that cannot be read or stored is refused and the others go on."""
+    outcomes = []
+    with store.batch(user=user, commit_every=commit_every) as batch:
+        for path in paths:
+            outcome = _import_file(batch, path, replace=replace, rules=rules)
+            outcomes.append(outcome)
+            if on_file is not None:
+                on_file(outcome)
+    return tuple(outcomes)
+
+
+def _import_file(batch: Batch, path: Path, *, replace: bool, rules: str | None) -> FileOutcome:
+    try:
+        text, elections, warnings = read_file(path, rules)
+        decided = [decide(election, rules) for election in elections]
+    except TallyroomError as error:
+        return FileOutcome(path.name, "refused", error=str(error))
+    try:
+        results = store_source(
+            batch, elections, text, path.name, replace=replace, rules=rules, decided=decided
+        )
+    except StorageError as error:
+        return FileOutcome(path.name, "refused", error=str(error), warnings=warnings)
+    status: Literal["stored", "unchanged"] = (
+        "unchanged" if all(r.status == "unchanged" for r in results) else "stored"
+    )
+    return FileOutcome(path.name, status, results, warnings=warnings)

@@ -1,0 +1,168 @@
+"""Elections identified by jurisdiction, office and year; figures decided once and stored.
+
+- ``versions`` gain the figures and outcome decided at import (``figures``, JSON of
+  :class:`tallyroom.figures.ElectionFigures`; ``winner_percent``; ``outcome``), what a new version
+  is judged by (``error_findings``, ``figure_count``) and the date it sorts by (``decided_on``).
+  Existing versions get them from their stored rows and stored rule outcomes: nothing is
+  decided again; the winner becomes the rules' decision (a document's claim no longer stands in).
+- ``stages.source_id``: the source a stage was read from (a version can combine sources).
+- ``audit`` accepts the actions ``kept``, ``replaced`` and ``reverted``, and more than one record
+  per version (a revert records the version it makes current again). SQLite cannot change a
+  CHECK constraint, so there the table is copied; the append-only triggers are made again.
+- ``elections.key`` becomes the identity (:func:`tallyroom.identity.election_identity`) of the
+  current version. Elections that were distinct stay distinct: a clash keeps the old election
+  apart under its key and id.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+VERSION_COLUMNS = (
+    "figures TEXT NOT NULL DEFAULT '{}'",
+    "winner_percent VARCHAR(64)",
+    "outcome VARCHAR(16)",
+    "error_findings INTEGER NOT NULL DEFAULT 0",
+    "figure_count INTEGER NOT NULL DEFAULT 0",
+    "decided_on DATE",
+)
+ACTIONS = "action IN ('created', 'changed', 'kept', 'replaced', 'reverted')"
+APPEND_ONLY = "audit trail is append-only"
+
+
+def _audit_sqlite() -> None:
+    op.execute("DROP TRIGGER audit_no_update")
+    op.execute("DROP TRIGGER audit_no_delete")
+    op.execute(
+        f"""
+        CREATE TABLE audit_new (
+            id INTEGER NOT NULL,
+            election_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            action VARCHAR(16) NOT NULL,
+            at DATETIME NOT NULL,
+            by VARCHAR(400) NOT NULL,
+            source_id INTEGER NOT NULL,
+            changes TEXT NOT NULL,
+            CONSTRAINT pk_audit PRIMARY KEY (id),
+            CONSTRAINT ck_audit_action_known CHECK ({ACTIONS}),
+            CONSTRAINT ck_audit_version_positive CHECK (version >= 1),
+            CONSTRAINT fk_audit_election_id_elections FOREIGN KEY(election_id)
+                REFERENCES elections (id),
+            CONSTRAINT fk_audit_source_id_sources FOREIGN KEY(source_id) REFERENCES sources (id)
+        )
+        """
+    )
+    op.execute(
+        "INSERT INTO audit_new (id, election_id, version, action, at, by, source_id, changes) "
+        "SELECT id, election_id, version, action, at, by, source_id, changes FROM audit"
+    )
+    op.execute("DROP TABLE audit")
+    op.execute("ALTER TABLE audit_new RENAME TO audit")
+    op.execute("CREATE INDEX ix_audit_election_id ON audit (election_id)")
+    for verb in ("UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER audit_no_{verb.lower()} BEFORE {verb} ON audit "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+        )
+
+
+def _audit_postgresql() -> None:
+    op.execute("ALTER TABLE audit DROP CONSTRAINT ck_audit_action_known")
+    op.execute(f"ALTER TABLE audit ADD CONSTRAINT ck_audit_action_known CHECK ({ACTIONS})")
+    op.execute("ALTER TABLE audit DROP CONSTRAINT uq_audit_election_version")
+    op.execute("CREATE INDEX ix_audit_election_id ON audit (election_id)")
+
+
+def _carry_over(conn: sa.Connection) -> None:
+    """Figures and judged columns of every stored version, from its stored rows and outcomes."""
+    from tallyroom.figures import election_figures
+    from tallyroom.identity import election_identity, figure_count
+    from tallyroom.store import schema as t
+    from tallyroom.store.codec import to_json
+    from tallyroom.store.read import _decision
+    from tallyroom.store.rows import load_election, version_columns
+
+    v, e = t.versions, t.elections
+    for version_row, election_id, number in conn.execute(
+        sa.select(v.c.id, v.c.election_id, v.c.number).order_by(v.c.id)
+    ).all():
+        election = load_election(conn, version_row)
+        records = conn.execute(
+            sa.select(t.outcomes.c.stage, t.outcomes.c.data)
+            .where(t.outcomes.c.version_id == version_row)
+            .order_by(t.outcomes.c.position)
+        ).all()
+        decisions = [_decision(json.loads(data)) for stage, data in records if stage is not None]
+        figures = election_figures(
+            election, decisions if len(decisions) == len(election.stages) else None
+        )
+        errors = conn.execute(
+            sa.select(sa.func.count()).where(
+                t.findings.c.version_id == version_row, t.findings.c.severity == "error"
+            )
+        ).scalar_one()
+        columns = version_columns(election, figures)
+        conn.execute(
+            sa.update(v)
+            .where(v.c.id == version_row)
+            .values(
+                figures=json.dumps(to_json(figures), ensure_ascii=False, sort_keys=True),
+                winner=columns["winner"],
+                winner_percent=columns["winner_percent"],
+                outcome=columns["outcome"],
+                margin_votes=columns["margin_votes"],
+                counted_total=columns["counted_total"],
+                people=columns["people"],
+                incumbents_won=columns["incumbents_won"],
+                decided_on=columns["decided_on"],
+                error_findings=int(errors),
+                figure_count=figure_count(election),
+            )
+        )
+        head = conn.execute(
+            sa.select(e.c.current_version).where(e.c.id == election_id)
+        ).scalar_one()
+        if head == number:
+            identity = election_identity(election)
+            taken = conn.execute(
+                sa.select(e.c.id).where(e.c.key == identity, e.c.id != election_id)
+            ).first()
+            if taken is not None:
+                identity = f"{identity}#{election_id}"
+            conn.execute(sa.update(e).where(e.c.id == election_id).values(key=identity))
+    conn.execute(
+        sa.update(t.stages).values(
+            source_id=sa.select(v.c.source_id)
+            .where(v.c.id == t.stages.c.version_id)
+            .scalar_subquery()
+        )
+    )
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    postgresql = conn.dialect.name == "postgresql"
+    for column in VERSION_COLUMNS:
+        op.execute(f"ALTER TABLE versions ADD COLUMN {column}")
+    op.execute("ALTER TABLE stages ADD COLUMN source_id INTEGER REFERENCES sources (id)")
+    if postgresql:
+        _audit_postgresql()
+    else:
+        _audit_sqlite()
+    _carry_over(conn)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("tallyroom databases are not downgraded; restore a backup")

@@ -1,0 +1,477 @@
+"""The one read API of the results database: typed records of what was decided and stored.
+
+The command line, the website and the exports read through these functions (via
+:class:`~tallyroom.store.Store`); none of them touches the tables or decides anything again.
+Every function reads the *current* version of each election unless it is given a version.
+
+- :func:`list_elections`: summaries matching an :class:`ElectionFilter`, newest first, a page
+  at a time, with the count;
+- :func:`election_record`: one version with its figures, decisions, findings and provenance;
+- :func:`facets`, :func:`city_elections`, :func:`candidate_index`: the website's listings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from tallyroom.checks.types import Finding
+from tallyroom.errors import StorageError
+from tallyroom.figures import ElectionFigures, person_key
+from tallyroom.model import Election, StageDecision
+from tallyroom.store import schema as t
+from tallyroom.store.records import from_json
+from tallyroom.store.rows import load_election
+
+__all__ = [
+    "CityPlace",
+    "ElectionFilter",
+    "ElectionRecord",
+    "ElectionSummary",
+    "Page",
+    "StoredElection",
+    "candidate_index",
+    "city_elections",
+    "city_places",
+    "current_versions",
+    "election_record",
+    "facets",
+    "find_election",
+    "generation",
+    "list_elections",
+    "stored_election",
+    "version_id",
+]
+
+Order = Literal["newest", "oldest"]
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionFilter:
+    """Which elections :func:`list_elections` returns; ``None`` fields do not filter.
+
+    ``city``, ``state``, ``office`` and ``rules`` match the whole value, case-insensitively;
+    ``candidate`` any part of a person's name (as :func:`~tallyroom.figures.person_key` writes
+    it) in any stage's results, the candidate list or the infobox's nominees; ``party`` the
+    whole name of a candidate's party; ``q`` any part of the title, the city or a name.
+    """
+
+    city: str | None = None
+    state: str | None = None
+    year: int | None = None
+    office: str | None = None
+    candidate: str | None = None
+    party: str | None = None
+    rules: str | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionSummary:
+    """One election in a list: its current version's label, place, date and decided outcome."""
+
+    id: int
+    version: int
+    title: str
+    city: str | None
+    state: str | None
+    office: str | None
+    year: int | None
+    date: dt.date | None
+    """The date of the deciding stage (else the election's)."""
+    rules: str | None
+    winner: str | None
+    winner_percent: str | None
+    outcome: str | None
+    margin_votes: int | None
+    counted_total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of summaries and how many match in all."""
+
+    rows: tuple[ElectionSummary, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionRecord:
+    """One stored version of an election: everything decided and found when it was imported."""
+
+    id: int
+    version: int
+    current: int
+    """The election's current version number (equal to ``version`` for the current one)."""
+    versions: int
+    title: str
+    imported_at: dt.datetime
+    imported_by: str
+    source_name: str
+    source_sha256: str
+    election: Election
+    figures: ElectionFigures
+    decisions: tuple[StageDecision, ...] | None
+    rules: Mapping[str, Any] | None
+    rules_note: str | None
+    findings: tuple[Finding, ...]
+    errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class CityPlace:
+    city: str
+    state: str | None
+    elections: int
+
+
+def current_versions(*columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """``versions`` (or the given columns) joined to ``elections`` on each current version."""
+    e, v = t.elections, t.versions
+    return sa.select(*(columns or (v,))).join(
+        e, sa.and_(v.c.election_id == e.c.id, v.c.number == e.c.current_version)
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(column: sa.ColumnElement[Any], text: str) -> sa.ColumnElement[bool]:
+    return sa.func.lower(column).like(f"%{_escape(text.casefold())}%", escape="\\")
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    assert isinstance(value, dt.date)
+    return value
+
+
+def _filtered(where: ElectionFilter) -> sa.Select[Any]:
+    v = t.versions
+    query = current_versions()
+    for column, value in (
+        (v.c.city, where.city),
+        (v.c.state, where.state),
+        (v.c.office, where.office),
+        (v.c.rules, where.rules),
+    ):
+        if value is not None:
+            query = query.where(sa.func.lower(column) == " ".join(value.split()).casefold())
+    if where.year is not None:
+        query = query.where(v.c.year == where.year)
+    if where.candidate is not None:
+        query = query.where(v.c.people.contains(person_key(where.candidate), autoescape=True))
+    if where.party is not None:
+        line = "\n" + " ".join(where.party.split()).casefold() + "\n"
+        query = query.where(v.c.parties.contains(line, autoescape=True))
+    if where.q is not None:
+        query = query.where(
+            sa.or_(
+                _like(v.c.title, where.q),
+                _like(v.c.city, where.q),
+                v.c.people.contains(person_key(where.q), autoescape=True),
+            )
+        )
+    return query
+
+
+def _summary(row: Any) -> ElectionSummary:
+    return ElectionSummary(
+        id=int(row.election_id),
+        version=int(row.number),
+        title=row.title,
+        city=row.city,
+        state=row.state,
+        office=row.office,
+        year=row.year,
+        date=_date(row.decided_on) or _date(row.date),
+        rules=row.rules,
+        winner=row.winner,
+        winner_percent=row.winner_percent,
+        outcome=row.outcome,
+        margin_votes=row.margin_votes,
+        counted_total=row.counted_total,
+    )
+
+
+def list_elections(
+    conn: sa.Connection,
+    where: ElectionFilter,
+    *,
+    order: Order = "newest",
+    limit: int | None = None,
+    offset: int = 0,
+) -> Page:
+    """The current elections matching ``where``: newest first by year and date (an election
+    known only by its year sorts by the year), undated last; ``order="oldest"`` reverses it."""
+    v = t.versions
+    query = _filtered(where)
+    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    if order == "newest":
+        keys = [sa.nulls_last(v.c.year.desc()), sa.nulls_last(v.c.decided_on.desc())]
+    else:
+        keys = [sa.nulls_last(v.c.year.asc()), sa.nulls_last(v.c.decided_on.asc())]
+    ordered = query.order_by(*keys, v.c.title, v.c.election_id).offset(offset)
+    if limit is not None:
+        ordered = ordered.limit(limit)
+    return Page(tuple(_summary(row) for row in conn.execute(ordered)), int(total))
+
+
+def find_election(conn: sa.Connection, ref: int | str) -> int:
+    """The id of the election ``ref`` names: an id, a title, or a unique part of a title."""
+    e = t.elections
+    if isinstance(ref, int):
+        if conn.execute(sa.select(e.c.id).where(e.c.id == ref)).first() is None:
+            raise StorageError(f"no election with id {ref}")
+        return ref
+    if ref.strip().isdigit():
+        # An id; failing that, digits may be part of a title ("2004").
+        wanted = int(ref)
+        if conn.execute(sa.select(e.c.id).where(e.c.id == wanted)).first() is not None:
+            return wanted
+    text = " ".join(ref.split())
+    if not text:
+        raise StorageError("an election is named by its id or title; got an empty name")
+    exact = conn.execute(sa.select(e.c.id).where(sa.func.lower(e.c.title) == text.casefold())).all()
+    if len(exact) == 1:
+        return int(exact[0].id)
+    matches = conn.execute(
+        sa.select(e.c.id, e.c.title).where(_like(e.c.title, text)).order_by(e.c.title).limit(11)
+    ).all()
+    if len(matches) == 1:
+        return int(matches[0].id)
+    if not matches:
+        raise StorageError(f"no election matches {ref!r}; `tallyroom list` shows what is stored")
+    shown = "; ".join(f"{m.id}: {m.title}" for m in matches[:10])
+    more = " ..." if len(matches) > 10 else ""
+    raise StorageError(f"{ref!r} matches several elections — name one by id: {shown}{more}")
+
+
+def version_id(conn: sa.Connection, election_id: int, number: int | None = None) -> int:
+    """The row id of version ``number`` (default: the current one) of an election."""
+    e, v = t.elections, t.versions
+    if number is None:
+        query = current_versions(v.c.id).where(e.c.id == election_id)
+    else:
+        query = sa.select(v.c.id).where(v.c.election_id == election_id, v.c.number == number)
+    found = conn.execute(query).scalar_one_or_none()
+    if found is None:
+        raise StorageError(f"election {election_id} has no version {number}")
+    return int(found)
+
+
+def _decision(data: dict[str, Any]) -> StageDecision:
+    if isinstance(data.get("tie_break"), dict):
+        data = {**data, "tie_break": None}  # a record of before tie-breaks were put in words
+    return from_json(StageDecision, data)
+
+
+def election_record(
+    conn: sa.Connection, election_id: int, number: int | None = None
+) -> ElectionRecord:
+    """Version ``number`` (default: the current one) of an election, as stored."""
+    v, s, e = t.versions, t.sources, t.elections
+    row_id = version_id(conn, election_id, number)
+    row = conn.execute(
+        sa.select(
+            v.c.number,
+            v.c.title,
+            v.c.imported_at,
+            v.c.imported_by,
+            v.c.figures,
+            v.c.error_findings,
+            s.c.name.label("source_name"),
+            s.c.sha256,
+            e.c.current_version,
+        )
+        .join(s, s.c.id == v.c.source_id)
+        .join(e, e.c.id == v.c.election_id)
+        .where(v.c.id == row_id)
+    ).one()
+    count = conn.execute(
+        sa.select(sa.func.count()).select_from(v).where(v.c.election_id == election_id)
+    ).scalar_one()
+    o, f = t.outcomes, t.findings
+    outcomes = conn.execute(
+        sa.select(o.c.stage, o.c.data).where(o.c.version_id == row_id).order_by(o.c.position)
+    ).all()
+    rules: Mapping[str, Any] | None = None
+    note: str | None = None
+    decisions: list[StageDecision] = []
+    for stage, data in outcomes:
+        record = json.loads(data)
+        if stage is None:
+            rules, note = record.get("rules"), record.get("note")
+        else:
+            decisions.append(_decision(record))
+    findings = tuple(
+        from_json(Finding, json.loads(data))
+        for (data,) in conn.execute(
+            sa.select(f.c.data).where(f.c.version_id == row_id).order_by(f.c.position)
+        )
+    )
+    election = load_election(conn, row_id, source=str(row.source_name))
+    imported_at = row.imported_at
+    if isinstance(imported_at, str):
+        imported_at = dt.datetime.fromisoformat(imported_at)
+    if imported_at.tzinfo is None:
+        imported_at = imported_at.replace(tzinfo=dt.UTC)
+    return ElectionRecord(
+        id=election_id,
+        version=int(row.number),
+        current=int(row.current_version),
+        versions=int(count),
+        title=row.title,
+        imported_at=imported_at,
+        imported_by=row.imported_by,
+        source_name=str(row.source_name),
+        source_sha256=str(row.sha256),
+        election=election,
+        figures=from_json(ElectionFigures, json.loads(row.figures)),
+        decisions=tuple(decisions) if len(decisions) == len(election.stages) else None,
+        rules=rules,
+        rules_note=note,
+        findings=findings,
+        errors=int(row.error_findings),
+    )
+
+
+def facets(conn: sa.Connection) -> tuple[tuple[CityPlace, ...], tuple[tuple[int, int], ...],
+                                          tuple[tuple[str, int], ...]]:  # fmt: skip
+    """The values the index can be filtered by, with how many current elections have each:
+    places, years (newest first) and offices."""
+    current = current_versions().subquery()
+    cities = conn.execute(
+        sa.select(current.c.city, current.c.state, sa.func.count())
+        .where(current.c.city.is_not(None))
+        .group_by(current.c.city, current.c.state)
+        .order_by(current.c.city, current.c.state)
+    ).all()
+    years = conn.execute(
+        sa.select(current.c.year, sa.func.count())
+        .where(current.c.year.is_not(None))
+        .group_by(current.c.year)
+        .order_by(current.c.year.desc())
+    ).all()
+    offices = conn.execute(
+        sa.select(current.c.office, sa.func.count())
+        .where(current.c.office.is_not(None))
+        .group_by(current.c.office)
+        .order_by(current.c.office)
+    ).all()
+    return (
+        tuple(CityPlace(c, s, int(n)) for c, s, n in cities),
+        tuple((int(y), int(n)) for y, n in years),
+        tuple((str(o), int(n)) for o, n in offices),
+    )
+
+
+def city_places(conn: sa.Connection) -> tuple[CityPlace, ...]:
+    """Every (city, state) of a current election, with how many elections it has."""
+    return facets(conn)[0]
+
+
+def city_elections(conn: sa.Connection, city: str, state: str | None) -> tuple[int, ...]:
+    """Ids of the current elections of one city, oldest first."""
+    v = t.versions
+    query = current_versions(v.c.election_id).where(v.c.city == city)
+    query = query.where(v.c.state.is_(None) if state is None else v.c.state == state)
+    query = query.order_by(
+        sa.nulls_first(v.c.year), sa.nulls_first(v.c.decided_on), v.c.title, v.c.election_id
+    )
+    return tuple(int(e) for (e,) in conn.execute(query))
+
+
+def candidate_index(
+    conn: sa.Connection, slug_of: Callable[[str], str]
+) -> dict[str, tuple[int, ...]]:
+    """Ids of the current elections naming each person, by the slug ``slug_of`` gives their
+    name, oldest first. Names come from every stage's results, the candidate list and the
+    infobox's nominees (slugs drop accents, which SQL cannot do portably, so the distinct names
+    are read once and slugged here)."""
+    v = t.versions
+    current = current_versions(v.c.id, v.c.election_id, v.c.year, v.c.title).subquery()
+    names = sa.union(
+        sa.select(t.stage_results.c.version_id, t.stage_results.c.name),
+        sa.select(t.candidates.c.version_id, t.candidates.c.name),
+        sa.select(t.nominees.c.version_id, t.nominees.c.name),
+    ).subquery()
+    rows = conn.execute(
+        sa.select(current.c.election_id, names.c.name)
+        .join(names, names.c.version_id == current.c.id)
+        .order_by(sa.nulls_first(current.c.year), current.c.title, current.c.election_id)
+    )
+    found: dict[str, list[int]] = {}
+    for election_id, name in rows:
+        runs = found.setdefault(slug_of(name), [])
+        if not runs or runs[-1] != election_id:
+            runs.append(int(election_id))
+    return {key: tuple(dict.fromkeys(runs)) for key, runs in found.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredElection:
+    """What an import needs to know of the election a source describes, as stored."""
+
+    id: int
+    current: int
+    election: Election
+    """The current version."""
+    stage_sources: tuple[int | None, ...]
+    """The stored source of each of its stages."""
+    fingerprint: str
+    errors: int
+    figure_count: int
+    fingerprints: Mapping[str, int]
+    """Every version's fingerprint, to its number."""
+
+
+def stored_election(conn: sa.Connection, identity: str) -> StoredElection | None:
+    """The stored election with this identity (:func:`tallyroom.identity.election_identity`)."""
+    e, v = t.elections, t.versions
+    head = conn.execute(
+        sa.select(e.c.id, e.c.current_version).where(e.c.key == identity)
+    ).one_or_none()
+    if head is None:
+        return None
+    versions = conn.execute(
+        sa.select(v.c.id, v.c.number, v.c.fingerprint, v.c.error_findings, v.c.figure_count)
+        .where(v.c.election_id == head.id)
+        .order_by(v.c.number)
+    ).all()
+    current = next(row for row in versions if row.number == head.current_version)
+    sources = conn.execute(
+        sa.select(t.stages.c.source_id)
+        .where(t.stages.c.version_id == current.id)
+        .order_by(t.stages.c.position)
+    ).all()
+    return StoredElection(
+        id=int(head.id),
+        current=int(head.current_version),
+        election=load_election(conn, current.id),
+        stage_sources=tuple(source for (source,) in sources),
+        fingerprint=current.fingerprint,
+        errors=int(current.error_findings),
+        figure_count=int(current.figure_count),
+        fingerprints={row.fingerprint: int(row.number) for row in versions},
+    )
+
+
+def generation(conn: sa.Connection) -> tuple[int, int, int]:
+    """A token that changes whenever anything is stored or made current: (newest version id,
+    number of versions, number of audit records)."""
+    v, a = t.versions, t.audit
+    newest, count = conn.execute(sa.select(sa.func.max(v.c.id), sa.func.count(v.c.id))).one()
+    events = conn.execute(sa.select(sa.func.count(a.c.id))).scalar_one()
+    return int(newest or 0), int(count), int(events)

@@ -1,0 +1,75 @@
+"""Running a chosen family of checks, the table of codes, and parentheses nested in prose."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from tallyroom.checks import run_checks
+from tallyroom.checks.registry import CODES, code_info
+from tallyroom.formats.article import parse_article
+
+SAMPLES = Path(__file__).resolve().parents[1] / "tallyroom" / "data" / "samples"
+SAMPLETON = SAMPLES / "2023-sampleton-runoff.txt"
+NOTE = "Sampleton is a made-up city:"
+
+
+def _sampleton(note: str) -> str:
+    text = SAMPLETON.read_text(encoding="utf-8")
+    assert NOTE in text
+    return text.replace(NOTE, f"{note} {NOTE}", 1)
+
+
+def test_only_the_chosen_families_run() -> None:
+    election = parse_article(_sampleton("Its mayor (since 2019 (re-elected 2023) sits here."))
+    everything = run_checks(election)
+    chosen = run_checks(election, families=("formatting",))
+    assert chosen
+    assert {code_info(finding.code).family for finding in chosen} == {"formatting"}
+    assert set(chosen) <= set(everything)
+    assert run_checks(election, families=()) == ()
+
+
+def test_nested_parentheses_that_close_are_not_a_finding() -> None:
+    balanced = parse_article(_sampleton("Its mayor (since 2019 (re-elected 2023)) sits here."))
+    assert run_checks(balanced, families=("formatting",)) == ()
+    unclosed = parse_article(_sampleton("Its mayor (since 2019 (re-elected 2023) sits here."))
+    (finding,) = run_checks(unclosed, families=("formatting",))
+    assert finding.code == "unbalanced-parenthesis"
+    assert finding.field == "prose"
+
+
+def test_every_code_is_described_by_its_entry() -> None:
+    assert CODES
+    for code, info in CODES.items():
+        assert code_info(code) is info
+        assert info.code == code
+        assert info.title
+
+
+def test_a_contradicting_type_is_found_from_the_title_when_no_office_is_given() -> None:
+    typed = parse_article(_sampleton("").replace("- Type: mayoral", "- Type: gubernatorial"))
+    (finding,) = run_checks(typed, families=("classification",))
+    assert finding.code == "type-contradicts"
+    assert finding.line == 4
+    # A source without an office (as NIST or OpenElections files may be): the title says mayoral.
+    untitled = replace(typed, office=None)
+    assert [f.code for f in run_checks(untitled, families=("classification",))] == [
+        "type-contradicts"
+    ]
+    # With neither an office nor a telling title, the type cannot be contradicted.
+    unknown = replace(untitled, title="2023 Sampleton election")
+    assert run_checks(unknown, families=("classification",)) == ()
+
+
+def test_negative_totals_and_ballot_counts_are_impossible() -> None:
+    election = parse_article(_sampleton(""))
+    assert run_checks(election, families=("impossible",)) == ()
+    first = election.stages[0]
+    damaged = replace(
+        election,
+        stages=(replace(first, stated_total=-5, ballots_cast=-1), *election.stages[1:]),
+    )
+    found = run_checks(damaged, families=("impossible",))
+    assert {f.field for f in found} == {"Total", "Ballots cast"}
+    assert all(f.code == "negative-votes" for f in found)

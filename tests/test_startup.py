@@ -1,0 +1,178 @@
+"""The command line starts fast: commands load lazily, and help and parse need no heavy library.
+
+``tallyroom --help`` is written from the table in :data:`tallyroom.cli.COMMANDS`; these tests
+keep that table equal to the commands the modules define, and check in fresh interpreters
+(listing ``sys.modules``) which modules ``--help`` and ``parse`` import.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from types import ModuleType
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import tallyroom.cli
+from tallyroom.cli import COMMANDS, LazyCommand, TallyroomGroup, main
+from tests.conftest import ROOT
+
+SAMPLE = "tallyroom/data/samples/2004-portland.txt"
+
+#: Libraries that only the database, website, ranked-choice and interchange commands need.
+HEAVY = (
+    "alembic",
+    "fastapi",
+    "ijson",
+    "jinja2",
+    "jsonschema",
+    "mwparserfromhell",
+    "numpy",
+    "openpyxl",
+    "psycopg",
+    "pydantic",
+    "sqlalchemy",
+    "starlette",
+    "uvicorn",
+)
+
+
+def _defined_commands(module: ModuleType) -> dict[str, tuple[str, click.Command]]:
+    """The top-level commands a module defines: click commands not inside one of its groups."""
+    found = {
+        attribute: value
+        for attribute, value in vars(module).items()
+        if isinstance(value, click.Command)
+        and value.callback is not None
+        and value.callback.__module__ == module.__name__
+    }
+    nested = {
+        id(sub)
+        for value in found.values()
+        if isinstance(value, click.Group)
+        for sub in value.commands.values()
+    }
+    return {
+        attribute: (module.__name__.rsplit(".", 1)[1], value)
+        for attribute, value in found.items()
+        if id(value) not in nested
+    }
+
+
+def test_the_table_lists_every_command_the_modules_define_with_its_help() -> None:
+    defined: dict[str, tuple[str, str, str]] = {}
+    for info in pkgutil.iter_modules(tallyroom.cli.__path__):
+        module = importlib.import_module(f"tallyroom.cli.{info.name}")
+        for attribute, (name, command) in _defined_commands(module).items():
+            assert command.name is not None
+            assert command.name not in defined, f"two commands named {command.name!r}"
+            defined[command.name] = (name, attribute, command.get_short_help_str(sys.maxsize))
+    table = {name: (e.module, e.attribute, e.help) for name, e in COMMANDS.items()}
+    assert table == defined
+    assert all(name == entry.name for name, entry in COMMANDS.items())
+    assert len(defined) >= 16
+
+
+@pytest.mark.parametrize("width", [50, 60, 80, 120])
+def test_help_from_the_table_is_what_the_loaded_commands_would_print(width: int) -> None:
+    lazy = TallyroomGroup(name="tallyroom", help=main.help, lazy_commands=COMMANDS)
+    eager = click.Group(
+        name="tallyroom", help=main.help, commands=[e.load() for e in COMMANDS.values()]
+    )
+    runner = CliRunner()
+    lazy_help = runner.invoke(lazy, ["--help"], terminal_width=width)
+    eager_help = runner.invoke(eager, ["--help"], terminal_width=width)
+    assert lazy_help.exit_code == eager_help.exit_code == 0
+    assert lazy_help.output == eager_help.output
+    assert not lazy.commands, "writing the help loaded a command"
+    # Long first sentences are shortened to the width, as click does for loaded commands.
+    shortened = "..." in lazy_help.output.split("Commands:")[1]
+    assert shortened == (width < 100)
+
+
+def test_a_table_entry_naming_the_wrong_object_fails_to_load() -> None:
+    wrong = LazyCommand("parse", "article_commands", "render", "Read election articles.")
+    with pytest.raises(LookupError, match="is not the command 'parse'"):
+        wrong.load()
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_loads_for_its_own_help(name: str) -> None:
+    result = CliRunner().invoke(main, [name, "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert f"Usage: main {name} " in result.output
+    assert COMMANDS[name].help.split(" (")[0] in " ".join(result.output.split())
+
+
+def test_an_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["tabluate", "x.txt"])
+    assert result.exit_code == 2
+    assert "No such command 'tabluate'" in result.output
+
+
+#: Runs the command line as the ``tallyroom`` script does, then lists the modules it imported.
+CHILD = """
+import json, sys
+from tallyroom.cli import main
+try:
+    main(sys.argv[1:], prog_name="tallyroom")
+finally:
+    print("imported:", json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def _run(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``tallyroom ARGS`` in a fresh interpreter; also return the modules it imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, *args],
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "80"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    listing = done.stderr.rsplit("imported: ", 1)[1]
+    imported: list[str] = json.loads(listing)
+    return done, set(imported)
+
+
+def _heavy(imported: set[str]) -> set[str]:
+    return {name for name in imported if name.split(".")[0] in HEAVY}
+
+
+def test_help_imports_no_command_module_and_no_heavy_library() -> None:
+    done, imported = _run("--help")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "click" in imported and "tallyroom.cli" in imported
+    assert not {name for name in imported if name.startswith("tallyroom.cli.")}
+    assert not _heavy(imported)
+    eager = click.Group(name="x", commands=[e.load() for e in COMMANDS.values()])
+    # With COLUMNS=80, click writes help 78 columns wide.
+    expected = CliRunner().invoke(eager, ["--help"], terminal_width=78).output
+    assert done.stdout.split("Commands:")[1] == expected.split("Commands:")[1]
+
+
+@pytest.mark.parametrize("options", [(), ("--json",)])
+def test_parse_of_an_article_imports_no_heavy_library(options: tuple[str, ...]) -> None:
+    done, imported = _run("parse", *options, SAMPLE)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Portland" in done.stdout
+    assert "tallyroom.formats.article" in imported
+    commands = {name for name in imported if name.startswith("tallyroom.cli.")}
+    assert commands == {"tallyroom.cli.article_commands"}
+    assert not _heavy(imported)
+    assert not {name for name in imported if name.startswith(("tallyroom.store", "tallyroom.web"))}
+
+
+def test_a_command_that_needs_a_heavy_library_imports_it_when_it_runs() -> None:
+    done, imported = _run("rcv", "--help")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "tallyroom.cli.rcv" in imported
+    assert "numpy" in _heavy(imported)

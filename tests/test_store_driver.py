@@ -1,0 +1,120 @@
+"""The store's insert and bulk-read statements, on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tallyroom.store.driver import fetch_rows, insert_returning_id, insert_rows
+from tallyroom.store.engine import create_engine, normalize_url, write_connection
+
+metadata = sa.MetaData()
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+rows = sa.Table(
+    "rows",
+    metadata,
+    sa.Column("source_id", sa.ForeignKey("sources.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("votes", sa.Integer, sa.CheckConstraint("votes >= 0"), nullable=True),
+    sa.Column("date", sa.Date),
+)
+
+AT = dt.datetime(2004, 4, 6, 21, 30, 5, 123456, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def conn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Connection]:
+    url = (
+        str(tmp_path / "driver.db")
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    engine = create_engine(normalize_url(url))
+    metadata.create_all(engine)
+    try:
+        with write_connection(engine) as connection, connection.begin():
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def test_rows_go_in_with_their_types_and_come_back(conn: sa.Connection) -> None:
+    source = insert_returning_id(conn, sources, {"sha256": "a" * 64, "imported_at": AT})
+    assert isinstance(source, int)
+    written = [
+        {
+            "source_id": source,
+            "position": n,
+            "name": f"Candidate {n}",
+            "votes": n * 1000,
+            "date": dt.date(2004, 4, n + 1),
+        }
+        for n in range(25)
+    ]
+    written[3]["votes"] = None  # unknown stays unknown
+    insert_rows(conn, rows, written)
+    insert_rows(conn, rows, [])  # nothing to do
+    back = conn.execute(sa.select(rows).order_by(rows.c.position)).mappings().all()
+    assert [dict(row) for row in back] == written
+    stored = conn.execute(sa.select(sources.c.imported_at)).scalar_one()
+    assert stored.replace(tzinfo=stored.tzinfo or dt.UTC) == AT
+
+
+def test_a_conflict_is_ignored_only_when_asked(conn: sa.Connection) -> None:
+    first = insert_returning_id(conn, sources, {"sha256": "b" * 64, "imported_at": AT})
+    second = insert_returning_id(conn, sources, {"sha256": "c" * 64, "imported_at": AT})
+    assert first is not None and second == first + 1
+    again = {"sha256": "b" * 64, "imported_at": AT}
+    assert insert_returning_id(conn, sources, again, ignore_conflict=True) is None
+    with pytest.raises(sa.exc.IntegrityError), conn.begin_nested():
+        insert_returning_id(conn, sources, again)
+    assert conn.execute(sa.select(sa.func.count()).select_from(sources)).scalar_one() == 2
+
+
+def test_the_database_checks_every_row(conn: sa.Connection) -> None:
+    source = insert_returning_id(conn, sources, {"sha256": "d" * 64, "imported_at": AT})
+    assert source is not None
+    good = {"source_id": source, "position": 0, "name": "A", "votes": 1, "date": None}
+    bad = {"source_id": source, "position": 1, "name": "B", "votes": -1, "date": None}
+    with pytest.raises(sa.exc.IntegrityError), conn.begin_nested():
+        insert_rows(conn, rows, [good, bad])
+    orphan = {**good, "source_id": source + 100}
+    with pytest.raises(sa.exc.IntegrityError), conn.begin_nested():
+        insert_rows(conn, rows, [orphan])
+    assert conn.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one() == 0
+
+
+def test_fetch_rows_gives_plain_tuples_in_the_query_order(conn: sa.Connection) -> None:
+    source = insert_returning_id(conn, sources, {"sha256": "e" * 64, "imported_at": AT})
+    insert_rows(
+        conn,
+        rows,
+        [
+            {
+                "source_id": source,
+                "position": n,
+                "name": name,
+                "votes": votes,
+                "date": dt.date(2004, 4, 6),
+            }
+            for n, (name, votes) in enumerate([("Conaway", 926), ("O'Malley", 173030)])
+        ],
+    )
+    query = sa.select(rows.c.name, rows.c.votes, sa.type_coerce(rows.c.date, sa.String)).order_by(
+        rows.c.votes.desc()
+    )
+    found = fetch_rows(conn, query)
+    assert [type(row) for row in found] == [tuple, tuple]
+    assert [row[:2] for row in found] == [("O'Malley", 173030), ("Conaway", 926)]
+    assert str(found[0][2]) == "2004-04-06"
