@@ -8,6 +8,7 @@ from __future__ import annotations
 from tallyroom.errors import (
     ConversionError,
     InputError,
+    NotFoundError,
     ParseError,
     StorageError,
     TabulationError,
@@ -44,6 +45,7 @@ __all__ = [
     "InfoboxCandidate",
     "InfoboxField",
     "InputError",
+    "NotFoundError",
     "Jurisdiction",
     "Paragraph",
     "ParseError",

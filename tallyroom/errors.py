@@ -10,6 +10,7 @@ The class tree::
     │   └── TieUnbrokenError       a tie the count's rules leave to a decision (round, tied)
     ├── ConversionError            a target format cannot hold what the election has
     └── StorageError               the database refused a write or a query
+        └── NotFoundError          no stored election (or version) answers to that name
 
 The command line turns each into one line on stderr and an exit code; the web app into a 4xx
 response with the same words. A traceback means a bug in tallyroom, never bad input.
@@ -22,6 +23,7 @@ from typing import Literal
 __all__ = [
     "ConversionError",
     "InputError",
+    "NotFoundError",
     "ParseError",
     "StorageError",
     "TabulationError",
@@ -110,3 +112,12 @@ class ConversionError(TallyroomError):
 
 class StorageError(TallyroomError):
     """The database refused an operation."""
+
+
+class NotFoundError(StorageError):
+    """No stored election, or no such version of one: ``ref`` is what was asked for."""
+
+    def __init__(self, message: str, *, ref: int | str, version: int | None = None) -> None:
+        self.ref = ref
+        self.version = version
+        super().__init__(message)

@@ -110,11 +110,21 @@ def read_file(path: Path, rules: str | None = None) -> Read:
     from tallyroom.formats.ballots import read_ballots
 
     text = read_bytes(path)
-    if rules is not None and detect_format(text, path.name) == "text" and not text.startswith("="):
-        # Not an election file of any format tallyroom reads: ballots to count under the rules.
+    if rules is not None and _ballots(path, text, detect_format(text, path.name)):
         return text, (read_ballots(path, rules),), ()
     loaded = load_text(text, str(path))
     return text, loaded.elections, tuple(loaded.warnings)
+
+
+def _ballots(path: Path, text: str, fmt: str) -> bool:
+    """Whether a file given with rules holds ranked ballots to count: an ABIF file, a NIST
+    cast-vote-record report, or a text file that is no election format tallyroom reads (a CSV
+    of rankings)."""
+    if path.suffix.lower() == ".abif":
+        return True
+    if fmt == "nist-json":
+        return '"CVR"' in text[:100_000]
+    return fmt == "text" and not text.lstrip("\ufeff \t\r\n").startswith("=")
 
 
 def _version(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
+
+import pytest
 
 from tallyroom.checks import run_checks
 from tallyroom.checks.registry import CODES, code_info
@@ -73,3 +77,24 @@ def test_negative_totals_and_ballot_counts_are_impossible() -> None:
     found = run_checks(damaged, families=("impossible",))
     assert {f.field for f in found} == {"Total", "Ballots cast"}
     assert all(f.code == "negative-votes" for f in found)
+
+
+@pytest.mark.parametrize("source", ["caption", "infobox", "prose", None])
+def test_a_stage_dated_out_of_order_is_blamed_where_its_date_came_from(
+    source: Literal["caption", "infobox", "prose"] | None,
+) -> None:
+    election = parse_article(_sampleton("A recount ended on December 16, 2023."))
+    primary, runoff = election.stages
+    assert primary.date is not None and runoff.date is not None
+    assert primary.date < runoff.date
+    late = replace(primary, date=dt.date(2023, 12, 16), date_source=source)
+    (finding,) = run_checks(replace(election, stages=(late, runoff)), families=("dates",))
+    assert finding.code == "stage-order"
+    note = next(p.line for p in election.paragraphs if "December 16, 2023" in p.text)
+    expected = {
+        "caption": primary.caption_line,
+        "infobox": 5,  # "- Election Date: November 7, 2023"
+        "prose": note,
+        None: primary.caption_line,
+    }
+    assert finding.line == expected[source]

@@ -41,10 +41,10 @@ def test_identity_is_place_office_and_year_not_the_title() -> None:
     assert election_identity(election) == "portland|oregon|mayor|2004"
     renamed = dataclasses.replace(election, title="Portland mayor, 2004")
     assert election_identity(renamed) == election_identity(election)
-    later = dataclasses.replace(
-        election,
-        stages=tuple(dataclasses.replace(s, date=s.date.replace(year=2008)) for s in election.stages if s.date),
-    )  # fmt: skip
+    moved = tuple(
+        dataclasses.replace(s, date=s.date.replace(year=2008)) for s in election.stages if s.date
+    )
+    later = dataclasses.replace(election, stages=moved)
     assert election_identity(later) != election_identity(election)
     unplaced = dataclasses.replace(election, office=None)
     assert election_identity(unplaced).startswith("title|")

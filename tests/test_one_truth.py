@@ -204,3 +204,22 @@ def _tally(count: dict[str, Any]) -> dict[str, Any]:
     if isinstance(tally, dict):
         return tally
     return {item["name"]: item["votes"] for item in tally}
+
+
+def test_ballot_files_of_other_formats_import_with_rules(tmp_path: Path) -> None:
+    """ABIF (Burlington, Vermont, 2009: Bob Kiss won in the final round) and a NIST
+    cast-vote-record report are counted under the rules named on the command line."""
+    db = str(tmp_path / "ballots.db")
+    abif = ROOT / "tests" / "data" / "rcv" / "burlington_2009" / "burl2009.abif"
+    cvr = next((ROOT / "tests" / "data" / "rcv" / "rctab_exhaust_at_overvote").glob("*_cvr.json"))
+    refused = run("import", str(abif), "--db", db, code=2)
+    assert "refused:" in refused.stderr
+    out = as_data("import", str(abif), str(cvr), "--rules", "ranked-choice", "--db", db, "--json")
+    assert [f["status"] for f in out["files"]] == ["stored", "stored"]
+    figures = as_data("show", "burl2009", "--db", db, "--json")["figures"]
+    assert figures["winner"] == "Kiss"
+    (stage,) = figures["stages"]
+    assert len(stage["rounds"]) >= 3
+    last = stage["rounds"][-1]
+    assert {c["name"] for c in last["candidates"]} == {"Kiss", "Wright"}
+    assert float(last["continuing"]) + float(last["inactive"]) == last["ballots_cast"] == 8980

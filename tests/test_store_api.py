@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tallyroom import service
 from tallyroom.errors import StorageError
 from tallyroom.formats import read_path
 from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
-from tallyroom import service
 from tallyroom.store import ElectionFilter, NewVersion, Store, normalize_url
 from tallyroom.store import schema as t
 from tallyroom.store.codec import canonical_text
 from tallyroom.store.generate import detailed_election, generated_election
-from tests.store_helpers import import_election, import_file
 from tests.conftest import SEEDS
+from tests.store_helpers import import_election, import_file
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

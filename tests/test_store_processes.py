@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from tallyroom.store import Store
 from tallyroom.store import schema as t
 from tallyroom.store.generate import detailed_election, generated_election
-from tests.store_helpers import import_election, import_file
 from tests.conftest import ROOT
+from tests.store_helpers import import_election
 
 # Stalls the writer of the STALL-th version once every row of it is written (its outcomes are
 # the last rows before the election's head and the audit entry), announcing it, to be killed.

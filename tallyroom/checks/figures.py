@@ -49,7 +49,7 @@ def number_text(value: int) -> str:
 
 
 def pct_text(value: Fraction | Decimal, places: int = 2) -> str:
-    from tallyroom.formats.summary import percent
+    from tallyroom.figures import percent
 
     share = Fraction(value) / 100
     return percent(share, places) or ""

@@ -385,8 +385,8 @@ def demo_store(console: Console, elections: tuple[Election, ...]) -> None:
 
     from tallyroom import service
 
-    folder = Path(str(resources.files("tallyroom") / "data" / "samples"))
-    paths = tuple(folder / (election.source or "") for election in elections)
+    samples = Path(str(resources.files("tallyroom") / "data" / "samples"))
+    paths = tuple(samples / (election.source or "") for election in elections)
 
     console.rule("[bold]The results database")
     with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "demo.db") as store:

@@ -7,27 +7,14 @@ them (two decimals, as strings, so no float ever carries a figure); stated figur
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from tallyroom.claims import stage_participants, stated_statuses
+from tallyroom.figures import percent
 from tallyroom.model import Election
 from tallyroom.names import name_key, party_short
 
 __all__ = ["election_json", "percent"]
-
-
-def percent(share: Fraction | None, places: int = 2) -> str | None:
-    """A share as a percentage string rounded half-up: Fraction(1, 3) -> "33.33"."""
-    if share is None:
-        return None
-    scaled = share * 100 * 10**places
-    whole = int(scaled + Fraction(1, 2)) if scaled >= 0 else -int(-scaled + Fraction(1, 2))
-    sign = "-" if whole < 0 else ""
-    whole = abs(whole)
-    if places == 0:
-        return f"{sign}{whole}"
-    return f"{sign}{whole // 10**places}.{whole % 10**places:0{places}d}"
 
 
 def election_json(election: Election) -> dict[str, Any]:

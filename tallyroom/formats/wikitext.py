@@ -19,13 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
 import mwparserfromhell
 
 from tallyroom.errors import ParseError
+from tallyroom.figures import percent
 from tallyroom.formats.conversion import Written
 from tallyroom.model import (
     CandidateResult,
@@ -102,10 +103,8 @@ def _date_text(date: dt.date) -> str:
 
 
 def _percent(share: Fraction | None) -> str:
-    if share is None:
-        return ""
-    value = Decimal(share.numerator * 100) / Decimal(share.denominator)
-    return str(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    # Election boxes show one decimal; the rounding is tallyroom's one rule.
+    return percent(share, 1) or ""
 
 
 def looks_like_wikitext(text: str) -> bool:

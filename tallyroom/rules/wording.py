@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from tallyroom.figures import percent, ratio_percent
+
 __all__ = [
     "names_text",
     "percent_text",
@@ -24,21 +26,14 @@ def votes_text(votes: int) -> str:
 
 
 def percent_text(share: Fraction, places: int = 1) -> str:
-    """``Fraction(1, 3)`` -> ``"33.3%"`` (half rounds up, away from zero)."""
-    return ratio_percent_text(share.numerator, share.denominator, places)
+    """``Fraction(1, 3)`` -> ``"33.3%"``, rounded by :func:`tallyroom.figures.percent`."""
+    return f"{percent(share, places)}%"
 
 
 def ratio_percent_text(numerator: int, denominator: int, places: int = 1) -> str:
-    """``numerator / denominator`` (``denominator`` > 0) as :func:`percent_text` writes it,
-    without making a :class:`~fractions.Fraction`: ``(1, 3)`` -> ``"33.3%"``."""
-    whole, rest = divmod(abs(numerator) * 100 * 10**places, denominator)
-    if 2 * rest >= denominator:
-        whole += 1
-    sign = "-" if numerator < 0 and whole else ""
-    if places == 0:
-        return f"{sign}{whole}%"
-    integer, decimals = divmod(whole, 10**places)
-    return f"{sign}{integer}.{decimals:0{places}d}%"
+    """``numerator / denominator`` (``denominator`` > 0) as :func:`percent_text` writes it:
+    ``(1, 3)`` -> ``"33.3%"``."""
+    return f"{ratio_percent(numerator, denominator, places)}%"
 
 
 def threshold_text(threshold: Fraction) -> str:

@@ -39,6 +39,8 @@ CITIES: tuple[tuple[str, str], ...] = (
     ("Georgetown", "Texas"),
     ("Arlington", "Virginia"),
 )
+#: Numbers this far apart would share city and year; later ones get towns of their own.
+CYCLE = 250
 FIRST = ("Ann", "Ben", "Carla", "Dev", "Elena", "Frank", "Grace", "Hugo", "Iris", "Jon", "Kay")
 LAST = ("Adams", "Baker", "Cruz", "Diaz", "Evans", "Ford", "Gray", "Hale", "Irwin", "Jones")
 PARTIES = ("Democratic", "Republican", "Independent", "Green")
@@ -48,6 +50,10 @@ def generated_election(number: int, rng: random.Random, candidates: int = 8) -> 
     """Election ``number``: a primary of ``candidates``, a general of two, a runoff of two."""
     city, state = CITIES[number % len(CITIES)]
     year = 1900 + number % 125
+    cycle = number // CYCLE
+    if cycle:
+        # Each election a place, office and year of its own: an election's identity.
+        city = f"{city} {cycle + 1}"
     names = [f"{rng.choice(FIRST)} {rng.choice(LAST)} {number}-{i}" for i in range(candidates)]
     parties = [rng.choice(PARTIES) for _ in names]
     incumbent = rng.randrange(candidates)

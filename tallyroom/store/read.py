@@ -21,7 +21,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from tallyroom.checks.types import Finding
-from tallyroom.errors import StorageError
+from tallyroom.errors import NotFoundError, StorageError
 from tallyroom.figures import ElectionFigures, person_key
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
@@ -233,7 +233,7 @@ def find_election(conn: sa.Connection, ref: int | str) -> int:
     e = t.elections
     if isinstance(ref, int):
         if conn.execute(sa.select(e.c.id).where(e.c.id == ref)).first() is None:
-            raise StorageError(f"no election with id {ref}")
+            raise NotFoundError(f"no election with id {ref}", ref=ref)
         return ref
     if ref.strip().isdigit():
         # An id; failing that, digits may be part of a title ("2004").
@@ -252,7 +252,9 @@ def find_election(conn: sa.Connection, ref: int | str) -> int:
     if len(matches) == 1:
         return int(matches[0].id)
     if not matches:
-        raise StorageError(f"no election matches {ref!r}; `tallyroom list` shows what is stored")
+        raise NotFoundError(
+            f"no election matches {ref!r}; `tallyroom list` shows what is stored", ref=ref
+        )
     shown = "; ".join(f"{m.id}: {m.title}" for m in matches[:10])
     more = " ..." if len(matches) > 10 else ""
     raise StorageError(f"{ref!r} matches several elections — name one by id: {shown}{more}")
@@ -267,7 +269,9 @@ def version_id(conn: sa.Connection, election_id: int, number: int | None = None)
         query = sa.select(v.c.id).where(v.c.election_id == election_id, v.c.number == number)
     found = conn.execute(query).scalar_one_or_none()
     if found is None:
-        raise StorageError(f"election {election_id} has no version {number}")
+        raise NotFoundError(
+            f"election {election_id} has no version {number}", ref=election_id, version=number
+        )
     return int(found)
 
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from tallyroom.errors import StorageError
+from tallyroom.errors import NotFoundError, StorageError
 from tallyroom.figures import ElectionFigures
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
@@ -321,7 +321,9 @@ def revert_version(
         )
     ).one_or_none()
     if row is None:
-        raise StorageError(f"election {election_id} has no version {number}")
+        raise NotFoundError(
+            f"election {election_id} has no version {number}", ref=election_id, version=number
+        )
     sha = conn.execute(
         sa.select(t.sources.c.sha256).where(t.sources.c.id == row.source_id)
     ).scalar_one()

@@ -11,6 +11,8 @@ year pages take the filters' place.
 from __future__ import annotations
 
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,34 +37,61 @@ class ExportReport:
     seconds: float
 
 
+#: Threads writing files: the file system's work (tens of thousands of small files) runs in
+#: them, beside the rendering, since Python releases the GIL while the system writes.
+WRITERS = 4
+#: Files handed to the threads and not yet written, at most (a bound on the memory they hold).
+PENDING = 512
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise StorageError(f"{path}: cannot write the file: {error.strerror or error}") from None
+
+
 class _Files:
-    """Writes the export's files into ``folder`` as they are made, and counts them. The first
-    file that cannot be written stops the export with a :class:`StorageError` naming it."""
+    """Writes the export's files into ``folder`` from a few threads, and counts them. The first
+    file that cannot be written stops the export with a :class:`StorageError` naming it, raised
+    by :meth:`write` or :meth:`close`."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.files = 0
         self.bytes = 0
         self.made: set[Path] = {folder}
+        self.pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="export")
+        self.pending: deque[Future[None]] = deque()
 
     def write(self, site_path: str, content: bytes | str) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
         path = self.folder / render.export_path(site_path).lstrip("/")
-        try:
-            if path.parent not in self.made:
+        if path.parent not in self.made:
+            try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self.made.add(path.parent)
-            path.write_bytes(data)
-        except OSError as error:
-            raise StorageError(
-                f"{path}: cannot write the file: {error.strerror or error}"
-            ) from None
+            except OSError as error:
+                raise StorageError(
+                    f"{path}: cannot write the file: {error.strerror or error}"
+                ) from None
+            self.made.add(path.parent)
+        self.pending.append(self.pool.submit(_write_file, path, data))
         self.files += 1
         self.bytes += len(data)
+        while self.pending and (self.pending[0].done() or len(self.pending) > PENDING):
+            self.pending.popleft().result()
 
     def page(self, site_path: str, rendered: Rendered[Any]) -> None:
         self.write(site_path, rendered.html)
         self.write(site_path + ".json" if site_path != "/" else "/index.json", rendered.json)
+
+    def close(self) -> None:
+        """Wait for the files still being written; after a failure, write no more."""
+        try:
+            while self.pending:
+                self.pending.popleft().result()
+        finally:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def export_site(store: Store, folder: Path) -> ExportReport:
@@ -77,7 +106,10 @@ def export_site(store: Store, folder: Path) -> ExportReport:
         raise StorageError(f"{folder}: cannot create the export folder: {error}") from None
     site = Site(store, static=True, cache_size=1_000_000)
     out = _Files(folder)
-    elections, candidates, cities = _export(site, store, out)
+    try:
+        elections, candidates, cities = _export(site, store, out)
+    finally:
+        out.close()
     return ExportReport(
         folder=folder,
         files=out.files,

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Generic, TypeVar
 from urllib.parse import urlencode
 
-from tallyroom.errors import StorageError
+from tallyroom.errors import NotFoundError
 from tallyroom.store import ElectionFilter, ElectionRecord, Store
 from tallyroom.store.codec import to_json
 from tallyroom.views import (
@@ -122,10 +122,8 @@ class Site:
     def _read_record(self, election_id: int, generation: Generation) -> ElectionRecord | None:
         try:
             return self.store.record(election_id)
-        except StorageError as error:
-            if str(error).startswith("no election with id"):
-                return None
-            raise
+        except NotFoundError:
+            return None
 
     def _read_names(self, generation: Generation) -> dict[str, tuple[int, ...]]:
         return self.store.candidate_index(candidate_slug)
