@@ -2,9 +2,10 @@
 
 Imports N generated elections (3 stages, 8 candidates each; default 10,000), one transaction per
 election through the public API, then times every query of the issue (median of 5 runs).
-The N elections are stored as the database stores them (rows, source text, audit entry); the
-checks and the rules, which are other modules' work, are timed apart on the first 1,000 (the
-full import that ``tallyroom import`` does).
+The N elections are decided first (rules, checks and figures: :func:`tallyroom.service.decide`,
+timed apart) and then stored as the database stores them (rows, figures, decisions, findings,
+source text, audit entry); the full import that ``tallyroom import`` does, deciding included, is
+timed on the first 1,000.
 The baseline is the floor of the same work: the election's JSON text written with plain
 ``sqlite3``, one transaction per election, into one table without constraints.
 
@@ -30,7 +31,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tallyroom import service
 from tallyroom.model import Election
+from tallyroom.service import Decided
 from tallyroom.store import ElectionFilter, Store
 from tallyroom.store.codec import canonical_text
 from tallyroom.store.generate import generated_election
@@ -39,19 +42,38 @@ IMPORT_GOAL = 500.0
 QUERY_GOAL_MS = 100.0
 
 
-def elections(count: int) -> list[tuple[Election, str]]:
+Item = tuple[Election, str, Decided]
+
+
+def elections(count: int) -> tuple[list[Item], float]:
+    """The generated elections with their text and decisions; and decisions made per second."""
     rng = random.Random(2004)
     made = [generated_election(n, rng) for n in range(count)]
-    return [(e, canonical_text(e)) for e in made]
+    start = time.perf_counter()
+    decided = [service.decide(e) for e in made]
+    rate = count / (time.perf_counter() - start)
+    return [(e, canonical_text(e), d) for e, d in zip(made, decided, strict=True)], rate
 
 
-def baseline(items: list[tuple[Election, str]], folder: Path) -> float:
+def store_all(store: Store, items: list[Item], commit_every: int, prefix: str) -> list[str]:
+    """Store ``items`` (already decided), a commit every ``commit_every``; their statuses."""
+    statuses: list[str] = []
+    with store.batch(commit_every=commit_every) as batch:
+        for number, (election, text, decided) in enumerate(items):
+            (result,) = service.store_source(
+                batch, [election], text, f"{prefix}-{number}.json", decided=[decided]
+            )
+            statuses.append(result.status)
+    return statuses
+
+
+def baseline(items: list[Item], folder: Path) -> float:
     db = sqlite3.connect(folder / "baseline.db", isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("CREATE TABLE elections (title TEXT, document TEXT)")
     start = time.perf_counter()
-    for election, text in items:
+    for election, text, _decided in items:
         db.execute("BEGIN IMMEDIATE")
         db.execute("INSERT INTO elections VALUES (?, ?)", (election.title, text))
         db.execute("COMMIT")
@@ -69,48 +91,39 @@ def timed(work: Callable[[], Any], runs: int = 5) -> float:
     return statistics.median(times) * 1000
 
 
-def batch_import(target: str, items: list[tuple[Election, str]]) -> float:
-    """Elections per second through ``Store.batch`` (what ``tallyroom import`` uses), into an
-    empty database of its own."""
-    with Store.open(target, checks=False, decider=False) as store:
-        return _timed_batch(store, items)
-
-
-def _timed_batch(store: Store, items: list[tuple[Election, str]]) -> float:
-    start = time.perf_counter()
-    with store.batch(commit_every=100) as batch:
-        for number, (election, text) in enumerate(items):
-            (result,) = batch.import_source((election,), text, f"generated-{number}.json")
-            assert result.status == "new", result
-    return len(items) / (time.perf_counter() - start)
-
-
-def full_import(target: str, items: list[tuple[Election, str]]) -> float:
-    """Elections per second with the checks and the rules applied at import."""
+def batch_import(target: str, items: list[Item]) -> float:
+    """Elections per second through ``Store.batch`` with a commit per 100 (what ``tallyroom
+    import`` uses), into an empty database of its own."""
     with Store.open(target) as store:
         start = time.perf_counter()
-        for number, (election, text) in enumerate(items):
-            store.import_election(election, text, f"generated-{number}.json")
+        statuses = store_all(store, items, 100, "generated")
+        rate = len(items) / (time.perf_counter() - start)
+    assert set(statuses) == {"new"}, set(statuses)
+    return rate
+
+
+def full_import(target: str, items: list[Item]) -> float:
+    """Elections per second with the rules, the checks and the figures decided at import."""
+    with Store.open(target) as store:
+        start = time.perf_counter()
+        for number, (election, text, _decided) in enumerate(items):
+            service.import_elections(store, [election], text, f"generated-{number}.json")
         return len(items) / (time.perf_counter() - start)
 
 
-def run(
-    label: str, target: str, batch_target: str, items: list[tuple[Election, str]], base: float
-) -> bool:
-    with Store.open(target, checks=False, decider=False) as store:
+def run(label: str, target: str, batch_target: str, items: list[Item], base: float) -> bool:
+    with Store.open(target) as store:
         start = time.perf_counter()
-        for number, (election, text) in enumerate(items):
-            result = store.import_election(election, text, f"generated-{number}.json")
-            assert result.status == "new", result
+        statuses = store_all(store, items, 1, "generated")
         elapsed = time.perf_counter() - start
+        assert set(statuses) == {"new"}, set(statuses)
         rate = len(items) / elapsed
         tuned = time.perf_counter()
         store.optimize()  # what a batch does at its end; PostgreSQL's autovacuum may be off
         tuned = time.perf_counter() - tuned
         batched = batch_import(batch_target, items)
         again = time.perf_counter()
-        for number, (election, text) in enumerate(items[:1000]):
-            assert store.import_election(election, text, f"g-{number}").status == "unchanged"
+        assert set(store_all(store, items[:1000], 1, "g")) == {"unchanged"}
         unchanged_rate = min(1000, len(items)) / (time.perf_counter() - again)
 
         sample = items[len(items) // 2][0]
@@ -140,7 +153,7 @@ def run(
             "list --rules": lambda: store.list_elections(
                 ElectionFilter(rules="majority-runoff"), limit=100
             ),
-            "show (by title)": lambda: store.show(sample.title),
+            "record (by title)": lambda: store.record(sample.title),
             "get_election": lambda: store.get_election(sample.title),
             "history": lambda: store.history(sample.title),
             "stats": store.stats,
@@ -163,7 +176,8 @@ def main() -> int:
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
 
-    items = elections(args.count)
+    items, decided = elections(args.count)
+    print(f"deciding (rules, checks, figures), before the import: {decided:.0f} elections/s")
     ok = True
     with tempfile.TemporaryDirectory() as folder:
         base = baseline(items, Path(folder))
@@ -171,7 +185,8 @@ def main() -> int:
         files = Path(folder) / "bench.db", Path(folder) / "batch.db"
         ok = run("SQLite", str(files[0]), str(files[1]), items, base) and ok
         full = full_import(str(Path(folder) / "full.db"), items[:1000])
-        print(f"  with checks and rules at import (1,000 elections): {full:.0f} elections/s")
+        shown = min(1000, len(items))
+        print(f"  deciding and storing ({shown:,} elections): {full:.0f} elections/s")
     if not args.no_pg:
         schemas = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
         engine = sa.create_engine(args.pg)

@@ -36,6 +36,7 @@ __all__ = [
     "decide",
     "import_elections",
     "import_files",
+    "judge",
     "read_file",
     "store_source",
 ]
@@ -127,6 +128,33 @@ def _ballots(path: Path, text: str, fmt: str) -> bool:
     return fmt == "text" and not text.lstrip("\ufeff \t\r\n").startswith("=")
 
 
+def judge(
+    decided: Decided, stored: StoredElection, origins: tuple[int | None, ...], replace: bool
+) -> tuple[AuditAction, str | None]:
+    """Whether a new version of a stored election becomes current, as an audit action and a
+    note: ``changed`` (current: it is at least as good — no more error findings, no fewer
+    figures — or it only adds stages), ``kept`` (not current) or ``replaced`` (current because
+    the user said ``replace``)."""
+    kept = {origin for origin in origins if origin is not None}
+    if len(kept) == len(stored.election.stages):
+        # Only adds stages (a general's results to a stored primary): new facts, not a rival
+        # reading of the same ones, so it is not judged against the current version.
+        return "changed", None
+    worse = []
+    if decided.errors > stored.errors:
+        worse.append(
+            f"{decided.errors} error findings where the current version has {stored.errors}"
+        )
+    figures = figure_count(decided.election)
+    if figures < stored.figure_count:
+        worse.append(f"{figures} figures where the current version has {stored.figure_count}")
+    if not worse:
+        return "changed", None
+    if replace:
+        return "replaced", "made current by --replace although it has " + "; ".join(worse)
+    return "kept", "not made current: it has " + "; ".join(worse) + " (--replace makes it current)"
+
+
 def _version(
     decided: Decided,
     identity: str,
@@ -136,50 +164,30 @@ def _version(
     replace: bool,
 ) -> NewVersion:
     election = decided.election
-    figures_now = figure_count(election)
-    errors = decided.errors
-    common: dict[str, Any] = {
-        "identity": identity,
-        "election": election,
-        "decisions": decided.decisions,
-        "rules": decided.rules,
-        "rules_note": decided.rules_note,
-        "findings": decided.findings,
-        "errors": errors,
-        "figures": decided.figures,
-        "figure_count": figures_now,
-        "fingerprint": print_,
-    }
-    if stored is None:
-        return NewVersion(**common, base=None, make_current=True, action="created")
-    sources = tuple(stored.stage_sources[o] if o is not None else None for o in origins)
-    found = differences(
-        election_json(stored.election, provenance=False), election_json(election, provenance=False)
-    )
-    worse = []
-    kept = {origin for origin in origins if origin is not None}
-    if len(kept) == len(stored.election.stages):
-        # Only adds stages (a general's results to a stored primary): new facts, not a rival
-        # reading of the same ones, so it is not judged against the current version.
-        pass
-    elif errors > stored.errors:
-        worse.append(f"{errors} error findings where the current version has {stored.errors}")
-    if figures_now < stored.figure_count and len(kept) < len(stored.election.stages):
-        worse.append(f"{figures_now} figures where the current version has {stored.figure_count}")
+    action: AuditAction = "created"
     note = None
-    action: AuditAction
-    if worse and replace:
-        action, current, note = "replaced", True, "made current by --replace although it has "
-        note += "; ".join(worse)
-    elif worse:
-        action, current = "kept", False
-        note = "not made current: it has " + "; ".join(worse) + " (--replace makes it current)"
-    else:
-        action, current = "changed", True
+    sources: tuple[int | None, ...] = ()
+    found: list[dict[str, Any]] = []
+    if stored is not None:
+        action, note = judge(decided, stored, origins, replace)
+        sources = tuple(stored.stage_sources[o] if o is not None else None for o in origins)
+        found = differences(
+            election_json(stored.election, provenance=False),
+            election_json(election, provenance=False),
+        )
     return NewVersion(
-        **common,
-        base=stored.current,
-        make_current=current,
+        identity=identity,
+        election=election,
+        decisions=decided.decisions,
+        rules=decided.rules,
+        rules_note=decided.rules_note,
+        findings=decided.findings,
+        errors=decided.errors,
+        figures=decided.figures,
+        figure_count=figure_count(election),
+        fingerprint=print_,
+        base=stored.current if stored is not None else None,
+        make_current=action != "kept",
         action=action,
         note=note,
         stage_sources=sources,

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tallyroom.cli import main
+from tallyroom.cli.summary import election_json
 from tallyroom.errors import ParseError
 from tallyroom.formats import read_path
 from tallyroom.formats.article import parse_article, read_article
 from tallyroom.formats.article_writer import render_article
-from tallyroom.formats.summary import election_json
 from tests.conftest import PORTLAND, SEEDS
 
 

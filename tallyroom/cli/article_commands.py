@@ -10,9 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from tallyroom.claims import stage_participants, stated_statuses
+from tallyroom.cli.summary import election_json
+from tallyroom.figures import percent
 from tallyroom.formats import WRITE_FORMATS, read_bytes, write_text
 from tallyroom.formats.article import ParseWarning, read_article
-from tallyroom.formats.summary import election_json, percent
 from tallyroom.model import Election
 from tallyroom.names import party_short
 

@@ -9,13 +9,12 @@ without the ballots. Ballots are counted by :func:`tallyroom.rcv.tabulate`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, assert_never
 
-from tallyroom.errors import TabulationError, ValidationError
+from tallyroom.errors import TieUnbrokenError, ValidationError
 from tallyroom.model import Stage, StageKind
 from tallyroom.rules.types import (
     Basis,
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["decide_ballots", "decide_ranked", "rcv_options"]
 
 _HALF = Fraction(1, 2)
-_TIE_MESSAGE = re.compile(r"round (\d+): tie among (.+?) needs a decision")
 _STAGE_LABELS: dict[StageKind, str] = {
     "primary": "Nonpartisan primary",
     "general": "General election",
@@ -173,14 +171,11 @@ def decide_ballots(ballots: BallotSet, rules: RulesSpec, kind: StageKind = "gene
     )
     try:
         result = tabulate(ballots, options)
-    except TabulationError as error:
-        tied = _TIE_MESSAGE.search(str(error))
-        if tied is None:
-            raise
-        names = tuple(sorted(re.findall(r"'((?:[^'\\]|\\.)*)'", tied.group(2))))
+    except TieUnbrokenError as error:
+        names = tuple(sorted(error.tied))
         why = Reason(
             "tie-unbroken",
-            f"in round {tied.group(1)}, {names_text(names)} are tied and the rules give no "
+            f"in round {error.round}, {names_text(names)} are tied and the rules give no "
             "tie-break: tied",
         )
         return replace(base, status="tied", tied=names, reasons=(why,))

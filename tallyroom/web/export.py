@@ -54,7 +54,7 @@ def _write_file(path: Path, data: bytes) -> None:
 class _Files:
     """Writes the export's files into ``folder`` from a few threads, and counts them. The first
     file that cannot be written stops the export with a :class:`StorageError` naming it, raised
-    by :meth:`write` or :meth:`close`."""
+    by :meth:`write` or :meth:`close`; :meth:`stop` ends the threads."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -86,12 +86,13 @@ class _Files:
         self.write(site_path + ".json" if site_path != "/" else "/index.json", rendered.json)
 
     def close(self) -> None:
-        """Wait for the files still being written; after a failure, write no more."""
-        try:
-            while self.pending:
-                self.pending.popleft().result()
-        finally:
-            self.pool.shutdown(cancel_futures=True)
+        """Wait for the files still being written, raising the first failure."""
+        while self.pending:
+            self.pending.popleft().result()
+
+    def stop(self) -> None:
+        """End the threads; files not yet being written are not written."""
+        self.pool.shutdown(cancel_futures=True)
 
 
 def export_site(store: Store, folder: Path) -> ExportReport:
@@ -108,8 +109,9 @@ def export_site(store: Store, folder: Path) -> ExportReport:
     out = _Files(folder)
     try:
         elections, candidates, cities = _export(site, store, out)
-    finally:
         out.close()
+    finally:
+        out.stop()
     return ExportReport(
         folder=folder,
         files=out.files,

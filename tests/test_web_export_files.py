@@ -1,0 +1,52 @@
+"""The static export's file writing: every file written once, failures named in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tallyroom.cli import main
+from tallyroom.errors import StorageError
+from tallyroom.store import Store
+from tallyroom.web import export_site
+from tests.web_helpers import build_database
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_database(tmp_path_factory.mktemp("export-files") / "results.db")
+
+
+def test_the_report_counts_what_is_on_disk(database: Path, tmp_path: Path) -> None:
+    with Store.open(database) as store:
+        report = export_site(store, tmp_path / "site")
+    written = [path for path in (tmp_path / "site").rglob("*") if path.is_file()]
+    assert report.files == len(written) > 30
+    assert report.bytes == sum(path.stat().st_size for path in written)
+    with Store.open(database) as store:
+        again = export_site(store, tmp_path / "site")  # over the earlier export
+    assert (again.files, again.bytes) == (report.files, report.bytes)
+
+
+def test_a_file_the_system_refuses_stops_the_export_with_its_name(
+    database: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "index.json").mkdir(parents=True)  # a folder where the index's JSON twin belongs
+    with Store.open(database) as store, pytest.raises(StorageError) as raised:
+        export_site(store, site)
+    message = str(raised.value)
+    assert message.startswith(str(site / "index.json")) and "cannot write the file" in message
+    assert "\n" not in message
+    assert (site / "index.html").is_file()  # the files before it were written
+
+
+def test_the_command_line_names_the_file_in_one_line(database: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "static" / "style.css").mkdir(parents=True)
+    result = CliRunner().invoke(main, ["export-site", str(site), "--db", str(database)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "style.css: cannot write the file" in result.output
