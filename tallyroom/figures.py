@@ -49,21 +49,32 @@ def share(part: int | None, whole: int | None) -> Fraction | None:
 
 
 def percent(value: Fraction | None, places: int = PLACES) -> str | None:
-    """A share as a percentage string rounded half up: ``Fraction(1, 800)`` -> ``"0.13"``."""
+    """A share as a percentage string rounded half up (half away from zero for a negative
+    share): ``Fraction(1, 800)`` -> ``"0.13"``. The one rounding rule of tallyroom."""
     if value is None:
         return None
-    scaled = value * 100 * 10**places
-    whole = int(scaled + Fraction(1, 2)) if scaled >= 0 else -int(-scaled + Fraction(1, 2))
-    sign = "-" if whole < 0 else ""
-    whole = abs(whole)
-    if places == 0:
-        return f"{sign}{whole}"
-    return f"{sign}{whole // 10**places}.{whole % 10**places:0{places}d}"
+    return _rounded(value.numerator, value.denominator, places)
 
 
 def ratio_percent(part: int | None, whole: int | None, places: int = PLACES) -> str | None:
-    """:func:`percent` of ``part / whole``."""
-    return percent(share(part, whole), places)
+    """:func:`percent` of ``part / whole``; ``None`` when either is unknown or the whole is 0."""
+    if part is None or not whole:
+        return None
+    return _rounded(part, whole, places)
+
+
+def _rounded(numerator: int, denominator: int, places: int) -> str:
+    # Integer arithmetic: |n| * 100 * 10^places / d, half up, then the sign.
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    scale = 10**places
+    whole, rest = divmod(abs(numerator) * 100 * scale, denominator)
+    if 2 * rest >= denominator:
+        whole += 1
+    sign = "-" if numerator < 0 and whole else ""
+    if places == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole // scale}.{whole % scale:0{places}d}"
 
 
 def person_key(name: str) -> str:

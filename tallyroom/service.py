@@ -27,7 +27,7 @@ from tallyroom.rules.report import stage_decisions
 from tallyroom.rules.types import ElectionVerdict
 from tallyroom.store import Batch, Conflict, ImportResult, NewVersion, Store, StoredElection
 from tallyroom.store.codec import MAX_CHANGES, differences, election_json, fingerprint
-from tallyroom.store.read import stored_election
+from tallyroom.store.read import current_head, stored_election
 from tallyroom.store.writes import AuditAction, SourceWriter, revert_version
 
 __all__ = [
@@ -207,7 +207,16 @@ def _store_election(
     """Join ``election`` to the stored one of its identity, decide, and write (inside the
     source's savepoint, so that the reads see the writes of the same batch)."""
     identity = election_identity(election)
-    stored = stored_election(writer.conn, identity)
+    new = writer.claim(identity, election.title)
+    if not new:
+        head = current_head(writer.conn, identity)
+        if head is not None and head.fingerprint == fingerprint(election):
+            # Exactly the current content (re-importing a file): nothing to load or decide.
+            return ImportResult(
+                head.id, head.title, "unchanged", head.current, head.current, writer.sha256, 0,
+                head.errors,
+            )  # fmt: skip
+    stored = None if new else stored_election(writer.conn, identity)
     merged, origins = (election, ()) if stored is None else merge_stages(stored.election, election)
     print_ = fingerprint(merged)
     if stored is not None and print_ not in stored.fingerprints and stored.election == merged:

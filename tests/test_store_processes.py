@@ -25,8 +25,8 @@ from tallyroom.store.generate import detailed_election, generated_election
 from tests.conftest import ROOT
 from tests.store_helpers import import_election
 
-# Stalls the writer of the STALL-th version once every row of it is written (its outcomes are
-# the last rows before the election's head and the audit entry), announcing it, to be killed.
+# Stalls the writer of the STALL-th version once every row of it is written (its audit entry is
+# the last), before the source's savepoint is released, announcing it, to be killed.
 STALL = """
 import time
 import tallyroom.store.writes as writes
@@ -37,7 +37,7 @@ insert_rows = writes.insert_rows
 
 def stalled(conn, table, rows):
     insert_rows(conn, table, rows)
-    if table is schema.outcomes:
+    if table is schema.audit:
         written.append(table)
         if len(written) == STALL:
             print("importing", flush=True)

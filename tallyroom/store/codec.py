@@ -65,17 +65,21 @@ def to_json(value: object, *, provenance: bool = True) -> JSON:
         return value
     if kind is tuple or kind is list:
         assert isinstance(value, tuple | list)
-        return [to_json(item, provenance=provenance) for item in value]
+        return [
+            item if type(item) in _PLAIN else to_json(item, provenance=provenance) for item in value
+        ]
     if kind is dt.date or kind is dt.datetime:
         assert isinstance(value, dt.date)
         return value.isoformat()
     if kind is Decimal:
         return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            name: to_json(getattr(value, name), provenance=provenance)
-            for name in _field_names(kind, provenance)
-        }
+    names = _FIELD_NAMES.get((kind, provenance))
+    if names is not None or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        out = {}
+        for name in names or _field_names(kind, provenance):
+            item = getattr(value, name)
+            out[name] = item if type(item) in _PLAIN else to_json(item, provenance=provenance)
+        return out
     if isinstance(value, Mapping):
         return {str(key): to_json(item, provenance=provenance) for key, item in value.items()}
     return str(value)

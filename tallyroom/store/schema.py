@@ -30,7 +30,6 @@ __all__ = [
     "infobox_fields",
     "metadata",
     "nominees",
-    "outcomes",
     "outline",
     "paragraphs",
     "parties",
@@ -43,6 +42,7 @@ __all__ = [
     "stage_results",
     "stages",
     "unit_results",
+    "version_figures",
     "versions",
 ]
 
@@ -161,9 +161,9 @@ versions = sa.Table(
     sa.Column("parties", sa.Text, nullable=False, server_default=""),
     sa.Column("turnout_ballots", sa.Integer),
     sa.Column("turnout_registered", sa.Integer),
-    # Added by migration 0005: the figures and outcome as decided once at import (JSON of
-    # tallyroom.figures.ElectionFigures), what the version is judged by, and the date it sorts by.
-    sa.Column("figures", sa.Text, nullable=False, server_default="{}"),
+    # Added by migration 0005: the winner's share and the outcome as decided at import (the
+    # whole figures are in version_figures), what the version is judged by, and the date it
+    # sorts by.
     sa.Column("winner_percent", sa.String(SHORT)),
     sa.Column("outcome", sa.String(16)),
     sa.Column("error_findings", sa.Integer, nullable=False, server_default="0"),
@@ -182,6 +182,24 @@ versions = sa.Table(
     _non_negative("turnout_ballots"),
     _non_negative("turnout_registered"),
     sa.Index("ix_versions_year", "year"),
+)
+
+# Added by migration 0005, replacing the table of rule outcomes: what was decided for each
+# version, once, at import — the figures every output shows (JSON of
+# tallyroom.figures.ElectionFigures, each stage's decision included) and the rules it was
+# decided under (JSON, with a note when none applied). Kept apart from ``versions`` so that the
+# rows queries scan across elections stay small.
+version_figures = sa.Table(
+    "version_figures",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("figures", sa.Text, nullable=False),
+    sa.Column("rules", sa.Text, nullable=False),
 )
 
 STAGE_KINDS = ("primary", "general", "runoff")
@@ -416,11 +434,6 @@ findings = _document_table(
     sa.Column("data", sa.Text, nullable=False),
 )
 
-outcomes = _document_table(
-    "outcomes",
-    sa.Column("stage", sa.Integer),
-    sa.Column("data", sa.Text, nullable=False),
-)
 
 #: ``created``: the first version; ``changed``: a new version made current; ``kept``: a new
 #: version stored but not made current (it is worse than the current one); ``replaced``: a

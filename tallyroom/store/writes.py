@@ -142,6 +142,7 @@ class SourceWriter:
         self.sha256 = sha256_text(text)
         self.parties = parties
         self._source_id: int | None = None
+        self._claimed: dict[str, int] = {}
 
     def source_id(self) -> int:
         if self._source_id is None:
@@ -169,33 +170,42 @@ class SourceWriter:
         query = sa.select(t.parties.c.name, t.parties.c.id).where(t.parties.c.name.in_(missing))
         self.parties.update(dict(self.conn.execute(query).all()))
 
+    def claim(self, identity: str, title: str) -> bool:
+        """Create the election ``identity`` unless it exists: ``True`` when this writer made it
+        (its first version is the next :meth:`write` with ``base=None``), ``False`` when it is
+        stored already (read it, decide against it, and write with its current version)."""
+        created = insert_returning_id(
+            self.conn,
+            t.elections,
+            {"key": identity, "title": title, "current_version": 1, "created_at": _now()},
+            ignore_conflict=True,
+        )
+        if created is None:
+            return False
+        self._claimed[identity] = int(created)
+        return True
+
     def _lock(self, new: NewVersion) -> tuple[int, int | None]:
-        """The election's id and current version, locked; created when new."""
-        conn, e = self.conn, t.elections
+        """The election's id and current version (``None`` for one this writer claimed), locked
+        against other writers; :class:`Conflict` when it is not what ``new`` was decided on."""
         if new.base is None:
-            created = insert_returning_id(
-                conn,
-                e,
-                {
-                    "key": new.identity,
-                    "title": new.election.title,
-                    "current_version": 1,
-                    "created_at": _now(),
-                },
-                ignore_conflict=True,
-            )
-            if created is not None:
-                return int(created), None
-        head = conn.execute(
-            sa.select(e.c.id, e.c.current_version).where(e.c.key == new.identity).with_for_update()
-        ).one_or_none()
-        if head is None or head.current_version != new.base:
-            now = None if head is None else head.current_version
-            raise Conflict(
-                f"{self.name}: {new.election.title}: the current version changed while it was "
-                f"decided (expected {new.base}, found {now})"
-            )
-        return int(head.id), int(head.current_version)
+            if new.identity in self._claimed or self.claim(new.identity, new.election.title):
+                return self._claimed.pop(new.identity), None
+            found = None
+        else:
+            e = t.elections
+            head = self.conn.execute(
+                sa.select(e.c.id, e.c.current_version)
+                .where(e.c.key == new.identity)
+                .with_for_update()
+            ).one_or_none()
+            found = None if head is None else head.current_version
+            if head is not None and found == new.base:
+                return int(head.id), int(head.current_version)
+        raise Conflict(
+            f"{self.name}: {new.election.title}: the current version changed while it was "
+            f"decided (expected {new.base}, found {found})"
+        )
 
     def write(self, new: NewVersion) -> ImportResult:
         """Store ``new`` as the next version of its election (see :class:`NewVersion`)."""
@@ -224,12 +234,22 @@ class SourceWriter:
                 "imported_at": now,
                 "imported_by": self.user,
                 **version_columns(election, figures),
-                "figures": _json(to_json(figures)),
                 "error_findings": new.errors,
                 "figure_count": new.figure_count,
             },
         )
         assert version_id is not None
+        insert_rows(
+            conn,
+            t.version_figures,
+            [
+                {
+                    "version_id": version_id,
+                    "figures": _json(to_json(figures)),
+                    "rules": _json({"rules": new.rules, "note": new.rules_note}),
+                }
+            ],
+        )
         origins = new.stage_sources or (None,) * len(election.stages)
         rows = election_rows(election, version_id, self.parties)
         for row in rows.get(t.stages, []):
@@ -238,19 +258,6 @@ class SourceWriter:
             insert_rows(conn, table, items)
         if new.findings:
             insert_rows(conn, t.findings, _finding_rows(version_id, new.findings))
-        records: list[tuple[int | None, Any]] = [
-            (None, {"rules": new.rules, "note": new.rules_note})
-        ]
-        if new.decisions is not None:
-            records.extend((i, to_json(d)) for i, d in enumerate(new.decisions))
-        insert_rows(
-            conn,
-            t.outcomes,
-            [
-                {"version_id": version_id, "position": p, "stage": stage, "data": _json(data)}
-                for p, (stage, data) in enumerate(records)
-            ],
-        )
         now_current = number if new.make_current or current is None else current
         if now_current != current:
             conn.execute(

@@ -1,10 +1,14 @@
 """Elections identified by jurisdiction, office and year; figures decided once and stored.
 
-- ``versions`` gain the figures and outcome decided at import (``figures``, JSON of
-  :class:`tallyroom.figures.ElectionFigures`; ``winner_percent``; ``outcome``), what a new version
-  is judged by (``error_findings``, ``figure_count``) and the date it sorts by (``decided_on``).
+- ``version_figures``: the figures decided at import (JSON of
+  :class:`tallyroom.figures.ElectionFigures`, each stage's decision included) and the rules they
+  were decided under; ``versions`` gain the winner's share and the outcome (``winner_percent``,
+  ``outcome``), what a new version is judged by (``error_findings``, ``figure_count``) and the
+  date it sorts by (``decided_on``).
   Existing versions get them from their stored rows and stored rule outcomes: nothing is
   decided again; the winner becomes the rules' decision (a document's claim no longer stands in).
+- The table ``outcomes`` (rules records and each stage's outcome) is carried into
+  ``version_figures`` (a tie-break put in words) and dropped.
 - ``stages.source_id``: the source a stage was read from (a version can combine sources).
 - ``audit`` accepts the actions ``kept``, ``replaced`` and ``reverted``, and more than one record
   per version (a revert records the version it makes current again). SQLite cannot change a
@@ -20,6 +24,7 @@ Revises: 0004
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -30,12 +35,20 @@ branch_labels: str | None = None
 depends_on: str | None = None
 
 VERSION_COLUMNS = (
-    "figures TEXT NOT NULL DEFAULT '{}'",
     "winner_percent VARCHAR(64)",
     "outcome VARCHAR(16)",
     "error_findings INTEGER NOT NULL DEFAULT 0",
     "figure_count INTEGER NOT NULL DEFAULT 0",
     "decided_on DATE",
+)
+#: The table of rule outcomes that 0005 replaces: the rules record (stage NULL), then one
+#: record per stage.
+OUTCOMES = sa.table(
+    "outcomes",
+    sa.column("version_id", sa.Integer),
+    sa.column("position", sa.Integer),
+    sa.column("stage", sa.Integer),
+    sa.column("data", sa.Text),
 )
 ACTIONS = "action IN ('created', 'changed', 'kept', 'replaced', 'reverted')"
 APPEND_ONLY = "audit trail is append-only"
@@ -85,13 +98,27 @@ def _audit_postgresql() -> None:
     op.execute("CREATE INDEX ix_audit_election_id ON audit (election_id)")
 
 
+def _tie_in_words(record: dict[str, Any]) -> dict[str, Any]:
+    """A stage outcome of before 0005, whose tie-break was a structure, with it in words."""
+    tie = record.get("tie_break")
+    if isinstance(tie, dict):
+        among = " and ".join(tie.get("among") or ())
+        chosen = " and ".join(tie.get("chosen") or ())
+        how = (
+            "the recorded lot" if tie.get("method") == "lot" else f"a draw (seed {tie.get('seed')})"
+        )
+        record = {**record, "tie_break": f"tie between {among} broken by {how}: {chosen} chosen"}
+    return record
+
+
 def _carry_over(conn: sa.Connection) -> None:
     """Figures and judged columns of every stored version, from its stored rows and outcomes."""
     from tallyroom.figures import election_figures
     from tallyroom.identity import election_identity, figure_count
+    from tallyroom.model import StageDecision
     from tallyroom.store import schema as t
     from tallyroom.store.codec import to_json
-    from tallyroom.store.read import _decision
+    from tallyroom.store.records import from_json
     from tallyroom.store.rows import load_election, version_columns
 
     v, e = t.versions, t.elections
@@ -100,11 +127,16 @@ def _carry_over(conn: sa.Connection) -> None:
     ).all():
         election = load_election(conn, version_row)
         records = conn.execute(
-            sa.select(t.outcomes.c.stage, t.outcomes.c.data)
-            .where(t.outcomes.c.version_id == version_row)
-            .order_by(t.outcomes.c.position)
+            sa.select(OUTCOMES.c.stage, OUTCOMES.c.data)
+            .where(OUTCOMES.c.version_id == version_row)
+            .order_by(OUTCOMES.c.position)
         ).all()
-        decisions = [_decision(json.loads(data)) for stage, data in records if stage is not None]
+        decisions = [
+            from_json(StageDecision, _tie_in_words(json.loads(data)))
+            for stage, data in records
+            if stage is not None
+        ]
+        rules = next((json.loads(data) for stage, data in records if stage is None), None)
         figures = election_figures(
             election, decisions if len(decisions) == len(election.stages) else None
         )
@@ -115,10 +147,20 @@ def _carry_over(conn: sa.Connection) -> None:
         ).scalar_one()
         columns = version_columns(election, figures)
         conn.execute(
+            sa.insert(t.version_figures).values(
+                version_id=version_row,
+                figures=json.dumps(to_json(figures), ensure_ascii=False, sort_keys=True),
+                rules=json.dumps(
+                    {"rules": rules.get("rules") if rules else None, "note": None},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                ),
+            )
+        )
+        conn.execute(
             sa.update(v)
             .where(v.c.id == version_row)
             .values(
-                figures=json.dumps(to_json(figures), ensure_ascii=False, sort_keys=True),
                 winner=columns["winner"],
                 winner_percent=columns["winner_percent"],
                 outcome=columns["outcome"],
@@ -157,11 +199,25 @@ def upgrade() -> None:
     for column in VERSION_COLUMNS:
         op.execute(f"ALTER TABLE versions ADD COLUMN {column}")
     op.execute("ALTER TABLE stages ADD COLUMN source_id INTEGER REFERENCES sources (id)")
+    op.create_table(
+        "version_figures",
+        sa.Column("version_id", sa.Integer, nullable=False),
+        sa.Column("figures", sa.Text, nullable=False),
+        sa.Column("rules", sa.Text, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["versions.id"],
+            name=op.f("fk_version_figures_version_id_versions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("version_id", name=op.f("pk_version_figures")),
+    )
     if postgresql:
         _audit_postgresql()
     else:
         _audit_sqlite()
     _carry_over(conn)
+    op.drop_table("outcomes")
 
 
 def downgrade() -> None:
