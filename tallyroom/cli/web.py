@@ -82,8 +82,8 @@ def _source_text(election: Election, name: str) -> str:
 def demo_web(console: Console, elections: tuple[Election, ...]) -> None:
     """Put the samples in a database and say how to open them as a website."""
     console.rule("[bold]The results website")
-    folder = Path(tempfile.gettempdir()) / "tallyroom-demo"
-    folder.mkdir(exist_ok=True)
+    # A folder of its own each time: two demos at once never share (or delete) a database.
+    folder = Path(tempfile.mkdtemp(prefix="tallyroom-demo-"))
     path = demo_database(elections, folder)
     console.print(f"{len(elections)} sample elections are in {escape(str(path))}.")
     console.print("Open them as a website (pages, charts, JSON twins, API at /docs):")
