@@ -21,7 +21,7 @@ DOC_EXAMPLE = re.compile(r"```toml\n(.*?)```", re.DOTALL)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
-def test_native_write_then_read_is_identity(seed: Path) -> None:
+def test_native_write_then_read_is_identity(seed: Path, seeds_dir: Path) -> None:
     election = read_article_file(seed)
     assert read_native(write_native([election]).text, "x.toml") == (election,)
 

@@ -53,7 +53,7 @@ def _counts(report: dict[str, Any]) -> Counter[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
-def test_seed_exports_validate_and_read_back(seed: Path) -> None:
+def test_seed_exports_validate_and_read_back(seed: Path, seeds_dir: Path) -> None:
     election = read_article_file(seed)
     written = write_nist_json([election])
     _valid(written.text)

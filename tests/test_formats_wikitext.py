@@ -34,7 +34,7 @@ def _figures(election: Election) -> list[object]:
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
-def test_seed_round_trip_keeps_every_figure(seed: Path) -> None:
+def test_seed_round_trip_keeps_every_figure(seed: Path, seeds_dir: Path) -> None:
     election = read_article_file(seed)
     written = write_wikitext([election])
     back = read_wikitext(written.text, "seed.wiki")

@@ -1,0 +1,88 @@
+"""What each page of the website shows, as typed records made only from stored read records.
+
+Every builder here takes what :class:`~tallyroom.store.Store` returns (an
+:class:`~tallyroom.store.ElectionRecord`, :class:`~tallyroom.store.ElectionSummary` rows, the
+facets) and arranges it for a page: links, labels, markers for figures that need a word of
+explanation. Nothing is decided or counted again: winners, ties, statuses, shares and totals are
+the stored :class:`~tallyroom.figures.ElectionFigures`, and an election page carries them whole
+under ``figures``. A page's JSON twin is its view serialised by
+:func:`tallyroom.store.codec.to_json`.
+"""
+
+from __future__ import annotations
+
+from tallyroom.views.election import (
+    ClaimView,
+    ElectionView,
+    FindingView,
+    OutcomeView,
+    RowView,
+    StageView,
+    TotalView,
+    election_view,
+)
+from tallyroom.views.links import (
+    FINDINGS_NOTE,
+    INFOBOX_MARKER,
+    INFOBOX_NOTE,
+    TOTAL_MARKER,
+    candidate_slug,
+    candidate_url,
+    city_slug,
+    city_url,
+    election_url,
+    slug,
+)
+from tallyroom.views.lists import (
+    CandidateRun,
+    CandidateStage,
+    CandidateView,
+    CityFacet,
+    CityRow,
+    CityView,
+    Facets,
+    IndexFilters,
+    IndexView,
+    ListedElection,
+    candidate_view,
+    city_view,
+    facets_view,
+    index_view,
+    listed,
+)
+
+__all__ = [
+    "FINDINGS_NOTE",
+    "INFOBOX_MARKER",
+    "INFOBOX_NOTE",
+    "TOTAL_MARKER",
+    "CandidateRun",
+    "CandidateStage",
+    "CandidateView",
+    "CityFacet",
+    "CityRow",
+    "CityView",
+    "ClaimView",
+    "ElectionView",
+    "Facets",
+    "FindingView",
+    "IndexFilters",
+    "IndexView",
+    "ListedElection",
+    "OutcomeView",
+    "RowView",
+    "StageView",
+    "TotalView",
+    "candidate_slug",
+    "candidate_url",
+    "candidate_view",
+    "city_slug",
+    "city_url",
+    "city_view",
+    "election_url",
+    "election_view",
+    "facets_view",
+    "index_view",
+    "listed",
+    "slug",
+]
