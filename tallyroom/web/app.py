@@ -4,27 +4,32 @@ Every page has a JSON twin at the same address plus ``.json`` (the index's is ``
 charts are also served alone as ``.svg``. The API is described at ``/openapi.json`` and listed on
 ``/docs`` (a page of the app itself: it loads nothing from elsewhere). Errors are pages too: an
 unknown address is a 404 with a way back, a malformed filter a 400 that names it.
+
+Work that reads the database (rendering a page the first time in a generation) runs in the
+thread pool; a page already rendered is answered from the cache on the event loop.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from tallyroom.errors import StorageError, TallyroomError, ValidationError
 from tallyroom.store import Store
-from tallyroom.views import ElectionView, IndexView
+from tallyroom.views import CandidateView, CityView, ElectionView, IndexView
 from tallyroom.web import render
-from tallyroom.web.site import IndexQuery, Rendered, Site
+from tallyroom.web.site import MISSING, IndexQuery, Rendered, Site
 
 __all__ = ["create_app"]
 
@@ -174,39 +179,53 @@ def create_app(
     async def tallyroom_error(request: Request, exc: TallyroomError) -> Response:
         return error(request, 400, str(exc))
 
-    def index_rendered(params: Annotated[IndexParams, Query()]) -> Rendered[IndexView]:
-        """The index for the request's filters, validated by FastAPI (unknown ones refused)."""
-        return site.index(
-            IndexQuery(
-                city=params.city,
-                year=params.year,
-                office=params.office,
-                candidate=params.candidate,
-                q=params.q,
-                page=params.page or 1,
-            )
+    async def index_query(params: Annotated[IndexParams, Query()]) -> IndexQuery:
+        """The request's filters, validated by FastAPI (unknown ones refused). It touches no
+        database, so it runs on the event loop; the handlers below run in the thread pool."""
+        return IndexQuery(
+            city=params.city,
+            year=params.year,
+            office=params.office,
+            candidate=params.candidate,
+            q=params.q,
+            page=params.page or 1,
         )
 
-    @app.get("/", summary="All elections, newest first, filtered")
-    def index(rendered: Rendered[IndexView] = Depends(index_rendered)) -> Response:
-        return page(rendered)
+    async def fetch(kind: str, argument: Hashable, make: Callable[[], R | None]) -> R | None:
+        """A page from the cache on the event loop; rendering it (which reads the database)
+        runs in the thread pool."""
+        hit = site.cached(kind, argument)
+        if hit is not MISSING:
+            return cast(R | None, hit)
+        return await run_in_threadpool(make)
 
-    def index_json(rendered: Rendered[IndexView] = Depends(index_rendered)) -> Response:
-        return twin(rendered)
+    async def index_page(query: IndexQuery) -> Rendered[IndexView]:
+        found = await fetch("index", query, lambda: site.index(query))
+        assert found is not None
+        return found
+
+    @app.get("/", summary="All elections, newest first, filtered")
+    async def index(query: IndexQuery = Depends(index_query)) -> Response:
+        return page(await index_page(query))
+
+    async def index_json(query: IndexQuery = Depends(index_query)) -> Response:
+        return twin(await index_page(query))
 
     app.get("/index.json", summary="The index as JSON: elections, filters, facets")(index_json)
     app.get("/.json", include_in_schema=False)(index_json)
 
-    def election_of(ref: str) -> Rendered[ElectionView]:
-        return _found(site.election(_election_id(ref)), f"There is no election {ref}.")
+    async def election_of(ref: str) -> Rendered[ElectionView]:
+        number = _election_id(ref)
+        found = await fetch("election", number, lambda: site.election(number))
+        return _found(found, f"There is no election {ref}.")
 
     @app.get("/elections/{ref}.json", summary="One election as JSON")
-    def election_json(ref: str) -> Response:
-        return twin(election_of(ref))
+    async def election_json(ref: str) -> Response:
+        return twin(await election_of(ref))
 
     @app.get("/elections/{ref}/stages/{index}.svg", summary="A stage's votes as an SVG bar chart")
-    def stage_svg(ref: str, index: str) -> Response:
-        view = election_of(ref).view
+    async def stage_svg(ref: str, index: str) -> Response:
+        view = (await election_of(ref)).view
         number = _stage(view, index)
         return Response(render.stage_chart(view, number), media_type=SVG, headers=CACHE)
 
@@ -214,45 +233,58 @@ def create_app(
         "/elections/{ref}/stages/{index}/rounds.svg",
         summary="A ranked-choice stage's rounds as an SVG chart",
     )
-    def rounds_svg(ref: str, index: str) -> Response:
-        view = election_of(ref).view
+    async def rounds_svg(ref: str, index: str) -> Response:
+        view = (await election_of(ref)).view
         number = _stage(view, index)
         if not view.stages[number].rounds:
             raise NotFound(f"Stage {number} of election {ref} has no published rounds.")
         return Response(render.rounds_chart(view, number), media_type=SVG, headers=CACHE)
 
     @app.get("/elections/{ref}", summary="One election: stages, tables, charts, outcome")
-    def election(ref: str) -> Response:
-        return page(election_of(ref))
+    async def election(ref: str) -> Response:
+        return page(await election_of(ref))
+
+    async def candidate_of(slug: str) -> Rendered[CandidateView]:
+        found = await fetch("candidate", slug, lambda: site.candidate(slug))
+        return _found(found, f"No candidate is known as {slug!r}.")
 
     @app.get("/candidates/{slug}.json", summary="Every election a person ran in, as JSON")
-    def candidate_json(slug: str) -> Response:
-        return twin(_found(site.candidate(slug), f"No candidate is known as {slug!r}."))
+    async def candidate_json(slug: str) -> Response:
+        return twin(await candidate_of(slug))
 
     @app.get("/candidates/{slug}", summary="Every election a person ran in")
-    def candidate(slug: str) -> Response:
-        return page(_found(site.candidate(slug), f"No candidate is known as {slug!r}."))
+    async def candidate(slug: str) -> Response:
+        return page(await candidate_of(slug))
+
+    async def city_of(slug: str) -> Rendered[CityView]:
+        found = await fetch("city", slug, lambda: site.city(slug))
+        return _found(found, f"No city is known as {slug!r}.")
 
     @app.get("/cities/{slug}.json", summary="A city's elections over time, as JSON")
-    def city_json(slug: str) -> Response:
-        return twin(_found(site.city(slug), f"No city is known as {slug!r}."))
+    async def city_json(slug: str) -> Response:
+        return twin(await city_of(slug))
 
     @app.get("/cities/{slug}/chart.svg", summary="A city's winners' shares and turnout (SVG)")
-    def city_svg(slug: str) -> Response:
-        view = _found(site.city(slug), f"No city is known as {slug!r}.").view
+    async def city_svg(slug: str) -> Response:
+        view = (await city_of(slug)).view
         return Response(render.city_chart(view), media_type=SVG, headers=CACHE)
 
     @app.get("/cities/{slug}", summary="A city's elections over time, with a chart")
-    def city(slug: str) -> Response:
-        return page(_found(site.city(slug), f"No city is known as {slug!r}."))
+    async def city(slug: str) -> Response:
+        return page(await city_of(slug))
+
+    async def year_of(text: str) -> Rendered[IndexView]:
+        number = _year(text)
+        found = await fetch("year", number, lambda: site.year(number))
+        return _found(found, f"No election is known in {text}.")
 
     @app.get("/years/{year}.json", summary="The elections of one year, as JSON")
-    def year_json(year: str) -> Response:
-        return twin(_found(site.year(_year(year)), f"No election is known in {year}."))
+    async def year_json(year: str) -> Response:
+        return twin(await year_of(year))
 
     @app.get("/years/{year}", summary="The elections of one year")
-    def year_page(year: str) -> Response:
-        return page(_found(site.year(_year(year)), f"No election is known in {year}."))
+    async def year_page(year: str) -> Response:
+        return page(await year_of(year))
 
     @app.get("/docs", summary="This API, described for people", include_in_schema=False)
     async def docs() -> Response:

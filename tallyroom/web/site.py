@@ -9,11 +9,16 @@ generation (:meth:`Store.generation`), so an import is visible on the next look 
 
 from __future__ import annotations
 
+import enum
 import functools
+import threading
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlencode
+
+import cachetools
 
 from tallyroom.errors import NotFoundError
 from tallyroom.store import ElectionFilter, ElectionRecord, Store
@@ -34,11 +39,27 @@ from tallyroom.views import (
 )
 from tallyroom.web.render import Renderer, json_bytes
 
-__all__ = ["PER_PAGE", "IndexQuery", "Rendered", "Site"]
+__all__ = ["MISSING", "PER_PAGE", "IndexQuery", "Missing", "Rendered", "Site"]
 
 PER_PAGE = 50
 Generation = tuple[int, int, int]
+
+
+class Missing(enum.Enum):
+    """What :meth:`Site.cached` answers for a page it has not rendered (or may be stale)."""
+
+    MISSING = "missing"
+
+
+MISSING = Missing.MISSING
+
+
+def _page_key(method: str, argument: Hashable, generation: Generation) -> tuple[Hashable, ...]:
+    return (method, argument, generation)
+
+
 V = TypeVar("V", ElectionView, IndexView, CandidateView, CityView)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +118,33 @@ class Site:
         self._seen: tuple[float, Generation] | None = None
         self._record = functools.lru_cache(maxsize=cache_size)(self._read_record)
         self._names = functools.lru_cache(maxsize=2)(self._read_names)
-        self._election = functools.lru_cache(maxsize=cache_size)(self._election_page)
-        self._index = functools.lru_cache(maxsize=256)(self._index_page)
-        self._year = functools.lru_cache(maxsize=256)(self._year_page)
-        self._candidate = functools.lru_cache(maxsize=cache_size)(self._candidate_page)
-        self._city = functools.lru_cache(maxsize=1024)(self._city_page)
+        # Pages by (kind, argument, generation), in one cache the app can look into without
+        # touching the database (see :meth:`cached`).
+        self.pages: cachetools.LRUCache[tuple[Hashable, ...], Any] = cachetools.LRUCache(
+            maxsize=cache_size
+        )
+        lock = threading.Lock()
+
+        def cached(method: F) -> F:
+            key = functools.partial(_page_key, method.__name__)
+            return cast(F, cachetools.cached(self.pages, key=key, lock=lock)(method))
+
+        self._election = cached(self._election_page)
+        self._index = cached(self._index_page)
+        self._year = cached(self._year_page)
+        self._candidate = cached(self._candidate_page)
+        self._city = cached(self._city_page)
+
+    def cached(self, kind: str, argument: Hashable) -> Rendered[Any] | Missing | None:
+        """The page ``kind`` (``"election"``, ``"index"``, ...) for ``argument`` when it is
+        rendered already and the database's generation was looked at less than ``fresh_for``
+        seconds ago; :data:`MISSING` otherwise. It never touches the database, so the app
+        answers cache hits without a trip to the thread pool."""
+        seen = self._seen
+        if seen is None or time.monotonic() - seen[0] >= self.fresh_for:
+            return MISSING
+        method = f"_{kind}_page"
+        return self.pages.get((method, argument, seen[1]), MISSING)  # type: ignore[no-any-return]
 
     def generation(self) -> Generation:
         """The database's generation, read again when older than ``fresh_for`` seconds."""
