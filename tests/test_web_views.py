@@ -190,3 +190,37 @@ def test_seed_twins_carry_the_stored_figures(seeds_dir: Path, tmp_path: Path) ->
     db = _fill(tmp_path / "seeds.db", seeds)
     with Store.open(db) as store, TestClient(create_app(db)) as client:
         assert _twins_agree(client, store) >= len(seeds) - 1
+
+
+def test_a_cold_page_asked_for_at_once_is_made_once(db: Path) -> None:
+    """Many requests for a page nobody has asked for yet: it is read and rendered once, in the
+    thread pool, and every request gets it; later requests are answered from the cache."""
+    import asyncio
+
+    import httpx
+
+    store = Store.open(db, migrate=False)
+    reads: list[int] = []
+    record = store.record
+
+    def counted(ref: int | str, version: int | None = None) -> object:
+        reads.append(int(ref))
+        return record(ref, version)
+
+    store.record = counted  # type: ignore[method-assign]
+    app = create_app(db, store=store)
+
+    async def ask(count: int) -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await asyncio.gather(*(client.get("/elections/2") for _ in range(count)))
+
+    try:
+        answers = asyncio.run(ask(20))
+        assert {a.status_code for a in answers} == {200}
+        assert len({a.content for a in answers}) == 1
+        assert reads == [2]
+        asyncio.run(ask(5))
+        assert reads == [2]
+    finally:
+        store.close()

@@ -11,6 +11,7 @@ thread pool; a page already rendered is answered from the cache on the event loo
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Hashable
 from importlib import resources
@@ -191,13 +192,36 @@ def create_app(
             page=params.page or 1,
         )
 
+    # Pages being made now, so that requests arriving meanwhile wait for that one instead of
+    # each making it again (32 clients at a cold page would otherwise make it 32 times).
+    making: dict[tuple[str, Hashable], asyncio.Future[Any]] = {}
+
     async def fetch(kind: str, argument: Hashable, make: Callable[[], R | None]) -> R | None:
-        """A page from the cache on the event loop; rendering it (which reads the database)
-        runs in the thread pool."""
+        """A page from the cache on the event loop; making it (which reads the database) runs
+        in the thread pool, once however many requests ask for it meanwhile."""
         hit = site.cached(kind, argument)
         if hit is not MISSING:
             return cast(R | None, hit)
-        return await run_in_threadpool(make)
+        key = (kind, argument)
+        pending = making.get(key)
+        if pending is not None:
+            return cast(R | None, await asyncio.shield(pending))
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        making[key] = future
+        try:
+            found = await run_in_threadpool(make)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiters get it; no "never retrieved" warning
+            raise
+        else:
+            future.set_result(found)
+            return found
+        finally:
+            del making[key]
 
     async def index_page(query: IndexQuery) -> Rendered[IndexView]:
         found = await fetch("index", query, lambda: site.index(query))

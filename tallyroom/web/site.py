@@ -116,6 +116,8 @@ class Site:
         self.renderer = Renderer(static=static)
         self.fresh_for = fresh_for
         self._seen: tuple[float, Generation] | None = None
+        self._refresh = threading.Lock()
+        self._looking_since: float | None = None
         self._record = functools.lru_cache(maxsize=cache_size)(self._read_record)
         self._names = functools.lru_cache(maxsize=2)(self._read_names)
         # Pages by (kind, argument, generation), in one cache the app can look into without
@@ -141,8 +143,18 @@ class Site:
         seconds ago; :data:`MISSING` otherwise. It never touches the database, so the app
         answers cache hits without a trip to the thread pool."""
         seen = self._seen
-        if seen is None or time.monotonic() - seen[0] >= self.fresh_for:
+        if seen is None:
             return MISSING
+        now = time.monotonic()
+        if now - seen[0] >= self.fresh_for:
+            # One request looks at the database again; the others meanwhile are answered from
+            # what was current a moment ago instead of all queueing for the same look (another
+            # request looks when that one has not finished within ``fresh_for``).
+            with self._refresh:
+                looking = self._looking_since
+                if looking is None or now - looking >= self.fresh_for:
+                    self._looking_since = now
+                    return MISSING
         method = f"_{kind}_page"
         return self.pages.get((method, argument, seen[1]), MISSING)  # type: ignore[no-any-return]
 
@@ -152,7 +164,10 @@ class Site:
         seen = self._seen
         if seen is not None and now - seen[0] < self.fresh_for:
             return seen[1]
-        current = self.store.generation()
+        try:
+            current = self.store.generation()
+        finally:
+            self._looking_since = None
         self._seen = (now, current)
         return current
 
