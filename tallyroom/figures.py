@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Literal
 
 from tallyroom.claims import stage_participants, stated_statuses
+from tallyroom.evidence import StageTotal, stage_totals
 from tallyroom.model import Election, Stage, StageDecision, StageKind, Status
 from tallyroom.names import name_key, party_short
 
@@ -128,7 +129,8 @@ class TotalFigures:
     other_votes: int | None
     damaged: bool
     note: str | None
-    """For a damaged total, e.g. ``"cut; 161,xxx"`` for a total cut at its comma."""
+    """For a damaged total, e.g. ``"cut; 161,791–161,812"`` for a total cut at its comma: the
+    range the document's other figures allow (:func:`tallyroom.evidence.stage_totals`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,28 +202,34 @@ def turnout(election: Election) -> TurnoutFigures | None:
     return None
 
 
-def total_figures(stage: Stage, rows: Sequence[RowFigures]) -> TotalFigures:
-    """The stage's total from its best-supported rows (see :class:`TotalFigures`)."""
+def total_figures(
+    stage: Stage, rows: Sequence[RowFigures], analysis: StageTotal | None = None
+) -> TotalFigures:
+    """The stage's total from its best-supported rows (see :class:`TotalFigures`). ``analysis``
+    is what the document's figures say the true total can be
+    (:func:`tallyroom.evidence.stage_totals`): a stated total that looks cut at its thousands
+    separator is marked with the range it stands for, and never counts as the total."""
     known = [row.votes for row in rows]
     computed = sum(v for v in known if v is not None) if known and None not in known else None
     stated = stage.stated_total
-    counted = (
-        computed if stated is None or (computed is not None and stated <= computed) else stated
-    )
-    damaged = stated is not None and computed is not None and stated < computed
+    cut = analysis.truncated if analysis is not None and analysis.stated == stated else None
+    if cut is not None or stated is None or (computed is not None and stated <= computed):
+        counted = computed
+    else:
+        counted = stated
+    damaged = cut is not None or (stated is not None and computed is not None and stated < computed)
     note = None
-    if damaged:
-        assert stated is not None and computed is not None
-        if stated < 1000 <= computed:
-            note = f"cut; {stated:,},xxx"
-        else:
-            note = f"less than the rows' sum, {computed:,}"
+    if cut is not None:
+        low, high = cut
+        note = f"cut; {low:,}" if low == high else f"cut; {low:,}–{high:,}"
+    elif damaged:
+        note = f"less than the rows' sum, {computed:,}"
     other = stated - computed if stated is not None and computed is not None else None
     return TotalFigures(
         counted=counted,
         stated=stated,
         computed=computed,
-        other_votes=other if other is not None and other > 0 else None,
+        other_votes=other if other is not None and other > 0 and cut is None else None,
         damaged=damaged,
         note=note,
     )
@@ -251,7 +259,10 @@ def _row_status(decision: StageDecision | None, name: str, deciding: bool) -> Ro
 
 
 def stage_rows(
-    election: Election, index: int, decision: StageDecision | None
+    election: Election,
+    index: int,
+    decision: StageDecision | None,
+    analysis: StageTotal | None = None,
 ) -> tuple[RowFigures, ...]:
     """The stage's candidates with best-supported votes, shares and the rules' statuses."""
     stage = election.stages[index]
@@ -273,6 +284,7 @@ def stage_rows(
     denominator = total_figures(
         stage,
         [_bare(name, votes) for name, _, _, votes, _, _ in drafted],
+        analysis,
     ).counted
     return tuple(
         RowFigures(
@@ -306,9 +318,14 @@ def _rounds(stage: Stage) -> tuple[RoundFigures, ...]:
     return round_figures(stage)
 
 
-def stage_figures(election: Election, index: int, decision: StageDecision | None) -> StageFigures:
+def stage_figures(
+    election: Election,
+    index: int,
+    decision: StageDecision | None,
+    analysis: StageTotal | None = None,
+) -> StageFigures:
     stage = election.stages[index]
-    rows = stage_rows(election, index, decision)
+    rows = stage_rows(election, index, decision, analysis)
     return StageFigures(
         index=index,
         kind=stage.kind,
@@ -318,7 +335,7 @@ def stage_figures(election: Election, index: int, decision: StageDecision | None
         date_source=stage.date_source,
         caption=stage.caption,
         rows=rows,
-        total=total_figures(stage, rows),
+        total=total_figures(stage, rows, analysis),
         ballots_cast=stage.ballots_cast,
         registered_voters=stage.registered_voters,
         status=stage.status,
@@ -335,8 +352,9 @@ def election_figures(
     the rules could not be applied). Pure: the same inputs give the same figures."""
     if decisions is not None and len(decisions) != len(election.stages):
         raise ValueError("one decision per stage is needed")
+    analysis = stage_totals(election)
     stages = tuple(
-        stage_figures(election, i, decisions[i] if decisions is not None else None)
+        stage_figures(election, i, decisions[i] if decisions is not None else None, analysis[i])
         for i in range(len(election.stages))
     )
     deciding = next((s for s in stages if s.deciding), None)

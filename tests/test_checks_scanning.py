@@ -13,8 +13,9 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tallyroom.checks import dates, figures
-from tallyroom.checks.figures import decimal_places, implied_total_range, percent_consistent
+from tallyroom import evidence
+from tallyroom.checks import dates
+from tallyroom.evidence import decimal_places, implied_total_range, percent_consistent
 from tallyroom.formats.dates import find_dates
 from tallyroom.model import Election, InfoboxField, Paragraph, Stage
 from tallyroom.textscan import may_match
@@ -158,7 +159,7 @@ def test_indexed_key_pattern_reads_keys_as_the_lazy_one(pieces: list[str]) -> No
     def read(match: re.Match[str] | None) -> tuple[str, str] | None:
         return None if match is None else (" ".join(match["base"].split()), match["index"])
 
-    assert read(figures._INDEXED_KEY.match(key)) == read(_LAZY_INDEXED_KEY.match(key))
+    assert read(evidence._INDEXED_KEY.match(key)) == read(_LAZY_INDEXED_KEY.match(key))
 
 
 _WORD_PIECES = st.sampled_from(

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import (
+from tallyroom.checks.types import CheckCode, Finding
+from tallyroom.checks.typos import digit_slip
+from tallyroom.evidence import (
     TotalRange,
     decimal_places,
     implied_total_range,
@@ -16,8 +18,6 @@ from tallyroom.checks.figures import (
     pct_text,
     percent_consistent,
 )
-from tallyroom.checks.types import CheckCode, Finding
-from tallyroom.checks.typos import digit_slip
 
 __all__ = ["CODES", "check_arithmetic"]
 

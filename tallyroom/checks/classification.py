@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import party_name
 from tallyroom.checks.types import CheckCode, Finding
+from tallyroom.evidence import party_name
 from tallyroom.model import Election, Stage
 from tallyroom.textscan import may_match
 

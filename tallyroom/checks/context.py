@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tallyroom.checks.figures import (
+from tallyroom.evidence import (
     InfoboxColumn,
     StageTotal,
     column_rows,

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import number_text, percent_consistent
 from tallyroom.checks.types import CheckCode, Confidence, Finding
 from tallyroom.checks.typos import Slip, digit_slip
+from tallyroom.evidence import number_text, percent_consistent
 from tallyroom.model import Election
 
 __all__ = ["CODES", "check_damaged"]

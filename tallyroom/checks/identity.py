@@ -8,9 +8,9 @@ import functools
 from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import person_key, same_person
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.claims import stated_statuses
+from tallyroom.evidence import person_key, same_person
 
 __all__ = ["CODES", "check_identity"]
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import decimal_places, number_text
 from tallyroom.checks.types import CheckCode, Finding
+from tallyroom.evidence import decimal_places, number_text
 
 __all__ = ["CODES", "check_impossible"]
 

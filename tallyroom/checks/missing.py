@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import UNACCOUNTED_PLAUSIBLE, number_text, row_for, same_person
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.claims import stage_participants
+from tallyroom.evidence import UNACCOUNTED_PLAUSIBLE, number_text, row_for, same_person
 
 __all__ = ["CODES", "check_missing"]
 

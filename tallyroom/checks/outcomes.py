@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from tallyroom.checks.context import CheckContext
-from tallyroom.checks.figures import party_name, person_key, same_person
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.claims import stated_statuses
 from tallyroom.errors import TallyroomError
+from tallyroom.evidence import party_name, person_key, same_person
 from tallyroom.model import Election, Stage
 
 if TYPE_CHECKING:

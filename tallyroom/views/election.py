@@ -66,7 +66,7 @@ class TotalView:
 
     counted: int | None
     text: str
-    """``"160,854"``, or ``"161 (cut; 161,xxx)"`` for a damaged total."""
+    """``"160,854"``, or ``"161 (cut; 161,791–161,812)"`` for a damaged total."""
     damaged: bool
     stated: int | None
     stated_text: str | None

@@ -1,7 +1,10 @@
-"""Figures the checks share: the infobox's candidate columns, who is who, and what a stage's
-true total can be (from its rows, the infobox's votes and percentages, or its stated total).
+"""What a document's figures support: the infobox's candidate columns, who is who, and what a
+stage's true total can be (from its rows, the infobox's votes and percentages, or its stated
+total, when that looks cut at its thousands separator).
 
-Pure functions over the model. A range of totals is a closed ``(low, high)`` pair of ints.
+Pure functions over the model, shared by the checks (which report what is damaged) and
+:mod:`tallyroom.figures` (which shows the best-supported figure beside it). A range of totals is
+a closed ``(low, high)`` pair of ints.
 """
 
 from __future__ import annotations
