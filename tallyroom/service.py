@@ -11,6 +11,8 @@ Every file is reported on its own: one bad file never costs the good ones beside
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,8 @@ from tallyroom.model import Election, StageDecision
 from tallyroom.rules import choose_rules, preset_names, rules_json, verify_choice
 from tallyroom.rules.report import stage_decisions
 from tallyroom.rules.types import ElectionVerdict
-from tallyroom.store import Batch, Conflict, ImportResult, NewVersion, Store, StoredElection
+from tallyroom.store import Batch, Busy, Conflict, ImportResult, NewVersion, Store, StoredElection
+from tallyroom.store.batch import OPTIMIZE_FROM
 from tallyroom.store.codec import MAX_CHANGES, differences, election_json, fingerprint
 from tallyroom.store.read import current_head, stored_election
 from tallyroom.store.writes import AuditAction, SourceWriter, revert_version
@@ -33,16 +36,22 @@ from tallyroom.store.writes import AuditAction, SourceWriter, revert_version
 __all__ = [
     "Decided",
     "FileOutcome",
+    "Prepared",
     "decide",
     "import_elections",
     "import_files",
     "judge",
+    "prepare",
     "read_file",
     "store_source",
 ]
 
 #: How often a write is decided again when another writer changed the election meanwhile.
 ATTEMPTS = 3
+#: How often a chunk of files is written again when another writer's transaction was in the way,
+#: and the first pause (doubled each time, with jitter), in seconds.
+WRITE_ATTEMPTS = 8
+BACKOFF = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,30 +324,100 @@ def import_files(
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> tuple[FileOutcome, ...]:
     """Import every file on its own: read, decide, check and store, each file whole or not
-    at all; a file that cannot be read or stored is refused and the others go on."""
-    outcomes = []
-    with store.batch(user=user, commit_every=commit_every) as batch:
-        for path in paths:
-            outcome = _import_file(batch, path, replace=replace, rules=rules)
+    at all; a file that cannot be read or stored is refused and the others go on.
+
+    Files go in chunks of ``commit_every``: each chunk is read, decided and checked first, with
+    no transaction open, and then written in one short transaction (a savepoint per file). A
+    chunk that another writer's transaction got in the way of (a deadlock or serialization
+    failure on PostgreSQL, a database still locked on SQLite after the busy timeout) is rolled
+    back whole and written again after a pause.
+    """
+    if commit_every < 1:
+        raise ValueError("commit_every must be at least 1")
+    outcomes: list[FileOutcome] = []
+    chunk: list[Prepared | FileOutcome] = []
+
+    def flush() -> None:
+        for outcome in _write_chunk(store, chunk, user=user, replace=replace, rules=rules):
             outcomes.append(outcome)
             if on_file is not None:
                 on_file(outcome)
+        chunk.clear()
+
+    for path in paths:
+        chunk.append(prepare(path, rules))
+        if len(chunk) >= commit_every:
+            flush()
+    if chunk:
+        flush()
+    if len(outcomes) >= OPTIMIZE_FROM:
+        store.optimize()
     return tuple(outcomes)
 
 
-def _import_file(batch: Batch, path: Path, *, replace: bool, rules: str | None) -> FileOutcome:
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A file read, decided and checked, ready to be written."""
+
+    name: str
+    text: str
+    elections: tuple[Election, ...]
+    decided: tuple[Decided, ...]
+    warnings: tuple[str, ...]
+
+
+def prepare(path: Path, rules: str | None = None) -> Prepared | FileOutcome:
+    """Read, decide and check one file (no database involved); a refused outcome when it
+    cannot be used."""
     try:
         text, elections, warnings = read_file(path, rules)
-        decided = [decide(election, rules) for election in elections]
+        decided = tuple(decide(election, rules) for election in elections)
     except TallyroomError as error:
         return FileOutcome(path.name, "refused", error=str(error))
+    return Prepared(path.name, text, elections, decided, warnings)
+
+
+def _write_chunk(
+    store: Store,
+    chunk: Sequence[Prepared | FileOutcome],
+    *,
+    user: str | None,
+    replace: bool,
+    rules: str | None,
+) -> list[FileOutcome]:
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with store.batch(user=user, commit_every=len(chunk) + 1, optimize=False) as batch:
+                return [
+                    item
+                    if isinstance(item, FileOutcome)
+                    else _write_file(batch, item, replace=replace, rules=rules)
+                    for item in chunk
+                ]
+        except Busy:
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise
+            # Another writer holds what this chunk needs: let it finish, then write again.
+            time.sleep(BACKOFF * 2**attempt * (1 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def _write_file(batch: Batch, item: Prepared, *, replace: bool, rules: str | None) -> FileOutcome:
     try:
         results = store_source(
-            batch, elections, text, path.name, replace=replace, rules=rules, decided=decided
+            batch,
+            item.elections,
+            item.text,
+            item.name,
+            replace=replace,
+            rules=rules,
+            decided=item.decided,
         )
+    except Busy:
+        raise
     except StorageError as error:
-        return FileOutcome(path.name, "refused", error=str(error), warnings=warnings)
+        return FileOutcome(item.name, "refused", error=str(error), warnings=item.warnings)
     status: Literal["stored", "unchanged"] = (
         "unchanged" if all(r.status == "unchanged" for r in results) else "stored"
     )
-    return FileOutcome(path.name, status, results, warnings=warnings)
+    return FileOutcome(item.name, status, results, warnings=item.warnings)

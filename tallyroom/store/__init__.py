@@ -9,7 +9,7 @@ by :mod:`tallyroom.service`, which decides); the schema is in
 from __future__ import annotations
 
 from tallyroom.store.api import Store, current_user
-from tallyroom.store.batch import Batch
+from tallyroom.store.batch import Batch, Busy
 from tallyroom.store.engine import DEFAULT_DB, normalize_url
 from tallyroom.store.read import (
     ElectionFilter,
@@ -23,6 +23,7 @@ from tallyroom.store.writes import Conflict, ImportResult, ImportStatus, NewVers
 __all__ = [
     "DEFAULT_DB",
     "Batch",
+    "Busy",
     "Conflict",
     "ElectionFilter",
     "ElectionRecord",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -35,7 +34,6 @@ from tallyroom.store.engine import (
     normalize_url,
     optimize,
     upgrade,
-    write_connection,
 )
 from tallyroom.store.read import (
     CityPlace,
@@ -49,9 +47,6 @@ from tallyroom.store.writes import ImportResult
 __all__ = ["Store", "current_user"]
 
 T = TypeVar("T")
-#: SQLSTATEs of transactions PostgreSQL asks us to retry: serialization failure, deadlock.
-RETRY_SQLSTATES = frozenset({"40001", "40P01"})
-RETRIES = 5
 
 
 @functools.cache
@@ -74,19 +69,21 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, target: str | Path, *, migrate: bool = True) -> Store:
+    def open(cls, target: str | Path, *, migrate: bool = True, read_only: bool = False) -> Store:
         """Open (and create, and migrate) the database at a SQLite path or a database URL.
 
         ``postgresql://`` URLs use psycopg 3. With ``migrate=False`` a database that is not at
-        the newest schema is refused.
+        the newest schema is refused. With ``read_only`` (the website and the read commands)
+        nothing is created, migrated or changed: a SQLite file that does not exist is refused,
+        and so is a database not at the newest schema.
         """
         url = normalize_url(target)
-        engine = create_engine(url)
+        engine = create_engine(url, read_only=read_only)
         store = cls(engine)
         try:
             revision = store.revision()
             if revision != head_revision():
-                if not migrate:
+                if read_only or not migrate:
                     raise StorageError(
                         f"{url.render_as_string(hide_password=True)}: database schema is at "
                         f"{revision or 'nothing'}, expected {head_revision()}; "
@@ -146,11 +143,15 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def batch(self, *, commit_every: int = 200, user: str | None = None) -> Batch:
+    def batch(
+        self, *, commit_every: int = 100, user: str | None = None, optimize: bool = True
+    ) -> Batch:
         """A batch of writes on one connection: each source in its own savepoint (all of it or
         none), a commit every ``commit_every`` sources and at the end of the ``with`` block.
         :mod:`tallyroom.service` is what writes through it."""
-        return Batch(self, commit_every=commit_every, user=user or current_user())
+        return Batch(
+            self, commit_every=commit_every, user=user or current_user(), optimize=optimize
+        )
 
     def revert(
         self, ref: int | str, number: int, *, user: str | None = None, reason: str | None = None
@@ -235,15 +236,3 @@ class Store:
                 return work(conn)
         except sa.exc.DBAPIError as error:
             raise StorageError(f"{self.url}: query failed: {_describe(error)}") from None
-
-    def _write(self, work: Callable[[sa.Connection], T]) -> T:
-        for attempt in range(RETRIES):
-            try:
-                with write_connection(self.engine) as conn, conn.begin():
-                    return work(conn)
-            except sa.exc.OperationalError as error:
-                state = getattr(error.orig, "sqlstate", None)
-                if state not in RETRY_SQLSTATES or attempt == RETRIES - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")

@@ -12,6 +12,7 @@ general of one election imported in one batch join one election.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
@@ -26,7 +27,7 @@ from tallyroom.store.writes import ImportResult, SourceWriter, revert_version
 if TYPE_CHECKING:
     from tallyroom.store.api import Store
 
-__all__ = ["OPTIMIZE_FROM", "Batch"]
+__all__ = ["OPTIMIZE_FROM", "RETRY_SQLSTATES", "Batch", "Busy", "retryable"]
 
 #: A batch that wrote this many sources refreshes the planner's statistics when it ends.
 OPTIMIZE_FROM = 100
@@ -36,10 +37,13 @@ T = TypeVar("T")
 class Batch:
     """Use as ``with store.batch() as batch:``; see :meth:`Store.batch`."""
 
-    def __init__(self, store: Store, *, commit_every: int, user: str) -> None:
+    def __init__(
+        self, store: Store, *, commit_every: int, user: str, optimize: bool = True
+    ) -> None:
         if commit_every < 1:
             raise ValueError("commit_every must be at least 1")
         self.store = store
+        self.optimize = optimize
         self.commit_every = commit_every
         self.user = user
         self.pending = 0
@@ -67,7 +71,7 @@ class Batch:
             if self._connection is not None:
                 self._connection.close()
             self._connection = self._transaction = None
-        if error is None and self.written >= OPTIMIZE_FROM:
+        if error is None and self.optimize and self.written >= OPTIMIZE_FROM:
             self.store.optimize()
 
     def _conn(self) -> sa.Connection:
@@ -92,6 +96,8 @@ class Batch:
                 result = work(writer)
         except sa.exc.DBAPIError as error:
             detail = " ".join(str(error.orig).split())[:300]
+            if retryable(error):
+                raise Busy(f"{source_name}: another writer was in the way: {detail}") from None
             raise StorageError(
                 f"{source_name}: the database refused the import: {detail}"
             ) from None
@@ -115,6 +121,34 @@ class Batch:
     def commit(self) -> None:
         """Make the sources written so far durable."""
         if self._transaction is not None:
-            self._transaction.commit()
+            try:
+                self._transaction.commit()
+            except sa.exc.DBAPIError as error:
+                detail = " ".join(str(error.orig).split())[:300]
+                if retryable(error):
+                    raise Busy(f"another writer was in the way of the commit: {detail}") from None
+                raise StorageError(f"the database refused the commit: {detail}") from None
             self._transaction = None
         self.pending = 0
+
+
+#: SQLSTATEs of transactions PostgreSQL asks us to retry: serialization failure, deadlock.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def retryable(error: sa.exc.DBAPIError) -> bool:
+    """Whether a write failed only because another writer was in the way: a deadlock or
+    serialization failure on PostgreSQL, a database still busy or locked on SQLite after the
+    busy timeout."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in RETRY_SQLSTATES:
+        return True
+    return isinstance(orig, sqlite3.Error) and getattr(orig, "sqlite_errorcode", None) in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
+
+
+class Busy(StorageError):
+    """A write another writer's transaction was in the way of; the whole transaction was
+    rolled back, and writing it again later can succeed."""
