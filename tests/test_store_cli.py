@@ -121,8 +121,9 @@ def test_db_upgrade_and_default_location(tmp_path: Path, monkeypatch: pytest.Mon
     assert (tmp_path / "tallyroom.db").is_file()
     assert f"schema is up to date ({head})" in run("db", "upgrade").stdout
     monkeypatch.setenv("TALLYROOM_DB", str(tmp_path / "other.db"))
-    assert data("list") == []
-    assert (tmp_path / "other.db").is_file()
+    # A read command never creates a database at a mistyped path.
+    assert "other.db: no database there" in run("list", code=2).stderr
+    assert not (tmp_path / "other.db").exists()
 
 
 def test_import_shows_the_readers_warnings_and_still_imports(tmp_path: Path) -> None:

@@ -197,7 +197,7 @@ def list_command(
 ) -> None:
     """List the stored elections (their current versions), newest first."""
     where = ElectionFilter(city, state, year, office, candidate, party, rules)
-    with Store.open(db) as store:
+    with Store.open(db, read_only=True) as store:
         page = store.list_elections(where, limit=limit)
     if as_json:
         _dump([to_json(row) for row in page.rows])
@@ -250,7 +250,7 @@ def record_json(record: ElectionRecord) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: store facts and the model.")
 def show(election: str, db: str, version: int | None, as_json: bool) -> None:
     """Show one election, named by id, title, or a unique part of its title."""
-    with Store.open(db) as store:
+    with Store.open(db, read_only=True) as store:
         record = store.record(election, version)
     if as_json:
         _dump(record_json(record))
@@ -307,7 +307,7 @@ def print_figures(console: Console, figures: ElectionFigures) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def history(election: str, db: str, as_json: bool) -> None:
     """Show an election's audit trail: every version, who imported it, when, what changed."""
-    with Store.open(db) as store:
+    with Store.open(db, read_only=True) as store:
         entries = store.history(election)
     if as_json:
         _dump(entries)
@@ -340,7 +340,7 @@ def _brief(value: Any, width: int = 100) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats(db: str, as_json: bool) -> None:
     """Figures across elections: incumbents, margins, turnout per city, deciding stages."""
-    with Store.open(db) as store:
+    with Store.open(db, read_only=True) as store:
         data = store.stats()
     if as_json:
         _dump(data)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import gc
+import socket
 import tempfile
 from pathlib import Path
 
@@ -22,19 +24,45 @@ __all__ = ["demo_database", "demo_web"]
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 def serve(db: str, host: str, port: int) -> None:
-    """Serve the results website over the database (pages, charts, JSON, /docs)."""
+    """Serve the results website over the database (pages, charts, JSON, /docs).
+
+    The database is opened read-only: it must exist, at the newest schema."""
     import uvicorn
 
     from tallyroom.web import create_app
 
     app = create_app(db)
+    listener = _listen(host, port)
     # The code and data loaded so far live as long as the server: take them out of the cyclic
     # garbage collector's full passes, which otherwise stall every request for their duration
     # (about 90 ms on a 2-core machine) a few times a minute under load.
     gc.collect()
     gc.freeze()
-    click.echo(f"tallyroom: serving {db} at http://{host}:{port}/ (Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    bound = listener.getsockname()[1]
+    click.echo(f"tallyroom: serving {db} at http://{_netloc(host, bound)}/ (Ctrl-C stops)")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[listener])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``; a port in use (or an unusable address) is one line
+    and exit 2."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        hint = (
+            "; is another server running there? Choose another --port"
+            if (error.errno == errno.EADDRINUSE)
+            else ""
+        )
+        click.echo(f"error: cannot listen on {_netloc(host, port)}: {reason}{hint}", err=True)
+        click.get_current_context().exit(2)
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 @click.command(name="export-site")
@@ -44,7 +72,7 @@ def export_site_command(folder: Path, db: str) -> None:
     """Write the whole website into FOLDER as static files with relative links."""
     from tallyroom.web import export_site
 
-    with Store.open(db, migrate=False) as store:
+    with Store.open(db, read_only=True) as store:
         report = export_site(store, folder)
     click.echo(
         f"{report.files} files ({report.bytes / 1e6:.1f} MB) in {report.folder}: "

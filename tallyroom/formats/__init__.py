@@ -46,10 +46,9 @@ WRITE_FORMATS: tuple[str, ...] = ("nist-json", "openelections-csv", "wikitext", 
 
 def read_bytes(path: Path) -> str:
     """A file's text, with a clear error for unreadable, binary or non-UTF-8 files."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ParseError(f"cannot read file: {error.strerror}", source=str(path)) from None
+    from tallyroom.limits import read_limited
+
+    data = read_limited(path)
     if b"\x00" in data[:8192]:
         raise ParseError("expected a text file, found binary data", source=str(path))
     try:
@@ -89,7 +88,18 @@ def detect_format(text: str, name: str = "") -> str:
 
 
 def load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
-    """Elections from ``text`` and what of it they could not hold; ``fmt`` forces a format."""
+    """Elections from ``text`` and what of it they could not hold; ``fmt`` forces a format.
+
+    Every count read is within :data:`tallyroom.limits.MAX_VOTES`."""
+    from tallyroom.limits import check_figures, check_file_size
+
+    check_file_size(len(text), source)
+    loaded = _load_text(text, source, fmt)
+    check_figures(loaded.elections, source)
+    return loaded
+
+
+def _load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
     fmt = fmt or detect_format(text, source)
     match fmt:
         case "text":

@@ -112,7 +112,11 @@ def read_article_file(path: Path) -> Election:
 
 def read_article(text: str, source: str | None = None) -> ArticleRead:
     """Read one election article, returning the election and the warnings met on the way."""
-    return _Reader(text, source).read()
+    from tallyroom.limits import check_figures
+
+    read = _Reader(text, source).read()
+    check_figures(read.election, source or "<input>")
+    return read
 
 
 @dataclass(slots=True)

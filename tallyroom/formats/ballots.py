@@ -25,7 +25,6 @@ The contest name becomes the title; RCTab's contest jurisdiction, office and dat
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -35,6 +34,7 @@ from typing import Any
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.formats.conversion import Loaded
 from tallyroom.formats.states import US_STATES
+from tallyroom.limits import load_json
 from tallyroom.model import (
     CandidateResult,
     Election,
@@ -152,12 +152,7 @@ class _Json:
 
     def __init__(self, text: str, source: str) -> None:
         self.source = source
-        try:
-            self.data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ParseError(
-                f"expected JSON: {error.msg}", source=source, line=error.lineno
-            ) from None
+        self.data = load_json(text, source)
         if not isinstance(self.data, dict):
             raise ParseError("expected a JSON object", source=source, line=1)
 

@@ -31,6 +31,15 @@ from tallyroom import model
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.formats.conversion import Written
 from tallyroom.formats.rollup import unit_totals
+from tallyroom.limits import (
+    MAX_DIGITS,
+    MAX_FILE_BYTES,
+    MAX_NESTING,
+    check_file_size,
+    check_nesting,
+    csv_rows,
+    whole_count,
+)
 from tallyroom.model import Election, Stage, UnitResult
 
 __all__ = ["FORMAT_NAME", "looks_like_native", "read_native", "write_native"]
@@ -185,10 +194,17 @@ class _Reader:
             raise self.fail(path, f"expected a file name, found {name!r}")
         csv_path = Path(self.source).parent / name
         try:
-            text = csv_path.read_text(encoding="utf-8-sig")
+            with csv_path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as error:
             raise self.fail(path, f"cannot read returns file {name!r}: {error.strerror}") from None
-        rows = list(csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n"))))
+        check_file_size(len(data), str(csv_path))
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ParseError("expected UTF-8 text", source=str(csv_path)) from None
+        lines = text.replace("\r\n", "\n").replace("\r", "\n")
+        rows = [row for _, row in csv_rows(csv.reader(io.StringIO(lines)), str(csv_path))]
         header = [h.strip().lower() for h in rows[0]] if rows else []
         if not {"unit", "candidate", "votes"} <= set(header):
             raise ParseError(
@@ -199,6 +215,12 @@ class _Reader:
             if not any(v.strip() for v in values):
                 continue
             row = dict(zip(header, (v.strip() for v in values), strict=False))
+            if "unit" not in row or "candidate" not in row:
+                raise ParseError(
+                    f"expected {len(header)} columns, found {len(values)}",
+                    source=str(csv_path),
+                    line=line,
+                )
             votes = row.get("votes", "").replace(",", "")
             if not votes.isdigit():
                 raise ParseError(
@@ -209,7 +231,10 @@ class _Reader:
                 )
             found.append(
                 UnitResult(
-                    row["unit"], row["candidate"], int(votes), row.get("vote_type") or "total"
+                    row["unit"],
+                    row["candidate"],
+                    whole_count(votes, str(csv_path), line),
+                    row.get("vote_type") or "total",
                 )
             )
         stage = replace(stage, unit_results=stage.unit_results + tuple(found))
@@ -223,12 +248,21 @@ class _Reader:
 
 def read_native(text: str, source: str = "<native>") -> tuple[Election, ...]:
     """The elections of a native TOML file (``source`` locates returns files beside it)."""
+    check_nesting(text, source, quotes="\"'")
     try:
         document = tomllib.loads(text)
+    except RecursionError:
+        raise ParseError(
+            f"nested deeper than the limit of {MAX_NESTING} levels", source=source
+        ) from None
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
         raise ParseError(
             f"expected TOML: {error}", source=source, line=int(match.group(1)) if match else None
+        ) from None
+    except ValueError:  # an integer longer than Python converts
+        raise ParseError(
+            f"a number is longer than the limit of {MAX_DIGITS} digits", source=source
         ) from None
     reader = _Reader(text, source)
     if document.get("format") != FORMAT_NAME:

@@ -28,7 +28,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from tallyroom.errors import ConversionError, ParseError, ValidationError
+from tallyroom.errors import ConversionError, ValidationError
 from tallyroom.formats.conversion import (
     BALLOTS_CAST,
     OVER_VOTES,
@@ -115,12 +115,9 @@ def _short(message: str) -> str:
 
 def read_nist_json(text: str, source: str = "<nist>") -> Loaded:
     """Elections of a NIST ERR v2 JSON report; raises ParseError/ValidationError on bad input."""
-    try:
-        report = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(
-            f"expected JSON: {error.msg} (column {error.colno})", source=source, line=error.lineno
-        ) from None
+    from tallyroom.limits import load_json
+
+    report = load_json(text, source)
     validate_nist(report, source)
     return elections_from_report(report, source)
 

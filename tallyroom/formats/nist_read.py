@@ -10,6 +10,7 @@ top-most units that have one (a unit is skipped when a unit composing it also ha
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,7 @@ from tallyroom.formats.conversion import (
     Loaded,
     round_vote_type,
 )
+from tallyroom.limits import MAX_VOTES
 from tallyroom.model import (
     CandidateResult,
     Election,
@@ -81,12 +83,22 @@ def _text(value: object) -> str:
     return ""
 
 
+def _finite(value: float | Decimal) -> bool:
+    return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+
+
 def _integer(value: object, source: str, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValidationError(f"expected a count, found {value!r}", source=source, key=path)
+    if not (isinstance(value, int) or _finite(value)):
         raise ValidationError(f"expected a count, found {value!r}", source=source, key=path)
     if value != int(value) or value < 0:
         raise ValidationError(
             f"expected a whole non-negative count, found {value!r}", source=source, key=path
+        )
+    if value > MAX_VOTES:
+        raise ValidationError(
+            f"a count of {value} is more than the limit of {MAX_VOTES:,}", source=source, key=path
         )
     return int(value)
 

@@ -15,6 +15,7 @@ from typing import Any
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.formats.conversion import Loaded
 from tallyroom.formats.nist_read import elections_from_report
+from tallyroom.limits import MAX_DIGITS
 
 __all__ = ["NAMESPACE", "read_nist_xml"]
 
@@ -102,6 +103,11 @@ def read_nist_xml(text: str, source: str = "<nist-xml>") -> Loaded:
         raise ValidationError(
             f"a required element is missing: {error.args[0]}", source=source
         ) from None
+    except (TypeError, AttributeError):  # an element where a structure was expected, or back
+        raise ValidationError(
+            "an element holds text where child elements are expected (or the reverse)",
+            source=source,
+        ) from None
 
 
 def _local(tag: str) -> str:
@@ -111,8 +117,16 @@ def _local(tag: str) -> str:
 def _value(element: ET.Element, name: str, source: str, path: str) -> Any:
     text = (element.text or "").strip()
     if name in _NUMBERS:
+        if len(text) > MAX_DIGITS:
+            raise ValidationError(
+                f"a number of {len(text):,} characters is longer than the limit of {MAX_DIGITS}",
+                source=source,
+                key=path,
+            )
         try:
             number = Decimal(text)
+            if not number.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             raise ValidationError(
                 f"expected a number, found {text!r}", source=source, key=path

@@ -37,6 +37,7 @@ from tallyroom.formats.conversion import (
     split_round_vote_type,
 )
 from tallyroom.formats.rollup import leaf_units, unit_totals
+from tallyroom.limits import csv_rows, whole_count
 from tallyroom.model import (
     CandidateResult,
     Election,
@@ -97,7 +98,7 @@ def looks_like_openelections(text: str) -> bool:
 
 def read_precinct_map(text: str, era: str = "2002-2011", source: str = "<map>") -> dict[str, str]:
     """Precinct → ward from a map whose first line names eras (``2002-2011``) over column pairs."""
-    rows = list(csv.reader(io.StringIO(_lines(text))))
+    rows = [row for _, row in csv_rows(csv.reader(io.StringIO(_lines(text))), source)]
     if not rows or era not in rows[0]:
         raise ParseError(f"expected an era {era!r} in the first line", source=source, line=1)
     column = rows[0].index(era)
@@ -120,7 +121,7 @@ def _votes(text: str, source: str, line: int) -> int | None:
         raise ParseError(
             "expected a whole number of votes", source=source, line=line, text=text or "(empty)"
         )
-    return int(cleaned.replace(",", ""))
+    return whole_count(cleaned, source, line)
 
 
 class _Contest:
@@ -149,14 +150,19 @@ def read_openelections(
     """
     named = _FILE_NAME.search(source.rsplit("/", 1)[-1])
     if named:
-        date = date or dt.datetime.strptime(named.group(1), "%Y%m%d").date()
+        try:
+            date = date or dt.datetime.strptime(named.group(1), "%Y%m%d").date()
+        except ValueError:
+            raise ParseError(
+                "the file name's date is not a date", source=source, text=named.group(1)
+            ) from None
         kind = kind or ("general" if named.group(3) == "special" else named.group(3))  # type: ignore[assignment]
         jurisdiction = jurisdiction or Jurisdiction(state=named.group(2).upper())
     kind = kind or "general"
     jurisdiction = jurisdiction or Jurisdiction()
-    reader = csv.reader(io.StringIO(_lines(text)))
+    reader = csv_rows(csv.reader(io.StringIO(_lines(text))), source)
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = [h.strip().lower() for h in next(reader)[1]]
     except StopIteration:
         raise ParseError("expected a header line, found an empty file", source=source) from None
     missing = [c for c in ("office", "candidate", "votes") if c not in header]
@@ -170,7 +176,7 @@ def read_openelections(
     unit_rows: list[UnitResult] = []
     wards: dict[str, str] = dict(precinct_wards or {})
     seen_units: list[str] = []
-    for line, values in enumerate(reader, start=2):
+    for line, values in reader:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):

@@ -28,6 +28,7 @@ import mwparserfromhell
 from tallyroom.errors import ParseError
 from tallyroom.figures import percent
 from tallyroom.formats.conversion import Written
+from tallyroom.limits import whole_count
 from tallyroom.model import (
     CandidateResult,
     Election,
@@ -263,7 +264,16 @@ def _number(text: str, source: str, line: int, name: str) -> int | None:
         return None
     if not _NUMBER.match(value):
         raise ParseError(f"{name}: expected a whole number", source=source, line=line, text=value)
-    return int(value.replace(",", ""))
+    return whole_count(value, source, line, name)
+
+
+def _date(text: str, source: str, line: int | None) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%B %d, %Y").date()
+    except ValueError:
+        raise ParseError(
+            "expected a date like 'November 2, 2004'", source=source, line=line, text=text
+        ) from None
 
 
 def _stage_of_heading(
@@ -271,7 +281,7 @@ def _stage_of_heading(
 ) -> tuple[StageKind, str | None, dt.date | None]:
     match = _HEADING.match(heading.strip())
     label, date_text = (match.group(1), match.group(2)) if match else (heading, None)
-    date = dt.datetime.strptime(date_text, "%B %d, %Y").date() if date_text else None
+    date = _date(date_text, source, line) if date_text else None
     if label == "General election":
         return "general", None, date
     if label == "Runoff":
@@ -404,7 +414,7 @@ def _election(box: dict[str, str], stages: tuple[Stage, ...], source: str) -> El
         title=box.get("election_name") or (stages[0].caption if stages else "") or "Election",
         jurisdiction=Jurisdiction(),
         office=box.get("title") or None,
-        date=dt.datetime.strptime(date_text, "%B %d, %Y").date() if date_text else None,
+        date=_date(date_text, source, None) if date_text else None,
         type=box.get("type") or None,
         previous_election=box.get("previous_election") or None,
         previous_year=number("previous_year"),

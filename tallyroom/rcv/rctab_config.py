@@ -8,7 +8,6 @@ values are refused with the key's path in the message.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tallyroom.errors import ParseError, ValidationError
+from tallyroom.limits import load_json, read_limited
 from tallyroom.rcv.builder import CandidateSpec, CellLabels
 from tallyroom.rcv.options import OvervoteRule, RcvOptions, TiebreakMode, WinnerMode
 from tallyroom.rcv.readers import BallotFormat, BallotSource, read_ballot_sources
@@ -185,12 +185,17 @@ def read_rctab_config(path: str | Path) -> RctabContest:
     """Read an RCTab contest configuration file; ballot paths resolve beside it."""
     config_path = Path(path)
     name = str(config_path)
+    if not config_path.is_file():
+        raise ParseError("no such configuration file", source=name)
     try:
-        data = json.loads(config_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParseError("no such configuration file", source=name) from None
-    except json.JSONDecodeError as error:
-        raise ParseError(f"not valid JSON: {error.msg}", source=name, line=error.lineno) from error
+        text = read_limited(config_path).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ParseError(f"not UTF-8 text ({error.reason})", source=name) from None
+    try:
+        data = load_json(text, name)
+    except ParseError as error:
+        message = error.message.replace("expected JSON: ", "not valid JSON: ", 1)
+        raise ParseError(message, source=name, line=error.line) from None
     if not isinstance(data, dict):
         raise ParseError("expected a JSON object", source=name)
     reader = _Reader(name)

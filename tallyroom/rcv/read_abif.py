@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tallyroom.errors import ParseError
+from tallyroom.limits import MAX_RANKINGS, read_limited, whole_count
 from tallyroom.rcv.builder import BallotBuilder
 
 __all__ = ["read_abif"]
@@ -26,8 +27,9 @@ def _token(text: str) -> str:
 def read_abif(path: Path, builder: BallotBuilder) -> None:
     """Add every ballot line of an ABIF file to ``builder``."""
     source = str(path)
+    data = read_limited(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ParseError(f"not UTF-8 text ({error.reason})", source=source) from error
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -56,11 +58,19 @@ def read_abif(path: Path, builder: BallotBuilder) -> None:
                 line=number,
                 text=raw,
             )
+        groups = ranking_text.split(">")
+        if len(groups) > MAX_RANKINGS:
+            raise ParseError(
+                f"{len(groups):,} rankings are more than the limit of {MAX_RANKINGS:,}",
+                source=source,
+                line=number,
+            )
+        count = whole_count(count_text, source, number, "ballots")
         ranking = []
-        for rank, group in enumerate(ranking_text.split(">"), start=1):
+        for rank, group in enumerate(groups, start=1):
             names = [_token(part) for part in group.split("=")]
             if any(not name for name in names):
                 raise ParseError("empty candidate name", source=source, line=number, text=raw)
             codes = tuple(builder.candidate(name, source, number) for name in names)
             ranking.append((rank, codes))
-        builder.add(tuple(ranking), None, int(count_text), source, number)
+        builder.add(tuple(ranking), None, count, source, number)

@@ -9,6 +9,8 @@ XML is read once with ``iterparse``, clearing each record when done.
 
 from __future__ import annotations
 
+import mmap
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from typing import Any
 import ijson  # type: ignore[import-untyped]
 
 from tallyroom.errors import ParseError, ValidationError
+from tallyroom.limits import MAX_DIGITS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder
 from tallyroom.rcv.types import Ranking
 
@@ -36,10 +39,35 @@ def _contest_matches(contest_id: str | None, found: str, names: Mapping[str, str
     return contest_id is None or found == contest_id or names.get(found) == contest_id
 
 
+_LONG_NUMBER = re.compile(rb"[:\[,]\s*-?\d{%d,}" % (MAX_DIGITS + 1))
+
+
+def view_line(path: Path, position: int) -> int:
+    """The 1-based line of byte ``position`` of the file at ``path``."""
+    with path.open("rb") as handle:
+        return handle.read(position).count(b"\n") + 1
+
+
 def read_nist_json(path: Path, contest_id: str | None, builder: BallotBuilder) -> None:
     source = str(path)
     names = _Names({}, set(), {}, {})
     candidates: dict[str, str] = {}
+    size = path.stat().st_size
+    check_file_size(size, source)
+    if size:
+        # The streaming parser's C backend cannot turn a number past Python's digit limit into
+        # an int (and crashes): such a number is refused before it reads the file.
+        with (
+            path.open("rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view,
+        ):
+            long_number = _LONG_NUMBER.search(view)
+        if long_number is not None:
+            raise ParseError(
+                f"a number longer than the limit of {MAX_DIGITS} digits",
+                source=source,
+                line=view_line(path, long_number.start()),
+            )
     try:
         with path.open("rb") as handle:
             for election in ijson.items(handle, "Election.item"):
@@ -61,7 +89,8 @@ def read_nist_json(path: Path, contest_id: str | None, builder: BallotBuilder) -
             for number, record in enumerate(ijson.items(handle, "CVR.item"), start=1):
                 _add_record(record, number, contest_id, names, builder, source)
     except ijson.JSONError as error:
-        raise ParseError(f"not valid JSON ({error})", source=source) from error
+        reason = str(error).splitlines()[0] if str(error).strip() else "truncated"
+        raise ParseError(f"not valid JSON ({reason})", source=source) from error
 
 
 def _add_record(

@@ -19,6 +19,14 @@ import numpy as np
 import numpy.typing as npt
 
 from tallyroom.errors import ParseError
+from tallyroom.limits import (
+    MAX_FILE_BYTES,
+    MAX_RANKINGS,
+    check_count,
+    check_file_size,
+    csv_rows,
+    whole_count,
+)
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
 from tallyroom.rcv.distinct_rows import add_distinct_rows
 from tallyroom.rcv.line_groups import byte_count, group_lines, line_bounds, read_padded
@@ -32,7 +40,7 @@ __all__ = [
     "rows_of_xlsx",
 ]
 
-_RANK_HEADER = re.compile(r"^(?:rank|choice|preference)[ _-]?(\d+)$", re.IGNORECASE)
+_RANK_HEADER = re.compile(r"^(?:rank|choice|preference)[ _-]?(\d{1,6})$", re.IGNORECASE)
 _ID_HEADERS = {
     "ballot_id",
     "ballotid",
@@ -45,6 +53,9 @@ _ID_HEADERS = {
 }
 _PRECINCT_HEADERS = {"precinct", "precinct_id", "precinct id", "precinctid"}
 _WEIGHT_HEADERS = {"weight", "count", "ballots"}
+#: Longest line (bytes) the grouping of identical lines takes; longer lines are read row by row
+#: (grouping's memory grows with the square of the longest line, and with it times the lines).
+_GROUPING_LINE = 4096
 
 
 class TableLayout:
@@ -94,20 +105,32 @@ class TableLayout:
 
 
 def rows_of_csv(path: Path) -> Iterator[list[str]]:
+    """The rows of a CSV file, within the limits of :mod:`tallyroom.limits`."""
+    _check_size(path)
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         try:
-            yield from reader
+            for _, row in csv_rows(reader, str(path)):
+                yield row
         except UnicodeDecodeError as error:
             raise ParseError(
                 f"not UTF-8 text ({error.reason}) after line {reader.line_num}", source=str(path)
             ) from error
 
 
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ParseError(f"cannot read file: {error.strerror}", source=str(path)) from None
+    check_file_size(size, str(path))
+
+
 def rows_of_xlsx(path: Path) -> Iterator[list[str]]:
     """Rows of the first worksheet, streamed (openpyxl read-only mode)."""
     import openpyxl
 
+    _check_size(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
@@ -143,6 +166,10 @@ def detect_layout(header: Sequence[str]) -> TableLayout | None:
             weight_column = column
     if not ranks:
         return None
+    if len(ranks) > MAX_RANKINGS:
+        raise ParseError(
+            f"{len(ranks):,} rank columns are more than the limit of {MAX_RANKINGS:,}", line=1
+        )
     ranks.sort()
     if [r for r, _ in ranks] != list(range(1, len(ranks) + 1)):
         return None
@@ -188,6 +215,7 @@ def read_rank_csv(
     remainders are decoded and parsed. Other files go through the ``csv`` module row by row.
     """
     source = str(path)
+    _check_size(path)
     raw, size = read_padded(path)
     begin = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     padded = np.frombuffer(raw, dtype=np.uint8)[begin:]
@@ -197,6 +225,10 @@ def read_rank_csv(
     plain = raw.find(b'"', 0, size) < 0 and raw.find(b"\x00", 0, size) < 0
     if plain and raw.find(b"\r", 0, size) >= 0:  # only as line ends ("\r\n")
         plain = byte_count(buf, 13) == int(np.count_nonzero(buf[ends[ends < buf.size]] == 13))
+    if plain and starts.size:
+        longest = int((ends - starts).max())
+        # grouping pads every line to the longest; very long lines are read row by row
+        plain = longest <= _GROUPING_LINE and longest * starts.size <= MAX_FILE_BYTES
     if not plain:
         read_rank_table(rows_of_csv(path), layout, labels, builder, source)
         return
@@ -269,7 +301,10 @@ def _joined(
 
 
 def _header_layout(header: Sequence[str], source: str) -> TableLayout:
-    layout = detect_layout(header)
+    try:
+        layout = detect_layout(header)
+    except ParseError as error:
+        raise ParseError(error.message, source=source, line=1) from None
     if layout is None:
         raise ParseError(
             "no rank columns recognised in the header (expected rank1, rank2, …) and no "
@@ -327,7 +362,7 @@ class _RowGrouper:
                     line=line,
                     text=text,
                 )
-            weight = int(text) * repeat
+            weight = whole_count(text, self.source, line, "weight") * repeat
         if line < self.last_line:
             self.in_order = False
         self.last_line = line
@@ -357,6 +392,7 @@ class _RowGrouper:
                         by_text[text] = codes
                         codes_of[position] = codes
             ranking = tuple(compress(zip(ranks, codes_of, strict=True), codes_of))
+            check_count(weight, source, first_line, "ballots")
             builder.add(ranking, precinct, weight, source, first_line)  # type: ignore[arg-type]
 
 
@@ -384,12 +420,23 @@ def read_candidate_columns_csv(
             text = row[column].strip()
             if not text:
                 continue
-            if not text.isdigit():
+            if not text.isdecimal():
                 raise ParseError(
                     f"expected a rank number in column {column + 1}",
                     source=source,
                     line=line,
                     text=text,
+                )
+            if len(text) > 4 or int(text) > MAX_RANKINGS:
+                raise ParseError(
+                    f"rank in column {column + 1} is past the limit of {MAX_RANKINGS:,} rankings",
+                    source=source,
+                    line=line,
+                    text=text,
+                )
+            if column >= len(header):
+                raise ParseError(
+                    f"row has {len(row)} cells, the header {len(header)}", source=source, line=line
                 )
             name = header[column]
             if (

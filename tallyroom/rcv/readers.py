@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from tallyroom.errors import ParseError
+from tallyroom.limits import MAX_RANKINGS
 from tallyroom.rcv.builder import BallotBuilder, CandidateSpec, CellLabels
 from tallyroom.rcv.read_abif import read_abif
 from tallyroom.rcv.read_clearballot import looks_like_clear_ballot, read_clear_ballot
@@ -112,7 +113,10 @@ def detect_format(path: Path) -> BallotFormat:
         return "nist-xml"
     with path.open("rb") as handle:
         line = handle.readline(1 << 16).removeprefix(b"\xef\xbb\xbf")
-    first = next(csv.reader([line.decode("utf-8", errors="replace").rstrip("\r\n")]), [])
+    try:
+        first = next(csv.reader([line.decode("utf-8", errors="replace").rstrip("\r\n")]), [])
+    except csv.Error:
+        return "csv"  # the CSV reader names the line
     if looks_like_clear_ballot(first):
         return "clear-ballot"
     return "csv"
@@ -159,6 +163,12 @@ def _layout(source: BallotSource, rows_count_hint: int | None) -> TableLayout:
     first_column = source.first_vote_column - 1
     width = _row_width(source)
     ranks = list(range(first_column, width))
+    if len(ranks) > MAX_RANKINGS:
+        raise ParseError(
+            f"{len(ranks):,} rank columns are more than the limit of {MAX_RANKINGS:,}",
+            source=str(source.path),
+            line=1,
+        )
     if not ranks:
         raise ParseError(
             f"first vote column {source.first_vote_column} is past the last column ({width})",

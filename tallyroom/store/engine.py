@@ -8,11 +8,18 @@ queue instead of failing half-way; reads begin a deferred transaction.
 Migrations (Alembic, shipped in ``tallyroom/store/migrations``) run when a database is opened,
 inside one transaction that holds the write lock, so two processes opening a new database at once
 do not both create it.
+
+A read-only engine (``create_engine(url, read_only=True)``, for the website and the read commands)
+never creates, migrates or changes a database: SQLite files are opened through a ``mode=ro`` URI
+(the file's bytes and journal mode stay as they are; a missing file is refused instead of
+created), and PostgreSQL sessions run read-only transactions.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import urllib.parse
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -79,6 +86,21 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_connect_read_only(dbapi_connection: Any, _record: Any) -> None:
+    # No journal-mode or synchronous setting: those would write to the file.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    cursor.close()
+
+
+def _postgresql_connect_read_only(dbapi_connection: Any, _record: Any) -> None:
+    # psycopg 3 begins every transaction of this connection with READ ONLY.
+    dbapi_connection.read_only = True
+
+
 def _sqlite_begin(connection: sa.Connection) -> None:
     if connection.get_execution_options().get(WRITE_OPTION):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -86,9 +108,12 @@ def _sqlite_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def create_engine(url: sa.URL) -> sa.Engine:
-    """An engine for ``url`` with tallyroom's connection settings."""
+def create_engine(url: sa.URL, *, read_only: bool = False) -> sa.Engine:
+    """An engine for ``url`` with tallyroom's connection settings; with ``read_only`` its
+    connections cannot change the database, and a SQLite file that does not exist is refused."""
     if url.get_backend_name() == "sqlite":
+        if read_only:
+            return _sqlite_read_only_engine(url)
         database = url.database or ""
         if database and database != ":memory:":
             folder = Path(database).parent
@@ -98,7 +123,35 @@ def create_engine(url: sa.URL) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    if read_only:
+        sa.event.listen(engine, "connect", _postgresql_connect_read_only)
+    return engine
+
+
+def _sqlite_read_only_engine(url: sa.URL) -> sa.Engine:
+    database = url.database or ""
+    if not database or database == ":memory:":
+        raise StorageError("an in-memory SQLite database cannot be opened read-only")
+    path = Path(database)
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "does not exist"
+        raise StorageError(
+            f"{database}: no database there (the path {what}); check --db, or create one with "
+            "`tallyroom import`"
+        )
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+
+    # The URL stays the plain path, so that messages name the file as it was given.
+    engine = sa.create_engine(url, creator=connect)
+    sa.event.listen(engine, "connect", _sqlite_connect_read_only)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def write_connection(engine: sa.Engine) -> sa.Connection:

@@ -7,6 +7,11 @@ unknown address is a 404 with a way back, a malformed filter a 400 that names it
 
 Work that reads the database (rendering a page the first time in a generation) runs in the
 thread pool; a page already rendered is answered from the cache on the event loop.
+
+Every response carries :data:`SECURITY_HEADERS` (a strict Content-Security-Policy: the site uses
+no script, and only its own stylesheet and images); HEAD is answered wherever GET is, with the
+same headers and no body (:class:`Hardened`). Error pages echo at most :data:`MAX_ECHO` characters
+of the address asked for.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tallyroom.errors import StorageError, TallyroomError, ValidationError
 from tallyroom.store import Store
@@ -32,7 +38,7 @@ from tallyroom.views import CandidateView, CityView, ElectionView, IndexView
 from tallyroom.web import render
 from tallyroom.web.site import MISSING, IndexQuery, Rendered, Site
 
-__all__ = ["create_app"]
+__all__ = ["SECURITY_HEADERS", "Hardened", "create_app"]
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
@@ -47,6 +53,109 @@ DESCRIPTION = (
 
 
 MAX_TEXT = 200
+#: Characters of a requested path (or of a message naming it) that an error page repeats.
+MAX_ECHO = 200
+
+#: Sent with every response. The pages load only the site's stylesheet and its SVG charts, run no
+#: script and have one form (a GET to the index).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+)
+_RAW_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS]
+
+
+class Hardened:
+    """ASGI middleware: the security headers on every HTTP response, and HEAD answered as GET
+    (same status and headers, the body left out)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        if head:
+            # A copy: the server still knows the request was a HEAD.
+            scope = dict(scope, method="GET")
+
+        async def send_hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                ours = {name for name, _ in _RAW_HEADERS}
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() not in ours
+                ]
+                message = dict(message, headers=[*headers, *_RAW_HEADERS])
+            elif head and message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(scope, receive, send_hardened)
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
+def _responses(path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """What an operation answers, as it really does: a page (HTML), its twin (JSON) or a chart
+    (SVG); errors are a JSON object for ``.json`` addresses and a page otherwise."""
+    if path.endswith(".json"):
+        body = {JSON: {"schema": {"type": "object"}}}
+        failure = {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}
+    else:
+        body = {SVG if path.endswith(".svg") else "text/html": {"schema": {"type": "string"}}}
+        failure = {"text/html": {"schema": {"type": "string"}}}
+    responses: dict[str, Any] = {"200": {"description": "Found", "content": body}}
+    if operation.get("parameters"):
+        responses["400"] = {"description": "A malformed filter, named", "content": failure}
+    if "{" in path:
+        responses["404"] = {"description": "Nothing at this address", "content": failure}
+    responses["503"] = {"description": "The database cannot be read", "content": failure}
+    return responses
+
+
+class _App(FastAPI):
+    """FastAPI, with the OpenAPI description stating the responses the site really gives."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            spec = super().openapi()
+            for path, operations in spec["paths"].items():
+                for operation in operations.values():
+                    operation["responses"] = _responses(path, operation)
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            schemas["Error"] = ERROR_SCHEMA
+            self.openapi_schema = spec
+        return self.openapi_schema
+
+
+def _clip(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _text(value: object) -> object:
@@ -66,7 +175,11 @@ def _blank(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-Text = Annotated[str | None, BeforeValidator(_text)]
+# The schema states the limits _text enforces (it checks them first, with its own words).
+Text = Annotated[
+    Annotated[str, Field(max_length=MAX_TEXT, pattern="^[^\x00]*$")] | None,
+    BeforeValidator(_text),
+]
 
 
 class IndexParams(BaseModel):
@@ -121,13 +234,14 @@ def create_app(
 ) -> FastAPI:
     """The website over the database at ``db_url`` (a SQLite path or a database URL).
 
-    The database must exist at the newest schema (``tallyroom db upgrade``); the app only reads.
+    The database must exist at the newest schema (``tallyroom db upgrade``); the app opens it
+    read-only.
     Pages are rendered once and cached; an import shows within ``fresh_for`` seconds.
     """
     owned = store is None
-    opened = store if store is not None else Store.open(db_url, migrate=False)
+    opened = store if store is not None else Store.open(db_url, read_only=True)
     site = Site(opened, fresh_for=fresh_for)
-    app = FastAPI(
+    app = _App(
         title="tallyroom",
         version="1",
         description=DESCRIPTION,
@@ -135,6 +249,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.site = site
+    app.add_middleware(Hardened)
     if owned:
         app.router.on_shutdown.append(opened.close)
     static = resources.files("tallyroom.web") / "static"
@@ -148,10 +263,13 @@ def create_app(
 
     def error(request: Request, status: int, message: str) -> Response:
         path = request.url.path
+        # A message may quote the address: both are bounded, so the page is too.
+        message = _clip(message, 3 * MAX_ECHO)
         if path.endswith(".json"):
             body = json.dumps({"error": {"status": status, "message": message}}).encode()
             return Response(body, status_code=status, media_type=JSON)
-        html = site.renderer.error(status, message, path if path.startswith("/") else "/")
+        shown = path if path.startswith("/") and len(path) <= MAX_ECHO else "/"
+        html = site.renderer.error(status, message, shown)
         return Response(html, status_code=status, media_type=HTML)
 
     @app.exception_handler(NotFound)
@@ -161,8 +279,10 @@ def create_app(
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404:
-            return error(request, 404, f"Nothing is published at {request.url.path}.")
-        return error(request, exc.status_code, str(exc.detail))
+            return error(request, 404, f"Nothing is published at {_clip(request.url.path)}.")
+        response = error(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. a 405's Allow
+        return response
 
     @app.exception_handler(ValidationError)
     async def bad_filter(request: Request, exc: ValidationError) -> Response:

@@ -1,0 +1,246 @@
+"""The limits every reader holds input to, in one place (docs/formats.md, "Limits").
+
+A file beyond a limit is refused with a one-line :class:`~tallyroom.errors.ParseError` or
+:class:`~tallyroom.errors.ValidationError` naming the file and line, before it can exhaust
+memory, time or the interpreter's stack, or reach the database with a number it cannot hold.
+The limits are far above any real election: the largest city's cast-vote records fit.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import re
+from collections.abc import Iterable, Iterator
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from tallyroom.errors import ParseError, ValidationError
+
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_DIGITS",
+    "MAX_FIELD_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_NESTING",
+    "MAX_RANKINGS",
+    "MAX_VOTES",
+    "check_count",
+    "check_figures",
+    "check_file_size",
+    "check_nesting",
+    "csv_rows",
+    "line_at",
+    "load_json",
+    "read_limited",
+    "whole_count",
+]
+
+#: Largest file any reader accepts, in bytes (256 MiB).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Largest CSV field, in characters (Python's own default, now a clear error).
+MAX_FIELD_CHARS = 131_072
+#: Most columns in one CSV row.
+MAX_COLUMNS = 10_000
+#: Most rankings on one ballot (rank columns of a ballot table, ranks of an ABIF line or CVR).
+MAX_RANKINGS = 1_000
+#: Deepest nesting of JSON arrays and objects (or TOML arrays and inline tables).
+MAX_NESTING = 100
+#: Most digits in one number of a JSON document.
+MAX_DIGITS = 30
+#: Largest count of votes or ballots (one figure, a ballot line's count, a weight): 10^12.
+MAX_VOTES = 10**12
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_BRACKET = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}]')
+_DEPTH = str.maketrans({"[": "+", "{": "+", "]": "-", "}": "-"})
+
+
+def line_at(text: str, position: int) -> int:
+    """The 1-based line of ``text`` that ``position`` falls on."""
+    return text.count("\n", 0, position) + 1
+
+
+def check_file_size(size: int, source: str) -> None:
+    """Refuse a file larger than :data:`MAX_FILE_BYTES`."""
+    if size > MAX_FILE_BYTES:
+        raise ParseError(
+            f"file of {size:,} bytes is larger than the limit of {MAX_FILE_BYTES:,} bytes",
+            source=source,
+        )
+
+
+def read_limited(path: Path) -> bytes:
+    """The bytes of the file at ``path``, refused beyond :data:`MAX_FILE_BYTES`."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ParseError(f"cannot read file: {error.strerror}", source=str(path)) from None
+    check_file_size(len(data), str(path))
+    return data
+
+
+def check_count(value: int, source: str, line: int | None = None, what: str = "votes") -> int:
+    """``value`` itself, refused when negative or above :data:`MAX_VOTES`."""
+    if value < 0:
+        raise ValidationError(f"{what}: {value:,} is negative", source=source, line=line)
+    if value > MAX_VOTES:
+        raise ValidationError(
+            f"{what}: {value:,} is more than the limit of {MAX_VOTES:,}", source=source, line=line
+        )
+    return value
+
+
+def whole_count(text: str, source: str, line: int | None = None, what: str = "votes") -> int:
+    """The count that ``text`` (ASCII digits, maybe with thousands commas) states, bounded."""
+    digits = text.strip().replace(",", "")
+    if not digits.isdecimal():
+        raise ParseError(f"{what}: expected a whole number", source=source, line=line, text=text)
+    if len(digits) > MAX_DIGITS:
+        raise ValidationError(
+            f"{what}: a number of {len(digits):,} digits is more than the limit of {MAX_VOTES:,}",
+            source=source,
+            line=line,
+        )
+    return check_count(int(digits), source, line, what)
+
+
+def check_nesting(text: str, source: str, quotes: str = '"') -> None:
+    """Refuse a JSON (or TOML) document nested deeper than :data:`MAX_NESTING`.
+
+    Brackets inside double-quoted strings do not count; ``quotes`` is ``"\\"'"`` for TOML."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return
+    plain = _STRING.sub("", text) if '"' in quotes else text
+    if "'" in quotes:
+        plain = re.sub(r"'[^'\n]*'", "", plain)
+    steps = "".join(re.findall(r"[\[\]{}]", plain)).translate(_DEPTH)
+    deepest = max(accumulate(1 if step == "+" else -1 for step in steps), default=0)
+    if deepest <= MAX_NESTING:
+        return
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ParseError(
+                    f"nested deeper than the limit of {MAX_NESTING} levels",
+                    source=source,
+                    line=line_at(text, match.start()),
+                )
+        elif token in "]}":
+            depth -= 1
+    raise ParseError(f"nested deeper than the limit of {MAX_NESTING} levels", source=source)
+
+
+def _json_int(source: str) -> object:
+    def parse(text: str) -> int:
+        if len(text.lstrip("-")) > MAX_DIGITS:
+            raise ValidationError(
+                f"a number of {len(text):,} digits is longer than the limit of {MAX_DIGITS}",
+                source=source,
+            )
+        return int(text)
+
+    return parse
+
+
+def _json_constant(source: str) -> object:
+    def parse(text: str) -> float:
+        raise ParseError(f"expected JSON: {text} is not a JSON number", source=source)
+
+    return parse
+
+
+def load_json(text: str, source: str) -> Any:
+    """``json.loads(text)`` within the limits; a syntax error is a :class:`ParseError`."""
+    check_file_size(len(text), source)
+    check_nesting(text, source)
+    try:
+        return json.loads(
+            text,
+            parse_int=_json_int(source),  # type: ignore[arg-type]
+            parse_constant=_json_constant(source),  # type: ignore[arg-type]
+        )
+    except json.JSONDecodeError as error:
+        raise ParseError(
+            f"expected JSON: {error.msg} (column {error.colno})", source=source, line=error.lineno
+        ) from None
+    except RecursionError:
+        raise ParseError(
+            f"nested deeper than the limit of {MAX_NESTING} levels", source=source
+        ) from None
+
+
+def csv_rows(
+    rows: Iterable[list[str]], source: str, *, start: int = 1, columns: int = MAX_COLUMNS
+) -> Iterator[tuple[int, list[str]]]:
+    """Each row of a CSV reader with its line, refusing malformed rows, fields longer than
+    :data:`MAX_FIELD_CHARS` and rows wider than ``columns``.
+
+    ``line`` counts rows from ``start``; it is the reader's own line number when ``rows`` is a
+    ``csv.reader`` (quoted fields may span lines)."""
+    iterator = iter(rows)
+    number = start - 1
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            line = getattr(iterator, "line_num", number + 1) or number + 1
+            message = str(error)
+            if "field larger than field limit" in message:
+                message = f"a field is longer than the limit of {MAX_FIELD_CHARS:,} characters"
+            elif "new-line character" in message:
+                message = "a line break inside an unquoted field"
+            raise ParseError(f"malformed CSV: {message}", source=source, line=line) from None
+        number = getattr(iterator, "line_num", number + 1)
+        if len(row) > columns:
+            raise ParseError(
+                f"a row of {len(row):,} columns is wider than the limit of {columns:,}",
+                source=source,
+                line=number,
+            )
+        yield number, row
+
+
+def check_figures(record: object, source: str) -> None:
+    """Refuse any count in ``record`` (an election and everything in it) beyond
+    :data:`MAX_VOTES`, naming the line of the record that holds it when known."""
+    _check_record(record, source, None, 0)
+
+
+def _check_record(value: object, source: str, line: int | None, depth: int) -> None:
+    if depth > 12:
+        return
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_VOTES:
+            raise ValidationError(
+                f"a count of {value:,} is beyond the limit of {MAX_VOTES:,}",
+                source=source,
+                line=line,
+            )
+        return
+    if isinstance(value, tuple | list | frozenset | set):
+        for item in value:
+            _check_record(item, source, line, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_record(key, source, line, depth + 1)
+            _check_record(item, source, line, depth + 1)
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        own = getattr(value, "line", None)
+        here = own if isinstance(own, int) and not isinstance(own, bool) else line
+        for item in dataclasses.fields(value):
+            if item.name.endswith("line"):
+                continue
+            _check_record(getattr(value, item.name), source, here, depth + 1)
