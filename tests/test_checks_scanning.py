@@ -193,7 +193,9 @@ def test_word_prefilter_never_hides_a_match(text: str) -> None:
     from tallyroom.rules import inference
 
     patterns = [(pattern, words) for pattern, words in inference._WORDS.items()]
-    patterns.append((dates._KIND_WORDS, ("primar", "general", "run")))
+    from tallyroom.formats import dates as stage_dates
+
+    patterns.append((stage_dates._STAGE_WORD, ("primar", "general", "run")))
     patterns.append((re.compile(r"\bmayoral\b", re.I), ("mayoral",)))
     for pattern, words in patterns:
         if pattern.search(text):

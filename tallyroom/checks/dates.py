@@ -12,7 +12,14 @@ from typing import NamedTuple
 
 from tallyroom.checks.context import CheckContext
 from tallyroom.checks.types import CheckCode, Finding
-from tallyroom.formats.dates import MONTHS, find_dates, format_date
+from tallyroom.formats.dates import (
+    MONTHS,
+    StageWords,
+    find_dates,
+    format_date,
+    stage_kind_near,
+    stage_words,
+)
 from tallyroom.model import Election, Stage, StageKind
 from tallyroom.textscan import may_match
 
@@ -269,37 +276,10 @@ def election_years(election: Election) -> set[int]:
     return years
 
 
-_KIND_WORDS = re.compile(r"\b(primary|primaries|general|runoff|run-off)\b", re.I)
-
-
-_KindWords = list[tuple[int, int, str]]
-
-
-def _kind_words(clause: str) -> _KindWords:
+def _kind_words(clause: str) -> StageWords:
     if not may_match(clause, ("primar", "general", "run")):
         return []
-    return [(m.start(), m.end(), m.group(1).casefold()) for m in _KIND_WORDS.finditer(clause)]
-
-
-def _kind_at(clause: str, words: _KindWords, start: int, end: int) -> StageKind | None:
-    """The kind of stage a date at ``clause[start:end]`` belongs to: the stage word right after
-    it ("the November 6 general election"), else the nearest one before it, else after it.
-    ``words``: the clause's stage words (:func:`_kind_words`)."""
-    after = [w for w in words if w[0] >= end]
-    before = [w for w in words if w[1] <= start]
-    if after and not clause[end : after[0][0]].strip():
-        chosen = after[0][2]
-    elif before:
-        chosen = before[-1][2]
-    elif after:
-        chosen = after[0][2]
-    else:
-        return None
-    if chosen.startswith("primar"):
-        return "primary"
-    if chosen == "general":
-        return "general"
-    return "runoff"
+    return stage_words(clause)
 
 
 def _firm_date(stage: Stage) -> dt.date | None:
@@ -341,7 +321,7 @@ def _prose(context: CheckContext, paragraphs: list[_Scan]) -> Iterator[Finding]:
             words = _kind_words(clause)
             spans = [m.span() for _, m in full]
             for date, match in full:
-                kind = _kind_at(clause, words, match.start() - first, match.end() - first)
+                kind = stage_kind_near(clause, match.start() - first, match.end() - first, words)
                 stages = [s for s in election.stages if s.kind == kind]
                 if not stages:
                     continue
@@ -364,7 +344,7 @@ def _prose(context: CheckContext, paragraphs: list[_Scan]) -> Iterator[Finding]:
             for part in spelled:
                 if part["year"] or any(a <= part.start() < b for a, b in spans):
                     continue
-                kind = _kind_at(clause, words, part.start() - first, part.end() - first)
+                kind = stage_kind_near(clause, part.start() - first, part.end() - first, words)
                 stages = [s for s in election.stages if s.kind == kind]
                 month = MONTHS.index(part["month"]) + 1
                 firm = [d for d in (_firm_date(s) for s in stages) if d is not None]

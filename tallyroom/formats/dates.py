@@ -10,7 +10,15 @@ from collections.abc import Iterator
 
 from tallyroom.model import StageKind
 
-__all__ = ["MONTHS", "find_dates", "format_date", "parse_date", "stage_kind_near"]
+__all__ = [
+    "MONTHS",
+    "StageWords",
+    "find_dates",
+    "format_date",
+    "parse_date",
+    "stage_kind_near",
+    "stage_words",
+]
 
 MONTHS = (
     "January",
@@ -109,12 +117,24 @@ def format_date(value: dt.date) -> str:
 _STAGE_WORD = re.compile(r"\b(primary|primaries|general|runoff|run-off)\b", re.I)
 
 
-def stage_kind_near(clause: str, start: int, end: int) -> StageKind | None:
+#: The stage words of a clause: (start, end, word in lower case), in order.
+StageWords = list[tuple[int, int, str]]
+
+
+def stage_words(clause: str) -> StageWords:
+    """Where a clause names a stage ("primary", "general", "runoff", ...)."""
+    return [(m.start(), m.end(), m.group(1).casefold()) for m in _STAGE_WORD.finditer(clause)]
+
+
+def stage_kind_near(
+    clause: str, start: int, end: int, words: StageWords | None = None
+) -> StageKind | None:
     """The kind of stage a date written at ``clause[start:end]`` belongs to: the stage word
     right after it ("the November 6 general election"), else the nearest one before it ("the
     primary on May 18, 2004"), else the first one after it; None when the clause names no
-    stage."""
-    words = [(m.start(), m.end(), m.group(1).casefold()) for m in _STAGE_WORD.finditer(clause)]
+    stage. ``words``: the clause's :func:`stage_words`, when already found."""
+    if words is None:
+        words = stage_words(clause)
     after = [word for word in words if word[0] >= end]
     before = [word for word in words if word[1] <= start]
     if after and not clause[end : after[0][0]].strip():
