@@ -5,12 +5,15 @@
 the only place they are made. :func:`import_files` reads each file, joins each election to the
 one stored with the same identity (:mod:`tallyroom.identity`), decides the result, and stores it
 as a new version — current when it is at least as good as the current one (no more error
-findings, no fewer figures) or when the user asks to ``replace`` it; else kept beside it.
+findings, no fewer figures) or when the user asks to ``replace`` it; else kept beside it. An
+election whose current version is certified is locked: only a ``correction`` with a reason
+makes a new version of it. Every file an import tries is recorded, whatever came of it.
 Every file is reported on its own: one bad file never costs the good ones beside it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,14 +32,15 @@ from tallyroom.rules.report import stage_decisions
 from tallyroom.rules.types import ElectionVerdict
 from tallyroom.store import Batch, Busy, Conflict, ImportResult, NewVersion, Store, StoredElection
 from tallyroom.store.batch import OPTIMIZE_FROM
-from tallyroom.store.codec import MAX_CHANGES, differences, election_json, fingerprint
+from tallyroom.store.codec import MAX_CHANGES, differences, election_json, fingerprint, sha256_text
 from tallyroom.store.read import current_head, stored_election
-from tallyroom.store.writes import AuditAction, SourceWriter, revert_version
+from tallyroom.store.writes import Attempt, AuditAction, Certified, SourceWriter, revert_version
 
 __all__ = [
     "Decided",
     "FileOutcome",
     "Prepared",
+    "certified",
     "decide",
     "import_elections",
     "import_files",
@@ -108,6 +112,8 @@ class FileOutcome:
     results: tuple[ImportResult, ...] = ()
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    sha256: str | None = None
+    """Of the file's text (its bytes when it could not be read; ``None``: not even those)."""
 
 
 Read = tuple[str, tuple[Election, ...], tuple[str, ...]]
@@ -137,13 +143,35 @@ def _ballots(path: Path, text: str, fmt: str) -> bool:
     return fmt == "text" and not text.lstrip("\ufeff \t\r\n").startswith("=")
 
 
+def certified(election: Election) -> bool:
+    """Whether the results of the election's deciding stage are certified: then no import
+    replaces it, and only a correction with a reason makes a new version."""
+    stage = election.deciding_stage
+    return stage is not None and stage.status == "certified"
+
+
+def _locked(name: str, stored: StoredElection, correction: str | None) -> None:
+    if correction is None and certified(stored.election):
+        raise Certified(
+            f"{name}: {stored.election.title} (version {stored.current}) is certified; import "
+            "it with --correction REASON to record a correction"
+        )
+
+
 def judge(
-    decided: Decided, stored: StoredElection, origins: tuple[int | None, ...], replace: bool
+    decided: Decided,
+    stored: StoredElection,
+    origins: tuple[int | None, ...],
+    replace: bool,
+    correction: str | None = None,
 ) -> tuple[AuditAction, str | None]:
     """Whether a new version of a stored election becomes current, as an audit action and a
-    note: ``changed`` (current: it is at least as good — no more error findings, no fewer
-    figures — or it only adds stages), ``kept`` (not current) or ``replaced`` (current because
-    the user said ``replace``)."""
+    note: ``corrected`` (current: the stored one is certified and this is a ``correction``,
+    whose reason is the note), ``changed`` (current: it is at least as good — no more error
+    findings, no fewer figures — or it only adds stages), ``kept`` (not current) or
+    ``replaced`` (current because the user said ``replace``)."""
+    if correction is not None and certified(stored.election):
+        return "corrected", f"correction: {correction}"
     kept = {origin for origin in origins if origin is not None}
     if len(kept) == len(stored.election.stages):
         # Only adds stages (a general's results to a stored primary): new facts, not a rival
@@ -171,6 +199,7 @@ def _version(
     origins: tuple[int | None, ...],
     print_: str,
     replace: bool,
+    correction: str | None,
 ) -> NewVersion:
     election = decided.election
     action: AuditAction = "created"
@@ -178,7 +207,7 @@ def _version(
     sources: tuple[int | None, ...] = ()
     found: list[dict[str, Any]] = []
     if stored is not None:
-        action, note = judge(decided, stored, origins, replace)
+        action, note = judge(decided, stored, origins, replace, correction)
         sources = tuple(stored.stage_sources[o] if o is not None else None for o in origins)
         found = differences(
             election_json(stored.election, provenance=False),
@@ -212,6 +241,7 @@ def _store_election(
     replace: bool,
     rules: str | None,
     decided: Decided | None,
+    correction: str | None,
 ) -> ImportResult:
     """Join ``election`` to the stored one of its identity, decide, and write (inside the
     source's savepoint, so that the reads see the writes of the same batch)."""
@@ -234,10 +264,15 @@ def _store_election(
         number = stored.fingerprints[print_]
         if number == stored.current or not replace:
             return _unchanged(writer, stored, number)
+        _locked(writer.name, stored, correction)
         reason = f"{writer.name} imported again with --replace"
+        if correction is not None:
+            reason = f"{reason}; correction: {correction}"
         return revert_version(writer.conn, stored.id, number, writer.user, reason)
+    if stored is not None:
+        _locked(writer.name, stored, correction)
     judged = decided if decided is not None and merged is election else decide(merged, rules)
-    return writer.write(_version(judged, identity, stored, origins, print_, replace))
+    return writer.write(_version(judged, identity, stored, origins, print_, replace, correction))
 
 
 def _unchanged(writer: SourceWriter, stored: StoredElection, number: int) -> ImportResult:
@@ -269,15 +304,19 @@ def store_source(
     replace: bool = False,
     rules: str | None = None,
     decided: Sequence[Decided | None] | None = None,
+    correction: str | None = None,
 ) -> tuple[ImportResult, ...]:
     """Every election of one source in one savepoint of ``batch``: all stored, or none
     (:class:`~tallyroom.errors.StorageError`); decided again when another writer changed one
-    of them meanwhile. ``decided``: the elections' decisions when already made."""
+    of them meanwhile. ``decided``: the elections' decisions when already made; ``correction``:
+    the reason for a new version of a certified election (:class:`Certified` without one)."""
     judged = decided if decided is not None else [None] * len(elections)
 
     def work(writer: SourceWriter) -> tuple[ImportResult, ...]:
         return tuple(
-            _store_election(writer, e, replace=replace, rules=rules, decided=d)
+            _store_election(
+                writer, e, replace=replace, rules=rules, decided=d, correction=correction
+            )
             for e, d in zip(elections, judged, strict=True)
         )
 
@@ -322,6 +361,7 @@ def import_files(
     rules: str | None = None,
     commit_every: int = 100,
     on_file: Callable[[FileOutcome], None] | None = None,
+    correction: str | None = None,
 ) -> tuple[FileOutcome, ...]:
     """Import every file on its own: read, decide, check and store, each file whole or not
     at all; a file that cannot be read or stored is refused and the others go on.
@@ -330,7 +370,8 @@ def import_files(
     no transaction open, and then written in one short transaction (a savepoint per file). A
     chunk that another writer's transaction got in the way of (a deadlock or serialization
     failure on PostgreSQL, a database still locked on SQLite after the busy timeout) is rolled
-    back whole and written again after a pause.
+    back whole and written again after a pause. Every file's outcome is recorded in the same
+    transaction as its writes (a refused one after its savepoint is rolled back), for ``user``.
     """
     if commit_every < 1:
         raise ValueError("commit_every must be at least 1")
@@ -338,7 +379,10 @@ def import_files(
     chunk: list[Prepared | FileOutcome] = []
 
     def flush() -> None:
-        for outcome in _write_chunk(store, chunk, user=user, replace=replace, rules=rules):
+        written = _write_chunk(
+            store, chunk, user=user, replace=replace, rules=rules, correction=correction
+        )
+        for outcome in written:
             outcomes.append(outcome)
             if on_file is not None:
                 on_file(outcome)
@@ -373,8 +417,16 @@ def prepare(path: Path, rules: str | None = None) -> Prepared | FileOutcome:
         text, elections, warnings = read_file(path, rules)
         decided = tuple(decide(election, rules) for election in elections)
     except TallyroomError as error:
-        return FileOutcome(path.name, "refused", error=str(error))
+        return FileOutcome(path.name, "refused", error=str(error), sha256=_digest(path))
     return Prepared(path.name, text, elections, decided, warnings)
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        with path.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _write_chunk(
@@ -384,16 +436,31 @@ def _write_chunk(
     user: str | None,
     replace: bool,
     rules: str | None,
+    correction: str | None,
 ) -> list[FileOutcome]:
     for attempt in range(WRITE_ATTEMPTS):
         try:
             with store.batch(user=user, commit_every=len(chunk) + 1, optimize=False) as batch:
-                return [
-                    item
-                    if isinstance(item, FileOutcome)
-                    else _write_file(batch, item, replace=replace, rules=rules)
-                    for item in chunk
-                ]
+                outcomes: list[FileOutcome] = []
+                for item in chunk:
+                    if isinstance(item, FileOutcome):
+                        outcome, identities = item, None
+                    else:
+                        outcome = _write_file(
+                            batch, item, replace=replace, rules=rules, correction=correction
+                        )
+                        identities = tuple(election_identity(e) for e in item.elections)
+                    batch.attempt(
+                        Attempt(
+                            outcome.name,
+                            outcome.sha256,
+                            identities,
+                            outcome.status,
+                            outcome.error,
+                        )
+                    )
+                    outcomes.append(outcome)
+                return outcomes
         except Busy:
             if attempt == WRITE_ATTEMPTS - 1:
                 raise
@@ -402,7 +469,10 @@ def _write_chunk(
     raise AssertionError("unreachable")
 
 
-def _write_file(batch: Batch, item: Prepared, *, replace: bool, rules: str | None) -> FileOutcome:
+def _write_file(
+    batch: Batch, item: Prepared, *, replace: bool, rules: str | None, correction: str | None
+) -> FileOutcome:
+    sha256 = sha256_text(item.text)
     try:
         results = store_source(
             batch,
@@ -412,12 +482,15 @@ def _write_file(batch: Batch, item: Prepared, *, replace: bool, rules: str | Non
             replace=replace,
             rules=rules,
             decided=item.decided,
+            correction=correction,
         )
     except Busy:
         raise
     except StorageError as error:
-        return FileOutcome(item.name, "refused", error=str(error), warnings=item.warnings)
+        return FileOutcome(
+            item.name, "refused", error=str(error), warnings=item.warnings, sha256=sha256
+        )
     status: Literal["stored", "unchanged"] = (
         "unchanged" if all(r.status == "unchanged" for r in results) else "stored"
     )
-    return FileOutcome(item.name, status, results, warnings=item.warnings)
+    return FileOutcome(item.name, status, results, warnings=item.warnings, sha256=sha256)

@@ -57,15 +57,28 @@ def _dump(data: Any) -> None:
     help="Make each new version current even when it is worse than the current one.",
 )
 @click.option("--rules", help="Rules preset or file to decide by (ballot files need them).")
+@click.option(
+    "--correction",
+    metavar="REASON",
+    help="Make a new version of a certified election, recorded as a correction for REASON.",
+)
+@click.option("--actor", help="Who the import is made for, in the audit trail (default: OS user).")
 @click.option("--json", "as_json", is_flag=True, help="Print what happened as JSON.")
 def import_command(
-    files: tuple[Path, ...], db: str, replace: bool, rules: str | None, as_json: bool
+    files: tuple[Path, ...],
+    db: str,
+    replace: bool,
+    rules: str | None,
+    correction: str | None,
+    actor: str | None,
+    as_json: bool,
 ) -> None:
     """Import election files: each is read, decided, checked and stored whole, or refused.
 
     An election is its place, office and year: a file with another stage of a stored election
     adds it; a different source for it becomes a new version, current only when it is at least
-    as good (no more errors, no fewer figures) or with --replace. Re-importing is a no-op. A
+    as good (no more errors, no fewer figures) or with --replace. A certified election is only
+    changed by --correction REASON. Re-importing is a no-op. Every attempt is recorded. A
     file that cannot be used is refused with the reason and the others still land; the exit
     status is 2 when any file was refused.
     """
@@ -103,7 +116,14 @@ def import_command(
     with Store.open(db) as store, progress:
         task = progress.add_task("import", total=len(files))
         outcomes = service.import_files(
-            store, files, replace=replace, rules=rules, commit_every=COMMIT_EVERY, on_file=report
+            store,
+            files,
+            user=actor,
+            replace=replace,
+            rules=rules,
+            commit_every=COMMIT_EVERY,
+            on_file=report,
+            correction=correction,
         )
     results = [result for outcome in outcomes for result in outcome.results]
     refused = [outcome for outcome in outcomes if outcome.status == "refused"]
@@ -147,11 +167,12 @@ def import_command(
 @click.argument("version", type=click.IntRange(min=1))
 @db_option
 @click.option("--reason", help="Why, for the audit trail.")
-def revert(election: str, version: int, db: str, reason: str | None) -> None:
+@click.option("--actor", help="Who the revert is made for, in the audit trail (default: OS user).")
+def revert(election: str, version: int, db: str, reason: str | None, actor: str | None) -> None:
     """Make an older (or a kept) version of an election current again; the audit trail keeps
     the record."""
     with Store.open(db) as store:
-        result = store.revert(election, version, reason=reason)
+        result = store.revert(election, version, user=actor, reason=reason)
     click.echo(f"{result.status}: {result.title} (id {result.election_id}) — {result.note}")
 
 

@@ -22,7 +22,13 @@ import sqlalchemy as sa
 from tallyroom.errors import StorageError
 from tallyroom.store.engine import write_connection
 from tallyroom.store.read import StoredElection, stored_election
-from tallyroom.store.writes import ImportResult, SourceWriter, revert_version
+from tallyroom.store.writes import (
+    Attempt,
+    ImportResult,
+    SourceWriter,
+    record_attempt,
+    revert_version,
+)
 
 if TYPE_CHECKING:
     from tallyroom.store.api import Store
@@ -103,6 +109,11 @@ class Batch:
             ) from None
         self._count()
         return result
+
+    def attempt(self, attempt: Attempt) -> None:
+        """Record one file an import tried; written outside the file's savepoint, so that a
+        refusal is kept while the file's own writes are rolled back."""
+        record_attempt(self._conn(), self.user, attempt)
 
     def revert(self, election_id: int, number: int, reason: str | None = None) -> ImportResult:
         """Make version ``number`` of an election current again (see :meth:`Store.revert`)."""

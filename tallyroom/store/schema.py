@@ -10,8 +10,10 @@ Figures are integers (``votes >= 0`` by CHECK constraints); ``NULL`` means unkno
 figures that a source *states* (a turnout, a percentage, a ranked-choice tally with fractional
 transfers) are stored as their exact decimal text, never as floats. Kinds are checked against the
 model's ``Literal`` values. The raw text of every imported source is kept in :data:`sources` with
-its SHA-256. :data:`audit` is append-only: the migration adds triggers that refuse UPDATE and
-DELETE on it.
+its SHA-256. :data:`audit` and :data:`import_attempts` are append-only, and a published version,
+its results and its sources (``versions``, ``version_figures``, ``stages``, ``stage_results``,
+``findings``, ``sources``) are immutable: the migrations add triggers that refuse UPDATE and
+DELETE on them. Only ``elections.current_version`` (and the title shown with it) moves.
 
 Columns marked *derived* (``year``, ``deciding_stage``, ``winner``, ``margin_votes``,
 ``people``, ``incumbents_ran``, ...) are indexes computed from the stored figures at import, for
@@ -27,6 +29,7 @@ __all__ = [
     "candidates",
     "elections",
     "findings",
+    "import_attempts",
     "infobox_fields",
     "metadata",
     "nominees",
@@ -438,8 +441,9 @@ findings = _document_table(
 #: ``created``: the first version; ``changed``: a new version made current; ``kept``: a new
 #: version stored but not made current (it is worse than the current one); ``replaced``: a
 #: version made current by the user's ``--replace``; ``reverted``: made current again by
-#: ``tallyroom revert``.
-AUDIT_ACTIONS = ("created", "changed", "kept", "replaced", "reverted")
+#: ``tallyroom revert``; ``corrected``: a new current version of a certified election, made by
+#: ``import --correction REASON``.
+AUDIT_ACTIONS = ("created", "changed", "kept", "replaced", "reverted", "corrected")
 
 audit = sa.Table(
     "audit",
@@ -460,4 +464,28 @@ audit = sa.Table(
     _kind_check("action", AUDIT_ACTIONS, "action_known"),
     sa.CheckConstraint("version >= 1", name="version_positive"),
     sa.Index("ix_audit_election_id", "election_id"),
+)
+
+
+#: What an import did with one file (:class:`tallyroom.service.FileOutcome`).
+ATTEMPT_OUTCOMES = ("stored", "unchanged", "refused")
+
+# Added by migration 0006: every file an import tried, whatever came of it. ``actor`` is who
+# the import was made for (``--actor``), beside the operating-system user and host it ran as;
+# ``elections`` the identities the file holds, one a line (NULL when it could not be read);
+# ``reason`` why it was refused.
+import_attempts = sa.Table(
+    "import_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(NAME), nullable=False),
+    sa.Column("os_user", sa.String(NAME), nullable=False),
+    sa.Column("host", sa.String(NAME), nullable=False),
+    sa.Column("source", sa.String(NAME), nullable=False),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("elections", sa.Text),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
+    _kind_check("outcome", ATTEMPT_OUTCOMES, "outcome_known"),
 )

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import getpass
 import json
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,20 +35,68 @@ from tallyroom.store.driver import insert_returning_id, insert_rows
 from tallyroom.store.rows import election_rows, party_names, version_columns
 
 __all__ = [
+    "Attempt",
     "AuditAction",
+    "Certified",
     "Conflict",
     "ImportResult",
     "ImportStatus",
     "NewVersion",
     "SourceWriter",
+    "record_attempt",
     "revert_version",
+    "running_as",
 ]
 
 #: ``new``: a new election; ``new version``: a new current version; ``kept``: stored, but the
 #: current version stays (the new one is worse: more errors or fewer figures); ``unchanged``:
 #: nothing written; ``reverted``: an older version made current again.
 ImportStatus = Literal["new", "new version", "kept", "unchanged", "reverted"]
-AuditAction = Literal["created", "changed", "kept", "replaced", "reverted"]
+#: See :data:`tallyroom.store.schema.AUDIT_ACTIONS`.
+AuditAction = Literal["created", "changed", "kept", "replaced", "reverted", "corrected"]
+
+
+@functools.cache
+def running_as() -> dict[str, str]:
+    """The operating-system user and host a write runs as, recorded beside the actor it was
+    made for (which the user states, and could state wrongly)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return {"os_user": user[: t.NAME], "host": (socket.gethostname() or "unknown")[: t.NAME]}
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One file an import tried, for :data:`tallyroom.store.schema.import_attempts`."""
+
+    source: str
+    sha256: str | None
+    elections: tuple[str, ...] | None
+    """The identities of the file's elections; ``None`` when it could not be read."""
+    outcome: Literal["stored", "unchanged", "refused"]
+    reason: str | None = None
+
+
+def record_attempt(conn: sa.Connection, actor: str, attempt: Attempt) -> None:
+    """Add ``attempt`` to the append-only record of import attempts."""
+    insert_rows(
+        conn,
+        t.import_attempts,
+        [
+            {
+                "at": _now(),
+                "actor": actor[: t.NAME],
+                **running_as(),
+                "source": attempt.source[: t.NAME],
+                "sha256": attempt.sha256,
+                "elections": None if attempt.elections is None else "\n".join(attempt.elections),
+                "outcome": attempt.outcome,
+                "reason": attempt.reason,
+            }
+        ],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +152,11 @@ class NewVersion:
 
 class Conflict(StorageError):
     """Another writer changed the election's current version after this one was decided."""
+
+
+class Certified(StorageError):
+    """A rival version of an election whose current version is certified, imported without
+    ``--correction``: refused, nothing written."""
 
 
 def _now() -> dt.datetime:
@@ -265,7 +321,7 @@ class SourceWriter:
                 .where(t.elections.c.id == election_id)
                 .values(current_version=now_current, title=election.title)
             )
-        changes = {"count": new.change_count, "changes": list(new.changes)}
+        changes: dict[str, Any] = {"count": new.change_count, "changes": list(new.changes)}
         if new.note:
             changes["note"] = new.note
         self._audit(election_id, number, new.action, source_id, changes, now)
@@ -308,7 +364,7 @@ class SourceWriter:
                     "at": at,
                     "by": self.user,
                     "source_id": source_id,
-                    "changes": json.dumps(changes, ensure_ascii=False),
+                    "changes": json.dumps({**changes, **running_as()}, ensure_ascii=False),
                 }
             ],
         )
@@ -359,7 +415,9 @@ def revert_version(
                 "at": _now(),
                 "by": user,
                 "source_id": row.source_id,
-                "changes": json.dumps({"count": 0, "changes": [], "note": note}),
+                "changes": json.dumps(
+                    {"count": 0, "changes": [], "note": note, **running_as()}, ensure_ascii=False
+                ),
             }
         ],
     )
