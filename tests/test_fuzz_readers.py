@@ -313,3 +313,24 @@ def test_a_cast_vote_record_with_a_number_past_the_digit_limit_is_refused(tmp_pa
     line = text[: text.index('"SelectionPosition" : [')].count("\n") + 1
     with pytest.raises(TallyroomError, match=rf"cvr\.json:{line}: a number longer than the limit"):
         read_ballots(path, BallotSource(path, format="nist-json"))
+
+
+def test_hostile_files_are_refused_and_their_neighbours_land(tmp_path: Path) -> None:
+    """`tallyroom import good1 good2 deep.json good3 ...`: every hostile file is refused with
+    one line, every good one is stored, in the same import."""
+    from click.testing import CliRunner
+
+    from tallyroom.cli import main
+    from tallyroom.store import Store
+
+    hostile = [path for command, path, _ in _reproducers(tmp_path).values() if command == "import"]
+    good = sorted(SAMPLES.glob("*.txt"))
+    files = [good[0], good[1], *hostile[:2], good[2], *hostile[2:], *good[3:]]
+    db = tmp_path / "neighbours.db"
+    result = CliRunner().invoke(main, ["import", "--db", str(db), *map(str, files)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    refused = [line for line in result.output.splitlines() if line.startswith("refused: ")]
+    assert len(refused) == len(hostile) == 4
+    with Store.open(db) as store:
+        assert store.list_elections().total == len(good)
