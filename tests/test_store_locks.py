@@ -18,7 +18,12 @@ from click.testing import CliRunner, Result
 from tallyroom.cli import main
 from tallyroom.store import Store
 from tallyroom.store import schema as t
-from tests.conftest import BALTIMORE, MILWAUKEE
+from tests.conftest import ROOT
+
+#: The project's own articles of the 2003–04 Baltimore and 2004 Milwaukee elections.
+SAMPLES = ROOT / "tallyroom" / "data" / "samples"
+BALTIMORE = SAMPLES / "2004-baltimore.txt"
+MILWAUKEE = SAMPLES / "2004-milwaukee.txt"
 
 GENERAL = 'result = "Democratic Party (United States) Hold"\n'
 
