@@ -10,8 +10,8 @@
 - The table ``outcomes`` (rules records and each stage's outcome) is carried into
   ``version_figures`` (a tie-break put in words) and dropped.
 - ``stages.source_id``: the source a stage was read from (a version can combine sources).
-- ``audit`` accepts the actions ``kept``, ``replaced`` and ``reverted``, and more than one record
-  per version (a revert records the version it makes current again). SQLite cannot change a
+- ``audit`` accepts the actions ``kept``, ``replaced``, ``reverted`` and ``corrected``, and more
+  than one record per version (a revert records the version it makes current again). SQLite cannot change a
   CHECK constraint, so there the table is copied; the append-only triggers are made again.
 - ``elections.key`` becomes the identity (:func:`tallyroom.identity.election_identity`) of the
   current version. Elections that were distinct stay distinct: a clash keeps the old election
@@ -50,7 +50,9 @@ OUTCOMES = sa.table(
     sa.column("stage", sa.Integer),
     sa.column("data", sa.Text),
 )
-ACTIONS = "action IN ('created', 'changed', 'kept', 'replaced', 'reverted')"
+#: Every audit action, ``corrected`` (0006's corrections of certified versions) included: the
+#: table is rebuilt once, here.
+ACTIONS = "action IN ('created', 'changed', 'kept', 'replaced', 'reverted', 'corrected')"
 APPEND_ONLY = "audit trail is append-only"
 
 

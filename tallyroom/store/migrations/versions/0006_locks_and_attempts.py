@@ -1,8 +1,7 @@
 """Published results are immutable; corrections are audited; every import attempt is recorded.
 
-- ``audit`` accepts the action ``corrected``: a new current version of a certified election,
-  made by ``import --correction REASON``. SQLite cannot change a CHECK constraint, so there the
-  table is copied (as in 0005) and its append-only triggers are made again.
+- ``audit`` records ``corrected``: a new current version of a certified election, made by
+  ``import --correction REASON`` (0005, rebuilding the table, already allows the action).
 - ``import_attempts``: one row per file an import tried (stored, unchanged or refused), with
   who (the actor given, the operating-system user and host), the source's name and SHA-256, the
   identities of its elections and, for a refusal, the reason. Append-only like ``audit``.
@@ -25,45 +24,11 @@ down_revision: str | None = "0005"
 branch_labels: str | None = None
 depends_on: str | None = None
 
-ACTIONS = "action IN ('created', 'changed', 'kept', 'replaced', 'reverted', 'corrected')"
 OUTCOMES = "outcome IN ('stored', 'unchanged', 'refused')"
 APPEND_ONLY = "audit trail is append-only"
 IMMUTABLE = "published results are immutable"
 #: The tables of published versions, their results and their sources.
 PUBLISHED = ("versions", "version_figures", "stages", "stage_results", "findings", "sources")
-
-
-def _audit_sqlite() -> None:
-    op.execute("DROP TRIGGER audit_no_update")
-    op.execute("DROP TRIGGER audit_no_delete")
-    op.execute(
-        f"""
-        CREATE TABLE audit_new (
-            id INTEGER NOT NULL,
-            election_id INTEGER NOT NULL,
-            version INTEGER NOT NULL,
-            action VARCHAR(16) NOT NULL,
-            at DATETIME NOT NULL,
-            by VARCHAR(400) NOT NULL,
-            source_id INTEGER NOT NULL,
-            changes TEXT NOT NULL,
-            CONSTRAINT pk_audit PRIMARY KEY (id),
-            CONSTRAINT ck_audit_action_known CHECK ({ACTIONS}),
-            CONSTRAINT ck_audit_version_positive CHECK (version >= 1),
-            CONSTRAINT fk_audit_election_id_elections FOREIGN KEY(election_id)
-                REFERENCES elections (id),
-            CONSTRAINT fk_audit_source_id_sources FOREIGN KEY(source_id) REFERENCES sources (id)
-        )
-        """
-    )
-    op.execute(
-        "INSERT INTO audit_new (id, election_id, version, action, at, by, source_id, changes) "
-        "SELECT id, election_id, version, action, at, by, source_id, changes FROM audit"
-    )
-    op.execute("DROP TABLE audit")
-    op.execute("ALTER TABLE audit_new RENAME TO audit")
-    op.execute("CREATE INDEX ix_audit_election_id ON audit (election_id)")
-    _refuse_sqlite("audit", APPEND_ONLY)
 
 
 def _refuse_sqlite(table: str, message: str) -> None:
@@ -103,8 +68,6 @@ def upgrade() -> None:
         sa.CheckConstraint(OUTCOMES, name=op.f("ck_import_attempts_outcome_known")),
     )
     if postgresql:
-        op.execute("ALTER TABLE audit DROP CONSTRAINT ck_audit_action_known")
-        op.execute(f"ALTER TABLE audit ADD CONSTRAINT ck_audit_action_known CHECK ({ACTIONS})")
         op.execute(
             "CREATE FUNCTION published_immutable() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN RAISE EXCEPTION '{IMMUTABLE}: % on %', TG_OP, TG_TABLE_NAME; END $$"
@@ -113,7 +76,6 @@ def upgrade() -> None:
         for table in PUBLISHED:
             _refuse_postgresql(table, "published_immutable")
         return
-    _audit_sqlite()
     _refuse_sqlite("import_attempts", APPEND_ONLY)
     for table in PUBLISHED:
         _refuse_sqlite(table, f"{IMMUTABLE}: {table}")
