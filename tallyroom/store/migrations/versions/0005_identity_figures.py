@@ -11,8 +11,8 @@
   ``version_figures`` (a tie-break put in words) and dropped.
 - ``stages.source_id``: the source a stage was read from (a version can combine sources).
 - ``audit`` accepts the actions ``kept``, ``replaced``, ``reverted`` and ``corrected``, and more
-  than one record per version (a revert records the version it makes current again). SQLite cannot change a
-  CHECK constraint, so there the table is copied; the append-only triggers are made again.
+  than one record per version (a revert records the version it makes current again). SQLite
+  cannot change a CHECK constraint, so there the table is copied; its triggers are made again.
 - ``elections.key`` becomes the identity (:func:`tallyroom.identity.election_identity`) of the
   current version. Elections that were distinct stay distinct: a clash keeps the old election
   apart under its key and id.
