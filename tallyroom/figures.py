@@ -32,7 +32,6 @@ __all__ = [
     "percent",
     "person_key",
     "ratio_percent",
-    "share",
     "stage_figures",
     "total_figures",
     "turnout",
@@ -40,13 +39,6 @@ __all__ = [
 
 #: Decimal places of every percentage tallyroom shows.
 PLACES = 2
-
-
-def share(part: int | None, whole: int | None) -> Fraction | None:
-    """``part / whole`` exactly; ``None`` when either is unknown or the whole is zero."""
-    if part is None or not whole:
-        return None
-    return Fraction(part, whole)
 
 
 def percent(value: Fraction | None, places: int = PLACES) -> str | None:

@@ -246,24 +246,24 @@ def _store_election(
     """Join ``election`` to the stored one of its identity, decide, and write (inside the
     source's savepoint, so that the reads see the writes of the same batch)."""
     identity = election_identity(election)
+    own = fingerprint(election)
     new = writer.claim(identity, election.title)
     if not new:
         head = current_head(writer.conn, identity)
-        if head is not None and head.fingerprint == fingerprint(election):
+        if head is not None and head.fingerprint == own:
             # Exactly the current content (re-importing a file): nothing to load or decide.
-            return ImportResult(
-                head.id, head.title, "unchanged", head.current, head.current, writer.sha256, 0,
-                head.errors,
-            )  # fmt: skip
+            return _unchanged(writer, head.id, head.title, head.current, head.current, head.errors)
     stored = None if new else stored_election(writer.conn, identity)
     merged, origins = (election, ()) if stored is None else merge_stages(stored.election, election)
-    print_ = fingerprint(merged)
+    print_ = own if merged is election else fingerprint(merged)
     if stored is not None and print_ not in stored.fingerprints and stored.election == merged:
         print_ = stored.fingerprint  # equal content, fingerprinted by an older tallyroom
     if stored is not None and print_ in stored.fingerprints:
         number = stored.fingerprints[print_]
         if number == stored.current or not replace:
-            return _unchanged(writer, stored, number)
+            errors = stored.errors if number == stored.current else 0
+            title = stored.election.title
+            return _unchanged(writer, stored.id, title, number, stored.current, errors)
         _locked(writer.name, stored, correction)
         reason = f"{writer.name} imported again with --replace"
         if correction is not None:
@@ -275,23 +275,18 @@ def _store_election(
     return writer.write(_version(judged, identity, stored, origins, print_, replace, correction))
 
 
-def _unchanged(writer: SourceWriter, stored: StoredElection, number: int) -> ImportResult:
+def _unchanged(
+    writer: SourceWriter, election_id: int, title: str, number: int, current: int, errors: int
+) -> ImportResult:
+    """Nothing written: version ``number`` already holds this content."""
     note = None
-    if number != stored.current:
+    if number != current:
         note = (
-            f"the same as version {number}, which is not current (version {stored.current} "
-            "is); --replace makes it current"
+            f"the same as version {number}, which is not current (version {current} is); "
+            "--replace makes it current"
         )
     return ImportResult(
-        stored.id,
-        stored.election.title,
-        "unchanged",
-        number,
-        stored.current,
-        writer.sha256,
-        0,
-        stored.errors if number == stored.current else 0,
-        note,
+        election_id, title, "unchanged", number, current, writer.sha256, 0, errors, note
     )
 
 

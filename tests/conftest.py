@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -74,6 +75,25 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         with engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new results database: a SQLite file, then a schema of its own on the PostgreSQL server
+    (a test that takes it runs once on each)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "results.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+def run_cli(*args: str, code: int = 0) -> Result:
+    """``tallyroom ARGS`` through click's runner; fails the test unless it exits with ``code``."""
+    from tallyroom.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
+    return result
 
 
 @pytest.fixture(scope="session")

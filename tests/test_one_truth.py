@@ -14,24 +14,17 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
-from tallyroom.cli import main
 from tallyroom.store import Store
 from tallyroom.store import schema as t
 from tests.conftest import ROOT, SEEDS, SEEDS_DIR
+from tests.conftest import run_cli as run
 
 SAMPLES = sorted((ROOT / "tallyroom" / "data" / "samples").glob("*.txt"))
 DOCUMENTS = sorted((ROOT / "tests" / "data" / "checks").glob("*.txt"))
 #: Ranked ballots whose first-round leader loses (see tests/data/rcv/README.md).
 COMEBACK = ROOT / "tests" / "data" / "rcv" / "comeback.csv"
 SAMPLE_BALLOTS = ROOT / "tallyroom" / "data" / "rcv" / "sample_mayor.csv"
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def as_data(*args: str) -> Any:

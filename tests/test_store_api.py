@@ -23,14 +23,6 @@ from tests.conftest import SEEDS
 from tests.store_helpers import import_election, import_file
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "store.db")
-    url: str = request.getfixturevalue("pg_url")
-    return url
-
-
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     with Store.open(db_url) as opened:

@@ -8,25 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from tallyroom.cli import main
 from tallyroom.store.engine import head_revision
 from tests.conftest import BALTIMORE, MILWAUKEE, PORTLAND, SEEDS
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "cli.db")
-    url: str = request.getfixturevalue("pg_url")
-    return url
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-    return result
+from tests.conftest import run_cli as run
 
 
 def data(*args: str) -> Any:

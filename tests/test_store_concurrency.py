@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from tallyroom.formats import write_text
@@ -20,14 +19,6 @@ from tallyroom.store.generate import generated_election
 from tests.conftest import ROOT
 
 FILES = 40
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "busy.db")
-    url: str = request.getfixturevalue("pg_url")
-    return url
 
 
 def _files(folder: Path) -> list[Path]:

@@ -13,12 +13,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
-from tallyroom.cli import main
 from tallyroom.store import Store
 from tallyroom.store import schema as t
 from tests.conftest import ROOT
+from tests.conftest import run_cli as run
 
 #: The project's own articles of the 2003–04 Baltimore and 2004 Milwaukee elections.
 SAMPLES = ROOT / "tallyroom" / "data" / "samples"
@@ -26,20 +25,6 @@ BALTIMORE = SAMPLES / "2004-baltimore.txt"
 MILWAUKEE = SAMPLES / "2004-milwaukee.txt"
 
 GENERAL = 'result = "Democratic Party (United States) Hold"\n'
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "locks.db")
-    url: str = request.getfixturevalue("pg_url")
-    return url
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def native(tmp_path: Path, name: str, *, certified: bool, votes: int = 173030) -> Path:

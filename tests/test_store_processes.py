@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from tallyroom.store import Store
@@ -100,14 +99,6 @@ for n in range(first, last):
     statuses[n] = import_election(store, election, canonical_text(election), f"{n}.json").status
 print(json.dumps(statuses))
 """
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "store.db")
-    url: str = request.getfixturevalue("pg_url")
-    return url
 
 
 def _child(script: str, *args: str) -> subprocess.Popen[str]:

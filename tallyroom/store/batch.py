@@ -6,8 +6,9 @@ since the last commit, whole: never part of one. Committing every ``commit_every
 instead of after each one is what makes imports of thousands of files fast on SQLite, where a
 commit writes every touched page again.
 
-Reads made through :meth:`Batch.stored` see the batch's own writes, so the primary and the
-general of one election imported in one batch join one election.
+The service reads the stored election through the writer's connection, so it sees the batch's
+own writes: the primary and the general of one election imported in one batch join one
+election.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
 from tallyroom.store.engine import write_connection
-from tallyroom.store.read import StoredElection, stored_election
 from tallyroom.store.writes import (
     Attempt,
     ImportResult,
@@ -87,10 +87,6 @@ class Batch:
         if self._transaction is None:
             self._transaction = conn.begin()
         return conn
-
-    def stored(self, identity: str) -> StoredElection | None:
-        """The stored election with this identity, as this batch sees it."""
-        return stored_election(self._conn(), identity)
 
     def write(self, source_text: str, source_name: str, work: Callable[[SourceWriter], T]) -> T:
         """Run ``work`` with a writer of one source, in a savepoint: all of its writes or none.

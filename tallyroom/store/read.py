@@ -38,7 +38,6 @@ __all__ = [
     "StoredElection",
     "candidate_index",
     "city_elections",
-    "city_places",
     "current_head",
     "current_versions",
     "election_record",
@@ -414,11 +413,6 @@ def facets(conn: sa.Connection) -> tuple[tuple[CityPlace, ...], tuple[tuple[int,
         tuple((int(y), int(n)) for y, n in years),
         tuple((str(o), int(n)) for o, n in offices),
     )
-
-
-def city_places(conn: sa.Connection) -> tuple[CityPlace, ...]:
-    """Every (city, state) of a current election, with how many elections it has."""
-    return facets(conn)[0]
 
 
 def city_elections(conn: sa.Connection, city: str, state: str | None) -> tuple[int, ...]:
