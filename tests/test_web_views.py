@@ -224,3 +224,39 @@ def test_a_cold_page_asked_for_at_once_is_made_once(db: Path) -> None:
         assert reads == [2]
     finally:
         store.close()
+
+
+def test_a_page_that_cannot_be_made_fails_every_waiter_and_is_tried_again(db: Path) -> None:
+    """When reading the database fails while a page is being made, every request waiting for
+    it gets the same 503, and the next request tries again."""
+    import asyncio
+
+    import httpx
+
+    from tallyroom.errors import StorageError
+
+    store = Store.open(db, migrate=False)
+    record = store.record
+    failures = [StorageError("the disk is gone")]
+
+    def flaky(ref: int | str, version: int | None = None) -> object:
+        if failures:
+            raise failures.pop()
+        return record(ref, version)
+
+    store.record = flaky  # type: ignore[method-assign]
+    app = create_app(db, store=store)
+
+    async def ask(count: int) -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await asyncio.gather(*(client.get("/elections/3") for _ in range(count)))
+
+    try:
+        answers = asyncio.run(ask(10))
+        assert {a.status_code for a in answers} == {503}
+        assert all("the disk is gone" in a.text for a in answers)
+        (again,) = asyncio.run(ask(1))
+        assert again.status_code == 200
+    finally:
+        store.close()
