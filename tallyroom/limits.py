@@ -18,19 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from tallyroom.errors import ParseError, ValidationError
+from tallyroom.model import Election
 
 __all__ = [
     "MAX_COLUMNS",
     "MAX_DIGITS",
     "MAX_FIELD_CHARS",
     "MAX_FILE_BYTES",
+    "MAX_NAME_CHARS",
     "MAX_NESTING",
     "MAX_RANKINGS",
+    "MAX_SHORT_CHARS",
     "MAX_VOTES",
     "check_count",
     "check_figures",
     "check_file_size",
     "check_nesting",
+    "check_storable",
     "csv_rows",
     "line_at",
     "load_json",
@@ -38,6 +42,10 @@ __all__ = [
     "whole_count",
 ]
 
+#: Longest name (of a candidate, party, reporting unit, election title) the database keeps.
+MAX_NAME_CHARS = 400
+#: Longest short label (a vote type, a threshold as text) the database keeps.
+MAX_SHORT_CHARS = 64
 #: Largest file any reader accepts, in bytes (256 MiB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Largest CSV field, in characters (Python's own default, now a clear error).
@@ -244,3 +252,65 @@ def _check_record(value: object, source: str, line: int | None, depth: int) -> N
             if item.name.endswith("line"):
                 continue
             _check_record(getattr(value, item.name), source, here, depth + 1)
+
+
+def check_storable(election: Election, source: str) -> None:
+    """Refuse, as the input problem it is, anything in ``election`` the database would refuse:
+    two figures for one candidate, reporting unit and vote type; one reporting unit listed
+    twice; a round number below 1 or used twice; a name longer than :data:`MAX_NAME_CHARS`.
+
+    The readers keep such input apart or note it as unread; this is the last line before the
+    store, so that no constraint failure of the database ever reaches a user."""
+    _check_name(election.title, "the election's title", source, None)
+    for number, stage in enumerate(election.stages, start=1):
+        where = f"{stage.label().lower()} (stage {number})"
+        for row in stage.results:
+            _check_name(row.name, f"{where}: a candidate's name", source, row.line)
+            _check_name(row.party, f"{where}: {row.name}'s party", source, row.line)
+        units: set[str] = set()
+        for unit in stage.units:
+            if unit.id in units:
+                raise ValidationError(
+                    f"{where}: reporting unit {unit.id!r} is listed twice; expected each once",
+                    source=source,
+                )
+            units.add(unit.id)
+            _check_name(unit.id, f"{where}: a reporting unit", source, None)
+            _check_name(unit.name, f"{where}: a reporting unit's name", source, None)
+        cells: set[tuple[str, str, str]] = set()
+        for cell in stage.unit_results:
+            key = (cell.unit, cell.candidate, cell.vote_type)
+            if key in cells:
+                raise ValidationError(
+                    f"{where}: two figures for {cell.candidate!r} in reporting unit "
+                    f"{cell.unit!r} ({cell.vote_type}); expected one for each candidate, unit "
+                    "and vote type",
+                    source=source,
+                )
+            cells.add(key)
+            _check_name(cell.candidate, f"{where}: a candidate's name", source, None)
+            if len(cell.vote_type) > MAX_SHORT_CHARS:
+                raise ValidationError(
+                    f"{where}: vote type {cell.vote_type[:40]!r}… is longer than "
+                    f"{MAX_SHORT_CHARS} characters",
+                    source=source,
+                )
+        numbers: set[int] = set()
+        for round_ in stage.rounds:
+            if round_.number < 1 or round_.number in numbers:
+                problem = "used twice" if round_.number in numbers else "below 1"
+                raise ValidationError(
+                    f"{where}: round number {round_.number} is {problem}; expected rounds "
+                    "numbered 1, 2, 3, …",
+                    source=source,
+                )
+            numbers.add(round_.number)
+
+
+def _check_name(value: str | None, what: str, source: str, line: int | None) -> None:
+    if value is not None and len(value) > MAX_NAME_CHARS:
+        raise ValidationError(
+            f"{what} is {len(value):,} characters long; expected at most {MAX_NAME_CHARS}",
+            source=source,
+            line=line,
+        )

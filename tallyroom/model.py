@@ -24,6 +24,7 @@ from typing import Literal
 __all__ = [
     "INACTIVE_REASONS",
     "STAGE_KINDS",
+    "UNREAD_TEXT_LIMIT",
     "Candidate",
     "CandidateResult",
     "DecisionStatus",
@@ -44,6 +45,7 @@ __all__ = [
     "Transfer",
     "UnitKind",
     "UnitResult",
+    "Unread",
     "Verdict",
 ]
 
@@ -324,6 +326,32 @@ class Paragraph:
 
 
 @dataclass(frozen=True, slots=True)
+class Unread:
+    """A part of the source the reader kept but did not understand: a line, a row or a column.
+
+    Readers never abort on such a part and never guess at it: they keep it here, with its
+    location, so ``parse`` shows it, ``check`` reports it as a warning and ``--json`` carries it.
+    ``text`` is the part as written (cut to :data:`UNREAD_TEXT_LIMIT` characters); ``reason``
+    says what the reader expected there."""
+
+    text: str
+    reason: str
+    line: int | None = None
+
+    @classmethod
+    def of(cls, text: str, reason: str, line: int | None = None) -> Unread:
+        """The note for ``text`` (stripped and cut to :data:`UNREAD_TEXT_LIMIT` characters)."""
+        text = text.strip()
+        if len(text) > UNREAD_TEXT_LIMIT:
+            text = text[: UNREAD_TEXT_LIMIT - 1] + "…"
+        return cls(text, reason, line)
+
+
+#: The longest source text an :class:`Unread` keeps.
+UNREAD_TEXT_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
 class Election:
     title: str
     jurisdiction: Jurisdiction = Jurisdiction()
@@ -354,6 +382,8 @@ class Election:
     infobox: tuple[InfoboxField, ...] = ()
     rules: str | None = None
     """The name or path of the rules the election is decided by, when declared."""
+    unread: tuple[Unread, ...] = field(default=(), compare=False)
+    """What the reader kept but did not understand (provenance: takes no part in equality)."""
     source: str | None = field(default=None, compare=False)
 
     @property

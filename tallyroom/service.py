@@ -26,6 +26,7 @@ from tallyroom.checks.types import Finding
 from tallyroom.errors import StorageError, TallyroomError
 from tallyroom.figures import ElectionFigures, election_figures
 from tallyroom.identity import election_identity, figure_count, merge_stages
+from tallyroom.limits import check_storable
 from tallyroom.model import Election, StageDecision
 from tallyroom.rules import choose_rules, preset_names, rules_json, verify_choice
 from tallyroom.rules.report import stage_decisions
@@ -306,6 +307,8 @@ def store_source(
     of them meanwhile. ``decided``: the elections' decisions when already made; ``correction``:
     the reason for a new version of a certified election (:class:`Certified` without one)."""
     judged = decided if decided is not None else [None] * len(elections)
+    for election in elections:
+        check_storable(election, name)
 
     def work(writer: SourceWriter) -> tuple[ImportResult, ...]:
         return tuple(
@@ -410,6 +413,8 @@ def prepare(path: Path, rules: str | None = None) -> Prepared | FileOutcome:
     cannot be used."""
     try:
         text, elections, warnings = read_file(path, rules)
+        for election in elections:
+            check_storable(election, str(path))
         decided = tuple(decide(election, rules) for election in elections)
     except TallyroomError as error:
         return FileOutcome(path.name, "refused", error=str(error), sha256=_digest(path))

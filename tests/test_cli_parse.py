@@ -79,7 +79,7 @@ def test_parse_warns_on_stderr_and_still_reads(tmp_path: Path) -> None:
     path.write_text("= 2004 X mayoral election =\n\nInfobox\n- Turnout: lots\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["parse", str(path)])
     assert result.exit_code == 0
-    assert f"{path}:4: warning: Turnout: expected a percentage" in result.stderr
+    assert f"warning: {path}:4: Turnout: expected a percentage" in result.stderr
 
 
 def test_demo_shows_every_sample() -> None:

@@ -1,4 +1,7 @@
-"""``tallyroom parse`` and ``tallyroom render``: documents in, the model out, and back."""
+"""``tallyroom parse`` and ``tallyroom render``: files in, the model out, and back.
+
+Both read every format the other commands read (:func:`tallyroom.formats.load_text`, the same
+reader as ``check``, ``convert`` and ``import``)."""
 
 from __future__ import annotations
 
@@ -11,18 +14,17 @@ from rich.table import Table
 
 from tallyroom.claims import stage_participants, stated_statuses
 from tallyroom.cli.summary import election_json
+from tallyroom.errors import InputError
 from tallyroom.figures import percent
-from tallyroom.formats import WRITE_FORMATS, read_bytes, write_text
-from tallyroom.formats.article import ParseWarning, read_article
+from tallyroom.formats import WRITE_FORMATS, Loaded, load_text, read_bytes, write_text
 from tallyroom.model import Election
 from tallyroom.names import party_short
 
 __all__ = ["demo_summaries", "print_election"]
 
 
-def _read(path: Path) -> tuple[Election, tuple[ParseWarning, ...]]:
-    result = read_article(read_bytes(path), source=str(path))
-    return result.election, result.warnings
+def _read(path: Path) -> Loaded:
+    return load_text(read_bytes(path), str(path))
 
 
 def _number(value: int | None) -> str:
@@ -80,31 +82,47 @@ def print_election(console: Console, election: Election) -> None:
                 statuses.get(name) or "",
             )
         console.print(table)
+    if election.unread:
+        console.print(f"  Not read ({len(election.unread)}):")
+        for note in election.unread:
+            where = f"line {note.line}: " if note.line is not None else ""
+            console.print(f"    {where}{note.reason}: {note.text}", markup=False)
     console.print()
 
 
-def _show_warnings(warnings: tuple[ParseWarning, ...]) -> None:
+def _show_warnings(warnings: tuple[str, ...]) -> None:
     for warning in warnings:
-        click.echo(warning.describe(), err=True)
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schemas/election.schema.json).")
 def parse(files: tuple[Path, ...], as_json: bool) -> None:
-    """Read election articles and summarise them (or print them as JSON)."""
-    elections = []
+    """Read election files (articles, precinct CSV, NIST, ...) and summarise them (or print JSON).
+
+    A file that cannot be read is reported on one line and the others go on; the exit code is
+    then 2."""
+    elections: list[Election] = []
+    unreadable = False
     for path in files:
-        election, warnings = _read(path)
-        _show_warnings(warnings)
-        elections.append(election)
+        try:
+            loaded = _read(path)
+        except InputError as error:
+            click.echo(f"error: {error}", err=True)
+            unreadable = True
+            continue
+        _show_warnings(loaded.warnings)
+        elections.extend(loaded.elections)
     if as_json:
         data = [election_json(e) for e in elections]
         click.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
-        return
-    console = Console()
-    for election in elections:
-        print_election(console, election)
+    else:
+        console = Console()
+        for election in elections:
+            print_election(console, election)
+    if unreadable:
+        click.get_current_context().exit(2)
 
 
 @click.command()
@@ -114,10 +132,10 @@ def parse(files: tuple[Path, ...], as_json: bool) -> None:
     help="The format to write (`tallyroom convert` reads every format).",
 )  # fmt: skip
 def render(file: Path, target: str) -> None:
-    """Write an election article back out from the model (by default as article text)."""
-    election, warnings = _read(file)
-    _show_warnings(warnings)
-    written = write_text((election,), target)
+    """Write an election file back out from the model (by default as article text)."""
+    loaded = _read(file)
+    _show_warnings(loaded.warnings)
+    written = write_text(loaded.elections, target)
     for loss in written.warnings:
         click.echo(f"{file}: not written: {loss}", err=True)
     click.echo(written.text, nl=False)

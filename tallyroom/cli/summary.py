@@ -82,6 +82,10 @@ def election_json(election: Election) -> dict[str, Any]:
         },
         "after": {"holder": election.after_holder, "party": election.after_party},
         "party_result": election.party_result,
+        "unread": [
+            {"line": note.line, "reason": note.reason, "text": note.text}
+            for note in election.unread
+        ],
         "stated_turnout": None if election.stated_turnout is None else str(election.stated_turnout),
         "registered_voters": election.registered_voters,
         "nominees": [

@@ -9,6 +9,7 @@ in a target format and returns what the target could not hold.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def _load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
         case "text":
             from tallyroom.formats.article import read_article
 
+            _refuse_unknown_table(text, source)
             read = read_article(text, source=source)
             return Loaded(
                 (read.election,),
@@ -143,6 +145,40 @@ def _load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
 
             return read_rctab_report(text, source)
     raise ParseError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", source=source)
+
+
+#: Column names of a table of ranked ballots (one ballot a row, one column a ranking).
+_RANKING_COLUMN = re.compile(r"(?i)^\s*(rank|choice|preference|pref)\w*\s*\d*\s*$|^\s*\d+\s*$")
+
+
+def _refuse_unknown_table(text: str, source: str) -> None:
+    """Refuse a delimited table that no reader knows with what it looks like and the command
+    that reads it, instead of reading it as an article ("expected a title line")."""
+    head = text.lstrip("\ufeff \t\r\n")
+    if head.startswith("="):
+        return
+    lines = head.split("\n", 2)
+    first = lines[0].rstrip("\r")
+    delimiter = max((",", "\t", ";", "|"), key=first.count)
+    columns = [column.strip().strip('"') for column in first.split(delimiter)]
+    second = lines[1].rstrip("\r") if len(lines) > 1 else ""
+    if len(columns) < 3 or second.count(delimiter) != first.count(delimiter):
+        return
+    shown = ", ".join(columns[:6]) + (", …" if len(columns) > 6 else "")
+    if sum(1 for column in columns if _RANKING_COLUMN.match(column)) >= 2:
+        raise ParseError(
+            f"this looks like a table of ranked ballots (columns {shown}); count it with "
+            "`tallyroom rcv FILE`, or store it with `tallyroom import --rules PRESET FILE`",
+            source=source,
+            line=1,
+        )
+    raise ParseError(
+        f"expected an election file (an article, OpenElections or NIST results); this looks like "
+        f"a table with columns {shown}, which no reader of tallyroom knows (see `tallyroom "
+        "convert --help` for the formats)",
+        source=source,
+        line=1,
+    )
 
 
 def read_text(text: str, source: str, fmt: str | None = None) -> tuple[Election, ...]:

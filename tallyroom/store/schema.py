@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from tallyroom.limits import MAX_NAME_CHARS, MAX_SHORT_CHARS
+
 __all__ = [
     "audit",
     "candidates",
@@ -59,9 +61,10 @@ NAMING = {
 
 metadata = sa.MetaData(naming_convention=NAMING)
 
-# Longest texts we accept in bounded columns; article text and paragraphs are unbounded.
-NAME = 400
-SHORT = 64
+# Longest texts we accept in bounded columns (the limits of tallyroom.limits, which refuses
+# longer input before it reaches the database); article text and paragraphs are unbounded.
+NAME = MAX_NAME_CHARS
+SHORT = MAX_SHORT_CHARS
 
 
 def _kind_check(column: str, kinds: tuple[str, ...], name: str) -> sa.CheckConstraint:
