@@ -13,12 +13,16 @@ Every file is reported on its own: one bad file never costs the good ones beside
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import multiprocessing
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 from tallyroom.checks import run_checks
@@ -360,6 +364,7 @@ def import_files(
     commit_every: int = 100,
     on_file: Callable[[FileOutcome], None] | None = None,
     correction: str | None = None,
+    jobs: int = 1,
 ) -> tuple[FileOutcome, ...]:
     """Import every file on its own: read, decide, check and store, each file whole or not
     at all; a file that cannot be read or stored is refused and the others go on.
@@ -370,13 +375,17 @@ def import_files(
     failure on PostgreSQL, a database still locked on SQLite after the busy timeout) is rolled
     back whole and written again after a pause. Every file's outcome is recorded in the same
     transaction as its writes (a refused one after its savepoint is rolled back), for ``user``.
+
+    With ``jobs`` above 1, files are read, decided and checked in that many worker processes
+    (the next chunk while this one is written); the writes stay in this process, in the
+    files' order, so the outcome is the same as with one job.
     """
     if commit_every < 1:
         raise ValueError("commit_every must be at least 1")
+    if jobs < 1:
+        raise ValueError("jobs must be at least 1")
     outcomes: list[FileOutcome] = []
-    chunk: list[Prepared | FileOutcome] = []
-
-    def flush() -> None:
+    for chunk in _prepared_chunks(paths, rules, commit_every, jobs):
         written = _write_chunk(
             store, chunk, user=user, replace=replace, rules=rules, correction=correction
         )
@@ -384,17 +393,52 @@ def import_files(
             outcomes.append(outcome)
             if on_file is not None:
                 on_file(outcome)
-        chunk.clear()
-
-    for path in paths:
-        chunk.append(prepare(path, rules))
-        if len(chunk) >= commit_every:
-            flush()
-    if chunk:
-        flush()
     if len(outcomes) >= OPTIMIZE_FROM:
         store.optimize()
     return tuple(outcomes)
+
+
+def _read_only(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(items)
+
+
+def _pickle_mapping(mapping: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return _read_only, (dict(mapping),)
+
+
+# Decisions and findings hold read-only mappings; worker processes send them back pickled.
+copyreg.pickle(MappingProxyType, _pickle_mapping)
+
+
+def _chunks(paths: Iterable[Path], size: int) -> Iterator[list[Path]]:
+    chunk: list[Path] = []
+    for path in paths:
+        chunk.append(path)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prepared_chunks(
+    paths: Iterable[Path], rules: str | None, size: int, jobs: int
+) -> Iterator[list[Prepared | FileOutcome]]:
+    """The files prepared, a chunk of ``size`` at a time, in order; by ``jobs`` processes."""
+    if jobs == 1:
+        for chunk in _chunks(paths, size):
+            yield [prepare(path, rules) for path in chunk]
+        return
+    context = multiprocessing.get_context("spawn")  # no state of this process is inherited
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        pending: list[Future[Prepared | FileOutcome]] | None = None
+        for chunk in _chunks(paths, size):
+            submitted = [pool.submit(prepare, path, rules) for path in chunk]
+            if pending is not None:
+                yield [future.result() for future in pending]
+            pending = submitted
+        if pending is not None:
+            yield [future.result() for future in pending]
 
 
 @dataclass(frozen=True, slots=True)

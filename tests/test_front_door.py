@@ -194,3 +194,24 @@ def test_unread_parts_are_shown_by_parse_and_carried_in_json() -> None:
         {"line": 12, "reason": "votes: expected a whole number", "text": "Precinct 9,Mayor,Ada,$3"}
     ]
     assert len(Unread.of("x" * 1000, "a row").text) == 200
+
+
+SAMPLES = sorted((ROOT / "tallyroom" / "data" / "samples").glob("*.txt"))
+
+
+def test_parse_jsonl_streams_the_same_elections_as_json() -> None:
+    files = [*map(str, SAMPLES), str(INPUTS["openelections"])]
+    whole = json.loads(run_cli("parse", "--json", *files).stdout)
+    lines = run_cli("parse", "--jsonl", *files).stdout.splitlines()
+    assert [json.loads(line) for line in lines] == whole
+    assert len(lines) == len(whole) > len(SAMPLES)
+
+
+def test_check_jsonl_streams_the_same_findings_as_json() -> None:
+    files = [*map(str, SAMPLES), str(INPUTS["nist-json"])]
+    first = CliRunner().invoke(main, ["check", "--json", *files])
+    second = CliRunner().invoke(main, ["check", "--jsonl", *files])
+    assert first.exit_code == second.exit_code == 1  # the samples hold planted errors
+    findings = json.loads(first.stdout)
+    assert [json.loads(line) for line in second.stdout.splitlines()] == findings
+    assert {item["file"] for item in findings} >= set(map(str, SAMPLES[:1]))

@@ -71,6 +71,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
             "Write the whole website into FOLDER as static files with relative links.",
         ),
         LazyCommand(
+            "export-parquet",
+            "store",
+            "export_parquet_command",
+            "Write every stored result as Parquet datasets partitioned by state and year.",
+        ),
+        LazyCommand(
             "history",
             "store",
             "history",

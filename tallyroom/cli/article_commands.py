@@ -98,13 +98,20 @@ def _show_warnings(warnings: tuple[str, ...]) -> None:
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schemas/election.schema.json).")
-def parse(files: tuple[Path, ...], as_json: bool) -> None:
+@click.option(
+    "--jsonl",
+    "as_jsonl",
+    is_flag=True,
+    help="Print each election as one line of JSON as soon as it is read (JSON Lines).",
+)
+def parse(files: tuple[Path, ...], as_json: bool, as_jsonl: bool) -> None:
     """Read election files (articles, precinct CSV, NIST, ...) and summarise them (or print JSON).
 
     A file that cannot be read is reported on one line and the others go on; the exit code is
     then 2."""
     elections: list[Election] = []
     unreadable = False
+    console = Console()
     for path in files:
         try:
             loaded = _read(path)
@@ -113,14 +120,16 @@ def parse(files: tuple[Path, ...], as_json: bool) -> None:
             unreadable = True
             continue
         _show_warnings(loaded.warnings)
-        elections.extend(loaded.elections)
-    if as_json:
+        for election in loaded.elections:  # streamed, but for --json's one document
+            if as_jsonl:
+                click.echo(json.dumps(election_json(election), ensure_ascii=False))
+            elif as_json:
+                elections.append(election)
+            else:
+                print_election(console, election)
+    if as_json and not as_jsonl:
         data = [election_json(e) for e in elections]
         click.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False))
-    else:
-        console = Console()
-        for election in elections:
-            print_election(console, election)
     if unreadable:
         click.get_current_context().exit(2)
 

@@ -52,13 +52,19 @@ def print_findings(
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
 @click.option(
+    "--jsonl",
+    "as_jsonl",
+    is_flag=True,
+    help="Print each finding as one line of JSON as soon as its file is checked (JSON Lines).",
+)
+@click.option(
     "--min-severity",
     type=click.Choice(SEVERITIES),
     default="info",
     show_default=True,
     help="Leave out findings less severe than this.",
 )
-def check(files: tuple[Path, ...], as_json: bool, min_severity: Severity) -> None:
+def check(files: tuple[Path, ...], as_json: bool, as_jsonl: bool, min_severity: Severity) -> None:
     """Find arithmetic, consistency and formatting defects in election files.
 
     Exit code 0 when no error was found, 1 when some were, 2 when a file could not be read.
@@ -66,6 +72,7 @@ def check(files: tuple[Path, ...], as_json: bool, min_severity: Severity) -> Non
     console = Console(highlight=False)
     unreadable = False
     every: list[Finding] = []
+    errors = False
     for path in files:
         try:
             text = read_bytes(path)
@@ -77,15 +84,20 @@ def check(files: tuple[Path, ...], as_json: bool, min_severity: Severity) -> Non
         lines = text.splitlines()
         for election in elections:
             found = run_checks(election, min_severity=min_severity)
-            every.extend(found)
-            if not as_json:
+            errors = errors or any(f.severity == "error" for f in found)
+            if as_jsonl:  # streamed: nothing is held beyond one election's findings
+                for item in findings_json(found):
+                    click.echo(json.dumps(item, ensure_ascii=False))
+            elif as_json:
+                every.extend(found)
+            else:
                 print_findings(console, str(path), found, lines)
-    if as_json:
+    if as_json and not as_jsonl:
         click.echo(json.dumps(findings_json(tuple(every)), indent=2, ensure_ascii=False))
     ctx = click.get_current_context()
     if unreadable:
         ctx.exit(2)
-    if any(f.severity == "error" for f in every):
+    if errors:
         ctx.exit(1)
 
 

@@ -8,6 +8,7 @@ a ``--json`` twin.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -63,6 +64,13 @@ def _dump(data: Any) -> None:
     help="Make a new version of a certified election, recorded as a correction for REASON.",
 )
 @click.option("--actor", help="Who the import is made for, in the audit trail (default: OS user).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Read, decide and check in this many processes (0: one per CPU); writes stay in order.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what happened as JSON.")
 def import_command(
     files: tuple[Path, ...],
@@ -71,6 +79,7 @@ def import_command(
     rules: str | None,
     correction: str | None,
     actor: str | None,
+    jobs: int,
     as_json: bool,
 ) -> None:
     """Import election files: each is read, decided, checked and stored whole, or refused.
@@ -124,6 +133,7 @@ def import_command(
             commit_every=COMMIT_EVERY,
             on_file=report,
             correction=correction,
+            jobs=jobs or os.cpu_count() or 1,
         )
     results = [result for outcome in outcomes for result in outcome.results]
     refused = [outcome for outcome in outcomes if outcome.status == "refused"]
@@ -354,6 +364,22 @@ def _brief(value: Any, width: int = 100) -> str:
         return f"<{value['kind']} stage, {len(value['results'])} rows>"
     text = repr(value)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command(name="export-parquet")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@db_option
+def export_parquet_command(folder: Path, db: str) -> None:
+    """Write every stored result as Parquet datasets partitioned by state and year.
+
+    FOLDER gets ``elections/``, ``stages/``, ``candidates/`` and ``units/`` (hive-partitioned:
+    ``state=…/year=…/``), replaced whole; DuckDB, Spark or polars query them as they are."""
+    from tallyroom.store.parquet import export_parquet
+
+    with Store.open(db, read_only=True) as store:
+        written = export_parquet(store, folder)
+    counts = ", ".join(f"{rows:,} {name}" for name, rows in written.rows.items())
+    click.echo(f"{written.folder}: {counts}")
 
 
 @click.command()

@@ -1,0 +1,253 @@
+"""Every stored result as partitioned Parquet, for engines beyond one machine.
+
+:func:`export_parquet` writes the current version of every election as four datasets, one a
+grain, each partitioned by state and year (hive style: ``state=Oregon/year=2004/``) so that an
+engine reading one state or year touches only its files:
+
+``elections/``
+    one row an election: its identity, place, office, year, the decided winner and share (the
+    stored figures, as text with two decimals), the outcome, margin and turnout counts;
+``stages/``
+    one row a stage (primary, general, runoff) with its stated total, registered voters,
+    ballots cast and results status;
+``candidates/``
+    one row a candidate of a stage, with integer votes (``null`` where the source lost them);
+``units/``
+    one row a candidate's (or a pseudo-row's: "Ballots Cast", "Registered Voters", …) votes in
+    one reporting unit and vote type.
+
+Rows stream from the database in batches, so memory stays flat whatever the archive's size.
+The datasets are written into a new folder beside ``folder`` and swapped in whole: a reader never
+sees half an export. DuckDB, Spark, Dask or polars read them as they are (docs/scale.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from tallyroom.store import schema as t
+from tallyroom.store.api import Store
+
+__all__ = ["DATASETS", "ParquetExport", "export_parquet"]
+
+#: Rows fetched from the database and written to Parquet at a time.
+BATCH_ROWS = 50_000
+
+_PARTITIONS = pa.schema([("state", pa.string()), ("year", pa.int32())])
+
+
+@dataclass(frozen=True, slots=True)
+class ParquetExport:
+    """What :func:`export_parquet` wrote: rows per dataset."""
+
+    folder: Path
+    rows: dict[str, int]
+
+
+def _current() -> sa.Select[Any]:
+    v, e = t.versions, t.elections
+    return sa.select(v).join(e, (e.c.id == v.c.election_id) & (e.c.current_version == v.c.number))
+
+
+def _queries() -> dict[str, tuple[pa.Schema, sa.Select[Any]]]:
+    current = _current().subquery("v")
+    e, st, r, p = t.elections, t.stages, t.stage_results, t.parties
+    ru, ur = t.reporting_units, t.unit_results
+    place = [current.c.state, current.c.year]
+    elections = (
+        sa.select(
+            current.c.election_id,
+            e.c.key,
+            current.c.number.label("version"),
+            current.c.title,
+            current.c.city,
+            current.c.office,
+            current.c.decided_on.label("date"),
+            current.c.winner,
+            current.c.winner_percent,
+            current.c.outcome,
+            current.c.margin_votes,
+            current.c.counted_total,
+            current.c.turnout_ballots,
+            current.c.turnout_registered,
+            current.c.rules,
+            *place,
+        )
+        .join(e, e.c.id == current.c.election_id)
+        .order_by(current.c.election_id)
+    )
+    stages = (
+        sa.select(
+            current.c.election_id,
+            st.c.position.label("stage"),
+            st.c.kind,
+            st.c.party,
+            st.c.date,
+            st.c.stated_total,
+            st.c.registered_voters,
+            st.c.ballots_cast,
+            st.c.status,
+            *place,
+        )
+        .join(current, current.c.id == st.c.version_id)
+        .order_by(current.c.election_id, st.c.position)
+    )
+    candidates = (
+        sa.select(
+            current.c.election_id,
+            r.c.stage,
+            st.c.kind.label("stage_kind"),
+            r.c.position,
+            r.c.name,
+            r.c.name_key,
+            p.c.name.label("party"),
+            r.c.votes,
+            r.c.incumbent,
+            r.c.write_in,
+            *place,
+        )
+        .join(current, current.c.id == r.c.version_id)
+        .join(st, (st.c.version_id == r.c.version_id) & (st.c.position == r.c.stage))
+        .outerjoin(p, p.c.id == r.c.party_id)
+        .order_by(current.c.election_id, r.c.stage, r.c.position)
+    )
+    units = (
+        sa.select(
+            current.c.election_id,
+            ur.c.stage,
+            ur.c.unit,
+            ru.c.name.label("unit_name"),
+            ru.c.kind.label("unit_kind"),
+            ru.c.parent,
+            ur.c.candidate,
+            ur.c.vote_type,
+            ur.c.votes,
+            *place,
+        )
+        .join(current, current.c.id == ur.c.version_id)
+        .outerjoin(
+            ru,
+            (ru.c.version_id == ur.c.version_id)
+            & (ru.c.stage == ur.c.stage)
+            & (ru.c.unit == ur.c.unit),
+        )
+        .order_by(current.c.election_id, ur.c.stage, ur.c.position)
+    )
+    text, count, day, flag = pa.string(), pa.int64(), pa.date32(), pa.bool_()
+    schemas = {
+        "elections": [
+            ("election_id", count),
+            ("key", text),
+            ("version", count),
+            ("title", text),
+            ("city", text),
+            ("office", text),
+            ("date", day),
+            ("winner", text),
+            ("winner_percent", text),
+            ("outcome", text),
+            ("margin_votes", count),
+            ("counted_total", count),
+            ("turnout_ballots", count),
+            ("turnout_registered", count),
+            ("rules", text),
+        ],
+        "stages": [
+            ("election_id", count),
+            ("stage", count),
+            ("kind", text),
+            ("party", text),
+            ("date", day),
+            ("stated_total", count),
+            ("registered_voters", count),
+            ("ballots_cast", count),
+            ("status", text),
+        ],
+        "candidates": [
+            ("election_id", count),
+            ("stage", count),
+            ("stage_kind", text),
+            ("position", count),
+            ("name", text),
+            ("name_key", text),
+            ("party", text),
+            ("votes", count),
+            ("incumbent", flag),
+            ("write_in", flag),
+        ],
+        "units": [
+            ("election_id", count),
+            ("stage", count),
+            ("unit", text),
+            ("unit_name", text),
+            ("unit_kind", text),
+            ("parent", text),
+            ("candidate", text),
+            ("vote_type", text),
+            ("votes", count),
+        ],
+    }
+    queries = {"elections": elections, "stages": stages, "candidates": candidates, "units": units}
+    return {name: (pa.schema([*schemas[name], *_PARTITIONS]), queries[name]) for name in queries}
+
+
+#: The datasets :func:`export_parquet` writes, by folder name.
+DATASETS: tuple[str, ...] = ("elections", "stages", "candidates", "units")
+
+
+def _batches(
+    conn: sa.Connection, query: sa.Select[Any], schema: pa.Schema, counted: list[int]
+) -> Iterator[pa.RecordBatch]:
+    result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
+    for rows in result.partitions():
+        columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+        counted[0] += len(rows)
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)],
+            schema=schema,
+        )
+
+
+def export_parquet(store: Store, folder: Path) -> ParquetExport:
+    """Write every current election's results under ``folder`` (replaced whole)."""
+    folder = folder.resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    rows: dict[str, int] = {}
+    try:
+        with store.engine.connect() as conn:
+            for name, (schema, query) in _queries().items():
+                counted = [0]
+                ds.write_dataset(
+                    _batches(conn, query, schema, counted),
+                    staging / name,
+                    schema=schema,
+                    format="parquet",
+                    partitioning=ds.partitioning(_PARTITIONS, flavor="hive"),
+                    existing_data_behavior="error",
+                    max_rows_per_group=BATCH_ROWS * 2,
+                )
+                rows[name] = counted[0]
+                if not counted[0]:  # an empty dataset still has its schema, for the engines
+                    (staging / name).mkdir(exist_ok=True)
+                    pq.write_table(schema.empty_table(), staging / name / "empty.parquet")
+        old = folder.with_name(f".{folder.name}.old")
+        if folder.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ParquetExport(folder, rows)
