@@ -98,7 +98,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
             "parse",
             "article_commands",
             "parse",
-            "Read election articles and summarise them (or print them as JSON).",
+            "Read election files of any format and summarise them (or print JSON).",
         ),
         LazyCommand(
             "rcv",
@@ -110,7 +110,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
             "render",
             "article_commands",
             "render",
-            "Write an election article back out from the model (by default as article text).",
+            "Write an election file back out from the model (by default as article text).",
         ),
         LazyCommand(
             "revert",

@@ -105,7 +105,7 @@ def _show_warnings(warnings: tuple[str, ...]) -> None:
     help="Print each election as one line of JSON as soon as it is read (JSON Lines).",
 )
 def parse(files: tuple[Path, ...], as_json: bool, as_jsonl: bool) -> None:
-    """Read election files (articles, precinct CSV, NIST, ...) and summarise them (or print JSON).
+    """Read election files of any format and summarise them (or print JSON).
 
     A file that cannot be read is reported on one line and the others go on; the exit code is
     then 2."""

@@ -23,8 +23,6 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-import mwparserfromhell
-
 from tallyroom.errors import ParseError
 from tallyroom.figures import percent
 from tallyroom.formats.conversion import Written
@@ -300,6 +298,8 @@ def _stage_of_heading(
 
 def read_wikitext(text: str, source: str = "<wikitext>") -> Election:
     """The election of an article's infobox and election boxes."""
+    import mwparserfromhell  # only when wikitext is read: detecting it needs no parser
+
     code = mwparserfromhell.parse(text)
     position = 0
     infobox: dict[str, str] = {}
