@@ -223,12 +223,25 @@ def check_figures(record: object, source: str) -> None:
     _check_record(record, source, None, 0)
 
 
+#: Types that hold no count; skipped at once.
+_NO_COUNTS: frozenset[type] = frozenset({str, bool, float, type(None)})
+#: Per dataclass type, the names of its fields to visit (not its ``line`` fields).
+_VISITED: dict[type, tuple[str, ...]] = {}
+
+
+def _visited(kind: type) -> tuple[str, ...]:
+    names = _VISITED.get(kind)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(kind) if not f.name.endswith("line"))
+        _VISITED[kind] = names
+    return names
+
+
 def _check_record(value: object, source: str, line: int | None, depth: int) -> None:
-    if depth > 12:
+    kind = type(value)
+    if kind in _NO_COUNTS or depth > 12:
         return
-    if isinstance(value, bool) or value is None or isinstance(value, str | float):
-        return
-    if isinstance(value, int):
+    if isinstance(value, int):  # not a bool: bools hold no count, skipped above
         if abs(value) > MAX_VOTES:
             raise ValidationError(
                 f"a count of {value:,} is beyond the limit of {MAX_VOTES:,}",
@@ -238,7 +251,8 @@ def _check_record(value: object, source: str, line: int | None, depth: int) -> N
         return
     if isinstance(value, tuple | list | frozenset | set):
         for item in value:
-            _check_record(item, source, line, depth + 1)
+            if type(item) not in _NO_COUNTS:
+                _check_record(item, source, line, depth + 1)
         return
     if isinstance(value, dict):
         for key, item in value.items():
@@ -247,11 +261,11 @@ def _check_record(value: object, source: str, line: int | None, depth: int) -> N
         return
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         own = getattr(value, "line", None)
-        here = own if isinstance(own, int) and not isinstance(own, bool) else line
-        for item in dataclasses.fields(value):
-            if item.name.endswith("line"):
-                continue
-            _check_record(getattr(value, item.name), source, here, depth + 1)
+        here = own if type(own) is int else line
+        for name in _visited(kind):
+            item = getattr(value, name)
+            if type(item) not in _NO_COUNTS:
+                _check_record(item, source, here, depth + 1)
 
 
 def check_storable(election: Election, source: str) -> None:
