@@ -33,7 +33,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "./scripts/check" in ci
 
 
-EXAMPLE_DOCS = ("store.md", "rcv.md", "formats.md", "web.md")
+EXAMPLE_DOCS = ("store.md", "rcv.md", "formats.md", "web.md", "scale.md")
 
 
 def _python_blocks(name: str) -> list[str]:
