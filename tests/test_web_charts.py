@@ -8,6 +8,13 @@ from decimal import Decimal
 
 import pytest
 
+from tallyroom.views.colours import (
+    DARK_BACKGROUND,
+    LIGHT_BACKGROUND,
+    NEUTRAL,
+    PARTY_COLOURS,
+    party_colour,
+)
 from tallyroom.web.charts import (
     BACKGROUND,
     INACTIVE,
@@ -32,9 +39,28 @@ def test_contrast_ratio_of_known_pairs() -> None:
     assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
 
 
-@pytest.mark.parametrize("colour", [*PALETTE, INK, MUTED, INACTIVE])
-def test_colours_meet_wcag_aa_on_white(colour: str) -> None:
+@pytest.mark.parametrize("colour", [INK, MUTED])
+def test_chart_text_meets_wcag_aa_on_white(colour: str) -> None:
     assert contrast_ratio(colour, BACKGROUND) >= 4.5
+
+
+@pytest.mark.parametrize("colour", [*PALETTE, *PARTY_COLOURS.values(), NEUTRAL, INACTIVE])
+def test_bar_colours_stand_out_on_the_light_and_the_dark_page(colour: str) -> None:
+    """WCAG 2.1 1.4.11: graphical objects at least 3:1 against what is next to them."""
+    assert contrast_ratio(colour, LIGHT_BACKGROUND) >= 3
+    assert contrast_ratio(colour, DARK_BACKGROUND) >= 3
+
+
+def test_colours_follow_the_party_not_the_row() -> None:
+    assert party_colour("Democratic") == party_colour("Democratic Party") == "#0072B2"
+    assert party_colour("Republican") == "#D55E00"
+    assert party_colour(None) == party_colour("Nonpartisan") == party_colour("Whig") == NEUTRAL
+    svg = bar_chart("t", "Votes", [Bar("R", 7356, None, party_colour("Republican")),
+                                   Bar("D", 4792, None, party_colour("Democratic"))])  # fmt: skip
+    fills = [
+        r.get("fill") for r in ET.fromstring(svg).iter(f"{SVG}rect") if r.get("height") == "18"
+    ]
+    assert fills == ["#D55E00", "#0072B2"]
 
 
 def test_bar_lengths_are_proportional_to_votes() -> None:
@@ -46,7 +72,7 @@ def test_bar_lengths_are_proportional_to_votes() -> None:
     desc = root.find(f"{SVG}desc")
     assert desc is not None and desc.text is not None
     assert "A: 300 votes (60.00%)" in desc.text and "C: votes unknown" in desc.text
-    widths = [float(r.get("width", 0)) for r in root.iter(f"{SVG}rect") if r.get("fill") in PALETTE]
+    widths = [float(r.get("width", 0)) for r in root.iter(f"{SVG}rect") if r.get("fill") == NEUTRAL]
     assert len(widths) == 3  # no bar for unknown votes
     assert widths[0] == pytest.approx(2 * widths[1], abs=0.1)
     assert widths[0] == pytest.approx(6 * widths[2], abs=0.6)  # 0.1 px rounding, times 6
@@ -77,11 +103,13 @@ def test_rounds_chart_stacks_tallies_and_inactive() -> None:
 
 
 def test_series_chart_places_points_by_percent() -> None:
-    svg = series_chart("c", "City", [SeriesPoint(2000, "50.00", "40.00"),
-                                     SeriesPoint(2004, "75.00", None)])  # fmt: skip
+    svg = series_chart("c", "City", [SeriesPoint(2000, "50.00", "40.00", "10.00"),
+                                     SeriesPoint(2004, "75.00", None, None)])  # fmt: skip
     root = ET.fromstring(svg)
     circles = list(root.iter(f"{SVG}circle"))
     ys = [float(c.get("cy", 0)) for c in circles if c.get("r") == "4.5"]
-    assert len(ys) == 2 and ys[1] < ys[0]  # 75% is drawn above 50%
-    assert "2004: winner 75.00%, turnout unknown" in svg
-    assert re.search(r"<rect[^>]*width=\"8\"", svg)  # one turnout square
+    assert len(ys) == 2 + 1 and ys[1] < ys[0]  # 75% is drawn above 50% (and the legend's)
+    assert "2000: winner 50.00%, margin 10.00%, turnout 40.00%" in svg
+    assert "2004: winner 75.00%, margin unknown, turnout unknown" in svg
+    assert len(re.findall(r"<rect[^>]*width=\"8\"", svg)) == 1 + 1  # one turnout square
+    assert len(list(root.iter(f"{SVG}polygon"))) == 1 + 1  # one margin diamond

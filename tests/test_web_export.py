@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from tallyroom.cli import main
 from tallyroom.store import Store
 from tallyroom.store.codec import to_json
+from tallyroom.views.election import sorted_rows
 from tests.web_helpers import build_database
 
 
@@ -38,29 +39,70 @@ def test_every_election_is_exported_with_its_twin(exported: tuple[Path, Path]) -
             assert twin["title"] == record.title
             assert twin["figures"] == to_json(record.figures)
             assert [[r["votes"] for r in s["rows"]] for s in twin["stages"]] == [
-                [r.votes for r in stage.rows] for stage in record.figures.stages
+                [r.votes for r in sorted_rows(stage.rows)] for stage in record.figures.stages
             ]
     index = json.loads((site / "index.json").read_text())
     assert index["total"] == len(rows) == len(index["elections"])
     assert (site / "static" / "style.css").is_file()
 
 
+class _Links(HTMLParser):
+    """The links (``href``, ``src``) and the ids of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value is not None:
+                self.links.append(value)
+            elif name == "id" and value is not None:
+                self.ids.add(value)
+
+
+def _parsed(page: Path) -> _Links:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
 def test_every_link_is_relative_and_resolves(exported: tuple[Path, Path]) -> None:
+    """A crawl of the export from its index: every link (and every ``#anchor``) resolves, no
+    link is broken, and every file the export wrote is reached."""
     _, site = exported
-    pages = list(site.rglob("*.html"))
-    assert len(pages) > 30
-    checked = 0
-    for page in pages:
-        html = page.read_text(encoding="utf-8")
-        assert "<form" not in html  # a static host cannot filter
-        for link in re.findall(r'(?:href|src)="([^"]+)"', html):
-            if link.startswith("#"):
-                continue
+    written = {path.resolve() for path in site.rglob("*") if path.is_file()}
+    index = (site / "index.html").resolve()
+    reached, queue, broken = {index}, [index], []
+    parsed: dict[Path, _Links] = {}
+    checked = anchors = 0
+    while queue:
+        page = queue.pop()
+        links = parsed.setdefault(page, _parsed(page))
+        assert "<form" not in page.read_text(encoding="utf-8")  # a static host cannot filter
+        for link in links.links:
             assert not link.startswith(("/", "http:", "https:")), (page, link)
-            target = (page.parent / unquote(link.split("#")[0])).resolve()
-            assert target.is_file(), (page, link)
+            path, _, fragment = link.partition("#")
+            target = (page.parent / unquote(path)).resolve() if path else page
             checked += 1
-    assert checked > 500
+            if not target.is_file():
+                broken.append((page, link))
+                continue
+            if fragment:
+                anchors += 1
+                if fragment not in parsed.setdefault(target, _parsed(target)).ids:
+                    broken.append((page, link))
+            if target not in reached:
+                reached.add(target)
+                if target.suffix == ".html":
+                    queue.append(target)
+    assert not broken, broken[:10]
+    assert checked > 1000 and anchors > 20
+    kinds = {path.relative_to(site.resolve()).parts[0] for path in reached}
+    assert {"elections", "candidates", "cities", "years", "compare", "static"} <= kinds
+    assert any(path.name == "source.html" for path in reached)
+    assert written - reached == set(), sorted(written - reached)[:10]
 
 
 def test_export_into_a_file_path_fails_cleanly(tmp_path: Path) -> None:

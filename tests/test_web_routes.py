@@ -15,7 +15,7 @@ from tallyroom.service import import_elections
 from tallyroom.store import ElectionFilter, Store
 from tallyroom.store.codec import to_json
 from tallyroom.web import create_app
-from tests.web_helpers import GENERATED, RCV_TITLE, build_database
+from tests.web_helpers import GENERATED, MAINE_TITLE, RCV_TITLE, build_database
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def _cells(html: str, css_class: str) -> list[str]:
 def test_index_lists_every_election_newest_first(client: TestClient, store: Store) -> None:
     data = client.get("/index.json").json()
     everything = store.list_elections()
-    assert data["total"] == everything.total == 6 + GENERATED + 1
+    assert data["total"] == everything.total == 6 + GENERATED + 2
     assert [row["id"] for row in data["elections"]] == [row.id for row in everything.rows]
     dates = [row["date"] for row in data["elections"] if row["date"]]
     assert dates == sorted(dates, reverse=True)
@@ -80,7 +80,8 @@ def test_filters_match_the_store(
 def test_search_finds_titles_and_candidates(client: TestClient, store: Store) -> None:
     by_title = client.get("/index.json", params={"q": "portland"}).json()
     assert [row["title"] for row in by_title["elections"]] == [
-        "2004 Portland, Oregon mayoral election"
+        "2004 Portland, Oregon mayoral election",
+        MAINE_TITLE,
     ]
     by_person = client.get("/index.json", params={"q": "Alvarez"}).json()
     assert [row["title"] for row in by_person["elections"]] == [RCV_TITLE]

@@ -18,6 +18,34 @@ SAMPLES = Path(str(resources.files("tallyroom") / "data" / "samples"))
 BALLOTS = Path(str(resources.files("tallyroom") / "data" / "rcv" / "sample_mayor.csv"))
 GENERATED = 12
 RCV_TITLE = "2022 Rankton, Minnesota mayoral election"
+MAINE_TITLE = "2003 Portland, Maine mayoral election"
+
+
+def maine_election() -> Election:
+    """A second Portland (in Maine), its table in the source listing the smaller vote first and
+    its parties written the long way, as Wikipedia writes them."""
+    import datetime as dt
+
+    rows = (
+        CandidateResult(name="Nora Quint", votes=4792, party="Republican Party (United States)"),
+        CandidateResult(name="Owen Pell", votes=7356, party="Democratic Party (United States)"),
+    )
+    return Election(
+        title=MAINE_TITLE,
+        jurisdiction=Jurisdiction(city="Portland", state="Maine"),
+        office="Mayor",
+        date=dt.date(2003, 11, 4),
+        before_party="Democratic Party (United States)",
+        stages=(
+            Stage(
+                kind="general",
+                date=dt.date(2003, 11, 4),
+                results=rows,
+                result="Democratic Party (United States) Hold",
+            ),
+        ),
+        rules="plurality",
+    )
 
 
 def ranked_election() -> Election:
@@ -53,4 +81,6 @@ def build_database(path: Path) -> Path:
         import_elections(
             store, [ranked_election()], BALLOTS.read_text(encoding="utf-8"), BALLOTS.name
         )
+        maine = maine_election()
+        import_elections(store, [maine], render_article(maine), "maine-2003.txt")
     return path

@@ -4,14 +4,15 @@ version."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tallyroom.figures import ElectionFigures, RowFigures, StageFigures, TurnoutFigures, person_key
 from tallyroom.model import StageDecision
 from tallyroom.round_figures import RoundFigures
 from tallyroom.store import ElectionRecord
+from tallyroom.views.colours import party_colour
 from tallyroom.views.links import (
     FINDINGS_NOTE,
     INFOBOX_MARKER,
@@ -20,21 +21,39 @@ from tallyroom.views.links import (
     city_url,
     election_url,
     names_text,
+    source_url,
     votes_text,
+)
+from tallyroom.views.wording import (
+    VERDICT_SENTENCES,
+    date_text,
+    outcome_sentence,
+    party_result_text,
+    party_text,
+    percent_text,
+    stage_sentence,
 )
 
 __all__ = [
+    "ORDERS",
     "VERDICT_WORDS",
     "ClaimView",
+    "CompareLink",
     "ElectionView",
     "FindingView",
+    "Order",
     "OutcomeView",
     "RowView",
     "StageView",
     "TotalView",
     "election_view",
     "row_view",
+    "sorted_rows",
 ]
+
+#: How an election's result rows are ordered: most votes first, or as the source lists them.
+Order = Literal["votes", "source"]
+ORDERS: tuple[Order, ...] = ("votes", "source")
 
 # -- the election page -------------------------------------------------------------------------
 
@@ -46,6 +65,9 @@ class RowView:
     name: str
     url: str
     party: str | None
+    """The party's short name ("Democratic")."""
+    colour: str
+    """The party's colour (:mod:`tallyroom.views.colours`)."""
     votes: int | None
     votes_text: str
     """``"86,493"``; an infobox figure carries :data:`INFOBOX_MARKER`."""
@@ -58,6 +80,10 @@ class RowView:
     """What the document says of the candidate: a claim, not the outcome."""
     incumbent: bool
     write_in: bool
+    line: int | None
+    """The row's line in the source."""
+    source_url: str | None
+    """The row's line on the election's source page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +108,15 @@ class StageView:
     label: str
     party: str | None
     date: dt.date | None
+    date_text: str | None
     caption: str | None
     status: str | None
     deciding: bool
+    sentence: str
+    """What the stage decided, in words ("No majority: A and B go to the runoff.")."""
+    verdict_sentence: str | None
     rows: tuple[RowView, ...]
+    """Most votes first, or in the source's order (the election's ``order``)."""
     total: TotalView
     infobox_rows: bool
     decision: StageDecision | None
@@ -109,6 +140,8 @@ class OutcomeView:
     tie_break: str | None
     text: str
     """``"Tom Barrett (53.77%)"``, ``"Tied: A and B (1,204 each)"`` or why it is not known."""
+    sentence: str
+    """The outcome in words: ``"Tom Barrett won with 53.77 %."``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +170,20 @@ class FindingView:
     line: int | None
     message: str
     fix: str | None
+    source_url: str | None
+    """The finding's line on the election's source page."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompareLink:
+    """Another election to compare this one with, and the comparison's address."""
+
+    id: int
+    title: str
+    url: str
+    first: int
+    second: int
+    """The two elections compared, older first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,13 +199,16 @@ class ElectionView:
     state: str | None
     city_url: str | None
     date: dt.date | None
+    date_text: str | None
     type: str | None
     term: str | None
     outcome: OutcomeView
     before_holder: str | None
     before_party: str | None
+    """The party's short name."""
     claim: ClaimView
     party_result: str | None
+    """In words: "Democratic hold: the party kept the office"."""
     turnout: TurnoutFigures | None
     registered_voters: int | None
     stages: tuple[StageView, ...]
@@ -167,20 +217,31 @@ class ElectionView:
     findings: tuple[FindingView, ...]
     findings_note: str
     source: str
+    """The file name of the source."""
+    source_label: str
+    """What to call the source: its own title when it has one, else its file name."""
+    source_url: str
     source_sha256: str
     imported_at: dt.datetime
     imported_by: str
+    order: Order
+    order_url: str
+    """The same page with its rows in the other order."""
+    compare: tuple[CompareLink, ...]
+    """Elections of the same city and office to compare with: the one before and after."""
     figures: ElectionFigures
     """The stored figures, whole: what every other field of the page is arranged from."""
 
 
-def row_view(row: RowFigures) -> RowView:
+def row_view(row: RowFigures, election_id: int | None = None) -> RowView:
     infobox = row.basis == "infobox"
     text = votes_text(row.votes) + (f" {INFOBOX_MARKER}" if infobox else "")
+    party = party_text(row.party_label) if row.party_label is not None else row.party
     return RowView(
         name=row.name,
         url=candidate_url(row.name),
-        party=row.party,
+        party=party,
+        colour=party_colour(party),
         votes=row.votes,
         votes_text=text,
         basis=row.basis,
@@ -190,7 +251,21 @@ def row_view(row: RowFigures) -> RowView:
         stated_status=row.stated_status,
         incumbent=row.incumbent,
         write_in=row.write_in,
+        line=row.line,
+        source_url=(
+            f"{source_url(election_id)}#L{row.line}"
+            if election_id is not None and row.line
+            else None
+        ),
     )
+
+
+def sorted_rows(rows: Sequence[RowFigures], order: Order = "votes") -> list[RowFigures]:
+    """``rows`` most votes first (unknown votes last; equal votes keep the source's order), or
+    as given for ``order="source"``."""
+    if order == "source":
+        return list(rows)
+    return sorted(rows, key=lambda row: (row.votes is None, -(row.votes or 0)))
 
 
 def _total(stage: StageFigures, line: int | None) -> TotalView:
@@ -213,18 +288,29 @@ def _total(stage: StageFigures, line: int | None) -> TotalView:
     )
 
 
-def _stage(election_id: int, stage: StageFigures, line: int | None) -> StageView:
+def _stage(
+    election_id: int,
+    figures: ElectionFigures,
+    stage: StageFigures,
+    line: int | None,
+    order: Order,
+) -> StageView:
     base = f"{election_url(election_id)}/stages/{stage.index}"
-    rows = tuple(row_view(row) for row in stage.rows)
+    rows = tuple(row_view(row, election_id) for row in sorted_rows(stage.rows, order))
+    following = figures.stages[stage.index + 1] if stage.index + 1 < len(figures.stages) else None
+    decision = stage.decision
     return StageView(
         index=stage.index,
         kind=stage.kind,
         label=stage.label,
         party=stage.party,
         date=stage.date,
+        date_text=date_text(stage.date),
         caption=stage.caption,
         status=stage.status,
         deciding=stage.deciding,
+        sentence=stage_sentence(stage, figures, following.label if following else None),
+        verdict_sentence=VERDICT_SENTENCES[decision.verdict] if decision is not None else None,
         rows=rows,
         total=_total(stage, line),
         infobox_rows=any(row.basis == "infobox" for row in rows),
@@ -256,7 +342,7 @@ def _outcome(figures: ElectionFigures) -> OutcomeView:
             each = f" ({tied_votes:,} each)" if tied_votes is not None else ""
             text = f"Tied: {names}{each}"
         case "decided" if figures.winner is not None:
-            share = f" ({figures.winner_percent}%)" if figures.winner_percent else ""
+            share = f" ({percent_text(figures.winner_percent)})" if figures.winner_percent else ""
             text = f"{figures.winner}{share}"
         case "decided":
             text = names_text(figures.winners) if figures.winners else "not known"
@@ -274,57 +360,87 @@ def _outcome(figures: ElectionFigures) -> OutcomeView:
         tied_votes=tied_votes,
         tie_break=decision.tie_break if decision is not None and figures.tied else None,
         text=text,
+        sentence=outcome_sentence(figures),
     )
 
 
-def election_view(record: ElectionRecord) -> ElectionView:
-    """The election page of one stored version."""
+def election_view(
+    record: ElectionRecord,
+    *,
+    order: Order = "votes",
+    source_label: str | None = None,
+    compare: Sequence[CompareLink] = (),
+) -> ElectionView:
+    """The election page of one stored version: rows ``order``-ed, the source called
+    ``source_label`` (default: its file name), links to ``compare`` with."""
     election, figures = record.election, record.figures
     city, state = election.jurisdiction.city, election.jurisdiction.state
     lines = [stage.total_line for stage in election.stages]
     deciding = _deciding(figures)
     decision = deciding.decision if deciding is not None else None
+    url = election_url(record.id)
+    source = source_url(record.id)
     return ElectionView(
         id=record.id,
         version=record.version,
         current=record.current,
         versions=record.versions,
-        url=election_url(record.id),
+        url=url,
         title=record.title,
         office=election.office,
         city=city,
         state=state,
         city_url=city_url(city, state) if city else None,
         date=figures.date,
+        date_text=date_text(figures.date),
         type=election.type,
         term=election.term,
         outcome=_outcome(figures),
         before_holder=election.before_holder,
-        before_party=election.before_party,
+        before_party=party_text(election.before_party),
         claim=ClaimView(
             after_holder=election.after_holder,
-            after_party=election.after_party,
+            after_party=party_text(election.after_party),
             verdict=decision.verdict if decision is not None else None,
             verdict_text=VERDICT_WORDS[decision.verdict] if decision is not None else None,
             verdict_reasons=decision.verdict_reasons if decision is not None else (),
         ),
-        party_result=election.party_result,
+        party_result=party_result_text(election.party_result),
         turnout=figures.turnout,
         registered_voters=election.registered_voters,
         stages=tuple(
-            _stage(record.id, stage, lines[stage.index] if stage.index < len(lines) else None)
+            _stage(
+                record.id,
+                figures,
+                stage,
+                lines[stage.index] if stage.index < len(lines) else None,
+                order,
+            )
             for stage in figures.stages
         ),
         rules=record.rules,
         rules_note=record.rules_note,
         findings=tuple(
-            FindingView(f.code, f.severity, f.line, f.message, f.fix) for f in record.findings
+            FindingView(
+                f.code,
+                f.severity,
+                f.line,
+                f.message,
+                f.fix,
+                f"{source}#L{f.line}" if f.line else None,
+            )
+            for f in record.findings
         ),
         findings_note=FINDINGS_NOTE,
         source=record.source_name,
+        source_label=source_label or record.source_name,
+        source_url=source,
         source_sha256=record.source_sha256,
         imported_at=record.imported_at,
         imported_by=record.imported_by,
+        order=order,
+        order_url=url if order == "source" else f"{url}?order=source",
+        compare=tuple(compare),
         figures=figures,
     )
 

@@ -18,9 +18,11 @@ __all__ = [
     "candidate_url",
     "city_slug",
     "city_url",
+    "compare_url",
     "election_url",
     "names_text",
     "slug",
+    "source_url",
     "votes_text",
 ]
 
@@ -54,6 +56,16 @@ def candidate_slug(name: str) -> str:
 
 def election_url(election_id: int) -> str:
     return f"/elections/{election_id}"
+
+
+def source_url(election_id: int) -> str:
+    """The page of the source an election's current version was read from."""
+    return f"{election_url(election_id)}/source"
+
+
+def compare_url(first: int, second: int) -> str:
+    """The page comparing two elections side by side."""
+    return f"/compare/{first}/{second}"
 
 
 def candidate_url(name: str) -> str:

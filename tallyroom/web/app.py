@@ -34,8 +34,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tallyroom.errors import StorageError, TallyroomError, ValidationError
 from tallyroom.store import Store
-from tallyroom.views import CandidateView, CityView, ElectionView, IndexView
+from tallyroom.views import (
+    CandidateView,
+    CityView,
+    CompareView,
+    ElectionView,
+    IndexView,
+    Order,
+    SourceView,
+)
 from tallyroom.web import render
+from tallyroom.web.night import install_night
 from tallyroom.web.site import MISSING, IndexQuery, Rendered, Site
 
 __all__ = ["SECURITY_HEADERS", "Hardened", "create_app"]
@@ -210,6 +219,12 @@ def _problem(exc: RequestValidationError) -> str:
     return f"{'.'.join(where)}: {message}" if where else message
 
 
+OrderParam = Annotated[
+    Order,
+    Query(description="Rows with the most votes first (votes) or as the source lists them."),
+]
+
+
 class NotFound(Exception):
     """No election, person, city or year at this address."""
 
@@ -230,7 +245,11 @@ def _election_id(ref: str) -> int:
 
 
 def create_app(
-    db_url: str | Path, *, store: Store | None = None, fresh_for: float = 1.0
+    db_url: str | Path,
+    *,
+    store: Store | None = None,
+    fresh_for: float = 1.0,
+    export_to: Path | None = None,
 ) -> FastAPI:
     """The website over the database at ``db_url`` (a SQLite path or a database URL).
 
@@ -254,6 +273,7 @@ def create_app(
         app.router.on_shutdown.append(opened.close)
     static = resources.files("tallyroom.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    install_night(app, db_url, export_to=export_to)  # /night (staff) and /live (public)
 
     def page(rendered: Rendered[Any]) -> Response:
         return Response(rendered.html, media_type=HTML, headers=CACHE)
@@ -358,14 +378,40 @@ def create_app(
     app.get("/index.json", summary="The index as JSON: elections, filters, facets")(index_json)
     app.get("/.json", include_in_schema=False)(index_json)
 
-    async def election_of(ref: str) -> Rendered[ElectionView]:
+    async def election_of(ref: str, order: Order = "votes") -> Rendered[ElectionView]:
         number = _election_id(ref)
-        found = await fetch("election", number, lambda: site.election(number))
+        found = await fetch("election", (number, order), lambda: site.election(number, order))
         return _found(found, f"There is no election {ref}.")
 
     @app.get("/elections/{ref}.json", summary="One election as JSON")
-    async def election_json(ref: str) -> Response:
-        return twin(await election_of(ref))
+    async def election_json(ref: str, order: OrderParam = "votes") -> Response:
+        return twin(await election_of(ref, order))
+
+    async def source_of(ref: str) -> Rendered[SourceView]:
+        number = _election_id(ref)
+        found = await fetch("source", number, lambda: site.source(number))
+        return _found(found, f"There is no election {ref}.")
+
+    @app.get("/elections/{ref}/source.json", summary="An election's source text as JSON, by line")
+    async def source_json(ref: str) -> Response:
+        return twin(await source_of(ref))
+
+    @app.get("/elections/{ref}/source", summary="An election's source text, lines numbered")
+    async def source(ref: str) -> Response:
+        return page(await source_of(ref))
+
+    async def compare_of(first: str, second: str) -> Rendered[CompareView]:
+        one, two = _election_id(first), _election_id(second)
+        found = await fetch("compare", (one, two), lambda: site.compare(one, two))
+        return _found(found, f"There is no election {first} or {second}.")
+
+    @app.get("/compare/{first}/{second}.json", summary="Two elections side by side, as JSON")
+    async def compare_json(first: str, second: str) -> Response:
+        return twin(await compare_of(first, second))
+
+    @app.get("/compare/{first}/{second}", summary="Two elections side by side")
+    async def compare(first: str, second: str) -> Response:
+        return page(await compare_of(first, second))
 
     @app.get("/elections/{ref}/stages/{index}.svg", summary="A stage's votes as an SVG bar chart")
     async def stage_svg(ref: str, index: str) -> Response:
@@ -385,8 +431,8 @@ def create_app(
         return Response(render.rounds_chart(view, number), media_type=SVG, headers=CACHE)
 
     @app.get("/elections/{ref}", summary="One election: stages, tables, charts, outcome")
-    async def election(ref: str) -> Response:
-        return page(await election_of(ref))
+    async def election(ref: str, order: OrderParam = "votes") -> Response:
+        return page(await election_of(ref, order))
 
     async def candidate_of(slug: str) -> Rendered[CandidateView]:
         found = await fetch("candidate", slug, lambda: site.candidate(slug))

@@ -1,11 +1,12 @@
 """``tallyroom export-site DIR``: the whole website as static files with relative links.
 
 The export holds the same pages as the live site, made by the same code (:class:`Site` with a
-static renderer): ``index.html``, ``elections/<id>.html``, ``candidates/<name>.html``,
-``cities/<name>.html``, ``years/<year>.html``, each beside its ``.json`` twin, the charts as
-``.svg`` and the stylesheet. Every link is relative, so the folder can be served from any path
-of any static host. The index lists every election (a static host cannot filter); the city and
-year pages take the filters' place.
+static renderer): ``index.html``, ``elections/<id>.html`` with its ``elections/<id>/source.html``,
+``candidates/<name>.html``, ``cities/<name>.html``, ``years/<year>.html`` and
+``compare/<id>/<id>.html`` for each election and the one before it of the same city and office,
+each beside its ``.json`` twin, the charts as ``.svg`` and the stylesheet. Every link is
+relative, so the folder can be served from any path of any static host. The index lists every
+election (a static host cannot filter); the city and year pages take the filters' place.
 """
 
 from __future__ import annotations
@@ -128,14 +129,25 @@ def _export(site: Site, store: Store, out: _Files) -> tuple[int, int, int]:
     out.write("/static/style.css", stylesheet.read_bytes())
     index = site.index(IndexQuery())
     out.page("/", index)
+    compared: set[tuple[int, int]] = set()
     for listed in index.view.elections:
         rendered = site.election(listed.id)
         if rendered is None:
             continue
         view = rendered.view
         out.page(view.url, rendered)
+        source = site.source(listed.id)
+        if source is not None:
+            out.page(source.view.url, source)
+        for other in view.compare:
+            if (other.first, other.second) not in compared:
+                compared.add((other.first, other.second))
+                pair = site.compare(other.first, other.second)
+                if pair is not None:
+                    out.page(pair.view.url, pair)
         for stage in view.stages:
-            out.write(stage.chart_url, render.stage_chart(view, stage.index))
+            if stage.has_votes:  # a stage without votes has no chart
+                out.write(stage.chart_url, render.stage_chart(view, stage.index))
             if stage.rounds_chart_url:
                 out.write(stage.rounds_chart_url, render.rounds_chart(view, stage.index))
     people = 0
@@ -150,8 +162,8 @@ def _export(site: Site, store: Store, out: _Files) -> tuple[int, int, int]:
         if rendered_city is not None:
             out.page(rendered_city.view.url, rendered_city)
             out.write(rendered_city.view.chart_url, render.city_chart(rendered_city.view))
-    for year, _count in index.view.facets.years:
-        rendered_year = site.year(year)
+    for facet in index.view.facets.years:
+        rendered_year = site.year(facet.year)
         if rendered_year is not None:
-            out.page(f"/years/{year}", rendered_year)
+            out.page(facet.page_url, rendered_year)
     return len(index.view.elections), people, len(cities)

@@ -18,7 +18,15 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from tallyroom.views import CandidateView, CityView, ElectionView, IndexView
+from tallyroom.views import (
+    CandidateView,
+    CityView,
+    CompareView,
+    ElectionView,
+    IndexView,
+    SourceView,
+)
+from tallyroom.views.wording import date_text
 from tallyroom.web import charts
 
 __all__ = ["Renderer", "city_chart", "export_path", "json_bytes", "rounds_chart", "stage_chart"]
@@ -40,7 +48,8 @@ def export_path(path: str) -> str:
 
 def relative(target: str, current: str, *, static: bool) -> str:
     """The link from page ``current`` to ``target`` (both site paths; ``target`` may carry a
-    query string, which the export drops)."""
+    query string, which the export drops, and a fragment, ``#L12``, which it keeps)."""
+    target, hash_, fragment = target.partition("#")
     path, _, query = target.partition("?")
     if static:
         path, current, query = export_path(path), export_path(current), ""
@@ -48,7 +57,7 @@ def relative(target: str, current: str, *, static: bool) -> str:
     link = _relpath(path, base or "/")
     if path.endswith("/"):
         link = "./" if link == "." else link + "/"
-    return link + (f"?{query}" if query else "")
+    return link + (f"?{query}" if query else "") + hash_ + fragment
 
 
 @functools.lru_cache(maxsize=65536)
@@ -81,7 +90,7 @@ def number(value: int | Decimal | str | None) -> str:
 
 def stage_chart(view: ElectionView, index: int) -> str:
     stage = view.stages[index]
-    bars = [charts.Bar(r.name, r.votes, r.percent) for r in stage.rows]
+    bars = [charts.Bar(r.name, r.votes, r.percent, r.colour) for r in stage.rows]
     title = f"{view.title}: {stage.label}, votes by candidate"
     return charts.bar_chart(f"stage-{index}", title, bars)
 
@@ -97,16 +106,17 @@ def rounds_chart(view: ElectionView, index: int) -> str:
         for item in stage.rounds
     ]
     title = f"{view.title}: {stage.label}, votes in each round"
-    return charts.rounds_chart(f"rounds-{index}", title, rounds)
+    colours = {row.name: row.colour for row in stage.rows if row.party}
+    return charts.rounds_chart(f"rounds-{index}", title, rounds, colours)
 
 
 def city_chart(view: CityView) -> str:
     points = [
-        charts.SeriesPoint(row.year, row.winner_percent, row.turnout_percent)
+        charts.SeriesPoint(row.year, row.winner_percent, row.turnout_percent, row.margin_percent)
         for row in view.elections
         if row.year is not None
     ]
-    title = f"{view.name}: winner's share and turnout by year"
+    title = f"{view.name}: winner's share, margin and turnout by year"
     return charts.series_chart("city", title, points)
 
 
@@ -132,6 +142,7 @@ class Renderer:
             auto_reload=False,  # templates ship with the package; no stat() per page
         )
         self.env.filters["number"] = number
+        self.env.filters["words"] = date_text
         #: The ranked-choice rounds' own template, when installed (else the page's table).
         self.rounds_template = "_rounds.html" in self.env.list_templates()
 
@@ -188,6 +199,15 @@ class Renderer:
             data=view,
             chart=Markup(city_chart(view)),
         )
+
+    def source(self, view: SourceView) -> bytes:
+        return self.page(
+            "source.html", Page(view.url, view.url + ".json"), f"Source: {view.title}", data=view
+        )
+
+    def compare(self, view: CompareView) -> bytes:
+        title = f"{view.first.title} and {view.second.title}"
+        return self.page("compare.html", Page(view.url, view.url + ".json"), title, data=view)
 
     def listing(self, view: IndexView, path: str, title: str) -> bytes:
         json_path = "/index.json" if path == "/" else path + ".json"

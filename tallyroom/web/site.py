@@ -26,17 +26,26 @@ from tallyroom.store.codec import to_json
 from tallyroom.views import (
     CandidateView,
     CityView,
+    CompareLink,
+    CompareView,
     ElectionView,
     IndexFilters,
     IndexView,
+    Order,
+    SourceView,
     candidate_slug,
     candidate_view,
     city_slug,
     city_view,
+    compare_url,
+    compare_view,
     election_view,
+    facets_of,
     facets_view,
     index_view,
+    source_view,
 )
+from tallyroom.views.wording import source_label
 from tallyroom.web.render import Renderer, json_bytes
 
 __all__ = ["MISSING", "PER_PAGE", "IndexQuery", "Missing", "Rendered", "Site"]
@@ -58,7 +67,7 @@ def _page_key(method: str, argument: Hashable, generation: Generation) -> tuple[
     return (method, argument, generation)
 
 
-V = TypeVar("V", ElectionView, IndexView, CandidateView, CityView)
+V = TypeVar("V", ElectionView, IndexView, CandidateView, CityView, SourceView, CompareView)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -76,9 +85,18 @@ class IndexQuery:
     def filters(self) -> IndexFilters:
         return IndexFilters(self.city, self.year, self.office, self.candidate, self.q)
 
-    def where(self) -> ElectionFilter:
+    def where(self, state: str | None = None) -> ElectionFilter:
+        """The store's filter; ``state`` narrows the city to one place."""
+        city = self.city
+        if state is not None and city is not None:
+            city = city.rpartition(",")[0].strip()
         return ElectionFilter(
-            city=self.city, year=self.year, office=self.office, candidate=self.candidate, q=self.q
+            city=city,
+            state=state,
+            year=self.year,
+            office=self.office,
+            candidate=self.candidate,
+            q=self.q,
         )
 
     def url(self, page: int) -> str:
@@ -120,6 +138,9 @@ class Site:
         self._looking_since: float | None = None
         self._record = functools.lru_cache(maxsize=cache_size)(self._read_record)
         self._names = functools.lru_cache(maxsize=2)(self._read_names)
+        self._facets = functools.lru_cache(maxsize=2)(self._read_facets)
+        self._sources = functools.lru_cache(maxsize=cache_size)(self._read_source)
+        self._places = functools.lru_cache(maxsize=cache_size)(self._read_places)
         # Pages by (kind, argument, generation), in one cache the app can look into without
         # touching the database (see :meth:`cached`).
         self.pages: cachetools.LRUCache[tuple[Hashable, ...], Any] = cachetools.LRUCache(
@@ -136,6 +157,8 @@ class Site:
         self._year = cached(self._year_page)
         self._candidate = cached(self._candidate_page)
         self._city = cached(self._city_page)
+        self._source = cached(self._source_page)
+        self._compare = cached(self._compare_page)
 
     def cached(self, kind: str, argument: Hashable) -> Rendered[Any] | Missing | None:
         """The page ``kind`` (``"election"``, ``"index"``, ...) for ``argument`` when it is
@@ -186,6 +209,58 @@ class Site:
     def _read_names(self, generation: Generation) -> dict[str, tuple[int, ...]]:
         return self.store.candidate_index(candidate_slug)
 
+    def _read_facets(self, generation: Generation) -> Any:
+        return self.store.facets()
+
+    def _read_source(self, election_id: int, generation: Generation) -> tuple[str, str]:
+        return self.store.source(election_id)
+
+    def _read_places(self, city: str, state: str | None, generation: Generation) -> tuple[int, ...]:
+        return self.store.city_elections(city, state)
+
+    def _state_of(self, city: str | None, generation: Generation) -> str | None:
+        """The state a city filter names when it is a place's full name ("Portland, Maine")."""
+        if city is None or "," not in city:
+            return None
+        wanted = " ".join(city.split()).casefold()
+        for place in self._facets(generation)[0]:
+            if place.state and f"{place.city}, {place.state}".casefold() == wanted:
+                return str(place.state)
+        return None
+
+    def _compare_links(self, record: ElectionRecord, generation: Generation) -> list[CompareLink]:
+        """The elections of the same city and office just before and after this one."""
+        place = record.election.jurisdiction
+        if place.city is None:
+            return []
+        ids = self._places(place.city, place.state, generation)
+        office = record.election.office
+        same = [
+            found
+            for found in (self._record(i, generation) for i in ids)
+            if found is not None and found.election.office == office
+        ]
+        at = next((n for n, found in enumerate(same) if found.id == record.id), None)
+        if at is None:
+            return []
+        links = []
+        for other in (
+            same[at - 1] if at > 0 else None,
+            same[at + 1] if at + 1 < len(same) else None,
+        ):
+            if other is not None:
+                first, second = sorted((other, record), key=lambda r: ids.index(r.id))
+                links.append(
+                    CompareLink(
+                        other.id,
+                        other.title,
+                        compare_url(first.id, second.id),
+                        first.id,
+                        second.id,
+                    )
+                )
+        return links
+
     # -- pages -------------------------------------------------------------------------------
 
     def index(self, query: IndexQuery) -> Rendered[IndexView]:
@@ -193,20 +268,29 @@ class Site:
 
     def _index_page(self, query: IndexQuery, generation: Generation) -> Rendered[IndexView]:
         static = self.renderer.static
+        where = query.where(self._state_of(query.city, generation))
         found = self.store.list_elections(
-            query.where(),
+            where,
             limit=None if static else PER_PAGE,
             offset=0 if static else (query.page - 1) * PER_PAGE,
         )
+        filters = query.filters()
+        if filters.active:
+            # The lists by city and by year count (and link to) what the filters match.
+            matching = found if found.total == len(found.rows) else self.store.list_elections(where)
+            counts = facets_of(matching.rows)
+        else:
+            counts = self._facets(generation)
         view = index_view(
             found.rows,
             found.total,
             heading="Election results",
-            filters=query.filters(),
+            filters=filters,
             page=query.page,
             per_page=None if static else PER_PAGE,
             page_url=query.url,
-            facets=facets_view(self.store.facets()),
+            facets=facets_view(counts, filters),
+            choices=self._facets(generation),
         )
         title = "Election results" if query == IndexQuery() else "Elections (filtered)"
         return self._rendered(self.renderer.listing(view, "/", title), view)
@@ -229,17 +313,47 @@ class Site:
         )
         return self._rendered(self.renderer.listing(view, view.url, heading), view)
 
-    def election(self, election_id: int) -> Rendered[ElectionView] | None:
-        return self._election(election_id, self.generation())
+    def election(self, election_id: int, order: Order = "votes") -> Rendered[ElectionView] | None:
+        return self._election((election_id, order), self.generation())
 
     def _election_page(
-        self, election_id: int, generation: Generation
+        self, wanted: tuple[int, Order], generation: Generation
     ) -> Rendered[ElectionView] | None:
+        election_id, order = wanted
         record = self._record(election_id, generation)
         if record is None:
             return None
-        view = election_view(record)
+        name, text = self._sources(election_id, generation)
+        view = election_view(
+            record,
+            order=order,
+            source_label=source_label(name, text),
+            compare=self._compare_links(record, generation),
+        )
         return self._rendered(self.renderer.election(view), view)
+
+    def source(self, election_id: int) -> Rendered[SourceView] | None:
+        return self._source(election_id, self.generation())
+
+    def _source_page(self, election_id: int, generation: Generation) -> Rendered[SourceView] | None:
+        record = self._record(election_id, generation)
+        if record is None:
+            return None
+        name, text = self._sources(election_id, generation)
+        view = source_view(record, name, text)
+        return self._rendered(self.renderer.source(view), view)
+
+    def compare(self, first: int, second: int) -> Rendered[CompareView] | None:
+        return self._compare((first, second), self.generation())
+
+    def _compare_page(
+        self, pair: tuple[int, int], generation: Generation
+    ) -> Rendered[CompareView] | None:
+        one, two = (self._record(n, generation) for n in pair)
+        if one is None or two is None:
+            return None
+        view = compare_view(one, two)
+        return self._rendered(self.renderer.compare(view), view)
 
     def candidate(self, wanted: str) -> Rendered[CandidateView] | None:
         return self._candidate(wanted, self.generation())
@@ -262,11 +376,11 @@ class Site:
         return self._city(wanted, self.generation())
 
     def _city_page(self, wanted: str, generation: Generation) -> Rendered[CityView] | None:
-        places = [p for p in self.store.facets()[0] if city_slug(p.city, p.state) == wanted]
+        places = [p for p in self._facets(generation)[0] if city_slug(p.city, p.state) == wanted]
         if not places:
             return None
         city, state = places[0].city, places[0].state
-        ids = self.store.city_elections(city, state)
+        ids = self._places(city, state, generation)
         records = [r for r in (self._record(i, generation) for i in ids) if r is not None]
         if not records:
             return None
