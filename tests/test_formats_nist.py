@@ -120,7 +120,9 @@ def test_xml_ranked_choice_contest_reads_and_writes_back() -> None:
     loaded = read_nist_xml(text, "gen-02.xml")
     sheriff = next(e for e in loaded.elections if e.title.startswith("Sheriff"))
     (stage,) = sheriff.stages
-    assert stage.rounds and stage.rounds[0].number == 0
+    # the feed numbers its rounds from 0; the model numbers them from 1, and says so
+    assert stage.rounds and stage.rounds[0].number == 1
+    assert "rounds are numbered from 0; read as rounds numbered from 1" in loaded.warnings
     assert len({name for name, _ in stage.rounds[0].tally}) == len(stage.rounds[0].tally)
     rewritten = _valid(write_nist_json(loaded.elections).text)
     contest = next(
@@ -166,3 +168,30 @@ def test_fractional_count_outside_a_round_is_refused() -> None:
 def test_broken_xml_names_the_line() -> None:
     with pytest.raises(ParseError, match=r"x\.xml:3: expected XML"):
         read_nist_xml('<?xml version="1.0"?>\n<ElectionReport>\n<oops></ElectionReport>', "x.xml")
+
+
+def test_ids_with_spaces_around_them_are_read() -> None:
+    text = (DATA / "err-prim-03.json").read_text()
+    clean = read_nist_json(text, "prim-03").elections
+    report = json.loads(text)
+    election = report["Election"][0]
+    candidate = election["Candidate"][0]
+    old_id = candidate["@id"]
+    candidate["@id"] = old_id + " "
+    for contest in election["Contest"]:
+        for selection in contest.get("ContestSelection", []):
+            if old_id in selection.get("CandidateIds", []):
+                selection["CandidateIds"] = [f" {old_id}"]
+    loaded = read_nist_json(json.dumps(report), "spaced.json")
+    assert loaded.elections == clean
+    assert any("spaces around them" in w for w in loaded.warnings)
+
+
+def test_xml_without_the_namespace_is_read_with_a_warning() -> None:
+    text = (DATA / "err-gen-02.xml").read_text()
+    with_ns = read_nist_xml(text, "gen-02.xml").elections
+    bare = text.replace('xmlns="http://itl.nist.gov/ns/voting/1500-100/v2"', "", 1)
+    assert bare != text
+    loaded = read_nist_xml(bare, "bare.xml")
+    assert loaded.elections == with_ns
+    assert any("not http://itl.nist.gov/ns/voting/1500-100/v2" in w for w in loaded.warnings)

@@ -6,6 +6,7 @@ printed as a ``warning:`` line on stderr; nothing is dropped silently.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -15,7 +16,13 @@ from tallyroom.formats.conversion import Loaded
 from tallyroom.model import Election
 
 
-def _load(paths: tuple[Path, ...], fmt: str | None, precinct_map: Path | None, era: str) -> Loaded:
+def _load(
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    precinct_map: Path | None,
+    era: str,
+    date: dt.date | None = None,
+) -> Loaded:
     from tallyroom.formats import detect_format
     from tallyroom.formats.openelections import (
         merge_elections,
@@ -32,7 +39,7 @@ def _load(paths: tuple[Path, ...], fmt: str | None, precinct_map: Path | None, e
         text = read_bytes(path)
         kind = fmt or detect_format(text, str(path))
         if kind == "openelections-csv":
-            loaded = read_openelections(text, str(path), precinct_wards=wards)
+            loaded = read_openelections(text, str(path), precinct_wards=wards, date=date)
         else:
             loaded = load_text(text, str(path), kind)
         elections.extend(loaded.elections)
@@ -61,6 +68,12 @@ def _load(paths: tuple[Path, ...], fmt: str | None, precinct_map: Path | None, e
 )
 @click.option("--map-era", default="2002-2011", show_default=True, help="Era column of the map.")
 @click.option("--office", help="Keep only elections whose title contains this text.")
+@click.option(
+    "--date",
+    "election_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Election date of OpenElections files without a date column (YYYY-MM-DD).",
+)
 def convert(
     inputs: tuple[Path, ...],
     target: str,
@@ -69,9 +82,11 @@ def convert(
     precinct_map: Path | None,
     map_era: str,
     office: str | None,
+    election_date: dt.datetime | None,
 ) -> None:
     """Convert INPUTS (several files of one office are joined into one election) to --to."""
-    loaded = _load(inputs, source_format, precinct_map, map_era)
+    date = election_date.date() if election_date is not None else None
+    loaded = _load(inputs, source_format, precinct_map, map_era, date)
     elections = loaded.elections
     if office:
         elections = tuple(e for e in elections if office.lower() in e.title.lower())

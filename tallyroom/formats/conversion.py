@@ -18,10 +18,13 @@ from tallyroom.model import Election
 
 __all__ = [
     "BALLOTS_CAST",
+    "BLANK_BALLOTS",
     "OVER_VOTES",
     "PSEUDO_ROWS",
     "REGISTERED_VOTERS",
+    "REJECTED_WRITE_INS",
     "UNDER_VOTES",
+    "UNIT_ROWS",
     "WRITE_INS",
     "Loaded",
     "Written",
@@ -36,8 +39,22 @@ OVER_VOTES = "Over Votes"
 UNDER_VOTES = "Under Votes"
 WRITE_INS = "Write-ins"
 """Write-in votes reported only as a number, not as a candidate row."""
+BLANK_BALLOTS = "Blank Ballots"
+"""Ballots cast with no vote in any contest (a unit's figure, like :data:`BALLOTS_CAST`)."""
+REJECTED_WRITE_INS = "Rejected Write-ins"
+"""Write-in votes for no eligible candidate, which count for nobody."""
 
-PSEUDO_ROWS: tuple[str, ...] = (REGISTERED_VOTERS, BALLOTS_CAST, OVER_VOTES, UNDER_VOTES, WRITE_INS)
+PSEUDO_ROWS: tuple[str, ...] = (
+    REGISTERED_VOTERS,
+    BALLOTS_CAST,
+    BLANK_BALLOTS,
+    OVER_VOTES,
+    UNDER_VOTES,
+    WRITE_INS,
+    REJECTED_WRITE_INS,
+)
+#: The pseudo-rows that are a reporting unit's figures, shared by every contest held there.
+UNIT_ROWS: tuple[str, ...] = (REGISTERED_VOTERS, BALLOTS_CAST, BLANK_BALLOTS)
 
 
 def is_pseudo_row(candidate: str) -> bool:

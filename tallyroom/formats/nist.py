@@ -41,7 +41,7 @@ from tallyroom.formats.conversion import (
     split_round_vote_type,
 )
 from tallyroom.formats.nist_read import elections_from_report
-from tallyroom.model import Election, ReportingUnit, ResultsStatus, Stage, UnitKind
+from tallyroom.model import Election, ReportingUnit, ResultsStatus, Stage, UnitKind, UnitResult
 
 __all__ = [
     "COUNT_ITEM_TYPES",
@@ -385,14 +385,15 @@ class _ReportBuilder:
         self, nist_el: Json, contest: Json, stage: Stage, scope: str, where: str
     ) -> None:
         rows = {r.name: r for r in stage.results}
-        names = list(rows)
+        names = dict.fromkeys(rows)
+        by_name: dict[str, list[UnitResult]] = {}
         for unit_row in stage.unit_results:
-            if not is_pseudo_row(unit_row.candidate) and unit_row.candidate not in names:
-                names.append(unit_row.candidate)
+            by_name.setdefault(unit_row.candidate, []).append(unit_row)
+            if not is_pseudo_row(unit_row.candidate):
+                names.setdefault(unit_row.candidate)
         for rnd in stage.rounds:
             for name, _ in rnd.tally:
-                if name not in names:
-                    names.append(name)
+                names.setdefault(name)
         for name in names:
             row = rows.get(name)
             party = row.party if row else None
@@ -400,9 +401,7 @@ class _ReportBuilder:
             counts: list[Json] = []
             if row is not None and row.votes is not None:
                 counts.append(_vote_count(scope, "total", row.votes))
-            for unit_row in stage.unit_results:
-                if unit_row.candidate != name:
-                    continue
+            for unit_row in by_name.get(name, ()):
                 number, vote_type = split_round_vote_type(unit_row.vote_type)
                 if unit_row.unit == scope and number is None and vote_type == "total":
                     if row is None or row.votes != unit_row.votes:
@@ -447,7 +446,13 @@ class _ReportBuilder:
                     )
                 else:
                     self.set_registered(row.unit, row.votes, where)
-            elif row.candidate in field_of:
+            elif row.candidate not in field_of:
+                if is_pseudo_row(row.candidate):
+                    self.warnings.append(
+                        f"{where}: {row.candidate} of {row.unit} not written (NIST has no "
+                        "count for it)"
+                    )
+            else:
                 if row.vote_type != "total":
                     self.warnings.append(
                         f"{where}: {row.candidate} of {row.unit} by {row.vote_type!r} not written "

@@ -140,9 +140,41 @@ class _Report:
         return ReportingUnit(unit_id, name, _KINDS.get(str(body.get("Type")), "other"), parent)
 
 
+def _normalise_ids(value: Any, changed: list[str]) -> Any:
+    """``value`` with every object id and id reference stripped of surrounding spaces."""
+    if isinstance(value, list):
+        return [_normalise_ids(item, changed) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out: Json = {}
+    for key, item in value.items():
+        if (key == "@id" or key.endswith("Id")) and isinstance(item, str):
+            if item != item.strip():
+                changed.append(item)
+            out[key] = item.strip()
+        elif key.endswith("Ids") and isinstance(item, list):
+            stripped = [i.strip() if isinstance(i, str) else i for i in item]
+            if stripped != item:
+                changed.extend(str(i) for i in item)
+            out[key] = stripped
+        else:
+            out[key] = _normalise_ids(item, changed)
+    return out
+
+
 def elections_from_report(report: Json, source: str) -> Loaded:
-    """The elections of a schema-valid report, and what of it the model cannot hold."""
+    """The elections of a schema-valid report, and what of it the model cannot hold.
+
+    Object ids and references with spaces around them (``"can-1 "``) are read without them."""
+    changed: list[str] = []
+    report = _normalise_ids(report, changed)
     state = _Report(report, source)
+    if changed:
+        shown = ", ".join(repr(c) for c in changed[:3])
+        state.warnings.append(
+            f"{len(changed)} object ids or references with spaces around them read without "
+            f"them ({shown}{', ...' if len(changed) > 3 else ''})"
+        )
     grouped: dict[tuple[str, str], list[Stage]] = {}
     offices: dict[tuple[str, str], str | None] = {}
     for e_index, nist_el in enumerate(report.get("Election", [])):
@@ -248,6 +280,7 @@ def _stage(
     scope_rounds: dict[int, dict[str, Decimal]] = defaultdict(dict)
     unit_rounds: dict[tuple[int, str, str, str], Decimal] = {}
     rows: list[CandidateResult] = []
+    written: dict[str, bool] = {}
     used_units: set[str] = {scope}
     for s_index, selection in enumerate(contest.get("ContestSelection", [])):
         s_path = f"{where}.ContestSelection[{s_index}]"
@@ -255,9 +288,9 @@ def _stage(
             state.warnings.append(f"{s_path}: {selection.get('@type')} not read")
             continue
         name, cand_party, incumbent = _selection_name(selection, candidates, state.parties)
-        if any(r.name == name for r in rows):
-            name = f"{name} ({selection['@id']})"
         write_in = bool(selection.get("IsWriteIn", False))
+        if name in written:  # two selections of one name (write-in slots): told apart by id
+            name = f"{name} ({selection['@id']})"
         device_classes = False
         for v_index, count in enumerate(selection.get("VoteCounts", [])):
             v_path = f"{s_path}.VoteCounts[{v_index}].Count"
@@ -290,6 +323,7 @@ def _stage(
             state.warnings.append(
                 f"{s_path}: counts by device class read as their sums per unit and count type"
             )
+        written[name] = write_in
         rows.append(CandidateResult(name, None, cand_party, incumbent, write_in))
     # results: the district's own counts, else the top-most units' totals
     unit_totals: dict[str, dict[str, int]] = defaultdict(dict)
@@ -374,6 +408,12 @@ def _rounds(
     names: list[str],
 ) -> tuple[Round, ...]:
     by_round: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    first = min((*scope_rounds, *(key[0] for key in unit_rounds)), default=1)
+    shift = 1 - first if first < 1 else 0
+    if shift:
+        state.warnings.append(f"rounds are numbered from {first}; read as rounds numbered from 1")
+        scope_rounds = {number + shift: tally for number, tally in scope_rounds.items()}
+        unit_rounds = {(k[0] + shift, *k[1:]): v for k, v in unit_rounds.items()}
     for (number, unit, vote_type, name), value in unit_rounds.items():
         if value != value.to_integral_value():
             state.warnings.append(

@@ -91,14 +91,21 @@ def read_nist_xml(text: str, source: str = "<nist-xml>") -> Loaded:
         raise ParseError(
             f"expected XML: {error.msg} (column {column})", source=source, line=line
         ) from None
+    warnings: list[str] = []
     if root.tag != f"{{{NAMESPACE}}}ElectionReport":
-        raise ParseError(
-            f"expected an ElectionReport element in namespace {NAMESPACE}, found {root.tag}",
-            source=source,
+        if _local(root.tag) != "ElectionReport":
+            raise ParseError(
+                f"expected an ElectionReport element in namespace {NAMESPACE}, found {root.tag}",
+                source=source,
+            )
+        found = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else "no namespace"
+        warnings.append(
+            f"{source}: the ElectionReport is in {found}, not {NAMESPACE}; read as NIST ERR v2"
         )
     report = _element(root, source, "ElectionReport")
     try:
-        return elections_from_report(report, source)
+        loaded = elections_from_report(report, source)
+        return Loaded(loaded.elections, (*warnings, *loaded.warnings))
     except KeyError as error:
         raise ValidationError(
             f"a required element is missing: {error.args[0]}", source=source

@@ -6,8 +6,9 @@ findings (``code``, ``severity``, ``place``, ``message``, ``fix``), so the check
 
 - ``rollup.duplicate-row`` (error): the same unit, candidate and count type given twice — a
   precinct counted twice;
-- ``rollup.total-row-mixed`` (error): a unit has rows of its own and so do units under it — a
-  ward or county total mixed in with precinct rows;
+- ``rollup.unit-total-mismatch`` (error): a unit's own rows (a county's total row beside its
+  precincts' rows) differ from the sum of the rows under it. Such totals are kept, never added:
+  the roll-up counts the lowest rows only;
 - ``rollup.unknown-parent`` (error): a unit names a parent that is not among the stage's units;
 - ``rollup.total-mismatch`` (error): the stage's result for a candidate is not the sum of its
   units' rows;
@@ -118,19 +119,33 @@ def check_rollup(stage: Stage, where: str = "") -> tuple[RollupProblem, ...]:
                     f"{item.name} names parent {item.parent!r}, which is not a unit of the stage",
                 )
             )
-    with_rows = {row.unit for row in stage.unit_results}
-    for unit in sorted(with_rows - leaf_units(stage)):
-        problems.append(
-            RollupProblem(
-                "rollup.total-row-mixed",
-                "error",
-                f"{prefix}, {_name(units, unit)}",
-                f"{_name(units, unit)} has rows of its own and units under it have rows too; "
-                "its rows were left out of the roll-up",
-                "keep one reporting level per file",
-            )
-        )
     totals = unit_totals(stage)
+    own: dict[str, dict[str, int]] = defaultdict(dict)
+    leaves = leaf_units(stage)
+    for unit_row in stage.unit_results:
+        if unit_row.vote_type == "total" and unit_row.unit not in leaves:
+            stated_here = own[unit_row.unit]
+            stated_here[unit_row.candidate] = (
+                stated_here.get(unit_row.candidate, 0) + unit_row.votes
+            )
+    for unit, stated in sorted(own.items()):
+        below = totals.get(unit, {})
+        differ = [name for name, votes in stated.items() if below.get(name, 0) != votes]
+        if differ:
+            shown = ", ".join(
+                f"{name} {stated[name]:,} (units under it: {below.get(name, 0):,})"
+                for name in differ[:5]
+            )
+            problems.append(
+                RollupProblem(
+                    "rollup.unit-total-mismatch",
+                    "error",
+                    f"{prefix}, {_name(units, unit)}",
+                    f"{_name(units, unit)}'s own total differs from the sum of the units under "
+                    f"it: {shown}",
+                    "correct the total row or the rows under it",
+                )
+            )
     roots = [u.id for u in stage.units if u.parent is None]
     if len(roots) == 1 and roots[0] in totals:
         rolled = totals[roots[0]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["US_STATES", "find_state"]
+__all__ = ["TOP_TWO_STATES", "US_STATES", "find_state", "nonpartisan_primary"]
 
 US_STATES = (
     "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
@@ -26,3 +26,16 @@ def find_state(text: str) -> str | None:
     """The first US state named in ``text``, else None."""
     match = _STATE.search(text)
     return match.group(1) if match else None
+
+
+#: States (postal codes) whose primaries put every candidate on one ballot, whatever the party
+#: ("top-two" or "jungle" primaries), so a primary there is not one contest per party.
+TOP_TWO_STATES = frozenset({"CA", "WA", "LA"})
+
+
+def nonpartisan_primary(state: str | None, office: str) -> bool:
+    """Whether a primary for ``office`` in ``state`` (a postal code) is one contest for every
+    party: so in a top-two state, except for President (each party still holds its own)."""
+    if state is None or state.upper() not in TOP_TWO_STATES:
+        return False
+    return office.strip().lower() not in ("president", "president of the united states")
