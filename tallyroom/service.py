@@ -14,6 +14,7 @@ Every file is reported on its own: one bad file never costs the good ones beside
 from __future__ import annotations
 
 import copyreg
+import datetime as dt
 import hashlib
 import multiprocessing
 import random
@@ -124,7 +125,7 @@ class FileOutcome:
 Read = tuple[str, tuple[Election, ...], tuple[str, ...]]
 
 
-def read_file(path: Path, rules: str | None = None) -> Read:
+def read_file(path: Path, rules: str | None = None, date: dt.date | None = None) -> Read:
     """A file's text, its elections and the reader's warnings. A file of ranked ballots is
     counted under ``rules`` (a preset's name or a rules file), which it needs."""
     from tallyroom.formats import detect_format, load_text, read_bytes
@@ -133,7 +134,7 @@ def read_file(path: Path, rules: str | None = None) -> Read:
     text = read_bytes(path)
     if rules is not None and _ballots(path, text, detect_format(text, path.name)):
         return text, (read_ballots(path, rules),), ()
-    loaded = load_text(text, str(path))
+    loaded = load_text(text, str(path), date=date)
     return text, loaded.elections, tuple(loaded.warnings)
 
 
@@ -365,6 +366,7 @@ def import_files(
     on_file: Callable[[FileOutcome], None] | None = None,
     correction: str | None = None,
     jobs: int = 1,
+    date: dt.date | None = None,
 ) -> tuple[FileOutcome, ...]:
     """Import every file on its own: read, decide, check and store, each file whole or not
     at all; a file that cannot be read or stored is refused and the others go on.
@@ -378,14 +380,15 @@ def import_files(
 
     With ``jobs`` above 1, files are read, decided and checked in that many worker processes
     (the next chunk while this one is written); the writes stay in this process, in the
-    files' order, so the outcome is the same as with one job.
+    files' order, so the outcome is the same as with one job. ``date`` is the election date of
+    precinct files that state none.
     """
     if commit_every < 1:
         raise ValueError("commit_every must be at least 1")
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
     outcomes: list[FileOutcome] = []
-    for chunk in _prepared_chunks(paths, rules, commit_every, jobs):
+    for chunk in _prepared_chunks(paths, rules, commit_every, jobs, date):
         written = _write_chunk(
             store, chunk, user=user, replace=replace, rules=rules, correction=correction
         )
@@ -422,18 +425,18 @@ def _chunks(paths: Iterable[Path], size: int) -> Iterator[list[Path]]:
 
 
 def _prepared_chunks(
-    paths: Iterable[Path], rules: str | None, size: int, jobs: int
+    paths: Iterable[Path], rules: str | None, size: int, jobs: int, date: dt.date | None
 ) -> Iterator[list[Prepared | FileOutcome]]:
     """The files prepared, a chunk of ``size`` at a time, in order; by ``jobs`` processes."""
     if jobs == 1:
         for chunk in _chunks(paths, size):
-            yield [prepare(path, rules) for path in chunk]
+            yield [prepare(path, rules, date) for path in chunk]
         return
     context = multiprocessing.get_context("spawn")  # no state of this process is inherited
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         pending: list[Future[Prepared | FileOutcome]] | None = None
         for chunk in _chunks(paths, size):
-            submitted = [pool.submit(prepare, path, rules) for path in chunk]
+            submitted = [pool.submit(prepare, path, rules, date) for path in chunk]
             if pending is not None:
                 yield [future.result() for future in pending]
             pending = submitted
@@ -452,11 +455,13 @@ class Prepared:
     warnings: tuple[str, ...]
 
 
-def prepare(path: Path, rules: str | None = None) -> Prepared | FileOutcome:
+def prepare(
+    path: Path, rules: str | None = None, date: dt.date | None = None
+) -> Prepared | FileOutcome:
     """Read, decide and check one file (no database involved); a refused outcome when it
     cannot be used."""
     try:
-        text, elections, warnings = read_file(path, rules)
+        text, elections, warnings = read_file(path, rules, date)
         for election in elections:
             check_storable(election, str(path))
         decided = tuple(decide(election, rules) for election in elections)

@@ -4,6 +4,7 @@ the database would refuse is refused first, as the input problem it is."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -215,3 +216,16 @@ def test_check_jsonl_streams_the_same_findings_as_json() -> None:
     findings = json.loads(first.stdout)
     assert [json.loads(line) for line in second.stdout.splitlines()] == findings
     assert {item["file"] for item in findings} >= set(map(str, SAMPLES[:1]))
+
+
+def test_import_takes_the_date_of_a_precinct_file_that_states_none(tmp_path: Path) -> None:
+    renamed = tmp_path / "dc-general-precincts.csv"  # a name that tells no date either
+    renamed.write_bytes(INPUTS["openelections"].read_bytes())
+    db = str(tmp_path / "r.db")
+    undated = run_cli("import", "--db", str(tmp_path / "u.db"), "--json", str(renamed))
+    assert undated.exit_code == 0
+    run_cli("import", "--db", db, "--date", "2018-11-06", str(renamed))
+    with Store.open(db, read_only=True) as store, store.engine.connect() as conn:
+        rows = list_elections(conn, ElectionFilter()).rows
+    assert rows and {row.year for row in rows} == {2018}
+    assert {row.date for row in rows} == {dt.date(2018, 11, 6)}

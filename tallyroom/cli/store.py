@@ -7,6 +7,7 @@ a ``--json`` twin.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -65,6 +66,12 @@ def _dump(data: Any) -> None:
 )
 @click.option("--actor", help="Who the import is made for, in the audit trail (default: OS user).")
 @click.option(
+    "--date",
+    "election_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Election date of precinct files that state none (YYYY-MM-DD).",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=0),
     default=1,
@@ -79,6 +86,7 @@ def import_command(
     rules: str | None,
     correction: str | None,
     actor: str | None,
+    election_date: dt.datetime | None,
     jobs: int,
     as_json: bool,
 ) -> None:
@@ -134,6 +142,7 @@ def import_command(
             on_file=report,
             correction=correction,
             jobs=jobs or os.cpu_count() or 1,
+            date=election_date.date() if election_date is not None else None,
         )
     results = [result for outcome in outcomes for result in outcome.results]
     refused = [outcome for outcome in outcomes if outcome.status == "refused"]

@@ -9,6 +9,7 @@ in a target format and returns what the target could not hold.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,19 +89,22 @@ def detect_format(text: str, name: str = "") -> str:
     return "text"
 
 
-def load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
-    """Elections from ``text`` and what of it they could not hold; ``fmt`` forces a format.
+def load_text(
+    text: str, source: str, fmt: str | None = None, *, date: dt.date | None = None
+) -> Loaded:
+    """Elections from ``text`` and what of it they could not hold; ``fmt`` forces a format;
+    ``date`` is the election date of a precinct file that states none.
 
     Every count read is within :data:`tallyroom.limits.MAX_VOTES`."""
     from tallyroom.limits import check_figures, check_file_size
 
     check_file_size(len(text), source)
-    loaded = _load_text(text, source, fmt)
+    loaded = _load_text(text, source, fmt, date)
     check_figures(loaded.elections, source)
     return loaded
 
 
-def _load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
+def _load_text(text: str, source: str, fmt: str | None, date: dt.date | None) -> Loaded:
     fmt = fmt or detect_format(text, source)
     match fmt:
         case "text":
@@ -123,7 +127,7 @@ def _load_text(text: str, source: str, fmt: str | None = None) -> Loaded:
         case "openelections-csv":
             from tallyroom.formats.openelections import read_openelections
 
-            return read_openelections(text, source)
+            return read_openelections(text, source, date=date)
         case "wikitext":
             from tallyroom.formats.wikitext import read_wikitext
 
