@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import errno
 import gc
+import json
+import os
 import socket
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -16,32 +19,90 @@ from tallyroom.cli.store import db_option
 from tallyroom.model import Election
 from tallyroom.store import Store
 
-__all__ = ["demo_database", "demo_web"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["demo_database", "demo_web", "worker_app"]
+
+
+#: The environment variable through which ``serve --workers N`` tells each worker process what
+#: to serve (a JSON object: ``db``, ``export_to``); each worker builds its app from it.
+WORKER_SETTINGS = "TALLYROOM_SERVE"
 
 
 @click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-def serve(db: str, host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes sharing the port (use PostgreSQL for more than one).",
+)
+@click.option(
+    "--export-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="After each change entered on the site, export the static site and point this "
+    "symlink at it (atomically).",
+)
+def serve(db: str, host: str, port: int, workers: int, export_to: Path | None) -> None:
     """Serve the results website over the database (pages, charts, JSON, /docs).
 
-    The database is opened read-only: it must exist, at the newest schema."""
+    The database is opened read-only for the public pages; signed-in staff write through a
+    second connection (election night: /night and the live pages under /live)."""
     import uvicorn
 
+    if workers > 1 and _is_sqlite(db):
+        click.echo(
+            "tallyroom: several workers on one SQLite file take turns to write; "
+            "PostgreSQL is the database for --workers > 1 (docs/deploy.md)",
+            err=True,
+        )
+    listener = _listen(host, port)
+    bound = listener.getsockname()[1]
+    where = f"http://{_netloc(host, bound)}/"
+    if workers == 1:
+        app = _app(db, export_to)
+        click.echo(f"tallyroom: serving {db} at {where} (Ctrl-C stops)")
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        server.run(sockets=[listener])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[WORKER_SETTINGS] = json.dumps(
+        {"db": db, "export_to": str(export_to) if export_to is not None else None}
+    )
+    config = uvicorn.Config(
+        "tallyroom.cli.web:worker_app", factory=True, workers=workers, log_level="warning"
+    )
+    click.echo(f"tallyroom: serving {db} at {where} with {workers} workers (Ctrl-C stops)")
+    Multiprocess(config, sockets=[listener]).run()
+
+
+def _app(db: str, export_to: Path | None) -> FastAPI:
     from tallyroom.web import create_app
 
-    app = create_app(db)
-    listener = _listen(host, port)
+    app = create_app(db, export_to=export_to)
     # The code and data loaded so far live as long as the server: take them out of the cyclic
     # garbage collector's full passes, which otherwise stall every request for their duration
     # (about 90 ms on a 2-core machine) a few times a minute under load.
     gc.collect()
     gc.freeze()
-    bound = listener.getsockname()[1]
-    click.echo(f"tallyroom: serving {db} at http://{_netloc(host, bound)}/ (Ctrl-C stops)")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    server.run(sockets=[listener])
+    return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of ``serve --workers N`` (settings from the environment)."""
+    settings = json.loads(os.environ[WORKER_SETTINGS])
+    export_to = settings.get("export_to")
+    return _app(settings["db"], Path(export_to) if export_to else None)
+
+
+def _is_sqlite(db: str) -> bool:
+    return "://" not in db or db.startswith("sqlite")
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -68,12 +129,30 @@ def _netloc(host: str, port: int) -> str:
 @click.command(name="export-site")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @db_option
-def export_site_command(folder: Path, db: str) -> None:
+@click.option(
+    "--since",
+    metavar="last|TIME",
+    help="Write again only what changed since the last export into FOLDER (`last`) or since "
+    "TIME (ISO 8601, e.g. 2026-11-03T20:00:00+00:00).",
+)
+def export_site_command(folder: Path, db: str, since: str | None) -> None:
     """Write the whole website into FOLDER as static files with relative links."""
+    import datetime as dt
+
     from tallyroom.web import export_site
 
+    when: dt.datetime | str | None = since
+    if since is not None and since != "last":
+        try:
+            when = dt.datetime.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter(
+                f"expected `last` or an ISO 8601 time, got {since!r}", param_hint="--since"
+            ) from None
+        if when.tzinfo is None:
+            when = when.astimezone()  # a time without a zone is the machine's local time
     with Store.open(db, read_only=True) as store:
-        report = export_site(store, folder)
+        report = export_site(store, folder, since=when)
     click.echo(
         f"{report.files} files ({report.bytes / 1e6:.1f} MB) in {report.folder}: "
         f"{report.elections} elections, {report.candidates} candidates, {report.cities} cities; "

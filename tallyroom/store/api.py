@@ -14,6 +14,7 @@ The store decides nothing: :mod:`tallyroom.service` reads, decides and checks, a
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import getpass
 from collections.abc import Callable
@@ -223,6 +224,16 @@ class Store:
     def candidate_index(self, slug_of: Callable[[str], str]) -> dict[str, tuple[int, ...]]:
         """Ids of the current elections naming each person, by ``slug_of(name)``."""
         return self._read(lambda c: read.candidate_index(c, slug_of))
+
+    def audit_mark(self) -> int:
+        """The newest audit record's id: what :meth:`changed_elections` counts from."""
+        return self._read(read.audit_mark)
+
+    def changed_elections(
+        self, *, after: int | None = None, at: dt.datetime | None = None
+    ) -> tuple[int, ...]:
+        """Ids of the elections changed after the audit mark ``after`` or since time ``at``."""
+        return self._read(lambda c: read.changed_elections(c, after=after, at=at))
 
     def generation(self) -> tuple[int, int, int]:
         """A token that changes whenever anything is stored or made current."""

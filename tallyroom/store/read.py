@@ -36,7 +36,9 @@ __all__ = [
     "ElectionSummary",
     "Page",
     "StoredElection",
+    "audit_mark",
     "candidate_index",
+    "changed_elections",
     "city_elections",
     "current_head",
     "current_versions",
@@ -424,6 +426,26 @@ def city_elections(conn: sa.Connection, city: str, state: str | None) -> tuple[i
         sa.nulls_first(v.c.year), sa.nulls_first(v.c.decided_on), v.c.title, v.c.election_id
     )
     return tuple(int(e) for (e,) in conn.execute(query))
+
+
+def audit_mark(conn: sa.Connection) -> int:
+    """The newest audit record's id (0 for none): a mark that :func:`changed_elections` starts
+    from, to find what changed after it."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.audit.c.id), 0))).scalar_one())
+
+
+def changed_elections(
+    conn: sa.Connection, *, after: int | None = None, at: dt.datetime | None = None
+) -> tuple[int, ...]:
+    """Ids of the elections with an audit record (a new version, a revert, a correction) after
+    the mark ``after`` (see :func:`audit_mark`) or at or after the time ``at``."""
+    a = t.audit
+    query = sa.select(a.c.election_id).distinct()
+    if after is not None:
+        query = query.where(a.c.id > after)
+    if at is not None:
+        query = query.where(a.c.at >= at)
+    return tuple(sorted(int(e) for (e,) in conn.execute(query)))
 
 
 def candidate_index(

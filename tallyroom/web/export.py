@@ -11,6 +11,8 @@ election (a static host cannot filter); the city and year pages take the filters
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,10 +23,11 @@ from typing import Any
 
 from tallyroom.errors import StorageError
 from tallyroom.store import Store
+from tallyroom.views import CityFacet, Facets, YearFacet, candidate_slug
 from tallyroom.web import render
 from tallyroom.web.site import IndexQuery, Rendered, Site
 
-__all__ = ["ExportReport", "export_site"]
+__all__ = ["STAMP", "ExportReport", "export_site"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +48,24 @@ WRITERS = 4
 PENDING = 512
 
 
-def _write_file(path: Path, data: bytes) -> None:
+#: The file in an export's folder that notes what the export holds (for ``since="last"``).
+STAMP = ".tallyroom-export.json"
+
+
+def _last_mark(folder: Path) -> int | None:
+    """The audit mark the last export into ``folder`` noted; ``None`` when there is none."""
     try:
-        path.write_bytes(data)
+        mark = json.loads((folder / STAMP).read_text(encoding="utf-8"))["audit_mark"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return mark if isinstance(mark, int) else None
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
     except OSError as error:
         raise StorageError(f"{path}: cannot write the file: {error.strerror or error}") from None
 
@@ -96,23 +114,39 @@ class _Files:
         self.pool.shutdown(cancel_futures=True)
 
 
-def export_site(store: Store, folder: Path) -> ExportReport:
+def export_site(
+    store: Store, folder: Path, *, since: dt.datetime | str | None = None
+) -> ExportReport:
     """Write every page of the site over ``store`` into ``folder`` (created if missing).
 
     Each election is read from the database and summarised once; its page, JSON twin and
-    charts, the candidate pages and the city pages are all made from that."""
+    charts, the candidate pages and the city pages are all made from that.
+
+    With ``since`` (a time, or ``"last"``: the last export into ``folder``, which it notes in
+    :data:`STAMP`) only what the elections changed since then touch is written again: their
+    pages, those of the other elections of their cities, the people named in them, their cities'
+    and years' pages, and the index. Each file is replaced whole (written beside it, then
+    renamed), so a copy of an export made with hard links is never changed through them."""
     started = time.perf_counter()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StorageError(f"{folder}: cannot create the export folder: {error}") from None
+    mark = store.audit_mark()  # taken first: what is stored meanwhile goes in the next export
+    changed: tuple[int, ...] | None = None
+    if since == "last":
+        last = _last_mark(folder)
+        changed = None if last is None else store.changed_elections(after=last)
+    elif isinstance(since, dt.datetime):
+        changed = store.changed_elections(at=since)
     site = Site(store, static=True, cache_size=1_000_000)
     out = _Files(folder)
     try:
-        elections, candidates, cities = _export(site, store, out)
+        elections, candidates, cities = _export(site, store, out, changed)
         out.close()
     finally:
         out.stop()
+    _write_file(folder / STAMP, json.dumps({"audit_mark": mark}).encode("utf-8"))
     return ExportReport(
         folder=folder,
         files=out.files,
@@ -124,46 +158,96 @@ def export_site(store: Store, folder: Path) -> ExportReport:
     )
 
 
-def _export(site: Site, store: Store, out: _Files) -> tuple[int, int, int]:
+def _export(site: Site, store: Store, out: _Files, changed: tuple[int, ...] | None) -> Counts:
+    """Write the site (``changed=None``) or what the change of ``changed`` elections touches."""
     stylesheet = resources.files("tallyroom.web") / "static" / "style.css"
     out.write("/static/style.css", stylesheet.read_bytes())
     index = site.index(IndexQuery())
     out.page("/", index)
+    facets = index.view.facets
+    if changed is None:
+        elections = [listed.id for listed in index.view.elections]
+        people = list(site.candidate_slugs())
+        cities, years = list(facets.cities), list(facets.years)
+    else:
+        elections, people, cities, years = _touched(site, store, changed, facets)
     compared: set[tuple[int, int]] = set()
-    for listed in index.view.elections:
-        rendered = site.election(listed.id)
-        if rendered is None:
-            continue
-        view = rendered.view
-        out.page(view.url, rendered)
-        source = site.source(listed.id)
-        if source is not None:
-            out.page(source.view.url, source)
-        for other in view.compare:
-            if (other.first, other.second) not in compared:
-                compared.add((other.first, other.second))
-                pair = site.compare(other.first, other.second)
-                if pair is not None:
-                    out.page(pair.view.url, pair)
-        for stage in view.stages:
-            if stage.has_votes:  # a stage without votes has no chart
-                out.write(stage.chart_url, render.stage_chart(view, stage.index))
-            if stage.rounds_chart_url:
-                out.write(stage.rounds_chart_url, render.rounds_chart(view, stage.index))
-    people = 0
-    for wanted in site.candidate_slugs():
+    written = sum(_election_files(site, out, election_id, compared) for election_id in elections)
+    persons = 0
+    for wanted in people:
         person = site.candidate(wanted)
         if person is not None:
             out.page(person.view.url, person)
-            people += 1
-    cities = index.view.facets.cities
+            persons += 1
     for place in cities:
         rendered_city = site.city(place.slug)
         if rendered_city is not None:
             out.page(rendered_city.view.url, rendered_city)
             out.write(rendered_city.view.chart_url, render.city_chart(rendered_city.view))
-    for facet in index.view.facets.years:
+    for facet in years:
         rendered_year = site.year(facet.year)
         if rendered_year is not None:
             out.page(facet.page_url, rendered_year)
-    return len(index.view.elections), people, len(cities)
+    return written, persons, len(cities)
+
+
+Counts = tuple[int, int, int]
+
+
+def _election_files(
+    site: Site, out: _Files, election_id: int, compared: set[tuple[int, int]]
+) -> int:
+    """An election's page, source page, comparisons and charts; 1 when it exists, else 0."""
+    rendered = site.election(election_id)
+    if rendered is None:
+        return 0
+    view = rendered.view
+    out.page(view.url, rendered)
+    source = site.source(election_id)
+    if source is not None:
+        out.page(source.view.url, source)
+    for other in view.compare:
+        if (other.first, other.second) not in compared:
+            compared.add((other.first, other.second))
+            pair = site.compare(other.first, other.second)
+            if pair is not None:
+                out.page(pair.view.url, pair)
+    for stage in view.stages:
+        if stage.has_votes:  # a stage without votes has no chart
+            out.write(stage.chart_url, render.stage_chart(view, stage.index))
+        if stage.rounds_chart_url:
+            out.write(stage.rounds_chart_url, render.rounds_chart(view, stage.index))
+    return 1
+
+
+def _touched(
+    site: Site, store: Store, changed: tuple[int, ...], facets: Facets
+) -> tuple[list[int], list[str], list[CityFacet], list[YearFacet]]:
+    """The pages a change of ``changed`` elections touches: theirs, those of the other elections
+    of their cities (whose comparisons and neighbours' links may change), the people named in
+    them, their cities' pages and their years' pages."""
+    places: set[tuple[str, str | None]] = set()
+    years: set[int] = set()
+    for election_id in changed:
+        rendered = site.election(election_id)
+        if rendered is None:
+            continue
+        view = rendered.view
+        if view.city is not None:
+            places.add((view.city, view.state))
+        if view.figures.year is not None:
+            years.add(view.figures.year)
+    elections = set(changed)
+    for city, state in places:
+        elections.update(store.city_elections(city, state))
+    people = [
+        wanted
+        for wanted, ids in store.candidate_index(candidate_slug).items()
+        if not elections.isdisjoint(ids)
+    ]
+    return (
+        sorted(elections),
+        sorted(people),
+        [place for place in facets.cities if (place.city, place.state) in places],
+        [facet for facet in facets.years if facet.year in years],
+    )
