@@ -146,11 +146,12 @@ def export_site(
         out.close()
     finally:
         out.stop()
-    _write_file(folder / STAMP, json.dumps({"audit_mark": mark}).encode("utf-8"))
+    stamp = json.dumps({"audit_mark": mark}).encode("utf-8")
+    _write_file(folder / STAMP, stamp)
     return ExportReport(
         folder=folder,
-        files=out.files,
-        bytes=out.bytes,
+        files=out.files + 1,
+        bytes=out.bytes + len(stamp),
         elections=elections,
         candidates=candidates,
         cities=cities,
