@@ -9,8 +9,11 @@ The class tree::
     ├── TabulationError            counting cannot go on (e.g. a ballot ranks past the maximum)
     │   └── TieUnbrokenError       a tie the count's rules leave to a decision (round, tied)
     ├── ConversionError            a target format cannot hold what the election has
-    └── StorageError               the database refused a write or a query
-        └── NotFoundError          no stored election (or version) answers to that name
+    ├── StorageError               the database refused a write or a query
+    │   ├── NotFoundError          no stored election (or version) answers to that name
+    │   └── StaleEdit              an edit made against returns another user changed since
+    ├── AuthError                  a sign-in or session that is not accepted
+    └── PermissionDenied           a signed-in user whose role or assignment does not allow it
 
 The command line turns each into one line on stderr and an exit code; the web app into a 4xx
 response with the same words. A traceback means a bug in tallyroom, never bad input.
@@ -21,10 +24,13 @@ from __future__ import annotations
 from typing import Literal
 
 __all__ = [
+    "AuthError",
     "ConversionError",
     "InputError",
     "NotFoundError",
     "ParseError",
+    "PermissionDenied",
+    "StaleEdit",
     "StorageError",
     "TabulationError",
     "TallyroomError",
@@ -121,3 +127,23 @@ class NotFoundError(StorageError):
         self.ref = ref
         self.version = version
         super().__init__(message)
+
+
+class StaleEdit(StorageError):
+    """An edit made against revision ``expected`` of a unit's returns, which another user has
+    changed since (to ``found``, by ``by``): nothing was stored. Reload and enter it again."""
+
+    def __init__(self, message: str, *, expected: int, found: int, by: str | None) -> None:
+        self.expected = expected
+        self.found = found
+        self.by = by
+        super().__init__(message)
+
+
+class AuthError(TallyroomError):
+    """A sign-in that failed (unknown name, wrong password, disabled account) or a session that
+    is unknown or expired. The message never says which."""
+
+
+class PermissionDenied(TallyroomError):
+    """A signed-in user whose role, or whose assigned elections, do not allow the action."""

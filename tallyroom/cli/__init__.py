@@ -62,7 +62,20 @@ COMMANDS: Mapping[str, LazyCommand] = {
             "convert",
             "Convert INPUTS (several files of one office are joined into one election) to --to.",
         ),
+        LazyCommand(
+            "certify",
+            "night",
+            "certify_command",
+            "Certify a declared election after its integrity gate, or reopen it for a correction.",
+        ),
         LazyCommand("db", "store", "db_group", "Manage the database itself."),
+        LazyCommand(
+            "declare",
+            "night",
+            "declare_command",
+            "Declare an election for election night from a TOML file (units inline or --units "
+            "CSV).",
+        ),
         LazyCommand("demo", "demo", "demo", "Show tallyroom on its own sample elections."),
         LazyCommand(
             "export-site",
@@ -113,6 +126,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
             "Write an election file back out from the model (by default as article text).",
         ),
         LazyCommand(
+            "returns",
+            "night",
+            "returns_group",
+            "Enter or upload precinct returns of a declared election, or show its progress.",
+        ),
+        LazyCommand(
             "revert",
             "store",
             "revert",
@@ -137,6 +156,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
             "store",
             "stats",
             "Figures across elections: incumbents, margins, turnout per city, deciding stages.",
+        ),
+        LazyCommand(
+            "users",
+            "night",
+            "users_group",
+            "Manage election-night accounts: clerks, certifiers, admins.",
         ),
         LazyCommand(
             "tabulate",

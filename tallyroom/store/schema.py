@@ -27,8 +27,10 @@ import sqlalchemy as sa
 from tallyroom.limits import MAX_NAME_CHARS, MAX_SHORT_CHARS
 
 __all__ = [
+    "account_audit",
     "audit",
     "candidates",
+    "declarations",
     "elections",
     "findings",
     "import_attempts",
@@ -39,14 +41,19 @@ __all__ = [
     "paragraphs",
     "parties",
     "reporting_units",
+    "returns_audit",
     "round_inactive",
     "round_tallies",
     "round_transfers",
     "rounds",
+    "sessions",
     "sources",
     "stage_results",
     "stages",
     "unit_results",
+    "unit_returns",
+    "user_elections",
+    "users",
     "version_figures",
     "versions",
 ]
@@ -491,4 +498,137 @@ import_attempts = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text),
     _kind_check("outcome", ATTEMPT_OUTCOMES, "outcome_known"),
+)
+
+
+# Added by migration 0007: election night. Accounts (a public reader has none), the elections a
+# clerk may enter returns for, server-side sessions (only a SHA-256 of the session token is
+# kept), the declared elections with their status (NIST SP 1500-100's names), the returns as
+# entered per stage, unit and candidate, and two append-only trails: every accepted change to
+# the returns or the status, and every change to the accounts.
+
+#: What an account may do: ``clerk`` enters returns for the elections assigned to it,
+#: ``certifier`` certifies, ``admin`` declares elections and manages accounts.
+ROLES = ("clerk", "certifier", "admin")
+#: The status of a declared election's results (NIST SP 1500-100).
+NIGHT_STATUSES = (
+    "unofficial-partial",
+    "unofficial-complete",
+    "certified",
+    "correction",
+    "recount",
+)
+#: What one record of :data:`returns_audit` did.
+RETURNS_ACTIONS = ("declared", "entered", "uploaded", "certified", "correction", "recount")
+#: What one record of :data:`account_audit` did.
+ACCOUNT_ACTIONS = ("added", "disabled", "assigned", "password")
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(NAME), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(NAME), nullable=False),
+    _kind_check("role", ROLES, "role_known"),
+)
+
+user_elections = sa.Table(
+    "user_elections",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("election_key", sa.String(NAME), primary_key=True),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("assigned_by", sa.String(NAME), nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("csrf_token", sa.String(SHORT), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("length(token_hash) = 64", name="token_hash_length"),
+)
+
+declarations = sa.Table(
+    "declarations",
+    metadata,
+    sa.Column("key", sa.String(NAME), primary_key=True),
+    sa.Column("declaration", sa.Text, nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("declared_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("declared_by", sa.String(NAME), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(NAME), nullable=False),
+    _kind_check("status", NIGHT_STATUSES, "status_known"),
+    sa.CheckConstraint("revision >= 1", name="revision_positive"),
+)
+
+unit_returns = sa.Table(
+    "unit_returns",
+    metadata,
+    sa.Column(
+        "election_key",
+        sa.String(NAME),
+        sa.ForeignKey("declarations.key", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("unit", sa.String(NAME), primary_key=True),
+    sa.Column("candidate", sa.String(NAME), primary_key=True),
+    sa.Column("votes", sa.Integer, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(NAME), nullable=False),
+    _non_negative("votes"),
+    sa.CheckConstraint("revision >= 1", name="revision_positive"),
+)
+
+returns_audit = sa.Table(
+    "returns_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("by", sa.String(NAME), nullable=False),
+    sa.Column("election_key", sa.String(NAME), nullable=False),
+    sa.Column("stage", sa.Integer),
+    sa.Column("unit", sa.String(NAME)),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("old", sa.Text),
+    sa.Column("new", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.Column("file_sha256", sa.String(64)),
+    sa.Column("revision", sa.Integer, nullable=False),
+    _kind_check("action", RETURNS_ACTIONS, "action_known"),
+    sa.Index("ix_returns_audit_election_key", "election_key"),
+)
+
+account_audit = sa.Table(
+    "account_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("by", sa.String(NAME), nullable=False),
+    sa.Column("user_name", sa.String(NAME), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text),
+    _kind_check("action", ACCOUNT_ACTIONS, "action_known"),
 )
