@@ -1,43 +1,54 @@
 """tallyroom: municipal election results — read, tabulate, check, store and publish.
 
-The public API is what ``__all__`` lists; ``tests/test_api.py`` keeps the list complete.
+The public API is what ``__all__`` lists; ``tests/test_api.py`` keeps the list complete. The
+names are imported on first use, so that a command that needs only one part of tallyroom (the
+ranked-choice count, say) does not pay for reading every format at start-up.
 """
 
 from __future__ import annotations
 
-from tallyroom.errors import (
-    ConversionError,
-    InputError,
-    NotFoundError,
-    ParseError,
-    StorageError,
-    TabulationError,
-    TallyroomError,
-    TieUnbrokenError,
-    ValidationError,
-)
-from tallyroom.formats import read_path, read_text
-from tallyroom.formats.article import parse_article, read_article
-from tallyroom.formats.article_writer import render_article
-from tallyroom.model import (
-    Candidate,
-    CandidateResult,
-    Election,
-    InfoboxCandidate,
-    InfoboxField,
-    Jurisdiction,
-    Paragraph,
-    ReportingUnit,
-    Round,
-    Stage,
-    StageDecision,
-    Transfer,
-    UnitResult,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tallyroom.errors import (
+        AuthError,
+        ConversionError,
+        InputError,
+        NotFoundError,
+        ParseError,
+        PermissionDenied,
+        StaleEdit,
+        StorageError,
+        TabulationError,
+        TallyroomError,
+        TieUnbrokenError,
+        ValidationError,
+    )
+    from tallyroom.formats import read_path, read_text
+    from tallyroom.formats.article import parse_article, read_article
+    from tallyroom.formats.article_writer import render_article
+    from tallyroom.model import (
+        Candidate,
+        CandidateResult,
+        Election,
+        InfoboxCandidate,
+        InfoboxField,
+        Jurisdiction,
+        Paragraph,
+        ReportingUnit,
+        Round,
+        Stage,
+        StageDecision,
+        Transfer,
+        UnitResult,
+        Unread,
+    )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuthError",
     "Candidate",
     "CandidateResult",
     "ConversionError",
@@ -49,16 +60,19 @@ __all__ = [
     "NotFoundError",
     "Paragraph",
     "ParseError",
+    "PermissionDenied",
     "ReportingUnit",
     "Round",
     "Stage",
     "StageDecision",
+    "StaleEdit",
     "StorageError",
     "TabulationError",
     "TallyroomError",
     "TieUnbrokenError",
     "Transfer",
     "UnitResult",
+    "Unread",
     "ValidationError",
     "__version__",
     "parse_article",
@@ -67,3 +81,59 @@ __all__ = [
     "read_text",
     "render_article",
 ]
+
+#: Where each public name is defined (imported from there on first use).
+_HOMES = {
+    **dict.fromkeys(
+        (
+            "AuthError",
+            "ConversionError",
+            "InputError",
+            "NotFoundError",
+            "ParseError",
+            "PermissionDenied",
+            "StaleEdit",
+            "StorageError",
+            "TabulationError",
+            "TallyroomError",
+            "TieUnbrokenError",
+            "ValidationError",
+        ),
+        "tallyroom.errors",
+    ),
+    **dict.fromkeys(("read_path", "read_text"), "tallyroom.formats"),
+    **dict.fromkeys(("parse_article", "read_article"), "tallyroom.formats.article"),
+    "render_article": "tallyroom.formats.article_writer",
+    **dict.fromkeys(
+        (
+            "Candidate",
+            "CandidateResult",
+            "Election",
+            "InfoboxCandidate",
+            "InfoboxField",
+            "Jurisdiction",
+            "Paragraph",
+            "ReportingUnit",
+            "Round",
+            "Stage",
+            "StageDecision",
+            "Transfer",
+            "UnitResult",
+            "Unread",
+        ),
+        "tallyroom.model",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tallyroom' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
