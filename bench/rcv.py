@@ -1,141 +1,273 @@
-"""Benchmark: a million ranked ballots, loaded from CSV and counted; pyrankvote as the baseline.
+"""Benchmark: a million ranked ballots counted end to end; pyrankvote as the baseline.
 
-Run: ``python bench/rcv.py [--ballots N] [--baseline-ballots M]``. Prints a calibration line
-(how long ``sum(range(1000))`` takes here, and the load average), load time from CSV, tabulation
-time (best of 5), peak memory (RSS high-water mark), and pyrankvote's instant runoff on the same
-ballots (all of them unless ``--baseline-ballots`` is given; same winner, same round tallies)
-with the speed ratio. Wall and CPU (``time.process_time``) times are both shown, as the machine
-may be shared; the load's CPU time is split into user and system time (the system part is
-mostly first-touch page faults of the new arrays, and grows with the machine's load).
+Run: ``python bench/rcv.py [--ballots N] [--runs R] [--cdf-ballots M]``. Writes N seeded ballots
+(13 candidates, up to 5 rankings) as a CSV file, then measures in child processes, each the best
+of R runs:
+
+- start-up: ``python -m tallyroom rcv --help`` (interpreter, the command and what it imports);
+- end to end: ``python -m tallyroom rcv FILE --json`` (start, CSV load, count, JSON out);
+- pyrankvote on the same file: a script that reads the CSV with the ``csv`` module and runs
+  ``pyrankvote.instant_runoff_voting`` (same winner and round tallies are checked);
+- the same ballots as a NIST SP 1500-103 (CDF) JSON file of M ballots (by default all N: about
+  430 MB for a million, within the 2 GiB limit of cast-vote-record reports), end to end, beside
+  the CSV file of the same M ballots.
+
+Wall time and the child's CPU time (user + system, as ``os.wait4`` reports that child's
+``getrusage(RUSAGE_CHILDREN)`` share) are both shown, as the machine may be shared; peak memory
+is the child's RSS high-water mark.
+In-process figures (CSV load and count, best of R) follow for the parts of the end-to-end time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from machine import calibrate
 
-from tallyroom.rcv import BallotSet, RcvOptions, read_ballots, tabulate
+from tallyroom.rcv import RcvOptions, read_ballots, tabulate
 from tallyroom.rcv.generate import generate_rankings, write_ballots_csv
 
 NAMES = [f"Candidate {chr(65 + i)}" for i in range(13)]
+RULES = ["--max-skipped", "unlimited", "--tiebreak", "previous-round-then-random", "--seed", "1"]
 T = TypeVar("T")
 
+#: The baseline: the CSV file read with the csv module into pyrankvote ballots, then counted.
+PYRANKVOTE = """
+import csv, json, sys
+import pyrankvote
+from pyrankvote import Ballot, Candidate
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+candidates = {}
+ballots = []
+with open(sys.argv[1], newline="", encoding="utf-8") as handle:
+    rows = csv.reader(handle)
+    next(rows)
+    for row in rows:
+        ranked = []
+        for cell in row[1:]:
+            if cell:
+                candidate = candidates.get(cell)
+                if candidate is None:
+                    candidate = candidates[cell] = Candidate(cell)
+                ranked.append(candidate)
+        ballots.append(Ballot(ranked_candidates=ranked))
+result = pyrankvote.instant_runoff_voting(list(candidates.values()), ballots)
+rounds = [
+    {r.candidate.name: int(r.number_of_votes) for r in one.candidate_results if r.number_of_votes}
+    for one in result.rounds
+]
+json.dump({"winner": result.get_winners()[0].name, "rounds": rounds}, sys.stdout)
+"""
 
 
-def pyrankvote_rounds(rankings: np.ndarray) -> tuple[str, list[dict[str, int]], float, float]:
-    import pyrankvote
-    from pyrankvote import Ballot, Candidate
+#: Runs ``python -m MODULE ARGS`` and reports the process's own peak RSS (``VmHWM``: the
+#: ``ru_maxrss`` of a child starts from its parent's, which holds the generated ballots).
+PEAK = """
+import atexit, runpy, sys
 
-    candidates = [Candidate(n) for n in NAMES]
-    ballots = [
-        Ballot(ranked_candidates=[candidates[c] for c in row if c >= 0])
-        for row in rankings.tolist()
-    ]
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = pyrankvote.instant_runoff_voting(candidates, ballots)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+def report():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                sys.stderr.write("\\npeak-kB " + line.split()[1] + "\\n")
+
+atexit.register(report)
+sys.argv = sys.argv[1:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+class Child:
+    """One child process's figures: wall and CPU seconds, peak RSS (MB), its output."""
+
+    def __init__(self, wall: float, cpu: float, peak: float, output: str) -> None:
+        self.wall, self.cpu, self.peak, self.output = wall, cpu, peak, output
+
+
+def run_child(command: Sequence[str]) -> Child:
+    """Run ``command``; its own CPU time and peak RSS come from ``os.wait4``."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        output, errors = out.read(), err.read()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command[:4])} … failed: {errors.strip()[-500:]}")
+    peak = usage.ru_maxrss / 1024
+    if "\npeak-kB " in errors:
+        peak = int(errors.rsplit("\npeak-kB ", 1)[1].split()[0]) / 1024
+    return Child(wall, usage.ru_utime + usage.ru_stime, peak, output)
+
+
+def tallyroom(*args: str) -> list[str]:
+    """The command line of ``python -m tallyroom ARGS``, reporting its peak memory."""
+    if not Path("/proc/self/status").exists():
+        return [sys.executable, "-m", "tallyroom", *args]
+    return [sys.executable, "-c", PEAK, "tallyroom", *args]
+
+
+def best_child(command: Sequence[str], runs: int) -> Child:
+    children = [run_child(command) for _ in range(runs)]
+    fastest = min(children, key=lambda c: c.wall)
+    return Child(
+        fastest.wall, min(c.cpu for c in children), max(c.peak for c in children), fastest.output
+    )
+
+
+def timed(function: Callable[[], T], runs: int) -> tuple[T, float, float]:
+    """``function()`` and its best wall and CPU time (this process) over ``runs`` runs."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        value = function()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return value, min(walls), min(cpus)
+
+
+def write_cdf_json(path: Path, rankings: npt.NDArray[np.int16], names: Sequence[str]) -> None:
+    """The ballots as a NIST SP 1500-103 cast-vote-record report (one contest, no precincts).
+
+    Compact JSON, a record per line, each with its own snapshot id as exported reports have;
+    about 430 bytes a ballot.
+    """
+    election = {
+        "@id": "election",
+        "Candidate": [{"@id": f"cand{i}", "Name": n} for i, n in enumerate(names)],
+        "Contest": [
+            {
+                "@id": "contest",
+                "Name": "Mayor",
+                "ContestSelection": [
+                    {"@id": f"sel{i}", "CandidateIds": [f"cand{i}"]} for i in range(len(names))
+                ],
+            }
+        ],
+    }
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write('{"Election":[' + json.dumps(election, separators=(",", ":")) + '],"CVR":[\n')
+        for number, row in enumerate(rankings.tolist()):
+            selections = ",".join(
+                f'{{"ContestSelectionId":"sel{c}","SelectionPosition":'
+                f'[{{"HasIndication":"yes","NumberVotes":1,"Rank":{rank}}}]}}'
+                for rank, c in enumerate(row, start=1)
+                if c >= 0
+            )
+            handle.write(
+                ("," if number else "")
+                + f'{{"CurrentSnapshotId":"b{number}","CVRSnapshot":[{{"@id":"b{number}",'
+                + f'"CVRContest":[{{"ContestId":"contest","CVRContestSelection":[{selections}]}}]'
+                + "}]}\n"
+            )
+        handle.write("]}\n")
+
+
+def tallies(report: dict[str, Any]) -> tuple[str, list[dict[str, int]]]:
     rounds = [
-        {
-            r.candidate.name: int(r.number_of_votes)
-            for r in round_result.candidate_results
-            if r.number_of_votes
-        }
-        for round_result in result.rounds
+        {name: int(votes) for name, votes in r["tally"].items() if int(votes)}
+        for r in report["rounds"]
     ]
-    return result.get_winners()[0].name, rounds, wall, cpu
+    return report["winners"][0], rounds
 
 
-def timed(function: Callable[[], T]) -> tuple[T, float, float]:
-    """``function()``, its wall time and its CPU time (this process)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    value = function()
-    return value, time.perf_counter() - wall, time.process_time() - cpu
+def ratio(base: float, ours: float) -> str:
+    return f"{base / ours:.1f}x" if ours > 0 else "n/a"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ballots", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--baseline-ballots",
+        "--cdf-ballots",
         type=int,
         default=None,
-        help="pyrankvote on this many ballots (default: all of them)",
+        help="ballots in the CDF JSON file (default: --ballots; 0 skips it)",
     )
     args = parser.parse_args()
     print(
         f"calibration: sum(range(1000)) takes {calibrate():.1f} us; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
+    python = sys.executable
     rankings = generate_rankings(args.ballots, len(NAMES), 5, seed=20240501)
-    options = RcvOptions(
-        max_rankings=5, max_skipped_ranks=None, tiebreak="previous-round-then-random", seed=1
-    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ballots.csv"
         write_ballots_csv(path, rankings, NAMES)
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        ballots, load, load_cpu = timed(lambda: read_ballots(path))
-        after = resource.getrusage(resource.RUSAGE_SELF)
-    counts = [timed(lambda: tabulate(ballots, options)) for _ in range(5)]
-    result = counts[0][0]
-    count = min(c[1] for c in counts)
-    count_cpu = min(c[2] for c in counts)
-    print(f"ballots: {ballots.total:,}  distinct rankings: {len(ballots.rankings):,}")
-    print(
-        f"load CSV: {load:.2f} s wall, {load_cpu:.2f} s CPU (goal 1.5 s); of the CPU time "
-        f"{after.ru_utime - before.ru_utime:.2f} s user, {after.ru_stime - before.ru_stime:.2f} s "
-        f"system ({after.ru_minflt - before.ru_minflt:,} page faults)"
-    )
-    print(
-        f"tabulate: {count:.3f} s wall, {count_cpu:.3f} s CPU, best of 5 (goal 0.2 s); "
-        f"all runs (wall): {', '.join(f'{c[1]:.3f}' for c in counts)}; "
-        f"rounds: {len(result.rounds)}, winner: {result.winners[0]}"
-    )
-    print(f"peak memory: {peak_mb():.0f} MB (goal 600 MB)")
+        size = path.stat().st_size / 1e6
 
-    size = min(args.baseline_ballots or args.ballots, args.ballots)
-    sample = rankings[:size]
-    winner, rounds, base, base_cpu = pyrankvote_rounds(sample)
-    if size == args.ballots:
-        sub = ballots
-    else:
-        sub = BallotSet(ballots.candidates, *_grouped(sample, ballots.candidates))
-    ours_runs = [timed(lambda: tabulate(sub, options)) for _ in range(5)]
-    ours = ours_runs[0][0]
-    mine = min(r[1] for r in ours_runs)
-    mine_cpu = min(r[2] for r in ours_runs)
-    same_winner = ours.winners == (winner,)
-    ours_rounds = [{n: int(v) for n, v in r.tally if v} for r in ours.rounds]
-    same_rounds = ours_rounds == rounds[: len(ours_rounds)]
+        start = best_child(tallyroom("rcv", "--help"), args.runs)
+        print(
+            f"start-up (rcv --help): {start.wall:.3f} s wall, {start.cpu:.3f} s CPU, "
+            f"{start.peak:.0f} MB"
+        )
+        ours = best_child(tallyroom("rcv", str(path), "--json", *RULES), args.runs)
+        print(
+            f"tallyroom end to end, {args.ballots:,} ballots ({size:.0f} MB CSV): "
+            f"{ours.wall:.3f} s wall, {ours.cpu:.3f} s CPU, peak memory {ours.peak:.0f} MB "
+            "(goal 300 MB)"
+        )
+        base = run_child([python, "-c", PYRANKVOTE, str(path)])
+        winner, rounds = tallies(json.loads(ours.output))
+        theirs = json.loads(base.output)
+        same_rounds = rounds == theirs["rounds"][: len(rounds)]
+        print(
+            f"pyrankvote end to end on the same file: {base.wall:.2f} s wall, {base.cpu:.2f} s "
+            f"CPU; same winner: {winner == theirs['winner']}; same round tallies: {same_rounds}"
+        )
+        print(
+            f"ratio vs pyrankvote: {ratio(base.wall, ours.wall)} wall, "
+            f"{ratio(base.cpu, ours.cpu)} CPU (goal 20x)"
+        )
+
+        wanted = args.ballots if args.cdf_ballots is None else args.cdf_ballots
+        cdf_count = min(wanted, args.ballots)
+        if cdf_count:
+            cdf = Path(tmp) / "ballots_cdf.json"
+            write_cdf_json(cdf, rankings[:cdf_count], NAMES)
+            as_csv = ours
+            if cdf_count < args.ballots:
+                same = Path(tmp) / "same.csv"
+                write_ballots_csv(same, rankings[:cdf_count], NAMES)
+                as_csv = best_child(tallyroom("rcv", str(same), "--json", *RULES), args.runs)
+            as_cdf = best_child(tallyroom("rcv", str(cdf), "--json", *RULES), min(args.runs, 2))
+            agree = tallies(json.loads(as_cdf.output)) == tallies(json.loads(as_csv.output))
+            print(
+                f"CDF JSON end to end, {cdf_count:,} ballots ({cdf.stat().st_size / 1e6:.0f} MB): "
+                f"{as_cdf.wall:.2f} s wall, {as_cdf.cpu:.2f} s CPU, peak memory "
+                f"{as_cdf.peak:.0f} MB; the same ballots as CSV: {as_csv.wall:.2f} s wall, "
+                f"{as_csv.cpu:.2f} s CPU; CDF takes {ratio(as_cdf.wall, as_csv.wall)} the CSV "
+                f"wall time, {ratio(as_cdf.cpu, as_csv.cpu)} its CPU time (goal 2x); same "
+                f"count: {agree}"
+            )
+            cdf.unlink()
+
+        ballots, load, load_cpu = timed(lambda: read_ballots(path), args.runs)
+    options = RcvOptions(
+        max_rankings=5, max_skipped_ranks=None, tiebreak="previous-round-then-random", seed=1
+    )
+    result, count, count_cpu = timed(lambda: tabulate(ballots, options), max(args.runs, 5))
     print(
-        f"pyrankvote on {size:,} ballots: {base:.2f} s wall, {base_cpu:.2f} s CPU; "
-        f"tallyroom on the same ballots: {mine:.3f} s wall, {mine_cpu:.3f} s CPU; "
-        f"ratio {base / mine:.0f}x wall, {base_cpu / mine_cpu:.0f}x CPU (goal 50x); "
-        f"same winner: {same_winner}; same round tallies: {same_rounds}"
+        f"in process: load CSV {load:.3f} s wall, {load_cpu:.3f} s CPU; count {count:.3f} s "
+        f"wall, {count_cpu:.3f} s CPU ({len(ballots.rankings):,} distinct rankings, "
+        f"{len(result.rounds)} rounds, winner {result.winners[0]})"
     )
     return 0
-
-
-def _grouped(sample: np.ndarray, names: tuple[str, ...]) -> tuple[tuple, tuple]:
-    code = {n: i for i, n in enumerate(names)}
-    groups: dict[tuple, int] = {}
-    for row in sample.tolist():
-        ranking = tuple((i + 1, (code[NAMES[c]],)) for i, c in enumerate(row) if c >= 0)
-        groups[ranking] = groups.get(ranking, 0) + 1
-    return tuple(groups), tuple(groups.values())
 
 
 if __name__ == "__main__":

@@ -6,6 +6,10 @@ calls :func:`person_key`. The rounding rule, documented once:
     A percentage is the exact share (a :class:`~fractions.Fraction` of two integers) times 100,
     rounded to two decimals *half up* (0.125 % -> "0.13"), and written as text, so no float
     ever carries a figure.
+
+One exception, kept here beside the rule: :func:`rctab_percent` writes shares the way RCTab's
+own CSV reports do (the share cut, not rounded, to four places of the fraction: "33.33%"), used
+only to reproduce those reports exactly.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from typing import Literal
 
@@ -32,6 +37,7 @@ __all__ = [
     "percent",
     "person_key",
     "ratio_percent",
+    "rctab_percent",
     "stage_figures",
     "total_figures",
     "turnout",
@@ -68,6 +74,19 @@ def _rounded(numerator: int, denominator: int, places: int) -> str:
     if places == 0:
         return f"{sign}{whole}"
     return f"{sign}{whole // scale}.{whole % scale:0{places}d}"
+
+
+def rctab_percent(votes: Decimal, active: Decimal) -> str:
+    """A share as RCTab's CSV reports write it: ``votes / active`` cut (not rounded) to four
+    places of the fraction, as a percentage with at least one decimal: ``1/3`` -> ``"33.33%"``,
+    ``1/2`` -> ``"50.0%"``; ``""`` when nothing is active. Only for reproducing those files."""
+    if active == 0:
+        return ""
+    cut = (votes / active).quantize(Decimal("0.0001"), rounding=ROUND_DOWN) * 100
+    text = f"{cut.normalize():f}" if cut else "0"
+    if "." not in text:
+        text += ".0"
+    return f"{text}%"
 
 
 def person_key(name: str) -> str:

@@ -22,6 +22,7 @@ from tallyroom.model import Election
 
 __all__ = [
     "MAX_COLUMNS",
+    "MAX_CVR_BYTES",
     "MAX_DIGITS",
     "MAX_FIELD_CHARS",
     "MAX_FILE_BYTES",
@@ -48,6 +49,10 @@ MAX_NAME_CHARS = 400
 MAX_SHORT_CHARS = 64
 #: Largest file any reader accepts, in bytes (256 MiB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Largest NIST SP 1500-103 (CDF) JSON cast-vote-record report, in bytes (2 GiB): a record per
+#: ballot at several hundred bytes each, so a city of a million voters passes 256 MiB; the report
+#: is streamed (or mapped and grouped), never held as Python objects whole.
+MAX_CVR_BYTES = 2 * 1024 * 1024 * 1024
 #: Largest CSV field, in characters (Python's own default, now a clear error).
 MAX_FIELD_CHARS = 131_072
 #: Most columns in one CSV row.
@@ -71,11 +76,11 @@ def line_at(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
-def check_file_size(size: int, source: str) -> None:
-    """Refuse a file larger than :data:`MAX_FILE_BYTES`."""
-    if size > MAX_FILE_BYTES:
+def check_file_size(size: int, source: str, limit: int = MAX_FILE_BYTES) -> None:
+    """Refuse a file larger than ``limit`` (by default :data:`MAX_FILE_BYTES`)."""
+    if size > limit:
         raise ParseError(
-            f"file of {size:,} bytes is larger than the limit of {MAX_FILE_BYTES:,} bytes",
+            f"file of {size:,} bytes is larger than the limit of {limit:,} bytes",
             source=source,
         )
 

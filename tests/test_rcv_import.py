@@ -134,7 +134,7 @@ def test_rctab_config_jurisdiction_of_a_state() -> None:
 
 @pytest.mark.parametrize("config", CONFIGS, ids=[c.parent.name for c in CONFIGS])
 def test_rctab_report_reads_as_the_count_of_its_config(config: Path) -> None:
-    (report,) = [p for p in config.parent.glob("*expected*.json")]
+    (report,) = [p for p in config.parent.glob("*expected_detailed_report.json")]
     loaded = load_text(read_bytes(report), str(report))
     assert detect_format(read_bytes(report), report.name) == "rctab-report"
     (from_report,) = loaded.elections
@@ -149,12 +149,15 @@ def test_rctab_report_reads_as_the_count_of_its_config(config: Path) -> None:
     _balances(_stage(from_report))
 
 
-def test_rctab_report_warns_of_ballots_it_gives_under_no_reason() -> None:
+def test_rctab_report_sets_the_final_surplus_aside_with_the_exhausted() -> None:
     folder = DATA / "rctab_multi_winner_fractional"
-    report = folder / "test_set_multi_winner_fractional_threshold_expected_summary.json"
+    report = folder / "test_set_multi_winner_fractional_threshold_expected_detailed_report.json"
     loaded = load_text(read_bytes(report), str(report))
-    assert len(loaded.warnings) == 2
-    assert "results[4]: 0.1874 ballots" in loaded.warnings[0]
+    assert loaded.warnings == ()
+    last = _stage(loaded.elections[0]).rounds[-1]
+    # RCTab 2.0.1: 0.1874 exhausted choices + 5.8741 final-round surplus set aside.
+    assert last.inactive_for("exhausted") == Decimal("6.0615")
+    assert last.inactive_for("skipped") == Decimal("2.1874")
 
 
 def test_a_first_round_leader_who_loses(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Golden tests from RCTab's own test data: its configs run unchanged, its reports compared."""
+"""Golden tests from RCTab 2.0.1's test data: its configs run unchanged, its reports compared."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from tallyroom.rcv import read_rctab_config, tabulate
+from tallyroom.rcv.rctab_outputs import rctab_outputs
 from tallyroom.rcv.reports import to_rctab_json
 from tallyroom.rcv.types import RcvResult
+from tests.test_rctab_manifest import differences
 
 DATA = Path(__file__).resolve().parent / "data" / "rcv"
 
@@ -42,18 +44,13 @@ def _count(folder: str, stem: str) -> tuple[RcvResult, dict[str, Any], dict[str,
         jurisdiction=contest.jurisdiction,
         office=contest.office,
     )
-    expected = json.loads((DATA / folder / f"{stem}_expected_summary.json").read_text())
+    expected = json.loads((DATA / folder / f"{stem}_expected_detailed_report.json").read_text())
     return result, ours, expected
 
 
-def _merged_exhausted(inactive: dict[str, str]) -> dict[str, str]:
-    """RCTab 1.3.999 split exhausted ballots into fully / partially ranked; we report the sum."""
-    split = [k for k in inactive if k.startswith("exhaustedChoices") and k != "exhaustedChoices"]
-    if not split:
-        return inactive
-    merged = {k: v for k, v in inactive.items() if k not in split}
-    merged["exhaustedChoices"] = str(sum(Decimal(inactive[k]) for k in split))
-    return merged
+def _decimals(values: dict[str, str]) -> dict[str, Decimal]:
+    """RCTab writes ``8.0000`` where the value was scaled; the number is what counts."""
+    return {k: Decimal(v) for k, v in values.items()}
 
 
 @pytest.mark.parametrize("folder, stem", CASES.values(), ids=CASES.keys())
@@ -63,10 +60,15 @@ def test_rctab_test_contest_reproduced_round_by_round(folder: str, stem: str) ->
     for mine, theirs in zip(ours["results"], expected["results"], strict=True):
         round_number = theirs["round"]
         assert mine["round"] == round_number
-        assert mine["tally"] == theirs["tally"], f"round {round_number} tally"
+        assert _decimals(mine["tally"]) == _decimals(theirs["tally"]), f"round {round_number} tally"
         assert mine["threshold"] == theirs["threshold"], f"round {round_number} threshold"
-        assert mine["tallyResults"] == theirs["tallyResults"], f"round {round_number} results"
-        assert mine["inactiveBallots"] == _merged_exhausted(theirs["inactiveBallots"]), (
+        assert [_decimals(r["transfers"]) for r in mine["tallyResults"]] == [
+            _decimals(r["transfers"]) for r in theirs["tallyResults"]
+        ], f"round {round_number} transfers"
+        assert [{k: v for k, v in r.items() if k != "transfers"} for r in mine["tallyResults"]] == [
+            {k: v for k, v in r.items() if k != "transfers"} for r in theirs["tallyResults"]
+        ], f"round {round_number} results"
+        assert _decimals(mine["inactiveBallots"]) == _decimals(theirs["inactiveBallots"]), (
             f"round {round_number} inactive ballots"
         )
     assert ours["summary"] == expected["summary"]
@@ -133,3 +135,31 @@ def test_old_permutation_tiebreak_name_reads_as_candidate_order(tmp_path: Path) 
     config = tmp_path / "config.json"
     config.write_text(json.dumps(raw))
     assert read_rctab_config(config).options.tiebreak == "candidate-order"
+
+
+@pytest.mark.parametrize("folder, stem", CASES.values(), ids=CASES.keys())
+def test_every_rctab_file_of_the_contest_reproduced(folder: str, stem: str) -> None:
+    """The detailed report as JSON and CSV, each equal to RCTab's file (numbers as decimals,
+    generation metadata left out)."""
+    outputs = rctab_outputs(DATA / folder / f"{stem}_config.json", stem)
+    expected = sorted(p.name for p in (DATA / folder).glob(f"{stem}_expected_*"))
+    assert expected
+    for name in expected:
+        assert name in outputs, name
+        assert differences(DATA / folder / name, outputs[name]) == [], name
+
+
+def test_cdf_export_splits_a_ballot_between_its_winners() -> None:
+    stem = "test_set_multi_winner_fractional_threshold"
+    outputs = rctab_outputs(DATA / "rctab_2_0_1" / stem / f"{stem}_config.json", stem)
+    cdf = json.loads(outputs[f"{stem}_expected_cdf_cvr.json"])
+    (first,) = [c for c in cdf["CVR"] if c["BallotPrePrintedId"].endswith("json_1_")]
+    third_round = first["CVRSnapshot"][3]["CVRContest"][0]["CVRContestSelection"]
+    shares = {
+        s["ContestSelectionId"]: p.get("FractionalVotes")
+        for s in third_round
+        for p in s["SelectionPosition"]
+        if p["IsAllocable"] == "yes"
+    }
+    # Candidate C keeps 0.9063 of the ballot; the surplus 0.0937 goes on to E.
+    assert shares == {"cs-candidate_c_name": ".9063", "cs-candidate_e_name": ".0937"}

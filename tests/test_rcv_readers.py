@@ -201,3 +201,79 @@ def test_rank_above_maximum_names_the_row(tmp_path: Path) -> None:
     path.write_text("rank1,rank2,rank3\nA,B,\nA,B,C\n")
     with pytest.raises(TabulationError, match=r"b\.csv:3: .*choice 3"):
         tabulate(read_ballots(path), RcvOptions(max_rankings=2))
+
+
+def test_weight_column_is_a_count_not_a_ranking(tmp_path: Path) -> None:
+    """A COUNT column after the rank columns weighs the row; it is never read as a ranking."""
+    after = tmp_path / "after.csv"
+    after.write_text("id,r1,r2,r3,COUNT\n1,A,B,,3\n2,B,,,2\n", encoding="utf-8")
+    by_position = read_ballots(after, BallotSource(after, first_vote_column=2, weight_column=5))
+    assert by_position.candidates == ("A", "B")
+    assert dict(zip(by_position.rankings, by_position.counts, strict=True)) == {
+        ((1, (0,)), (2, (1,))): 3,
+        ((1, (1,)),): 2,
+    }
+    named = tmp_path / "named.csv"
+    named.write_text("id,rank1,rank2,n\n1,A,B,3\n2,B,,2\n", encoding="utf-8")
+    by_header = read_ballots(named, BallotSource(named, weight_column=4))
+    assert by_header.total == 5
+    assert by_header.candidates == ("A", "B")
+
+
+def test_weight_column_without_rank_header_or_past_the_row_is_refused(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,first,second,n\n1,A,B,3\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"plain\.csv:1: no rank columns recognised"):
+        read_ballots(plain, BallotSource(plain, weight_column=4))
+    short = tmp_path / "short.csv"
+    short.write_text("rank1,rank2\nA,B\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"short\.csv:1: weight column 9 is past the last"):
+        read_ballots(short, BallotSource(short, weight_column=9))
+
+
+def test_spreadsheet_columns_past_the_allowed_rankings_are_not_rankings(tmp_path: Path) -> None:
+    path = tmp_path / "ess.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Cast Vote Record", "Choice 1", "Choice 2", "COUNT"])
+    sheet.append([1, "A", "B", 1])
+    sheet.append([2, "B", None, 1])
+    sheet.append([None, None, None, None])  # a stored empty row: a blank ballot, as RCTab reads it
+    book.save(path)
+    source = BallotSource(path, format="xlsx", first_vote_column=2, rank_limit=2)
+    ballots = read_ballots(path, source)
+    assert ballots.candidates == ("A", "B")
+    assert ballots.total == 3
+    assert () in ballots.rankings
+
+
+def test_cdf_xml_rank_on_the_selection_and_write_ins_without_a_name(tmp_path: Path) -> None:
+    path = tmp_path / "cvr.xml"
+    path.write_text(
+        """<CastVoteRecordReport xmlns="http://itl.nist.gov/ns/voting/1500-103/v1">
+  <CVR><CVRSnapshot ObjectId="s1"><CVRContest><ContestId>c1</ContestId>
+    <CVRContestSelection><ContestSelectionId>cs-a</ContestSelectionId><Rank>2</Rank>
+      <SelectionPosition><HasIndication>yes</HasIndication></SelectionPosition>
+    </CVRContestSelection>
+    <CVRContestSelection><ContestSelectionId>cs-w</ContestSelectionId>
+      <SelectionPosition><Rank>1</Rank></SelectionPosition></CVRContestSelection>
+    <CVRContestSelection><ContestSelectionId>cs-a</ContestSelectionId>
+      <Status>needs-adjudication</Status>
+      <SelectionPosition><Rank>3</Rank></SelectionPosition></CVRContestSelection>
+  </CVRContest></CVRSnapshot><CurrentSnapshotId>s1</CurrentSnapshotId></CVR>
+  <CVR><CVRSnapshot ObjectId="s2"><CVRContest><ContestId>other</ContestId>
+  </CVRContest></CVRSnapshot><CurrentSnapshotId>s2</CurrentSnapshotId></CVR>
+  <Election><Candidate ObjectId="c-a"><Name>Ann</Name></Candidate><Candidate ObjectId="WI_1"/>
+    <Contest ObjectId="c1"><Name>Mayor</Name>
+      <ContestSelection ObjectId="cs-a"><CandidateIds>c-a</CandidateIds></ContestSelection>
+      <ContestSelection ObjectId="cs-w"><CandidateIds>WI_1</CandidateIds>
+        <IsWriteIn>true</IsWriteIn></ContestSelection>
+    </Contest></Election>
+</CastVoteRecordReport>""",
+        encoding="utf-8",
+    )
+    ballots = read_ballots(path, BallotSource(path, format="nist-xml", contest_id="Mayor"))
+    # The second record has no vote in the contest: it is no ballot of it.
+    assert ballots.total == 1
+    assert ballots.names(ballots.rankings[0]) == (("Undeclared Write-ins",), ("Ann",))

@@ -288,3 +288,73 @@ def test_explicit_overvote_label_errors_name_the_ballot() -> None:
         tabulate(labelled, RcvOptions(overvote_rule="exhaust-if-multiple-continuing"))
     counted = tabulate(labelled, RcvOptions(overvote_rule="skip-to-next-rank"))
     assert counted.rounds[0].tally == (("A", 3), ("B", 1))
+
+
+def test_slices_replay_the_whole_counts_decisions() -> None:
+    from tallyroom.rcv.rctab_outputs import split_by_precinct
+    from tallyroom.rcv.tabulate import tabulate_slices
+
+    whole = ballots("ABC", (4, "A B"), (3, "B A"), (2, "C B"))
+    precincts = BallotSet(
+        whole.candidates, whole.rankings, whole.counts, precincts=("p1", "p2", None)
+    )
+    result, parts = tabulate_slices(precincts, RcvOptions(), split_by_precinct(precincts, "none"))
+    assert result.winners == ("B",)
+    assert set(parts) == {"p1", "p2", "none"}
+    # Precinct p2 never had a candidate below another: C is still eliminated, as in the count.
+    (first, second) = parts["none"].rounds
+    assert first.eliminated == ("C",) and second.elected == ("B",)
+    assert second.votes("B") == 2
+    assert parts["p1"].winners == ("B",) and parts["p1"].rounds[-1].votes("A") == 4
+
+
+def test_slices_and_traces_refuse_what_they_cannot_replay() -> None:
+    from tallyroom.rcv.tabulate import tabulate_slices, tabulate_traced
+
+    whole = ballots("AB", (2, "A"), (1, "B"))
+    sequential = RcvOptions(seats=2, winner_mode="multi-pass-irv")
+    with pytest.raises(ValidationError, match="multi-pass"):
+        tabulate_slices(whole, sequential, {})
+    with pytest.raises(ValidationError, match="multi-pass"):
+        tabulate_traced(whole, sequential)
+    other = ballots("AC", (1, "A"))
+    with pytest.raises(ValidationError, match="slice 'x' names other candidates"):
+        tabulate_slices(whole, RcvOptions(), {"x": other})
+
+
+def test_cutoff_elimination_belongs_to_the_threshold_mode() -> None:
+    with pytest.raises(ValidationError, match="cutoff_elimination"):
+        tabulate(ballots("AB", (2, "A"), (1, "B")), RcvOptions(cutoff_elimination=True))
+
+
+def test_cdf_export_needs_each_ballot_kept() -> None:
+    from tallyroom.rcv.rctab_cdf import to_cdf_json
+    from tallyroom.rcv.tabulate import tabulate_traced
+
+    counted = ballots("AB", (2, "A"), (1, "B"))
+    result, allocations = tabulate_traced(counted, RcvOptions())
+    assert allocations[0] == [{0: 10_000}, {1: 10_000}]
+    with pytest.raises(ValidationError, match="without keeping each one"):
+        to_cdf_json(counted, result, allocations, contest="c", jurisdiction=None)
+
+
+def test_previous_round_counts_then_random_draws_as_rctab() -> None:
+    """RCTab's ``tiebreak_previous_round_counts_then_random_test`` (seed 12345), with ballots
+    rebuilt from its published report: Sneezy and Dopey are tied in every round, so the seeded
+    draw decides, among the two in the order RCTab's hash set holds them (Sneezy first)."""
+    names = ["Happy", "Sneezy", "Dopey", "Grumpy"]
+    contest = ballots("HSDG", (3, "S"), (3, "D"), (2, "G"), (1, "H G"))
+    contest = BallotSet(tuple(names), contest.rankings, contest.counts)
+    options = RcvOptions(
+        tiebreak="previous-round-then-random",
+        seed=12345,
+        max_rankings=2,
+        max_skipped_ranks=0,
+        overvote_rule="skip-to-next-rank",
+    )
+    result = tabulate(contest, options)
+    assert [r.eliminated for r in result.rounds] == [("Happy",), ("Grumpy",), ()]
+    grumpy, final = result.rounds[1].tiebreaks[0], result.rounds[2].tiebreaks[0]
+    assert grumpy.explanation == "had the fewest votes in round 1"
+    assert (final.tied, final.selected) == (("Dopey", "Sneezy"), "Sneezy")
+    assert result.winners == ("Sneezy",)

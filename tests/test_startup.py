@@ -177,3 +177,51 @@ def test_a_command_that_needs_a_heavy_library_imports_it_when_it_runs() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "tallyroom.cli.rcv" in imported
     assert "numpy" in _heavy(imported)
+
+
+#: What a ranked-choice count must never import: the database, the website, their templates.
+NOT_FOR_COUNTING = ("sqlalchemy", "alembic", "psycopg", "fastapi", "starlette", "jinja2", "uvicorn")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("rcv", "--help"), ("rcv", "tallyroom/data/rcv/sample_mayor.csv", "--json")],
+    ids=["help", "count"],
+)
+def test_rcv_imports_only_what_counting_needs(args: tuple[str, ...]) -> None:
+    done, imported = _run(*args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "tallyroom.rcv.tabulate" in imported
+    assert not {name for name in imported if name.split(".")[0] in NOT_FOR_COUNTING}
+    unneeded = ("tallyroom.store", "tallyroom.web", "tallyroom.views", "tallyroom.formats")
+    assert not {name for name in imported if name.startswith(unneeded)}
+    # Neither the RCTab configuration reader nor the demo's terminal tables, for a ballot file.
+    assert "tallyroom.rcv.rctab_config" not in imported
+    assert "rich" not in imported
+    # A small CSV file needs neither the columnar reader nor the other formats' readers.
+    others = ("pyarrow", "ijson", "msgspec", "openpyxl", "xml", "tallyroom.rcv.read_nist")
+    assert not {name for name in imported if name.startswith(others)}
+    if "--json" in args:
+        assert json.loads(done.stdout)["winners"]
+
+
+def test_the_package_names_are_imported_on_first_use() -> None:
+    script = (
+        "import sys, tallyroom, tallyroom.rcv as rcv\n"
+        "watched = ('tallyroom.model', 'tallyroom.formats', 'tallyroom.rcv.rctab_config')\n"
+        "before = {m for m in watched if m in sys.modules}\n"
+        "names = [getattr(tallyroom, n) for n in tallyroom.__all__]\n"
+        "print(sorted(before), rcv.read_rctab_config.__module__, tallyroom.Election.__module__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    # tallyroom.rcv needs the model (its rounds are the model's), not the formats or configs.
+    assert done.stdout.split() == [
+        "['tallyroom.model']",
+        "tallyroom.rcv.rctab_config",
+        "tallyroom.model",
+    ]
+    assert set(tallyroom._HOMES) == set(tallyroom.__all__) - {"__version__"}
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = tallyroom.nothing  # type: ignore[attr-defined]

@@ -1,34 +1,45 @@
-"""``tallyroom rcv``: count ranked ballots (or run an RCTab contest configuration unchanged)."""
+"""``tallyroom rcv``: count ranked ballots (or run an RCTab contest configuration unchanged).
+
+The command imports only what a count needs (the ranked-choice package, numpy, and pyarrow when
+the ballot file is large enough for the columnar reader); the RCTab configuration reader, the
+terminal tables of the demo and the other counting methods are imported when used.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from tallyroom.errors import ParseError, ValidationError
-from tallyroom.model import Election
-from tallyroom.rcv import (
-    BallotSource,
-    CandidateSpec,
-    CellLabels,
+from tallyroom.errors import ParseError, TabulationError, ValidationError
+from tallyroom.rcv.builder import CandidateSpec, CellLabels
+from tallyroom.rcv.options import (
+    OVERVOTE_RULES,
+    TIEBREAK_MODES,
+    WINNER_MODES,
     RcvOptions,
-    RcvResult,
-    read_ballots,
-    read_rctab_config,
-    tabulate,
+    WinnerMode,
 )
-from tallyroom.rcv.options import OVERVOTE_RULES, TIEBREAK_MODES, WINNER_MODES, WinnerMode
-from tallyroom.rcv.readers import BallotFormat
+from tallyroom.rcv.readers import BallotFormat, BallotSource, read_ballots
 from tallyroom.rcv.reports import render_text, to_json, to_rctab_json
+from tallyroom.rcv.tabulate import tabulate
+from tallyroom.rcv.types import BallotSet, RcvResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tallyroom.model import Election
 
 __all__ = ["demo_rcv", "rcv"]
+
+#: Counting methods: ``irv`` is :func:`tallyroom.rcv.tabulate.tabulate`; each other one is the
+#: ``count(ballots, seats=...)`` function of its own module, imported when chosen.
+METHODS = ("irv", "scottish-stv", "meek")
+_METHOD_MODULES = {"scottish-stv": "tallyroom.rcv.scottish", "meek": "tallyroom.rcv.meek"}
 
 _RULE_OPTIONS = (
     "seats",
@@ -76,8 +87,16 @@ def _decimal(name: str, value: str | None) -> Decimal | None:
     "--config", "config_path", type=click.Path(path_type=Path), help="RCTab contest configuration."
 )
 @click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default="irv",
+    show_default=True,
+    help="irv: instant runoff, or STV with --seats (RCTab's rules); scottish-stv; meek.",
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json", "rctab-json"]), default="text"
 )
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), help="Write the report into DIR."
 )
@@ -125,8 +144,16 @@ def rcv(
     target = config_path or ballots_or_config
     if target is None:
         raise click.UsageError("give a ballot file or an RCTab contest configuration")
+    if kw["as_json"]:
+        if ctx.get_parameter_source("output_format") is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError("give either --json or --format, not both")
+        kw["output_format"] = "json"
+    method = kw["method"]
+    count_of = _method_count(method) if method != "irv" else None
     contest = {"contest": target.stem, "date": None, "jurisdiction": None, "office": None}
     if config_path is not None or _is_rctab_config(target):
+        if count_of is not None:
+            raise click.UsageError(f"an RCTab configuration is counted by its rules, not {method}")
         given = [
             name
             for name in _RULE_OPTIONS
@@ -135,6 +162,8 @@ def rcv(
         if given:
             flags = ", ".join("--" + g.replace("_", "-") for g in given)
             raise click.UsageError(f"the configuration sets the rules; remove {flags}")
+        from tallyroom.rcv.rctab_config import read_rctab_config
+
         config = read_rctab_config(target)
         ballots = config.load()
         options = config.options
@@ -144,13 +173,62 @@ def rcv(
             "jurisdiction": config.jurisdiction,
             "office": config.office,
         }
+    elif target.suffix.lower() == ".blt":
+        if count_of is None:
+            raise click.UsageError("a BLT file is counted by --method scottish-stv or meek")
+        from tallyroom.rcv.scottish_blt import read_blt
+
+        blt = read_blt(target)
+        seats = kw["seats"] if _given(ctx, "seats") else blt.seats
+        _emit_stv(count_of(blt.ballots, seats=seats, **_seed(kw)), kw, blt.title or target.stem)
+        return
     else:
         ballots, options = _from_options(target, kw)
-    result = tabulate(ballots, options)
-    _emit(result, kw["output_format"], kw["out_dir"], contest)
+    if count_of is not None:
+        _emit_stv(count_of(ballots, seats=options.seats, **_seed(kw)), kw, target.stem)
+        return
+    _emit(tabulate(ballots, options), kw["output_format"], kw["out_dir"], contest)
 
 
-def _from_options(path: Path, kw: dict[str, Any]) -> tuple[Any, RcvOptions]:
+def _given(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+
+
+def _seed(kw: dict[str, Any]) -> dict[str, Any]:
+    return {"seed": kw["seed"]} if kw["seed"] is not None else {}
+
+
+def _emit_stv(result: Any, kw: dict[str, Any], title: str) -> None:
+    """The report of a Scottish STV or Meek count (stages, as declaration sheets show them)."""
+    from tallyroom.rcv import scottish_report
+
+    match kw["output_format"]:
+        case "text":
+            text, name = scottish_report.render_text(result, title), "stages.txt"
+        case "json":
+            data = scottish_report.to_json(result)
+            text, name = json.dumps(data, indent=2, ensure_ascii=False) + "\n", "stages.json"
+        case other:
+            raise click.UsageError(f"--format {other} is for instant runoff and RCTab's STV")
+    _write(text, name, kw["out_dir"])
+
+
+def _method_count(method: str) -> Any:
+    """The ``count`` function of a counting method's module; an error when it is not there."""
+    name = _METHOD_MODULES[method]
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
+        raise TabulationError(f"method {method} is not available") from None
+    count = getattr(module, "count", None)
+    if not callable(count):
+        raise TabulationError(f"method {method} is not available")
+    return count
+
+
+def _from_options(path: Path, kw: dict[str, Any]) -> tuple[BallotSet, RcvOptions]:
     aliases: dict[str, list[str]] = {}
     for item in kw["aliases"]:
         alias, sep, name = item.partition("=")
@@ -235,6 +313,11 @@ def _emit(
         case _:
             text = json.dumps(to_rctab_json(result, **contest), indent=2, ensure_ascii=False) + "\n"
             name = "detailed_report.json"
+    _write(text, name, out_dir)
+
+
+def _write(text: str, name: str, out_dir: Path | None) -> None:
+    """``text`` on stdout, or into ``out_dir/name`` whole (never a half-written report)."""
     if out_dir is None:
         click.echo(text, nl=False)
         return
@@ -253,6 +336,8 @@ def _emit(
 
 def sample_ballots_path() -> Path:
     """The ranked-choice sample shipped with tallyroom."""
+    from importlib import resources
+
     return Path(str(resources.files("tallyroom") / "data" / "rcv" / "sample_mayor.csv"))
 
 
@@ -269,6 +354,8 @@ def demo_rcv(console: Console, elections: tuple[Election, ...]) -> None:
         max_rankings=ballots.rank_columns, tiebreak="previous-round-then-random", seed=2024
     )
     result = tabulate(ballots, options)
+    from rich.table import Table
+
     table = Table(title=f"Ranked-choice sample: {ballots.total} ballots, instant runoff")
     table.add_column("Candidate")
     for record in result.rounds:

@@ -74,6 +74,9 @@ _RCTAB_REASONS: dict[str, InactiveReason] = {
     "overvotes": "overvote",
     "skippedRankings": "skipped",
     "repeatedRankings": "repeated",
+    # The surplus of the last winners, set aside in the final round (RCTab 2.x): no candidate
+    # holds it, so it counts with the exhausted votes.
+    "finalRoundSurplus": "exhausted",
 }
 _ORDER: tuple[InactiveReason, ...] = ("exhausted", "overvote", "skipped", "repeated", "undervote")
 _RESIDUAL = "residual surplus"

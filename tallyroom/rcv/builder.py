@@ -57,7 +57,12 @@ class BallotBuilder:
         *,
         unknown_as_write_in: bool = False,
         write_ins_declared: bool = False,
+        keep_ballots: bool = False,
     ) -> None:
+        self.trace: list[tuple[int, int]] | None = [] if keep_ballots else None
+        """With ``keep_ballots``: (source, group) of every ballot, in the order read."""
+        self.spellings: dict[tuple[str, int], str] = {}
+        """With ``keep_ballots``: how each source first spelt each candidate (an alias)."""
         self.declared = bool(candidates)
         self.unknown_as_write_in = unknown_as_write_in
         self.names: list[str] = []
@@ -92,6 +97,8 @@ class BallotBuilder:
     def candidate(self, name: str, source: str, line: int | None) -> int:
         code = self.codes.get(name)
         if code is not None:
+            if self.trace is not None:
+                self.spellings.setdefault((source, code), name)
             return code
         if name == UNDECLARED_WRITE_INS:
             return self.write_in_code()
@@ -156,19 +163,24 @@ class BallotBuilder:
             bulk, self.bulk = self.bulk, None
             keys = list(zip(bulk.rankings, bulk.precincts, strict=True))
             self.groups = {
-                key: [count, line, 0]
-                for key, count, line in zip(keys, bulk.counts, bulk.lines, strict=True)
+                key: [count, line, 0, index]
+                for index, (key, count, line) in enumerate(
+                    zip(keys, bulk.counts, bulk.lines, strict=True)
+                )
             }
             self.order = keys
         key = (ranking, precinct)
         entry = self.groups.get(key)
         if entry is None:
-            self.groups[key] = [count, line, len(self.sources)]
+            entry = self.groups[key] = [count, line, len(self.sources), len(self.order)]
             self.order.append(key)
         else:
             entry[0] += count
         if source not in self.sources:
             self.sources.append(source)
+        if self.trace is not None:
+            where = self.sources.index(source)
+            self.trace.extend([(where, entry[3])] * count)
 
     def build(self) -> BallotSet:
         source = self.sources[0] if len(self.sources) == 1 else ", ".join(self.sources) or None
@@ -193,6 +205,13 @@ class BallotBuilder:
             source=source,
             rank_columns=self.rank_columns,
             table=table,
+            ballots=tuple(self.trace) if self.trace is not None and self.bulk is None else (),
+            ballot_files=tuple(self.sources) if self.trace is not None else (),
+            spellings=tuple(
+                (self.sources.index(where), code, name)
+                for (where, code), name in self.spellings.items()
+                if where in self.sources
+            ),
         )
 
 

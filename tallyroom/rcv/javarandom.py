@@ -1,7 +1,8 @@
 """``java.util.Random``, bit for bit, so a seeded tie-break draws as RCTab (Java) draws.
 
 RCTab seeds one ``Random`` per count and uses ``nextDouble()`` for a random tie-break and
-``Collections.shuffle`` for a generated candidate permutation; both are reproduced here.
+``Collections.shuffle`` for a generated candidate permutation; both are reproduced here, with the
+iteration order of Java's hash maps, which decides the order RCTab draws from or lists in.
 """
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ from __future__ import annotations
 import math
 from typing import TypeVar
 
-__all__ = ["JavaRandom", "java_shuffle", "java_string_key"]
+__all__ = [
+    "JavaRandom",
+    "hash_set_capacity",
+    "java_hash_order",
+    "java_shuffle",
+    "java_string_key",
+]
 
 _MULTIPLIER = 0x5DEECE66D
 _ADDEND = 0xB
@@ -68,3 +75,32 @@ def java_string_key(text: str) -> tuple[int, ...]:
     """Sort key of Java's ``String.compareTo`` (UTF-16 code units)."""
     encoded = text.encode("utf-16-be")
     return tuple(int.from_bytes(encoded[i : i + 2], "big") for i in range(0, len(encoded), 2))
+
+
+def _java_hash(text: str) -> int:
+    """``String.hashCode()`` (as an unsigned 32-bit value)."""
+    value = 0
+    for unit in java_string_key(text):
+        value = (31 * value + unit) & 0xFFFFFFFF
+    return value
+
+
+def java_hash_order(names: list[str], capacity: int) -> list[str]:
+    """The order in which a ``java.util.HashMap`` (or ``HashSet``) with ``capacity`` buckets
+    (a power of two) iterates ``names`` inserted in the order given: by bucket of the spread
+    hash, then by insertion within a bucket."""
+
+    def bucket(name: str) -> int:
+        value = _java_hash(name)
+        return (value ^ (value >> 16)) & (capacity - 1)
+
+    return sorted(names, key=bucket)
+
+
+def hash_set_capacity(size: int) -> int:
+    """Buckets of ``new HashSet<>(collection)`` holding ``size`` elements."""
+    wanted = max(int(size / 0.75) + 1, 16)
+    capacity = 1
+    while capacity < wanted:
+        capacity *= 2
+    return capacity

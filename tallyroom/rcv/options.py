@@ -89,6 +89,8 @@ class RcvOptions:
     """Tie-break permutation for ``candidate-order`` (first listed wins a tie, last loses one);
     empty means the declared order."""
     excluded: tuple[str, ...] = ()
+    cutoff_elimination: bool = False
+    """Bottoms-up-threshold mode: eliminate every candidate under the threshold at once."""
 
     @property
     def needs_seed(self) -> bool:
@@ -113,8 +115,16 @@ class RcvOptions:
             fail("seats", f"{self.winner_mode} mode needs at least 2 seats")
         if self.winner_mode != "single-winner" and self.continue_until_two:
             fail("continue_until_two", "only applies to single-winner contests")
-        if self.winner_mode != "single-winner" and self.first_round_determines_threshold:
-            fail("first_round_determines_threshold", "only applies to single-winner contests")
+        if (
+            self.winner_mode not in ("single-winner", "bottoms-up-threshold")
+            and self.first_round_determines_threshold
+        ):
+            fail(
+                "first_round_determines_threshold",
+                "only applies to single-winner contests (and the bottoms-up-threshold mode)",
+            )
+        if self.cutoff_elimination and self.winner_mode != "bottoms-up-threshold":
+            fail("cutoff_elimination", "only applies to the bottoms-up-threshold mode")
         if self.max_skipped_ranks is not None and self.max_skipped_ranks < 0:
             fail("max_skipped_ranks", "must be 0 or more, or unlimited")
         if self.max_rankings is not None and self.max_rankings < 1:

@@ -67,6 +67,7 @@ _RULES = {
     "doesFirstRoundDetermineThreshold",
     "hareQuota",
     "batchElimination",
+    "cutoffElimination",
     "continueUntilTwoCandidatesRemain",
     "stopTabulationEarlyAfterRound",
     "exhaustOnDuplicateCandidate",
@@ -124,11 +125,18 @@ class RctabContest:
     options: RcvOptions
     tabulate_by_precinct: bool
     write_ins_declared: bool
+    tabulate_by_batch: bool = False
+    generate_cdf_json: bool = False
+    source_entries: tuple[tuple[str, str], ...] = ()
+    """Each ballot file's path and provider as the configuration writes them."""
 
-    def load(self) -> BallotSet:
-        """Read every ballot file of the contest."""
+    def load(self, *, keep_ballots: bool = False) -> BallotSet:
+        """Read every ballot file of the contest (with ``keep_ballots``, listing each ballot)."""
         return read_ballot_sources(
-            self.sources, candidates=self.candidates, write_ins_declared=self.write_ins_declared
+            self.sources,
+            candidates=self.candidates,
+            write_ins_declared=self.write_ins_declared,
+            keep_ballots=keep_ballots,
         )
 
 
@@ -225,13 +233,17 @@ def read_rctab_config(path: str | Path) -> RctabContest:
 
     sources: list[BallotSource] = []
     write_ins_declared = False
+    # An ES&S export has one column per allowed ranking; columns after them are other data.
+    rank_limit = reader.integer(rules, "maxRankingsAllowed", "rules.", "max")
+    if rank_limit is None:
+        rank_limit = len(candidates)
     raw_sources = data.get("cvrFileSources") or []
     if not raw_sources:
         raise reader.fail("cvrFileSources", "at least one cast vote record file is required")
     for i, raw in enumerate(raw_sources):
         where = f"cvrFileSources[{i}]."
         reader.check_keys(raw, _SOURCE, where)
-        source = _source(reader, raw, rules, where, config_path.parent)
+        source = _source(reader, raw, rules, where, config_path.parent, rank_limit)
         if source.labels.undeclared_write_in_label is not None:
             write_ins_declared = True
         sources.append(source)
@@ -249,11 +261,25 @@ def read_rctab_config(path: str | Path) -> RctabContest:
         options=options,
         tabulate_by_precinct=reader.flag(output, "tabulateByPrecinct", "outputSettings."),
         write_ins_declared=write_ins_declared,
+        tabulate_by_batch=reader.flag(output, "tabulateByBatch", "outputSettings."),
+        generate_cdf_json=reader.flag(output, "generateCdfJson", "outputSettings."),
+        source_entries=tuple(
+            (
+                reader.text(raw, "filePath", "") or "",
+                reader.text(raw, "provider", "") or "",
+            )
+            for raw in raw_sources
+        ),
     )
 
 
 def _source(
-    reader: _Reader, raw: Mapping[str, Any], rules: Mapping[str, Any], where: str, base: Path
+    reader: _Reader,
+    raw: Mapping[str, Any],
+    rules: Mapping[str, Any],
+    where: str,
+    base: Path,
+    rank_limit: int | None,
 ) -> BallotSource:
     file_path = reader.text(raw, "filePath", where)
     if file_path is None:
@@ -269,7 +295,7 @@ def _source(
         fmt = "nist-xml" if path.suffix.lower() == ".xml" else "nist-json"
     elif provider in ("clearballot", "clear_ballot", "clear ballot"):
         fmt = "clear-ballot"
-    elif provider == "csv":
+    elif provider in ("csv", "genericcsv"):
         fmt = "candidate-columns-csv"
     elif provider in ("dominion", "hart"):
         raise reader.fail(
@@ -302,6 +328,8 @@ def _source(
         id_column=reader.integer(raw, "idColumnIndex", where),
         precinct_column=reader.integer(raw, "precinctColumnIndex", where),
         labels=labels,
+        batch_column=reader.integer(raw, "batchColumnIndex", where),
+        rank_limit=rank_limit if fmt in ("xlsx", "csv") else None,
     )
 
 
@@ -353,4 +381,5 @@ def _options(reader: _Reader, rules: Mapping[str, Any], excluded: list[str]) -> 
         tiebreak=tiebreak,
         seed=reader.integer(rules, "randomSeed", "rules."),
         excluded=tuple(excluded),
+        cutoff_elimination=reader.flag(rules, "cutoffElimination", "rules."),
     )

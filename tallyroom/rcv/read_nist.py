@@ -20,7 +20,7 @@ from typing import Any
 import ijson  # type: ignore[import-untyped]
 
 from tallyroom.errors import ParseError, ValidationError
-from tallyroom.limits import MAX_DIGITS, check_file_size
+from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder
 from tallyroom.rcv.types import Ranking
 
@@ -53,7 +53,7 @@ def read_nist_json(path: Path, contest_id: str | None, builder: BallotBuilder) -
     names = _Names({}, set(), {}, {})
     candidates: dict[str, str] = {}
     size = path.stat().st_size
-    check_file_size(size, source)
+    check_file_size(size, source, MAX_CVR_BYTES)
     if size:
         # The streaming parser's C backend cannot turn a number past Python's digit limit into
         # an int (and crashes): such a number is refused before it reads the file.
@@ -78,7 +78,7 @@ def read_nist_json(path: Path, contest_id: str | None, builder: BallotBuilder) -
                     for selection in contest.get("ContestSelection", []):
                         sid = str(selection.get("@id"))
                         ids = selection.get("CandidateIds") or []
-                        if selection.get("IsWriteIn") in (True, "true") and not ids:
+                        if selection.get("IsWriteIn") in (True, "true"):
                             names.write_ins.add(sid)
                         elif ids:
                             names.selections[sid] = candidates.get(str(ids[0]), str(ids[0]))
@@ -100,6 +100,7 @@ def _add_record(
     names: _Names,
     builder: BallotBuilder,
     source: str,
+    skip_without_contest: bool = False,
 ) -> None:
     current = record.get("CurrentSnapshotId")
     snapshots = record.get("CVRSnapshot") or []
@@ -117,7 +118,13 @@ def _add_record(
             continue
         seen_contest = True
         for selection in contest.get("CVRContestSelection") or []:
+            if selection.get("Status") == "needs-adjudication":
+                continue  # not yet decided, so not counted
             sid = str(selection.get("ContestSelectionId"))
+            if selection.get("Rank") is not None:  # the rank may sit on the selection
+                code = _selection_code(sid, names, builder, source, number)
+                by_rank.setdefault(int(selection["Rank"]), []).append(code)
+                continue
             for position in selection.get("SelectionPosition") or []:
                 if position.get("HasIndication", "yes") == "no":
                     continue
@@ -128,11 +135,13 @@ def _add_record(
                     raise ValidationError(
                         "SelectionPosition has no Rank", source=source, line=number, key="Rank"
                     )
-                code = _selection_code(sid, names, builder, source, number)
+                if position.get("CVRWriteIn") is not None:
+                    code = builder.write_in_code()
+                else:
+                    code = _selection_code(sid, names, builder, source, number)
                 by_rank.setdefault(int(rank), []).append(code)
-    if not seen_contest and contest_id is not None:
-        # A ballot without this contest did not vote in it: counted as a blank ballot.
-        pass
+    if not seen_contest and skip_without_contest:
+        return  # the record holds no vote in this contest: no ballot of it
     ranking: Ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
     builder.add(ranking, precinct, 1, source, number)
 
@@ -177,10 +186,12 @@ def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) ->
                 sid = element.get("ObjectId", "")
                 ids = [c.text or "" for c in _children(element, "CandidateIds")]
                 joined = " ".join(ids).split()
-                if joined:
-                    names.selections[sid] = joined[0]
-                elif (_text(element, "IsWriteIn") or "").lower() == "true":
+                # A write-in selection pools as an undeclared write-in, even when it names
+                # a (nameless) write-in candidate.
+                if (_text(element, "IsWriteIn") or "").lower() == "true":
                     names.write_ins.add(sid)
+                elif joined:
+                    names.selections[sid] = joined[0]
             elif tag == "Contest" and element.get("ObjectId"):
                 names.contests[element.get("ObjectId", "")] = _text(element, "Name") or ""
             elif tag == "GpUnit" and element.get("ObjectId"):
@@ -194,7 +205,8 @@ def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) ->
             if _local(element.tag) != "CVR":
                 continue
             number += 1
-            _add_record(_xml_record(element), number, contest_id, names, builder, source)
+            record = _xml_record(element)
+            _add_record(record, number, contest_id, names, builder, source, True)
             element.clear()
     except ET.ParseError as error:
         raise ParseError(f"not well-formed XML ({error})", source=source) from error
@@ -213,12 +225,15 @@ def _xml_record(element: ET.Element) -> dict[str, Any]:
                         "HasIndication": _text(p, "HasIndication") or "yes",
                         "IsAllocable": _text(p, "IsAllocable"),
                         "Rank": _text(p, "Rank"),
+                        "CVRWriteIn": next(_children(p, "CVRWriteIn"), None),
                     }
                     for p in _children(selection, "SelectionPosition")
                 ]
                 selections.append(
                     {
                         "ContestSelectionId": _text(selection, "ContestSelectionId"),
+                        "Status": _text(selection, "Status"),
+                        "Rank": _text(selection, "Rank"),
                         "SelectionPosition": positions,
                     }
                 )

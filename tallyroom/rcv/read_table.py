@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import operator
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -137,10 +139,40 @@ def rows_of_xlsx(path: Path) -> Iterator[list[str]]:
         raise ParseError(f"not a readable .xlsx workbook ({error})", source=str(path)) from error
     try:
         sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        # Rows the sheet stores (even with no value in them) are ballots, as RCTab reads them;
+        # rows it leaves out are not, so the gaps openpyxl fills in come out empty.
+        stored: set[int] | None = None
+        for number, values in enumerate(_quietly(sheet.iter_rows(values_only=True)), start=1):
+            if all(v is None for v in values):  # stored, or a gap openpyxl fills in?
+                if stored is None:
+                    stored = _stored_rows(sheet)
+                if number not in stored:
+                    yield []
+                    continue
             yield ["" if v is None else _cell_text(v) for v in values]
     finally:
         book.close()
+
+
+def _quietly(rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    """``rows`` without openpyxl's warnings about workbook features it drops (extensions,
+    data validation): they do not touch cell values."""
+    while True:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+            values = next(rows, None)
+        if values is None:
+            return
+        yield values
+
+
+def _stored_rows(sheet: Any) -> set[int]:
+    """Numbers of the rows a read-only worksheet stores (openpyxl's own sheet parser)."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with sheet._get_source() as src:
+        parser = WorkSheetParser(src, sheet._shared_strings)
+        return {int(row[0]) for row in _quietly(parser.parse())}  # type: ignore[call-overload]
 
 
 def _cell_text(value: object) -> str:
@@ -402,8 +434,12 @@ def read_candidate_columns_csv(
     first_vote_row: int,
     labels: CellLabels,
     builder: BallotBuilder,
+    precinct_column: int | None = None,
 ) -> None:
-    """RCTab's generic CSV: one column per candidate (header = name), cells hold rank numbers."""
+    """RCTab's generic CSV: one column per candidate (header = name), cells hold rank numbers.
+
+    ``precinct_column`` (1-based) names each ballot's precinct; it must lie before the first
+    vote column."""
     source = str(path)
     rows = rows_of_csv(path)
     header = next(rows, None)
@@ -448,4 +484,7 @@ def read_candidate_columns_csv(
                 code = builder.candidate(name, source, line)
             by_rank.setdefault(int(text), []).append(code)
         ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
-        builder.add(ranking, None, 1, source, line)
+        precinct = None
+        if precinct_column is not None and precinct_column <= len(row):
+            precinct = row[precinct_column - 1].strip() or None
+        builder.add(ranking, precinct, 1, source, line)

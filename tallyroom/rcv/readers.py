@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from tallyroom.errors import ParseError
 from tallyroom.limits import MAX_RANKINGS
 from tallyroom.rcv.builder import BallotBuilder, CandidateSpec, CellLabels
+from tallyroom.rcv.fast_csv import read_fast_csv
 from tallyroom.rcv.read_abif import read_abif
 from tallyroom.rcv.read_clearballot import looks_like_clear_ballot, read_clear_ballot
-from tallyroom.rcv.read_nist import read_nist_json, read_nist_xml
 from tallyroom.rcv.read_table import (
     TableLayout,
+    detect_layout,
     read_candidate_columns_csv,
     read_rank_csv,
     read_rank_table,
@@ -53,6 +54,11 @@ class BallotSource:
     precinct_column: int | None = None
     weight_column: int | None = None
     labels: CellLabels = field(default_factory=CellLabels)
+    batch_column: int | None = None
+    """1-based column of the batch (tabulation slices by batch)."""
+    rank_limit: int | None = None
+    """Most rank columns to read from ``first_vote_column`` on (RCTab reads as many as the
+    contest allows rankings); columns after them are not rankings."""
 
 
 def read_ballots(
@@ -65,17 +71,7 @@ def read_ballots(
     """Read one ballot file; the format is detected from its name and first bytes."""
     chosen = source if source is not None else BallotSource(Path(path))
     if Path(path) != chosen.path:
-        chosen = BallotSource(
-            Path(path),
-            chosen.format,
-            chosen.contest_id,
-            chosen.first_vote_column,
-            chosen.first_vote_row,
-            chosen.id_column,
-            chosen.precinct_column,
-            chosen.weight_column,
-            chosen.labels,
-        )
+        chosen = replace(chosen, path=Path(path))
     return read_ballot_sources(
         [chosen], candidates=candidates, unknown_as_write_in=unknown_as_write_in
     )
@@ -87,10 +83,16 @@ def read_ballot_sources(
     candidates: Sequence[CandidateSpec] = (),
     unknown_as_write_in: bool = False,
     write_ins_declared: bool = False,
+    keep_ballots: bool = False,
 ) -> BallotSet:
-    """Read several ballot files into one set (the sources of one contest)."""
+    """Read several ballot files into one set (the sources of one contest); with
+    ``keep_ballots`` the set also lists every ballot in the order read
+    (:attr:`BallotSet.ballots`)."""
     builder = BallotBuilder(
-        candidates, unknown_as_write_in=unknown_as_write_in, write_ins_declared=write_ins_declared
+        candidates,
+        unknown_as_write_in=unknown_as_write_in,
+        write_ins_declared=write_ins_declared,
+        keep_ballots=keep_ballots,
     )
     for source in sources:
         _read_one(source, builder)
@@ -129,11 +131,14 @@ def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
     match fmt:
         case "csv" | "xlsx":
             layout = _layout(source, rows_count_hint=None) if source.first_vote_column else None
+            if layout is None and source.weight_column is not None:
+                layout = _header_layout_with_weight(source)
             labels = source.labels
             if source.first_vote_column is None and labels == CellLabels():
                 labels = CellLabels(overvote_label="overvote", skipped_rank_label="undervote")
             if fmt == "csv":
-                read_rank_csv(path, layout, labels, builder)
+                if not read_fast_csv(path, layout, labels, builder):
+                    read_rank_csv(path, layout, labels, builder)
             else:
                 read_rank_table(rows_of_xlsx(path), layout, labels, builder, name)
         case "candidate-columns-csv":
@@ -143,10 +148,17 @@ def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
                 source.first_vote_row or 2,
                 source.labels,
                 builder,
+                precinct_column=source.precinct_column,
             )
         case "nist-json":
-            read_nist_json(path, source.contest_id, builder)
+            from tallyroom.rcv.fast_cdf import read_fast_cdf
+            from tallyroom.rcv.read_nist import read_nist_json
+
+            if not read_fast_cdf(path, source.contest_id, builder):
+                read_nist_json(path, source.contest_id, builder)
         case "nist-xml":
+            from tallyroom.rcv.read_nist import read_nist_xml
+
             read_nist_xml(path, source.contest_id, builder)
         case "clear-ballot":
             read_clear_ballot(
@@ -162,7 +174,10 @@ def _layout(source: BallotSource, rows_count_hint: int | None) -> TableLayout:
     assert source.first_vote_column is not None
     first_column = source.first_vote_column - 1
     width = _row_width(source)
-    ranks = list(range(first_column, width))
+    if source.rank_limit is not None:
+        width = min(width, first_column + source.rank_limit)
+    others = {source.id_column, source.precinct_column, source.weight_column}
+    ranks = [c for c in range(first_column, width) if c + 1 not in others]
     if len(ranks) > MAX_RANKINGS:
         raise ParseError(
             f"{len(ranks):,} rank columns are more than the limit of {MAX_RANKINGS:,}",
@@ -188,7 +203,30 @@ def _layout(source: BallotSource, rows_count_hint: int | None) -> TableLayout:
     )
 
 
-def _row_width(source: BallotSource) -> int:
+def _header_layout_with_weight(source: BallotSource) -> TableLayout:
+    """The layout the header names, with the weight in the column given (not a ranking)."""
+    assert source.weight_column is not None
+    header = _first_row(source)
+    found = detect_layout(header)
+    if found is None:
+        raise ParseError(
+            "no rank columns recognised in the header (expected rank1, rank2, …) and no "
+            "first vote column given",
+            source=str(source.path),
+            line=1,
+        )
+    weight = source.weight_column - 1
+    if weight >= len(header):
+        raise ParseError(
+            f"weight column {source.weight_column} is past the last column ({len(header)})",
+            source=str(source.path),
+            line=1,
+        )
+    ranks = [c for c in found.rank_columns if c != weight]
+    return TableLayout(ranks, 1, found.id_column, found.precinct_column, weight)
+
+
+def _first_row(source: BallotSource) -> list[str]:
     rows = (
         rows_of_xlsx(source.path)
         if source.path.suffix.lower() == ".xlsx"
@@ -197,6 +235,11 @@ def _row_width(source: BallotSource) -> int:
     first = next(rows, None)
     if first is None:
         raise ParseError("empty ballot file", source=str(source.path))
+    return first
+
+
+def _row_width(source: BallotSource) -> int:
+    first = _first_row(source)
     width = len(first)
     while width and not first[width - 1].strip():
         width -= 1

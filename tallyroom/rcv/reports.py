@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from tallyroom.rcv.javarandom import java_string_key
 from tallyroom.rcv.types import RcvResult, RoundRecord
 
 __all__ = ["render_text", "to_json", "to_rctab_json"]
@@ -81,26 +82,31 @@ def to_rctab_json(
     jurisdiction: str | None = None,
     office: str | None = None,
     pass_number: int = 1,
+    slice_of: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """RCTab's detailed-report JSON (one pass of a multi-pass count at a time)."""
+    """RCTab's detailed-report JSON (one pass of a multi-pass count at a time); ``slice_of``
+    (``("precinct", name)`` or ``("batch", name)``) labels the report of one slice."""
     records = [r for r in result.rounds if r.pass_number == pass_number]
     results = []
     for record in records:
         tally_results: list[dict[str, Any]] = []
-        for name in record.elected:
+        # RCTab lists a round's winners, then its eliminated candidates, each by name.
+        for name in sorted(record.elected, key=java_string_key):
             tally_results.append({"elected": name, "transfers": _transfers_from(record, name)})
-        for name in record.eliminated:
+        for name in sorted(record.eliminated, key=java_string_key):
             tally_results.append({"eliminated": name, "transfers": _transfers_from(record, name)})
+        inactive = {
+            "exhaustedChoices": _num(record.inactive.exhausted),
+            "overvotes": _num(record.inactive.overvotes),
+            "repeatedRankings": _num(record.inactive.repeated_rankings),
+            "skippedRankings": _num(record.inactive.skipped_rankings),
+        }
+        if record.final_round_surplus is not None:
+            inactive["finalRoundSurplus"] = _num(record.final_round_surplus)
         results.append(
             {
-                # RCTab leaves out ballots it books as undervotes (blank, or run out with
-                # more rankings unused than skips allowed); so does this report.
-                "inactiveBallots": {
-                    "exhaustedChoices": _num(record.inactive.exhausted_choices),
-                    "overvotes": _num(record.inactive.overvotes),
-                    "repeatedRankings": _num(record.inactive.repeated_rankings),
-                    "skippedRankings": _num(record.inactive.skipped_rankings),
-                },
+                # Blank ballots are counted once, in the summary's undervotes.
+                "inactiveBallots": inactive,
                 "round": record.number,
                 "tally": {name: _num(v) for name, v in sorted(record.tally)},
                 "tallyResults": tally_results,
@@ -108,7 +114,7 @@ def to_rctab_json(
             }
         )
     final = records[-1].threshold if records else None
-    winners = [w for r in records for w in r.elected]
+    sequential = any(r.pass_number != 1 for r in result.rounds)
     return {
         "config": {
             "contest": contest,
@@ -116,13 +122,14 @@ def to_rctab_json(
             "generatedBy": "tallyroom",
             "jurisdiction": jurisdiction or "",
             "office": office or "",
+            **({slice_of[0]: slice_of[1]} if slice_of is not None else {}),
         },
         "jsonFormatVersion": "1",
         "results": results,
         "summary": {
             "finalThreshold": _num(final) if final is not None else "0",
             "numCandidates": len(result.candidates),
-            "numWinners": len(winners) if result.seats == 0 else result.seats,
+            "numWinners": 1 if sequential else result.seats,
             "totalNumBallots": str(result.total_ballots),
             "undervotes": result.undervotes,
         },

@@ -13,7 +13,7 @@ numpy, so a round costs in proportion to the number of distinct rankings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -51,7 +51,11 @@ from tallyroom.rcv.types import (
     Transfer,
 )
 
-__all__ = ["tabulate"]
+__all__ = ["Allocation", "tabulate", "tabulate_slices", "tabulate_traced"]
+
+#: Each ballot group's votes by candidate code in one round (vote units of
+#: ``10 ** -decimal_places``; a ballot split by a surplus transfer holds several pieces).
+Allocation = list[dict[int, int]]
 
 Units = int | Fraction
 
@@ -90,6 +94,88 @@ def tabulate(ballots: BallotSet, options: RcvOptions) -> RcvResult:
         winners.extend(count.winner_names())
         permutation = count.permutation
     return _result(ballots, compiled, options, tuple(rounds), tuple(winners), permutation)
+
+
+def tabulate_traced(ballots: BallotSet, options: RcvOptions) -> tuple[RcvResult, list[Allocation]]:
+    """The count of ``ballots``, with where each ballot group's vote stood in every round
+    (what RCTab's cast-vote-record export shows ballot by ballot). One pass only."""
+    if options.winner_mode == "multi-pass-irv":
+        raise ValidationError(
+            "the ballot-by-ballot trace of a multi-pass count is not supported",
+            source=ballots.source,
+        )
+    options.check(ballots.source)
+    declared = [n for n in ballots.candidates if n != UNDECLARED_WRITE_INS]
+    index = {name: i for i, name in enumerate(ballots.candidates)}
+    excluded = frozenset(index[n] for n in options.excluded if n in index)
+    order = list(options.candidate_order) or declared
+    compiled = compile_ballots(ballots, options, len(declared))
+    count = _Count(ballots, compiled, options, excluded, options.seats, order, 1)
+    count.trace = []
+    records = count.run()
+    result = _result(ballots, compiled, options, records, count.winner_names(), count.permutation)
+    return result, count.trace
+
+
+def tabulate_slices(
+    ballots: BallotSet, options: RcvOptions, slices: Mapping[str, BallotSet]
+) -> tuple[RcvResult, dict[str, RcvResult]]:
+    """The count of ``ballots``, and each slice (a precinct's or a batch's ballots) counted
+    with the whole count's decisions: the same eliminations, winners, thresholds and surplus
+    fractions, applied to the slice's ballots only (RCTab's per-precinct and per-batch reports).
+    Every slice must name the candidates as ``ballots`` does."""
+    if options.winner_mode == "multi-pass-irv":
+        raise ValidationError(
+            "slices of a multi-pass count are not supported", source=ballots.source
+        )
+    options.check(ballots.source)
+    declared = [n for n in ballots.candidates if n != UNDECLARED_WRITE_INS]
+    index = {name: i for i, name in enumerate(ballots.candidates)}
+    excluded = frozenset(index[n] for n in options.excluded if n in index)
+    order = list(options.candidate_order) or declared
+    compiled = compile_ballots(ballots, options, len(declared))
+    whole = _Count(ballots, compiled, options, excluded, options.seats, order, 1)
+    records = whole.run()
+    result = _result(ballots, compiled, options, records, whole.winner_names(), whole.permutation)
+    plan = _Plan(
+        tuple(
+            (
+                [index[n] for n in r.elected],
+                [index[n] for n in r.eliminated],
+                r.elimination_reason,
+                threshold,
+            )
+            for r, threshold in zip(records, whole.thresholds, strict=True)
+        ),
+        dict(whole.fractions),
+    )
+    counted: dict[str, RcvResult] = {}
+    for name, part in slices.items():
+        if part.candidates != ballots.candidates:
+            raise ValidationError(
+                f"slice {name!r} names other candidates than the contest", source=part.source
+            )
+        part_compiled = compile_ballots(part, options, len(declared))
+        count = _Count(part, part_compiled, options, excluded, options.seats, order, 1, plan)
+        part_records = count.run()
+        counted[name] = _result(
+            part, part_compiled, options, part_records, result.winners, whole.permutation
+        )
+    return result, counted
+
+
+class _Plan:
+    """The decisions of a whole count, replayed on a slice of its ballots."""
+
+    __slots__ = ("fractions", "rounds")
+
+    def __init__(
+        self,
+        rounds: tuple[tuple[list[int], list[int], EliminationReason | None, Units], ...],
+        fractions: dict[int, int],
+    ) -> None:
+        self.rounds = rounds
+        self.fractions = fractions
 
 
 def _result(
@@ -145,7 +231,16 @@ class _Count:
         seats: int,
         permutation: list[str],
         pass_number: int,
+        plan: _Plan | None = None,
     ) -> None:
+        self.plan = plan
+        self.trace: list[Allocation] | None = None
+        self.pieces: dict[int, dict[int, int]] = {}
+        """Per group: what each winner whose surplus was transferred kept of its vote."""
+        self.final_kept: dict[int, int] = {}
+        """Per group: what the last winners keep once their surplus is set aside."""
+        self.fractions: dict[int, int] = {}
+        """Surplus fraction (in vote units) of each winner whose surplus was transferred."""
         self.ballots = ballots
         self.compiled = compiled
         self.options = options
@@ -204,6 +299,13 @@ class _Count:
         self.transfers: dict[int, dict[tuple[int, int], Units]] = {}
         self.residual: Units = 0
         self.round = 0
+        self.two_left = False
+        self.out_of_candidates = False
+        self.final_moved: dict[int, int] = {}
+        """Surplus of the winners that filled the last seats, by winner: RCTab reports it as
+        the final round's surplus and moves no ballot."""
+        self.last_inactive = InactiveBallots()
+        self.last_precinct: tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...] = ()
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -246,42 +348,56 @@ class _Count:
         return tuple(self.build_record(i, info) for i, info in enumerate(records, start=1))
 
     def should_continue(self) -> bool:
+        if self.plan is not None:
+            return self.round < len(self.plan.rounds)
         stop = self.options.stop_after_round
         if stop is not None and self.round >= stop:
             return False
         if self.options.continue_until_two:
-            return (
-                len(self.eliminated) + len(self.winners) + 1 < self.ncand
-                or self.round in self.eliminated.values()
-            )
+            return not self.two_left
         if self.bottoms_up_threshold:
             return len(self.winners) == 0
+        if self.out_of_candidates:
+            return False
         return len(self.winners) < self.seats or (
             self.seats > 1 and self.round in self.winners.values() and not self.bottoms_up
         )
 
     def play_round(self) -> dict[str, object]:
+        if self.final_moved:
+            return self.final_round()
         r = self.round
         tally, active_total, inactive, precinct = self.compute_tallies()
+        self.last_inactive, self.last_precinct = inactive, precinct
+        if self.trace is not None:
+            self.trace.append(self.allocation())
         self.tallies.append(tally)
         threshold = self.threshold(active_total, r)
         self.thresholds.append(threshold)
         tiebreaks: list[TieBreak] = []
+        # Continuing until two remain, the round that starts with two is the last one.
+        self.two_left = len(tally) <= 2
         elected = self.identify_winners(tally, threshold, tiebreaks)
         eliminated: list[int] = []
         reason: EliminationReason | None = None
+        extra: dict[str, object] = {}
         if elected:
             for c in elected:
                 self.winners[c] = r
-            if self.seats > 1 and not self.bottoms_up:
+            if len(elected) == len(tally) and len(self.winners) < self.seats:
+                # More seats than candidates: every one is elected and the count ends here.
+                self.out_of_candidates = True
+                extra["final_surplus"] = 0
+            elif self.seats > 1 and not self.bottoms_up:
                 for c in elected:
                     self.transfer_surplus(c, tally[c], threshold)
         elif (
-            len(self.winners) < self.seats
-            or (self.options.continue_until_two and len(self.eliminated) < self.ncand - 2)
+            self.plan is not None
+            or len(self.winners) < self.seats
+            or (self.options.continue_until_two and len(tally) > 2)
             or self.bottoms_up_threshold
         ):
-            eliminated, reason = self.choose_eliminations(tally, tiebreaks)
+            eliminated, reason = self.choose_eliminations(tally, tiebreaks, threshold)
             for c in eliminated:
                 self.eliminated[c] = r
         if self.seats > 1:
@@ -298,7 +414,52 @@ class _Count:
             "inactive": inactive,
             "residual": self.residual,
             "precinct": precinct,
+            **extra,
         }
+
+    def final_round(self) -> dict[str, object]:
+        """The round after the last seats are filled: winners held at the threshold, the
+        surplus set aside, every other figure as in the round before."""
+        threshold = self.thresholds[-1]
+        self.thresholds.append(threshold)
+        self.update_winner_tallies(threshold)
+        previous = self.tallies[-1]
+        tally: dict[int, Units] = {c: v for c, v in previous.items() if c not in self.winners}
+        tally.update(self.held)
+        moves: dict[tuple[int, int], Units] = {
+            (w, self.ncand): v for w, v in self.final_moved.items()
+        }
+        moves.update((k, v) for k, v in self.transfers.get(self.round, {}).items() if k[1] == -1)
+        self.transfers[self.round] = moves
+        surplus = sum(self.final_moved.values())
+        self.final_moved = {}
+        if self.trace is not None:
+            self.trace.append(self.allocation(final=True))
+        return {
+            "tally": tally,
+            "threshold": threshold,
+            "elected": [],
+            "eliminated": [],
+            "reason": None,
+            "tiebreaks": (),
+            "inactive": self.last_inactive,
+            "residual": self.residual,
+            "precinct": self.last_precinct,
+            "final_surplus": surplus,
+        }
+
+    def allocation(self, final: bool = False) -> Allocation:
+        rows: Allocation = []
+        for group in range(len(self.recipient)):
+            held = dict(self.pieces.get(group, {}))
+            to = int(self.recipient[group])
+            if self.status[group] == 0 and to >= 0:
+                value = int(self.ftv[group])
+                if final and group in self.final_kept:
+                    value = self.final_kept[group]
+                held[to] = held.get(to, 0) + value
+            rows.append(held)
+        return rows
 
     def compute_tallies(
         self,
@@ -390,10 +551,15 @@ class _Count:
         return tally, active_total, inactive, precinct
 
     def threshold(self, active_total: int, r: int) -> Units:
+        if self.plan is not None:
+            return self.plan.rounds[r - 1][3]
         if self.seats > 1:
             recompute = r == 1
         else:
-            recompute = not self.options.first_round_determines_threshold or r == 1
+            # Once the winner is known (counting on until two remain), the threshold stays.
+            recompute = r == 1 or not (
+                self.options.first_round_determines_threshold or self.winners
+            )
         if not recompute:
             return self.thresholds[-1]
         options = self.options
@@ -415,6 +581,8 @@ class _Count:
     def identify_winners(
         self, tally: dict[int, int], threshold: Units, tiebreaks: list[TieBreak]
     ) -> list[int]:
+        if self.plan is not None:
+            return self.plan.rounds[self.round - 1][0]
         if self.uwi is not None and tally.get(self.uwi, 0) != 0:
             return []
         selected: list[int] = []
@@ -425,7 +593,7 @@ class _Count:
             unfilled = self.seats - len(self.winners)
             options = self.options
             if unfilled > 0:
-                if len(tally) == unfilled:
+                if len(tally) <= unfilled:
                     selected = list(tally)
                 elif options.first_round_determines_threshold and len(tally) - 1 == self.seats:
                     selected = self.ascending(tally)[-1][1]
@@ -470,8 +638,11 @@ class _Count:
         )
 
     def choose_eliminations(
-        self, tally: dict[int, int], tiebreaks: list[TieBreak]
+        self, tally: dict[int, int], tiebreaks: list[TieBreak], threshold: Units = 0
     ) -> tuple[list[int], EliminationReason]:
+        if self.plan is not None:
+            _, eliminated, reason, _ = self.plan.rounds[self.round - 1]
+            return eliminated, reason or "lowest"
         if not tally:
             raise TabulationError(f"round {self.round}: no continuing candidates")
         if self.uwi is not None and tally.get(self.uwi, 0) > 0:
@@ -485,6 +656,10 @@ class _Count:
                     "the count cannot proceed"
                 )
             return below, "below-minimum"
+        if self.options.cutoff_elimination and self.bottoms_up_threshold:
+            below = [c for votes, group in ascending if votes < threshold for c in group]
+            if below:
+                return below, "batch"
         if self.options.batch_elimination:
             batch = self.batch(ascending)
             if len(batch) > 1:
@@ -518,14 +693,27 @@ class _Count:
         return chosen
 
     def transfer_surplus(self, winner: int, votes: int, threshold: Units) -> None:
-        extra = votes - threshold
-        fraction = (extra * self.unit) // votes if extra > 0 else 0
-        fraction = int(fraction)
+        if self.plan is not None:
+            fraction = self.plan.fractions.get(winner, 0)
+        else:
+            extra = votes - threshold
+            fraction = int((extra * self.unit) // votes if extra > 0 else 0)
+            self.fractions[winner] = fraction
         mask = (self.recipient == winner) & (self.status == 0)
         ftv = self.ftv[mask]
         moved = (ftv * fraction) // self.unit
         kept = ftv - moved
         self.winner_alloc[winner] = int((self.counts[mask] * kept).sum())
+        if self.trace is not None:
+            final = len(self.winners) >= self.seats
+            for group, value in zip(np.flatnonzero(mask).tolist(), kept.tolist(), strict=True):
+                if final:
+                    self.final_kept[group] = int(value)
+                else:
+                    self.pieces.setdefault(group, {})[winner] = int(value)
+        if len(self.winners) >= self.seats:
+            self.final_moved[winner] = int((self.counts[mask] * moved).sum())
+            return
         self.ftv[mask] = moved
         self.weights = None
 
@@ -535,7 +723,7 @@ class _Count:
                 continue
             value: Units = self.winner_alloc.get(winner, 0)
             residual = value - threshold
-            if residual > 0:
+            if residual > 0 and self.plan is None:
                 self.residual = self.residual + residual
                 value = threshold
                 moves = self.transfers.setdefault(self.round, {})
@@ -586,6 +774,11 @@ class _Count:
             residual_surplus=self.dec(residual),
             pass_number=self.pass_number,
             precinct_tallies=precinct,  # type: ignore[arg-type]
+            final_round_surplus=(
+                self.dec(info["final_surplus"])  # type: ignore[arg-type]
+                if "final_surplus" in info
+                else None
+            ),
         )
 
     def threshold_decimal(self, threshold: Units) -> Decimal:

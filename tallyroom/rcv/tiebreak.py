@@ -6,7 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from tallyroom.errors import TabulationError, TieUnbrokenError
-from tallyroom.rcv.javarandom import JavaRandom, java_string_key
+from tallyroom.rcv.javarandom import (
+    JavaRandom,
+    hash_set_capacity,
+    java_hash_order,
+    java_string_key,
+)
 from tallyroom.rcv.options import TiebreakMode
 from tallyroom.rcv.types import TieBreak
 
@@ -52,7 +57,9 @@ def break_tie(
                     return TieBreak(kind, tuple(ordered), contention[0], mode, explanation)
             if mode == "previous-round-then-ask":
                 raise _needs_decision(kind, contention, round_number)
-            selected = _random(contention, rng)
+            # RCTab draws from the candidates still in contention as its hash set holds them.
+            drawn = java_hash_order(contention, hash_set_capacity(len(contention)))
+            selected = _random(drawn, rng)
             explanation = "still tied in every earlier round; randomly selected"
             return TieBreak(kind, tuple(ordered), selected, mode, explanation)
 

@@ -96,6 +96,13 @@ class BallotSet:
     table: RankTable | None = field(default=None, compare=False, repr=False)
     """The same rankings and counts as dense arrays (built by the readers; the count builds it
     itself when absent)."""
+    ballots: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    """When the reader was asked to keep them: every ballot in the order read, as (index into
+    :attr:`ballot_files`, group index)."""
+    ballot_files: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    spellings: tuple[tuple[int, int, str], ...] = field(default=(), compare=False, repr=False)
+    """With the ballots kept: (file, candidate code, name as that file spells it) where a file
+    names a candidate by an alias."""
 
     def __post_init__(self) -> None:
         if len(self.counts) != len(self.rankings):
@@ -190,6 +197,9 @@ class RoundRecord:
     """Pass of a sequential (multi-pass) count; 1 otherwise."""
     precinct_tallies: tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...] = ()
     """Each precinct's tally of continuing candidates, when the ballots carry precincts."""
+    final_round_surplus: Decimal | None = None
+    """In the round after the last seats are filled: the surplus of the winners who filled
+    them, set aside rather than transferred (``None`` in every other round)."""
 
     def votes(self, candidate: str) -> Decimal | None:
         for name, votes in self.tally:
@@ -220,8 +230,9 @@ class RcvResult:
     def to_model_rounds(self) -> tuple[Round, ...]:
         """The rounds as the election model publishes them (numbered across passes).
 
-        A round's ``inactive`` counts blank ballots too (reason ``undervote``), so that its
-        continuing votes and inactive ballots add up to :attr:`total_ballots`.
+        A round's ``inactive`` counts blank ballots too (reason ``undervote``), and the final
+        round's surplus set aside (with the exhausted votes, as no candidate holds it), so that
+        its continuing votes and inactive ballots add up to :attr:`total_ballots`.
         """
         return tuple(
             Round(
@@ -229,10 +240,14 @@ class RcvResult:
                 tally=record.tally,
                 elected=record.elected,
                 eliminated=record.eliminated,
-                inactive=record.inactive.total + record.inactive.undervotes,
-                inactive_by_reason=record.inactive.by_reason(),
+                inactive=record.inactive.total + record.inactive.undervotes + aside,
+                inactive_by_reason=tuple(
+                    (reason, votes + aside if reason == "exhausted" else votes)
+                    for reason, votes in record.inactive.by_reason()
+                ),
                 threshold=record.threshold,
                 transfers=record.transfers,
             )
             for index, record in enumerate(self.rounds, start=1)
+            for aside in [record.final_round_surplus or Decimal(0)]
         )

@@ -1,0 +1,342 @@
+"""Large rank-column CSV files read with pyarrow's columnar CSV reader.
+
+A cast-vote record export of a city is a plain table: no quotes, one ballot per line, every line
+as wide as the header. pyarrow parses such a file on all cores and dictionary-encodes each rank
+column, so each cell is a small integer from the start; identical ballots are grouped on those
+integers with numpy, and only the few distinct cell values (candidate names, labels) are read in
+Python. The result is the same :class:`~tallyroom.rcv.types.BallotSet` the general reader
+(:func:`~tallyroom.rcv.read_table.read_rank_csv`) makes: the same groups in the same order, the
+same first lines, the same candidate order, the same errors.
+
+:func:`read_fast_csv` takes a file only when it can read it exactly as the general reader does;
+otherwise it returns False before adding anything, and the caller reads the file the general way
+(which also words any error). It declines small files (pyarrow's start-up would cost more than
+it saves), files with quotes, NUL bytes, blank lines, a lone carriage return or text that is not
+UTF-8, rows of differing widths, a weight column, tables with no ballot row, and a builder that
+keeps every ballot in the order read.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from tallyroom.errors import ParseError, ValidationError
+from tallyroom.limits import MAX_COLUMNS, MAX_FIELD_CHARS, check_file_size
+from tallyroom.rcv.builder import BallotBuilder, CellLabels
+from tallyroom.rcv.rank_table import rankings_from_cells
+from tallyroom.rcv.read_table import TableLayout, detect_layout
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["FAST_MIN_BYTES", "read_fast_csv"]
+
+#: Smallest file read with pyarrow: below this, importing it costs more than the reading saves.
+FAST_MIN_BYTES = 4 * 1024 * 1024
+#: Largest product of the columns' distinct value counts grouped through one integer key.
+_KEY_SPACE = 1 << 62
+#: Key spaces up to this size (or four times the rows) are counted in arrays over every key.
+_SMALL_SPACE = 1 << 22
+
+
+def read_fast_csv(
+    path: Path,
+    layout: TableLayout | None,
+    labels: CellLabels,
+    builder: BallotBuilder,
+    *,
+    min_bytes: int | None = None,
+) -> bool:
+    """Add the ballots of a plain rank-column CSV file to ``builder``; False (nothing added)
+    when the file is not one this reader takes (or smaller than ``min_bytes``, by default
+    :data:`FAST_MIN_BYTES`)."""
+    source = str(path)
+    if getattr(builder, "trace", None) is not None:
+        return False  # every ballot is kept in the order read: no grouping
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    check_file_size(size, source)
+    if size < (FAST_MIN_BYTES if min_bytes is None else min_bytes):
+        return False
+    # The distinct ballots become many small tuples, none in a cycle: the cyclic garbage
+    # collector would only scan them again and again as they are made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(path, layout, labels, builder, source)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read(
+    path: Path, layout: TableLayout | None, labels: CellLabels, builder: BallotBuilder, source: str
+) -> bool:
+    raw = path.read_bytes()
+    begin = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    if not _plain(raw, begin):
+        return False
+    if layout is None:
+        header = _line(raw, begin)[0].decode("utf-8")
+        try:
+            layout = detect_layout(header.split(","))
+        except ParseError:
+            return False
+        if layout is None:
+            return False
+    # From the first used column on, a row must have two cells at least: the general reader
+    # skips a row of one blank cell there (a line of spaces) rather than count a blank ballot.
+    if not _handled(layout) or _first_width(raw, begin, layout.first_row) < min(_used(layout)) + 2:
+        return False
+    table = _read_table(raw, begin, layout)
+    if table is None:
+        return False
+    columns = {column: _column(table, column) for column in set(_used(layout))}
+    del table
+    if any(len(value) > MAX_FIELD_CHARS for _, values in columns.values() for value in values):
+        return False  # the general reader words the error
+    first, counts = _groups([columns[column] for column in _used(layout)])
+    if _all_empty(columns, first) and _blank_lines(raw):
+        return False  # pyarrow reads a blank line as a row of empty cells; it is no ballot
+    del raw
+    _add_groups(columns, first, counts, layout, labels, builder, source)
+    return True
+
+
+def _first_width(raw: bytes, begin: int, first_row: int) -> int:
+    """The number of cells of the first ballot line; 0 when a line before it is blank."""
+    start = begin
+    for _ in range(first_row):
+        line, start = _line(raw, start)
+        if not line or start > len(raw):
+            return 0
+    return _line(raw, start)[0].count(b",") + 1
+
+
+def _all_empty(
+    columns: dict[int, tuple[npt.NDArray[np.int32], list[str]]],
+    first: npt.NDArray[np.int64],
+) -> bool:
+    """Whether some row has every used cell empty (it may be a blank line)."""
+    empty = np.ones(first.size, dtype=bool)
+    for indices, values in columns.values():
+        is_empty = np.array([value == "" for value in values], dtype=bool)
+        empty &= is_empty[indices[first]]
+    return bool(empty.any())
+
+
+def _handled(layout: TableLayout) -> bool:
+    """Whether the layout uses only what this reader reads (no weights, nothing unknown)."""
+    if layout.weight_column is not None or layout.offset:
+        return False
+    known = {"first_row", "id_column", "offset", "precinct_column", "rank_columns"}
+    return all(
+        getattr(layout, name, None) is None for name in layout.__slots__ if name not in known
+    )
+
+
+def _plain(raw: bytes, begin: int) -> bool:
+    """Whether the bytes are UTF-8 text without quotes or NULs, and not starting blank.
+
+    Line ends may be ``\\n``, ``\\r\\n`` or ``\\r`` (both readers split lines alike); blank
+    lines are looked for only when a row reads as all empty (:func:`_blank_lines`).
+    """
+    if raw.find(b'"') >= 0 or raw.find(b"\x00") >= 0 or raw.startswith((b"\n", b"\r"), begin):
+        return False
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _blank_lines(raw: bytes) -> bool:
+    """Whether a line of the file is empty."""
+    return b"\n\n" in raw or b"\n\r" in raw or b"\r\r" in raw
+
+
+def _line(raw: bytes, start: int) -> tuple[bytes, int]:
+    """The line starting at ``start`` (without its end) and where the next one starts."""
+    newline = raw.find(b"\n", start)
+    end = len(raw) if newline < 0 else newline
+    carriage = raw.find(b"\r", start, end)
+    if carriage >= 0:
+        after = carriage + 2 if carriage + 1 == newline else carriage + 1
+        return raw[start:carriage], after
+    return raw[start:end], end + 1
+
+
+def _used(layout: TableLayout) -> list[int]:
+    """The columns the ballots are read from: the rank columns, then the precinct's."""
+    extra = [layout.precinct_column] if layout.precinct_column is not None else []
+    return [*layout.rank_columns, *extra]
+
+
+def _read_table(raw: bytes, begin: int, layout: TableLayout) -> pa.Table | None:
+    """The used columns, dictionary-encoded; None when pyarrow finds the rows uneven."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    used = sorted(set(_used(layout)))
+    names = [f"f{column}" for column in used]
+    if not raw.endswith((b"\n", b"\r")):
+        raw += b"\n"  # pyarrow cannot size a table from a lone unterminated row
+    text = pa.py_buffer(raw).slice(begin)
+    try:
+        table = csv.read_csv(
+            pa.BufferReader(text),
+            read_options=csv.ReadOptions(
+                skip_rows=layout.first_row, autogenerate_column_names=True
+            ),
+            parse_options=csv.ParseOptions(
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=csv.ConvertOptions(
+                include_columns=names,
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                strings_can_be_null=False,
+                null_values=[],
+                check_utf8=False,  # checked whole in _plain
+            ),
+        )
+    except (pa.ArrowException, KeyError):  # uneven rows, or fewer columns than the layout's
+        return None
+    if table.num_rows == 0 or table.num_columns != len(names) or len(table.schema) > MAX_COLUMNS:
+        return None
+    return table
+
+
+def _column(table: pa.Table, column: int) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """A column's value number on each row, and its distinct values."""
+    chunks = table.column(f"f{column}").unify_dictionaries().chunks
+    values: list[str] = chunks[0].dictionary.to_pylist()
+    indices = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks])
+    return indices, values
+
+
+def _add_groups(
+    columns: dict[int, tuple[npt.NDArray[np.int32], list[str]]],
+    first: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+    layout: TableLayout,
+    labels: CellLabels,
+    builder: BallotBuilder,
+    source: str,
+) -> None:
+    """Group the rows by their used cells and add each distinct ballot once, with its count."""
+    lines = (first + (layout.first_row + 1)).tolist()
+
+    # One numbering of the rank cells' values across columns, in order of first appearance
+    # row by row (the order in which the general reader meets them and names candidates).
+    number: dict[str, int] = {}
+    rank_values = [columns[column] for column in layout.rank_columns]
+    to_number = [
+        np.array([number.setdefault(v, len(number)) for v in values], dtype=np.int64)
+        for _, values in rank_values
+    ]
+    interim = np.stack(
+        [to_number[r][indices[first]] for r, (indices, _) in enumerate(rank_values)], axis=1
+    )
+    seen, at = np.unique(interim.reshape(-1), return_index=True)
+    order = seen[np.argsort(at, kind="stable")]
+    renumber = np.empty(len(number), dtype=np.int64)
+    renumber[order] = np.arange(order.size)
+    cell_ids = renumber[interim]
+    by_number = list(number)
+    cell_codes = [
+        _cell_codes(by_number[value], position, cell_ids, lines, labels, builder, source)
+        for position, value in enumerate(order.tolist())
+    ]
+
+    builder.rank_columns = max(builder.rank_columns or 0, len(layout.rank_columns))
+    if layout.precinct_column is not None:
+        indices, values = columns[layout.precinct_column]
+        names = [value.strip() or None for value in values]
+        precincts = [names[i] for i in indices[first].tolist()]
+    else:
+        precincts = [None] * first.size
+    rankings, codes, general = rankings_from_cells(cell_ids, cell_codes)
+    counts_list: list[int] = counts.tolist()
+    keys = list(zip(rankings, precincts, strict=True))
+    earliest = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    if len(earliest) < len(keys):  # cells that differ but mean the same (spacing, aliases, …)
+        totals = [0] * len(keys)
+        for key, count in zip(keys, counts_list, strict=True):
+            totals[earliest[key]] += count
+        chosen = sorted(earliest.values())
+        rankings = [rankings[i] for i in chosen]
+        precincts = [precincts[i] for i in chosen]
+        counts_list = [totals[i] for i in chosen]
+        lines = [lines[i] for i in chosen]
+        codes, general = codes[chosen], general[chosen]
+    builder.add_groups(rankings, precincts, counts_list, lines, (codes, general), source)
+
+
+def _groups(
+    columns: Sequence[tuple[npt.NDArray[np.int32], list[str]]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The first row of each distinct row (in order of appearance) and how often it occurs."""
+    rows = columns[0][0].size
+    sizes = [max(len(values), 1) for _, values in columns]
+    space = float(np.prod(np.array(sizes, dtype=np.float64)))
+    if space <= max(_SMALL_SPACE, 4 * rows):
+        # Few possible rows: count each and find its first row in arrays over all of them.
+        key = np.zeros(rows, dtype=np.int64)
+        for (indices, _), size in zip(columns, sizes, strict=True):
+            key *= size
+            key += indices
+        per_key = np.bincount(key, minlength=int(space))
+        present = np.flatnonzero(per_key)
+        first_of_key = np.full(int(space), rows, dtype=np.int64)
+        np.minimum.at(first_of_key, key, np.arange(rows, dtype=np.int64))
+        firsts = first_of_key[present]
+        order = np.argsort(firsts, kind="stable")
+        return firsts[order], per_key[present[order]].astype(np.int64)
+    import pyarrow as pa
+
+    if space < _KEY_SPACE:
+        key = np.zeros(rows, dtype=np.int64)
+        for (indices, _), size in zip(columns, sizes, strict=True):
+            key *= size
+            key += indices
+    else:  # very many distinct values: number the distinct rows first
+        _, key = np.unique(
+            np.stack([indices for indices, _ in columns], axis=1), axis=0, return_inverse=True
+        )
+        key = key.reshape(-1)
+    # Hashing numbers the distinct keys as they first appear, so the first row of each is where
+    # the running maximum of the numbers grows.
+    group = pa.array(key).dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    peak = np.maximum.accumulate(group)
+    first = np.concatenate(([0], np.flatnonzero(peak[1:] != peak[:-1]) + 1)).astype(np.int64)
+    return first, np.bincount(group, minlength=first.size).astype(np.int64)
+
+
+def _cell_codes(
+    value: str,
+    position: int,
+    cell_ids: npt.NDArray[np.int64],
+    lines: Sequence[int],
+    labels: CellLabels,
+    builder: BallotBuilder,
+    source: str,
+) -> tuple[int, ...]:
+    """Codes of one distinct cell value; a refusal names the first line that has it."""
+    try:
+        return builder.cell(value, labels, source, None)
+    except ValidationError:
+        line = lines[int(np.argmax((cell_ids == position).any(axis=1)))]
+        return builder.cell(value, labels, source, line)
