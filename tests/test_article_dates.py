@@ -124,7 +124,10 @@ def test_a_prose_date_belongs_to_the_stage_named_next_to_it() -> None:
     [
         ("advanced to a runoff in the November 6, 2004 general election", "November", "general"),
         ("the primary was held on May 18, 2004", "May", "primary"),
-        ("on April 6, 2004, after the primaries", "April", "primary"),
+        ("on April 6, 2004, in the primaries", "April", "primary"),
+        # A date set apart from the stage named after it is not that stage's.
+        ("on April 6, 2004, after the primaries", "April", None),
+        ("elected on November 2, 2004, after party primaries on May 18", "November", None),
         ("the run-off of December 5, 2017", "December", "runoff"),
         ("the vote of April 6, 2004", "April", None),
     ],

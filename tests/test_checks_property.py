@@ -114,7 +114,7 @@ def test_one_injected_defect_is_found_at_its_place(election: Election, defect: s
             broken = _only_stage(election, replace(stage, results=(*stage.results, copy)))
             code, line = "duplicate-candidate", copy.line
         case "type":
-            broken = replace(election, type="presidential")
+            broken = replace(election, type="gubernatorial")
             code, line = "type-contradicts", 4
         case "winner":
             loser = min(stage.results, key=lambda r: r.votes or 0)

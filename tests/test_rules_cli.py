@@ -43,7 +43,8 @@ def test_tabulate_with_a_named_preset(seeds_dir: Path) -> None:
 def test_tabulate_text(seeds_dir: Path) -> None:
     code, out, _ = run("tabulate", str(PORTLAND))
     assert code == 0
-    assert "rules: majority-runoff (inferred)" in out
+    assert "rules: portland-2004 (inferred)" in out
+    assert "the preset for Portland, Oregon in 2004" in out
     assert "advanced: Tom Potter, Jim Francesconi" in out
     assert "overall: agrees" in out
 

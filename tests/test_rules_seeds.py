@@ -41,7 +41,8 @@ def inferred(election: Election) -> ElectionVerdict:
 def test_milwaukee(seeds_dir: Path) -> None:
     election = read(MILWAUKEE, seeds_dir)
     choice = infer_rules(election)
-    assert choice.rules.name == "top-two"
+    assert choice.rules.name == "milwaukee"
+    assert choice.origin.based_on[0] == "the preset for Milwaukee, Wisconsin in 2004"
     assert any("non-partisan" in basis for basis in choice.origin.based_on)
     assert any("Advanced to general election" in basis for basis in choice.origin.based_on)
     result = inferred(election)
@@ -74,7 +75,7 @@ def test_milwaukee_general_cannot_be_told_when_the_infobox_leader_lacks_half(
 def test_portland(seeds_dir: Path) -> None:
     election = read(PORTLAND, seeds_dir)
     choice = infer_rules(election)
-    assert choice.rules.name == "majority-runoff"
+    assert choice.rules.name == "portland-2004"
     assert any("absolute majority" in basis for basis in choice.origin.based_on)
     for result in (inferred(election), verify(election, load_rules("portland-2004"))):
         primary, general = result.stages
@@ -100,8 +101,11 @@ def test_portland(seeds_dir: Path) -> None:
 def test_baltimore(seeds_dir: Path) -> None:
     election = read(BALTIMORE, seeds_dir)
     choice = infer_rules(election)
-    assert choice.rules.name == "partisan-primary"
-    assert choice.origin.based_on == ("the document has party primaries: Democratic, Republican",)
+    assert choice.rules.name == "baltimore"
+    assert choice.origin.based_on == (
+        "the preset for Baltimore, Maryland in 2004",
+        "the document has party primaries: Democratic, Republican",
+    )
     for result in (inferred(election), verify(election, load_rules("baltimore"))):
         democratic, republican, general = result.stages
         assert (democratic.outcome.party, democratic.outcome.winners) == (
@@ -159,7 +163,7 @@ def test_partisan_rules_do_not_fit_a_nonpartisan_document(seeds_dir: Path) -> No
 
 def test_json_has_the_agreed_fields(seeds_dir: Path) -> None:
     data = verdict_json(inferred(read(BALTIMORE, seeds_dir)))
-    assert data["rules"]["name"] == "partisan-primary"
+    assert data["rules"]["name"] == "baltimore"
     assert data["rules"]["how"] == "inferred"
     stage = data["stages"][0]
     for key in ("kind", "party", "winners", "advanced", "eliminated", "tied", "reasons", "verdict"):

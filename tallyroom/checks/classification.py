@@ -1,5 +1,9 @@
 """Classification: an election type that contradicts the article (a mayoral election marked
-"presidential"); a nonpartisan election with party labels, a partisan one without."""
+"gubernatorial"); a nonpartisan election with party labels, a partisan one without.
+
+"presidential", "parliamentary" and "legislative" are not judged: they are the values of the
+encyclopedia infobox's ``type`` setting, which chooses its layout (candidate columns or party
+rows), and mayoral articles carry them as a matter of course."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ TYPE_CONTRADICTS = CheckCode(
     "type-contradicts",
     "classification",
     "error",
-    "The stated election type contradicts the office (a mayoral election marked presidential)",
+    "The stated election type contradicts the office (a mayoral election marked gubernatorial)",
 )
 NONPARTISAN_WITH_PARTIES = CheckCode(
     "nonpartisan-with-parties",
@@ -58,12 +62,9 @@ _OFFICE_TYPES = {"mayor": frozenset({"mayoral", "mayor", "municipal", "local", "
 _CANONICAL_TYPE = {"mayor": "mayoral"}
 _OTHER_TYPES = frozenset(
     {
-        "presidential",
         "gubernatorial",
         "senate",
         "senatorial",
-        "parliamentary",
-        "legislative",
         "congressional",
         "house",
         "federal",

@@ -18,7 +18,7 @@ from tallyroom.model import Election, Stage
 if TYPE_CHECKING:
     from tallyroom.rules.types import Outcome
 
-__all__ = ["CODES", "check_outcomes"]
+__all__ = ["CODES", "check_outcomes", "derived_outcomes"]
 
 WINNER_MISMATCH = CheckCode(
     "winner-mismatch",
@@ -85,6 +85,12 @@ def check_outcomes(context: CheckContext) -> Iterator[Finding]:
             yield from _party_result(context, stage, outcome)
     if outcomes is not None:
         yield from _after(context, outcomes)
+
+
+def derived_outcomes(context: CheckContext) -> tuple[Outcome, ...] | None:
+    """Each stage's outcome under the rules (None when they cannot be derived)."""
+    outcomes = _outcomes(context)
+    return None if isinstance(outcomes, Finding) else outcomes
 
 
 def _outcomes(context: CheckContext) -> tuple[Outcome, ...] | Finding | None:

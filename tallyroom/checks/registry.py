@@ -15,6 +15,8 @@ from tallyroom.checks import (
     impossible,
     missing,
     outcomes,
+    prose,
+    reading,
 )
 from tallyroom.checks.context import CheckContext, make_context
 from tallyroom.checks.types import CheckCode, Family, Finding, Severity, severity_rank
@@ -33,11 +35,13 @@ CHECKS: tuple[tuple[Family, Check], ...] = (
     ("damaged", damaged.check_damaged),
     ("missing", missing.check_missing),
     ("outcomes", outcomes.check_outcomes),
+    ("outcomes", prose.check_prose),
     ("dates", dates.check_dates),
     ("classification", classification.check_classification),
     ("identity", identity.check_identity),
     ("impossible", impossible.check_impossible),
     ("formatting", formatting.check_formatting),
+    ("reading", reading.check_reading),
 )
 
 #: Every code a check can report, by code.
@@ -48,11 +52,13 @@ CODES: dict[str, CheckCode] = {
         damaged,
         missing,
         outcomes,
+        prose,
         dates,
         classification,
         identity,
         impossible,
         formatting,
+        reading,
     )
     for code in module.CODES
 }

@@ -44,6 +44,7 @@ Family = Literal[
     "identity",
     "impossible",
     "formatting",
+    "reading",
 ]
 FAMILIES: tuple[Family, ...] = get_args(Family)
 

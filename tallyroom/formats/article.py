@@ -22,8 +22,9 @@ the file and line; oddities a person would want read anyway become :class:`Parse
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
@@ -35,13 +36,16 @@ from tallyroom.model import (
     Candidate,
     CandidateResult,
     Election,
+    InactiveReason,
     InfoboxCandidate,
     InfoboxField,
     Jurisdiction,
     Paragraph,
+    Round,
     Section,
     Stage,
     StageKind,
+    Unread,
 )
 from tallyroom.names import NONPARTISAN_LABELS, party_short, split_nickname
 
@@ -50,17 +54,83 @@ __all__ = ["ArticleRead", "ParseWarning", "parse_article", "read_article", "read
 _TITLE = re.compile(r"^=\s*(?P<title>[^=].*?)\s*=$")
 _HEADING = re.compile(r"^(?P<marks>={2,6})\s*(?P<title>.*?)\s*(?P=marks)$")
 _CAPTION = re.compile(r"^\s+-\s+(?P<caption>.*?)\*\*\s*$")
-_COUNT = re.compile(r"^(?P<number>\d{1,3}(?:,\d{3})+|\d+)\s+votes?$")
-_LABELLED = re.compile(
-    r"^(?P<label>Total|Result|Registered voters|Ballots cast):\s*(?P<value>.*?)\s*$", re.I
+_COUNT = re.compile(r"^(?P<number>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s+votes?$")
+_LABELLED = re.compile(r"^(?P<label>[A-Za-z][A-Za-z /-]{1,40}?):\s*(?P<value>.*?)\s*$")
+#: The summary lines and rows of a results table, by their label folded (spaces and hyphens
+#: dropped): what each holds. None of them is a candidate.
+_SUMMARY: dict[str, str] = {
+    "total": "total",
+    "totals": "total",
+    "totalvotes": "total",
+    "totalvotescast": "total",
+    "validvotes": "total",
+    "result": "result",
+    "registeredvoters": "registered",
+    "registered": "registered",
+    "registeredelectors": "registered",
+    "ballotscast": "ballots",
+    "totalballots": "ballots",
+    "totalballotscast": "ballots",
+    "turnout": "ballots",
+    "exhausted": "exhausted",
+    "exhaustedballots": "exhausted",
+    "exhaustedvotes": "exhausted",
+    "inactive": "exhausted",
+    "inactiveballots": "exhausted",
+    "blank": "undervote",
+    "blanks": "undervote",
+    "blankballots": "undervote",
+    "blankvotes": "undervote",
+    "undervotes": "undervote",
+    "undervote": "undervote",
+    "overvotes": "overvote",
+    "overvote": "overvote",
+    "continuing": "continuing",
+    "continuingballots": "continuing",
+    "continuingvotes": "continuing",
+    "activeballots": "continuing",
+    "threshold": "threshold",
+    "majority": "threshold",
+    "spoiled": "other",
+    "spoiledballots": "other",
+    "rejected": "other",
+    "rejectedballots": "other",
+    "invalid": "other",
+    "invalidvotes": "other",
+    "invalidballots": "other",
+}
+#: The inactive reasons of the summary rows that count ballots out of a round.
+_INACTIVE: dict[str, InactiveReason] = {
+    "exhausted": "exhausted",
+    "undervote": "undervote",
+    "overvote": "overvote",
+}
+#: A round's column label: "Round 1", "Round 2 votes", "First round", "Final round".
+_ROUND_LABEL = re.compile(
+    r"^(?:round\s*(?P<number>[0-9]{1,2})|(?P<ordinal>first|second|third|fourth|fifth|sixth|"
+    r"seventh|eighth|ninth|tenth|final|last)\s+round)\b(?:\s+(?:votes?|count|tally))?$",
+    re.I,
 )
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+#: One figure of a row: "11,389 votes", "11,389", "11,389 (38.5%)", "11,389 votes (38.5%)".
+_CELL_COUNT = re.compile(
+    r"^(?P<number>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<unit>\s+votes?)?"
+    r"(?:\s*\(\s*[0-9]{1,3}(?:\.[0-9]+)?\s*%\s*\))?$",
+)
+_CELL_PERCENT = re.compile(r"^\(?[0-9]{1,3}(?:\.[0-9]+)?\s*%\)?$")
+_CELL_TRANSFER = re.compile(r"^[+−–-]\s*(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\s+votes?)?$")
+_CELL_GAP = frozenset({"", "—", "–", "-", "n/a", "na", "x", "×"})
+#: Marks of a candidate's fate in a round table (a cell or a group after the name).
+_FATE = re.compile(r"^(?P<fate>eliminated|defeated|elected|winner|won)\b", re.I)
+_EXPECTED_ROW = "expected a results row 'Name (Party): N votes' with whole numbers"
+_CELL_SPLIT = re.compile(r",\s+|;\s*|\s*\|\s*|\t+")
 _DIGIT = re.compile(r"\d")
 _CLAUSE = re.compile(r"[;.]\s+")
 _PLACE = re.compile(r"^(?:\d{4}(?:[–-]\d{2,4})?\s+)?(?P<place>.+?)\s+mayoral\b", re.I)
 _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jungle", "mayoral"})
 _ACTING = re.compile(r"\s*\(acting\)\s*$", re.I)
 _MAYORAL = re.compile(r"\bmayoral\b", re.I)
-_NUMBER = re.compile(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\s*")
+_NUMBER = re.compile(r"\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*")
 #: A year in a caption, alone or opening a span ("2003–04"), not part of a longer number.
 _YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)([–-]\d{2,4})?(?!\d)")
 #: A results row in its usual shape, stripped, read in one go: a name without parentheses or
@@ -130,6 +200,26 @@ class _Table:
     result: str | None = None
     registered: int | None = None
     ballots: int | None = None
+    #: The round of each figure column, from a header row ("Round 1", "Round 2", ...), and the
+    #: column (after the name's) that holds the party, when the header has one.
+    columns: list[int] | None = None
+    party_column: int | None = None
+    #: Each candidate row's figures round by round (``None``: no figure in that round), in
+    #: the order of :attr:`rows`.
+    counts: list[list[int | None]] = field(default_factory=list)
+    #: The candidates marked elected or eliminated, with the round named when one is.
+    fates: list[tuple[str, str, int | None]] = field(default_factory=list)
+    #: Summary rows round by round: inactive ballots by reason, continuing votes.
+    inactive: dict[InactiveReason, list[int | None]] = field(default_factory=dict)
+    totals: list[int | None] = field(default_factory=list)
+    inactive_lines: dict[InactiveReason, tuple[int, str, str]] = field(default_factory=dict)
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the table gives figures for more than one round."""
+        return any(len(counts) > 1 for counts in self.counts) or any(
+            len(counts) > 1 for counts in self.inactive.values()
+        )
 
 
 class _Reader:
@@ -137,12 +227,17 @@ class _Reader:
         self.source = source
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         self.warnings: list[ParseWarning] = []
+        self.unread: list[Unread] = []
 
     def error(self, line: int | None, message: str, text: str | None = None) -> ParseError:
         return ParseError(message, source=self.source, line=line, text=text)
 
     def warn(self, line: int | None, message: str) -> None:
         self.warnings.append(ParseWarning(self.source, line, message))
+
+    def skip(self, line: int | None, text: str, expected: str) -> None:
+        """Keep ``text`` as not read: ``expected`` says what the reader looked for there."""
+        self.unread.append(Unread.of(text, expected, line))
 
     # -- the document's blocks -------------------------------------------------------------
 
@@ -190,15 +285,45 @@ class _Reader:
                         tables.append(table)
                         rows = table.rows
                         continue
-                if rows is not None:
+                if rows is not None and table is not None:
                     row = usual_row(stripped)
-                    if row is not None:
-                        rows.append(_usual_row(row, number))
-                        continue
+                    if row is not None and not table.columns:
+                        read = _usual_row(row, number)
+                        if read is not None and _fold_label(read.name) not in _SUMMARY:
+                            rows.append(read)
+                            table.counts.append([read.votes])
+                            continue
                     who, colon, count = stripped[2:].rpartition(":")
-                    if colon and who:
-                        rows.append(self._row(who, count, number, stripped))
+                    if colon and who.strip():
+                        self._table_row(table, who, count, number, stripped)
                         continue
+                    if "|" in stripped or "\t" in raw:
+                        self._cells_row(table, _cells(stripped[1:]), number, stripped)
+                        continue
+                elif not infobox and not paragraphs and not outline and not tables:
+                    # "- Key: Value" lines before anything else: an infobox without its label.
+                    key, colon, value = stripped[2:].partition(":")
+                    if colon and key.strip() and (not value or value[0] in " \t"):
+                        in_infobox = True
+                        self.warn(number, "infobox lines without an 'Infobox' line before them")
+                        infobox.append(InfoboxField(key.strip(), value.strip(), number))
+                        continue
+                elif _ROW_LIKE.search(stripped):
+                    # A results row after its table ended or without a caption: a table of
+                    # the section, so that no figure is lost.
+                    table = _Table("", section, number, [])
+                    tables.append(table)
+                    rows = table.rows
+                    self.warn(number, "results rows without a table caption ('  - ...**')")
+                    row = usual_row(stripped)
+                    read = _usual_row(row, number) if row is not None else None
+                    if read is not None and _fold_label(read.name) not in _SUMMARY:
+                        rows.append(read)
+                        table.counts.append([read.votes])
+                    else:
+                        who, _, count = stripped[2:].rpartition(":")
+                        self._table_row(table, who, count, number, stripped)
+                    continue
                 table = rows = None
                 if listing:
                     who, _, description = stripped[2:].partition(", ")
@@ -225,66 +350,225 @@ class _Reader:
                 in_infobox = True
                 table = rows = None
                 continue
-            elif table is not None and ":" in stripped:
-                labelled = _LABELLED.match(stripped)
-                if labelled:
-                    self._table_line(table, labelled["label"].casefold(), labelled["value"], number)
-                    if table.total_line:
-                        rows = None
+            elif table is not None:
+                if ":" in stripped:
+                    labelled = _LABELLED.match(stripped)
+                    if labelled:
+                        kind = _SUMMARY.get(_fold_label(labelled["label"]))
+                        if kind is not None:
+                            label, value = labelled["label"], labelled["value"]
+                            self._table_line(table, kind, label, value, number)
+                            if kind == "total" and table.total_line and not table.ranked:
+                                rows = None
+                            continue
+                if rows is not None and ("|" in stripped or "\t" in raw):
+                    self._cells_row(table, _cells(stripped), number, stripped)
                     continue
+            if lead == "|":
+                cells = _cells(stripped)
+                if cells[0] and not any(cells[1:]) and not _SUMMARY.get(_fold_label(cells[0])):
+                    if table is None or rows is None or table.rows or table.caption:
+                        table = _Table(cells[0], section, number, [])
+                        tables.append(table)
+                        rows = table.rows
+                    else:
+                        table.caption = cells[0]
+                    continue
+                if table is None or rows is None:
+                    table = _Table("", section, number, [])
+                    tables.append(table)
+                    rows = table.rows
+                self._cells_row(table, cells, number, stripped)
+                continue
+            if lead.isupper() and ":" in stripped and _BARE_ROW.fullmatch(stripped):
+                if table is None or rows is None:
+                    table = _Table("", section, number, [])
+                    tables.append(table)
+                    rows = table.rows
+                who, _, count = stripped.rpartition(":")
+                self._table_row(table, who, count, number, stripped)
+                continue
             table = rows = None
             paragraphs.append(Paragraph(stripped, section, number))
-        if title is None:
-            named = _first(infobox, "election name")
-            if named is None:
-                raise self.error(first_no, "expected a title line '= Title =' first", first)
-            title = named.value
         if not infobox and not tables:
             raise self.error(
                 first_no,
                 "not an election article: expected an 'Infobox' block or a results table",
             )
+        if title is None:
+            named = _first(infobox, "election name")
+            if named is not None and named.value:
+                title = named.value
+            else:
+                self.skip(first_no, first, "expected a title line '= Title =' first")
+                title = Path(self.source).stem if self.source else "Untitled election"
         election = self._election(title, infobox, paragraphs, candidates, outline, tables)
         return ArticleRead(election, tuple(self.warnings))
 
-    def _table_line(self, table: _Table, label: str, value: str, number: int) -> None:
-        if label == "result":
+    def _table_line(self, table: _Table, kind: str, label: str, value: str, number: int) -> None:
+        """A summary line of a table ("Total: 161 votes", "Exhausted: 0 votes, 1,234 votes")."""
+        value = value.strip()
+        if kind == "result":
             table.result = value or None
             return
-        count = _count(value)
-        if count is None:
-            raise self.error(number, f"expected '{label.capitalize()}: N votes'", value)
-        if label == "total":
-            table.total, table.total_line = count, number
-        elif label == "registered voters":
-            table.registered = count
-        else:
-            table.ballots = count
+        expected = f"expected '{label.strip().capitalize()}: N votes'"
+        figures = self._figures(value, number, f"{label}: {value}", expected)
+        if figures is None:
+            return
+        self._summary(table, kind, label, figures, number, f"{label}: {value}")
 
-    def _row(self, who: str, count: str, number: int, text: str) -> CandidateResult:
-        votes = _count(count)
-        if votes is None and count.strip().casefold() != "unknown votes":
-            raise self.error(
-                number, "expected a results row 'Name (Party): N votes' with a whole number", text
-            )
-        name, groups = _split_groups(who)
+    def _summary(
+        self,
+        table: _Table,
+        kind: str,
+        label: str,
+        figures: list[int | None],
+        number: int,
+        text: str,
+    ) -> None:
+        first = figures[0] if figures else None
+        reason = _INACTIVE.get(kind)
+        taken = {
+            "total": table.total,
+            "registered": table.registered,
+            "ballots": table.ballots,
+        }.get(kind)
+        if taken is not None or (reason is not None and reason in table.inactive):
+            self.skip(number, text, f"one {label.strip()} line per table (the first is read)")
+        elif reason is not None:
+            table.inactive[reason] = figures
+            table.inactive_lines[reason] = (number, text, label.strip())
+        elif kind == "continuing" or (kind == "total" and len(figures) > 1):
+            table.totals = figures
+            if kind == "total" and first is not None:
+                table.total, table.total_line = first, number
+        elif kind == "total" and first is not None:
+            table.total, table.total_line = first, number
+        elif kind == "registered" and first is not None:
+            table.registered = first
+        elif kind == "ballots" and first is not None:
+            table.ballots = first
+        else:
+            kept = f"a summary line ({label.strip()}) with no place in the model"
+            self.skip(number, text, kept)
+
+    def _figures(
+        self, value: str, number: int, text: str, expected: str = _EXPECTED_ROW
+    ) -> list[int | None] | None:
+        """The figures of a row or summary line, round by round; None (and the line kept as not
+        read) when a part is not a figure."""
+        single = _count(value)
+        if single is not None:
+            return [single]
+        if value.strip().casefold() == "unknown votes":
+            return [None]
+        cells = _CELL_SPLIT.split(value.strip())
+        figures: list[int | None] = []
+        for cell in cells:
+            cell = cell.strip()
+            match = _CELL_COUNT.match(cell)
+            if match is not None:
+                if match["unit"] is None and len(cells) == 1:
+                    break  # a bare number alone: maybe cut short
+                figures.append(int(match["number"].replace(",", "")))
+            elif _CELL_PERCENT.match(cell) or _CELL_TRANSFER.match(cell):
+                continue
+            elif cell.casefold() in _CELL_GAP or _FATE.match(cell):
+                figures.append(None)
+            else:
+                break
+        else:
+            if any(figure is not None for figure in figures):
+                return figures
+        self.skip(number, text, expected)
+        return None
+
+    def _table_row(self, table: _Table, who: str, count: str, number: int, text: str) -> None:
+        name, groups = _split_groups(who.strip().removeprefix("-").strip())
+        kind = _SUMMARY.get(_fold_label(name)) if not groups else None
+        if kind is not None:
+            self._table_line(table, kind, name, count, number)
+            return
+        header = _CELL_SPLIT.split(count.strip())
+        if all(_ROUND_LABEL.match(cell.strip()) for cell in header if cell.strip()):
+            table.columns = _header_columns(header)
+            return
         if not name:
-            raise self.error(number, "expected a candidate's name before the party", text)
+            self.skip(number, text, "expected a candidate's name before the party")
+            return
+        figures = self._figures(count, number, text)
+        if figures is None:
+            return
+        fate = _fate_of_cells(count)
+        self._add_row(table, name, groups, figures, fate, number)
+
+    def _cells_row(self, table: _Table, cells: list[str], number: int, text: str) -> None:
+        """A row of a table written with column separators: "Jacob Frey | 38,387 | 42,630"."""
+        if len(cells) < 2:
+            self.skip(number, text, "expected a results row 'Name | N | N ...'")
+            return
+        if any(_ROUND_LABEL.match(cell.strip()) for cell in cells[1:]):
+            table.columns = _header_columns(cells[1:])
+            parties = [i for i, c in enumerate(cells[1:]) if c.strip().casefold() == "party"]
+            table.party_column = parties[0] if parties else None
+            return
+        name, groups = _split_groups(cells[0].strip())
+        kind = _SUMMARY.get(_fold_label(name)) if not groups else None
+        rest = cells[1:]
+        at = table.party_column
+        if at is not None and at < len(rest) and not _CELL_COUNT.match(rest[at]):
+            party = rest.pop(at)
+            if party and party.casefold() not in _CELL_GAP:
+                groups.append(party)
+        # The text cells between the name and the first figure hold the party (or nothing).
+        while len(rest) > 1 and not _CELL_COUNT.match(rest[0]) and not _FATE.match(rest[0]):
+            party = rest.pop(0)
+            if party and party.casefold() not in _CELL_GAP:
+                groups.append(party)
+        cells = [cells[0], *rest]
+        figures = self._figures(", ".join(c.strip() or "—" for c in cells[1:]), number, text)
+        if figures is None:
+            return
+        if kind is not None:
+            self._summary(table, kind, name, figures, number, text)
+            return
+        if not name or not name[0].isalpha():
+            self.skip(number, text, "expected a candidate's name in the first column")
+            return
+        self._add_row(table, name, groups, figures, _fate_of_cells("|".join(cells[1:])), number)
+
+    def _add_row(
+        self,
+        table: _Table,
+        name: str,
+        groups: list[str],
+        figures: list[int | None],
+        fate: tuple[str, int | None] | None,
+        number: int,
+    ) -> None:
         incumbent = write_in = False
         party: str | None = None
         for group in groups:
             folded = group.casefold()
+            marked = _FATE.match(group)
             if folded == "incumbent":
                 incumbent = True
             elif folded in ("write-in", "write in"):
                 write_in = True
             elif folded in NONPARTISAN_LABELS:
                 party = None
+            elif marked is not None:
+                fate = (_fate_word(marked["fate"]), _round_in(group))
             elif party is None:
                 party = group
             else:
                 self.warn(number, f"second party label {group!r} ignored")
-        return CandidateResult(name, votes, party, incumbent, write_in, line=number)
+        table.rows.append(
+            CandidateResult(name, figures[0], party, incumbent, write_in, line=number)
+        )
+        table.counts.append(figures)
+        if fate is not None:
+            table.fates.append((name, *fate))
 
     # -- from blocks to the election ---------------------------------------------------------
 
@@ -309,8 +593,13 @@ class _Reader:
             stripped = _ACTING.sub("", before)
             before_acting = stripped != before
             before = stripped
-        election_date = self._date_field(fields.get("election date"))
-        stages = self._stages(tables, election_date, paragraphs)
+        date_item = fields.get("election date")
+        election_date = self._date_field(date_item)
+        place = _PLACE.match(title)
+        place_words = frozenset(re.findall(r"[\w.'-]+", place["place"])) if place else frozenset()
+        stages = self._stages(
+            tables, election_date, date_item.value if date_item else "", paragraphs, place_words
+        )
         office = text("title")
         if office is None and _MAYORAL.search(title):
             office = "Mayor"
@@ -332,12 +621,13 @@ class _Reader:
             after_party=text("after party"),
             stated_turnout=self._percent_field(fields.get("turnout")),
             registered_voters=self._int_field(fields.get("registered")),
-            nominees=self._nominees(columns),
+            nominees=self._nominees(columns, fields, stages),
             stages=stages,
             candidates=tuple(candidates),
             paragraphs=tuple(paragraphs),
             outline=tuple(outline),
             infobox=tuple(infobox),
+            unread=tuple(self.unread),
             source=self.source,
         )
 
@@ -364,8 +654,16 @@ class _Reader:
         return fields, columns
 
     def _nominees(
-        self, columns: dict[int, dict[str, InfoboxField]]
+        self,
+        columns: dict[int, dict[str, InfoboxField]],
+        fields: dict[str, InfoboxField],
+        stages: tuple[Stage, ...],
     ) -> tuple[InfoboxCandidate, ...]:
+        """The candidate columns. A column's votes are its "Popular Vote", else its figure in the
+        row of numbered rows ("1Blank: First round", "1Data1: 2,585") for the deciding stage: the
+        runoff's ("Runoff", "Second round", "Final round") when there is a runoff stage, else
+        the first round's."""
+        data_row = _data_row(columns, fields, any(stage.kind == "runoff" for stage in stages))
         nominees = []
         for index in sorted(columns):
             column = columns[index]
@@ -373,11 +671,15 @@ class _Reader:
             if who is None or not who.value:
                 continue
             party = column.get("party")
+            votes = self._int_field(column.get("popular vote"))
+            if votes is None and data_row is not None:
+                data = column.get(f"{data_row}data")
+                votes = _leading_number(data.value) if data is not None else None
             nominees.append(
                 InfoboxCandidate(
                     who.value,
                     party.value if party and party.value else None,
-                    self._int_field(column.get("popular vote")),
+                    votes,
                     self._percent_field(column.get("percentage")),
                 )
             )
@@ -417,20 +719,23 @@ class _Reader:
         return found
 
     def _stages(
-        self, tables: list[_Table], election_date: dt.date | None, paragraphs: list[Paragraph]
+        self,
+        tables: list[_Table],
+        election_date: dt.date | None,
+        date_text: str,
+        paragraphs: list[Paragraph],
+        place_words: frozenset[str] = frozenset(),
     ) -> tuple[Stage, ...]:
         """Each table as a stage, dated from the strongest source that dates it: its caption,
-        else the infobox's date for the deciding stage, else the prose.
+        else the infobox's date (see :func:`_infobox_dated`), else the prose.
 
         The prose is read only for the kinds of the stages still without a date, and its date
         yields to the year the caption names: a caption "Primary election, 2004" with prose
         "the primary on May18, 2008" dates the primary May 18, 2004 (``date_source`` stays
         ``"prose"``, which gives the day, and a warning says the year was the caption's). The
         checks still report the prose's year (:mod:`tallyroom.checks.dates`)."""
-        kinds = [_stage_kind(table.caption, table.section) for table in tables]
-        deciding = max(
-            (i for i, (kind, _) in enumerate(kinds) if kind in ("general", "runoff")), default=None
-        )
+        kinds = [_stage_kind(table.caption, table.section, place_words) for table in tables]
+        by_infobox = _infobox_dated([kind for kind, _ in kinds], election_date, date_text)
         dated: list[tuple[dt.date | None, Literal["caption", "infobox"] | None]] = []
         # The kinds of the stages still undated, with the years their captions name.
         wanted: dict[StageKind, set[int]] = {}
@@ -438,8 +743,8 @@ class _Reader:
             date = parse_date(table.caption) if _DIGIT.search(table.caption) else None
             if date is not None:
                 dated.append((date, "caption"))
-            elif index == deciding and election_date is not None:
-                dated.append((election_date, "infobox"))
+            elif index in by_infobox:
+                dated.append((by_infobox[index], "infobox"))
             else:
                 dated.append((None, None))
                 years = wanted.setdefault(kind, set())
@@ -448,6 +753,11 @@ class _Reader:
                     years.add(year)
         prose = _prose_dates(paragraphs, wanted) if wanted else {}
         stages = []
+        for table in tables:
+            if not (table.ranked or table.columns):
+                # Blank, overvote or exhausted ballots of a single count: no place in a stage.
+                for number, text, label in table.inactive_lines.values():
+                    self.skip(number, text, f"a summary line ({label}) with no place in the model")
         for table, (kind, party), (date, stated) in zip(tables, kinds, dated, strict=True):
             source: Literal["caption", "infobox", "prose"] | None = stated
             if date is None and kind in prose:
@@ -458,9 +768,10 @@ class _Reader:
                     kind=kind,
                     party=party,
                     date=date,
-                    caption=table.caption,
+                    caption=table.caption or None,
                     section=table.section,
                     results=tuple(table.rows),
+                    rounds=_rounds(table) if table.ranked or table.columns else (),
                     stated_total=table.total,
                     result=table.result,
                     registered_voters=table.registered,
@@ -550,8 +861,10 @@ def _count(text: str) -> int | None:
     return int(match["number"].replace(",", "")) if match else None
 
 
-def _usual_row(row: re.Match[str], number: int) -> CandidateResult:
-    """What :meth:`_Reader._row` makes of a row :data:`_ROW` matched, read in one go."""
+def _usual_row(row: re.Match[str], number: int) -> CandidateResult | None:
+    """What :meth:`_Reader._add_row` makes of a row :data:`_ROW` matched, read in one go; None
+    when its group is a mark of a round table ("eliminated in round 2"), left to the general
+    way."""
     name, marks, party, votes = row.groups()
     incumbent = write_in = False
     if marks:
@@ -560,11 +873,165 @@ def _usual_row(row: re.Match[str], number: int) -> CandidateResult:
     if party is not None:
         party = party.strip()
         folded = party.casefold()
+        if _FATE.match(party):
+            return None
         if folded in _MARKERS:
             incumbent = incumbent or folded == "incumbent"
             write_in = write_in or folded in ("write-in", "write in")
             party = None
     return CandidateResult(name, int(votes.replace(",", "")), party, incumbent, write_in, number)
+
+
+_FIGURE = (
+    r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s+votes?(?:\s*\(\s*[0-9]{1,3}(?:\.[0-9]+)?\s*%\s*\))?"
+)
+#: A results row written without its "- ": "Bob Kiss (Progressive): 3,809 votes, 4,761 votes".
+_BARE_ROW = re.compile(
+    rf"[A-Z][^:|]{{0,120}}:\s*{_FIGURE}"
+    rf"(?:\s*[,;]\s*(?:{_FIGURE}|(?:eliminated|defeated|elected|winner)\b[^,;:]*|—|–))*\s*",
+    re.I,
+)
+#: A line that looks like a results row: "- Name ...: 1,234 votes" (maybe more figures after).
+_ROW_LIKE = re.compile(r"^- [^:]*[^\s:]:\s*(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s+votes?\b")
+
+
+def _cells(text: str) -> list[str]:
+    """The cells of a row written with "|" or tabs: "| A | 1 | 2 |" -> ["A", "1", "2"]."""
+    text = text.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|"):
+        text = text[:-1]
+    return [cell.strip() for cell in re.split(r"\s*\|\s*|\t+", text)]
+
+
+def _fold_label(label: str) -> str:
+    """ "Exhausted ballots" -> "exhaustedballots"; "Over-votes" -> "overvotes"."""
+    return "".join(ch for ch in label.casefold() if ch not in " -\t")
+
+
+def _header_columns(cells: list[str]) -> list[int]:
+    """The round of each figure column of a header row (other columns dropped)."""
+    rounds: list[int] = []
+    for cell in cells:
+        match = _ROUND_LABEL.match(cell.strip())
+        if match is None:
+            continue
+        if match["number"]:
+            rounds.append(int(match["number"]))
+        elif match["ordinal"].casefold() in _ORDINALS:
+            rounds.append(_ORDINALS.index(match["ordinal"].casefold()) + 1)
+        else:
+            rounds.append(max(rounds, default=0) + 1)
+    return rounds
+
+
+def _fate_word(word: str) -> str:
+    return "eliminated" if word.casefold() in ("eliminated", "defeated") else "elected"
+
+
+def _fate_of_cells(text: str) -> tuple[str, int | None] | None:
+    """The fate a row's cells mark ("eliminated", "elected"), with the round when named."""
+    for cell in _CELL_SPLIT.split(text):
+        match = _FATE.match(cell.strip())
+        if match is not None:
+            return _fate_word(match["fate"]), _round_in(cell)
+    return None
+
+
+def _round_in(text: str) -> int | None:
+    """The round a mark names: "eliminated in round 3" -> 3."""
+    match = re.search(r"\bround\s*(\d{1,2})\b", text, re.I)
+    return int(match[1]) if match else None
+
+
+def _rounds(table: _Table) -> tuple[Round, ...]:
+    """The rounds a table gives, one per figure column: each round's tally is the candidates with
+    a figure in it; a candidate with none in any later round is eliminated in it (or in the
+    round a mark names); inactive ballots are those of the exhausted, overvote and blank rows."""
+    width = max((len(figures) for figures in [*table.counts, *table.inactive.values()]), default=0)
+    columns = table.columns or []
+    ordered = all(a < b for a, b in itertools.pairwise(columns))
+    numbers = columns if len(columns) >= width and ordered else list(range(1, width + 1))
+    marked: dict[str, tuple[str, int | None]] = {name: (fate, at) for name, fate, at in table.fates}
+    rounds = []
+    for index in range(width):
+        number = numbers[index]
+        tally = [
+            (row.name, Decimal(figure))
+            for row, figures in zip(table.rows, table.counts, strict=True)
+            if index < len(figures) and (figure := figures[index]) is not None
+        ]
+        if not tally:
+            continue
+        later = {
+            row.name
+            for row, figures in zip(table.rows, table.counts, strict=True)
+            if any(figure is not None for figure in figures[index + 1 :])
+        }
+        last = index == width - 1
+        eliminated: list[str] = []
+        elected: list[str] = []
+        for name, _ in tally:
+            fate, at = marked.get(name, ("", None))
+            if fate == "elected" and (at == number or (at is None and last)):
+                elected.append(name)
+            elif (fate == "eliminated" and at == number) or (
+                not last and name not in later and fate != "elected" and at is None
+            ):
+                eliminated.append(name)
+        reasons = tuple(
+            (reason, Decimal(figure))
+            for reason, figures in table.inactive.items()
+            if index < len(figures) and (figure := figures[index]) is not None
+        )
+        rounds.append(
+            Round(
+                number,
+                tuple(tally),
+                elected=tuple(dict.fromkeys(elected)),
+                eliminated=tuple(dict.fromkeys(eliminated)),
+                inactive=sum((votes for _, votes in reasons), Decimal(0)),
+                inactive_by_reason=reasons,
+            )
+        )
+    return tuple(rounds)
+
+
+_DATA_STEM = re.compile(r"([0-9]{1,2})data")
+_LEADING_NUMBER = re.compile(
+    r"\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?![0-9.,]*[0-9])(?:\s+votes?)?(?:\s*\(.*\))?\s*"
+)
+
+
+def _data_row(
+    columns: dict[int, dict[str, InfoboxField]], fields: dict[str, InfoboxField], runoff: bool
+) -> int | None:
+    """The numbered infobox row ("1Data1", "2Data1", ...) holding the deciding stage's votes."""
+    rows = sorted(
+        {
+            int(m[1])
+            for column in columns.values()
+            for stem in column
+            if (m := _DATA_STEM.fullmatch(stem))
+        }
+    )
+    if not rows:
+        return None
+    labels = {row: (fields[f"{row}blank"].value if f"{row}blank" in fields else "") for row in rows}
+    wanted = ("runoff", "run-off", "second", "final", "last") if runoff else ("first",)
+    for row in rows:
+        if any(word in labels[row].casefold() for word in wanted):
+            return row
+    if runoff:
+        return rows[-1] if len(rows) > 1 else None
+    return rows[0]
+
+
+def _leading_number(text: str) -> int | None:
+    """ "97,667" or "97,667 (18.5%)" -> 97667; None for anything else ("Eliminated")."""
+    match = _LEADING_NUMBER.fullmatch(text)
+    return int(match[1].replace(",", "")) if match else None
 
 
 def _split_groups(text: str) -> tuple[str, list[str]]:
@@ -589,7 +1056,43 @@ def _split_groups(text: str) -> tuple[str, list[str]]:
     return rest.strip(), groups
 
 
-def _stage_kind(caption: str, section: Section) -> tuple[StageKind, str | None]:
+def _infobox_dated(
+    kinds: list[StageKind], election_date: dt.date | None, text: str
+) -> dict[int, dt.date]:
+    """The stages the infobox's election date belongs to, by index. A value naming several
+    dates, each marked ("February 26, 2019 (first round), April 2, 2019 (runoff)"), dates the
+    last stage of each kind marked; a single date is the general election's (the last one),
+    else the last runoff's."""
+    found: dict[int, dt.date] = {}
+    dates = list(find_dates(text)) if text else []
+    if len(dates) > 1:
+        for at, (date, match) in enumerate(dates):
+            end = dates[at + 1][1].start() if at + 1 < len(dates) else len(text)
+            mark = text[match.end() : end].casefold()
+            kind: StageKind | None = None
+            if "runoff" in mark or "run-off" in mark or "second round" in mark:
+                kind = "runoff"
+            elif "primary" in mark:
+                kind = "primary"
+            elif "general" in mark or "first round" in mark:
+                kind = "general"
+            chosen = max((i for i, k in enumerate(kinds) if k == kind), default=None)
+            if chosen is not None:
+                found.setdefault(chosen, date)
+        return found
+    if election_date is None:
+        return found
+    for wanted in ("general", "runoff"):
+        chosen = max((i for i, k in enumerate(kinds) if k == wanted), default=None)
+        if chosen is not None:
+            found[chosen] = election_date
+            break
+    return found
+
+
+def _stage_kind(
+    caption: str, section: Section, place_words: frozenset[str] = frozenset()
+) -> tuple[StageKind, str | None]:
     for text in (caption, *reversed(section)):
         folded = text.casefold()
         kind: StageKind | None = None
@@ -600,13 +1103,17 @@ def _stage_kind(caption: str, section: Section) -> tuple[StageKind, str | None]:
         elif "primary" in folded or "nomination" in folded:
             kind = "primary"
         if kind is not None:
-            return kind, (_primary_party(caption, section) if kind == "primary" else None)
+            party = _primary_party(caption, section, place_words) if kind == "primary" else None
+            return kind, party
     return "general", None
 
 
-def _primary_party(caption: str, section: Section) -> str | None:
+def _primary_party(
+    caption: str, section: Section, place_words: frozenset[str] = frozenset()
+) -> str | None:
     """The party whose primary a caption or heading names: "2003 Democratic primary" ->
-    "Democratic"; None for a nonpartisan ("Non-partisan", "blanket") primary."""
+    "Democratic"; None for a nonpartisan ("Non-partisan", "blanket") primary. The words of the
+    place the title names are not the party's ("2003 Baltimore Democratic primary")."""
     for text in (caption, *reversed(section)):
         at = text.casefold().find("primary")
         if at <= 0:
@@ -615,6 +1122,8 @@ def _primary_party(caption: str, section: Section) -> str | None:
         party: list[str] = []
         while words and words[-1][:1].isupper() and words[-1].casefold() not in _NOT_PARTIES:
             party.insert(0, words.pop())
+        while party and party[0].rstrip(",") in place_words:
+            party.pop(0)
         if party:
             return party_short(" ".join(party))
     return None

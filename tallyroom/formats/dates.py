@@ -126,13 +126,19 @@ def stage_words(clause: str) -> StageWords:
     return [(m.start(), m.end(), m.group(1).casefold()) for m in _STAGE_WORD.finditer(clause)]
 
 
+#: Words that set a date apart from a stage named after it ("on November 2, after the primaries
+#: of May 18").
+_APART = re.compile(r"\b(after|before|following|since|than|unlike)\b", re.I)
+
+
 def stage_kind_near(
     clause: str, start: int, end: int, words: StageWords | None = None
 ) -> StageKind | None:
     """The kind of stage a date written at ``clause[start:end]`` belongs to: the stage word
     right after it ("the November 6 general election"), else the nearest one before it ("the
     primary on May 18, 2004"), else the first one after it; None when the clause names no
-    stage. ``words``: the clause's :func:`stage_words`, when already found."""
+    stage, or when the first one after it is set apart ("November 2, after the primaries").
+    ``words``: the clause's :func:`stage_words`, when already found."""
     if words is None:
         words = stage_words(clause)
     after = [word for word in words if word[0] >= end]
@@ -141,7 +147,7 @@ def stage_kind_near(
         chosen = after[0][2]
     elif before:
         chosen = before[-1][2]
-    elif after:
+    elif after and _APART.search(clause, end, after[0][0]) is None:
         chosen = after[0][2]
     else:
         return None

@@ -1,9 +1,17 @@
 """Which rules a document's election follows, told from the document itself.
 
-The evidence, strongest first: published ranked-choice rounds or ranked-choice wording; party
-primaries; a runoff stage or majority/runoff wording; a statement that elections are nonpartisan
-or a list of candidates who "advanced"; otherwise plain plurality. Whatever is chosen, the
-:class:`~tallyroom.rules.types.RulesOrigin` lists what it was based on (with line numbers).
+The evidence, strongest first: published ranked-choice rounds, or ranked-choice wording in force
+in the election's year; party primaries; a preset for the election's city and year (a preset
+says where and when it applies in its ``[applies]`` table); a runoff stage; a statement that the
+winner needs only a plurality ("with no primary and no runoff", "elected by plurality"); majority
+or runoff wording ("if no candidate receives a majority"); a statement that elections are
+nonpartisan or a list of candidates who "advanced"; otherwise plain plurality.
+
+Prose is read clause by clause: a clause that denies or repeals something ("no runoff",
+"abolished runoff elections", "repealed instant-runoff voting") is not evidence for it, and a
+clause about another time (a later year, "the following year") is not evidence about this
+election. Whatever is chosen, the :class:`~tallyroom.rules.types.RulesOrigin` lists what it was
+based on (with line numbers).
 """
 
 from __future__ import annotations
@@ -12,21 +20,47 @@ import re
 from pathlib import Path
 
 from tallyroom.model import Election, Paragraph
-from tallyroom.rules.loading import load_rules
+from tallyroom.rules.loading import load_rules, preset_for
 from tallyroom.rules.types import RulesChoice, RulesOrigin
 from tallyroom.textscan import may_match
 
 __all__ = ["choose_rules", "infer_rules"]
 
 _RANKED = re.compile(r"\b(ranked[- ]choice|instant[- ]runoff|single transferable vote)\b", re.I)
+_PLURALITY = re.compile(
+    r"\b(plurality|no run-?offs?\b|without a run-?off|abolish\w* (?:the )?run-?offs?"
+    r"|most votes (?:is |was |were )?(?:elected|wins|won))",
+    re.I,
+)
 _MAJORITY = re.compile(
-    r"\b(absolute majority|majority of the vote|no candidate received|runoff)\b", re.I
+    r"\b(absolute majority|majority of the vote|(?:if )?no candidate (?:receives|received|wins|"
+    r"won|gets|got|has|had|reaches|reached) (?:a|an absolute|a clear) majority|(?:needs?|needed|"
+    r"requires?|required) (?:a|an absolute) majority|(?<!instant[- ])(?<!no )run-?offs?\b)",
+    re.I,
 )
 _NONPARTISAN = re.compile(r"\bnon-?partisan\b", re.I)
+#: Words by which a clause denies or ends what it names.
+_DENIAL = re.compile(
+    r"\b(no|not|never|without|abolish\w*|repeal\w*|eliminat\w*|end(?:ed|s)?|scrapp\w*|"
+    r"replac\w*|no longer|dropp\w*)\b",
+    re.I,
+)
+#: Words by which a clause speaks of another time than the election's.
+_OTHER_TIME = re.compile(
+    r"\b(following year|next year|later|afterwards|since then|brought \w+ back|restored|"
+    r"reinstat\w*|will|would|future)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_SINCE = re.compile(
+    r"\b(?:since|from|starting (?:in|with)|beginning (?:in|with))\s+(\d{4})\b", re.I
+)
+_CLAUSES = re.compile(r"(?<=[.;:!?])\s+|,\s+(?:so|but|and|while|although|though)\s+")
 #: Words each pattern's matches contain (see :func:`may_match`).
 _WORDS: dict[re.Pattern[str], tuple[str, ...]] = {
     _RANKED: ("ranked", "instant", "single transferable vote"),
-    _MAJORITY: ("majority", "no candidate received", "runoff"),
+    _PLURALITY: ("plurality", "runoff", "run-off", "most votes"),
+    _MAJORITY: ("majority", "runoff", "run-off"),
     _NONPARTISAN: ("partisan",),
 }
 
@@ -45,62 +79,120 @@ def choose_rules(election: Election, named: str | Path | None = None) -> RulesCh
 
 
 def infer_rules(election: Election) -> RulesChoice:
-    """Rules inferred from ``election``'s stages, headings and prose, saying what they rest on."""
-    ranked = _quotes(election.paragraphs, _RANKED)
+    """Rules inferred from ``election``'s stages, headings and prose, saying what they rest on:
+    the preset for its city and year when there is one, else the generic rules its text
+    points to."""
+    name, based_on = _from_document(election)
+    place = election.jurisdiction
+    year = election.year
+    preset = preset_for(place.city, place.state, year)
+    if preset is not None:
+        rules = load_rules(preset)
+        published = name == "ranked-choice" and any(stage.rounds for stage in election.stages)
+        ranked = any(
+            rule is not None and rule.kind == "ranked-choice"
+            for rule in (rules.primary, rules.general, rules.runoff)
+        )
+        if ranked or not published:
+            where = ", ".join(part for part in (place.city, place.state) if part)
+            basis = f"the preset for {where} in {year}" if year else f"the preset for {where}"
+            return RulesChoice(rules, RulesOrigin("inferred", (basis, *based_on)))
+    return _inferred(name, based_on)
+
+
+def _from_document(election: Election) -> tuple[str, list[str]]:
+    """The generic rules ``election``'s stages, headings and prose point to, and why."""
+    year = election.year
+    ranked = _quotes(election.paragraphs, _RANKED, year)
     with_rounds = [stage.label() for stage in election.stages if stage.rounds]
     if with_rounds or ranked:
         based = [f"published ranked-choice rounds: {', '.join(with_rounds)}"] if with_rounds else []
-        return _inferred("ranked-choice", [*based, *ranked])
+        return "ranked-choice", [*based, *ranked]
     parties = [stage.party for stage in election.stages if stage.partisan and stage.party]
     if parties:
         listed = ", ".join(dict.fromkeys(parties))
-        return _inferred("partisan-primary", [f"the document has party primaries: {listed}"])
-    nonpartisan = _quotes(election.paragraphs, _NONPARTISAN)
-    majority = _quotes(election.paragraphs, _MAJORITY)
+        return "partisan-primary", [f"the document has party primaries: {listed}"]
+    nonpartisan = _quotes(election.paragraphs, _NONPARTISAN, year)
     runoffs = [stage.label() for stage in election.stages if stage.kind == "runoff"]
-    if runoffs or majority:
-        based = ["the document has a runoff stage"] if runoffs else []
-        return _inferred("majority-runoff", [*based, *majority, *nonpartisan])
+    if runoffs:
+        majority = _quotes(election.paragraphs, _MAJORITY, year)
+        return "majority-runoff", ["the document has a runoff stage", *majority, *nonpartisan]
+    has_primary = any(stage.kind == "primary" for stage in election.stages)
+    plurality = _quotes(election.paragraphs, _PLURALITY, year, denials=False)
+    if plurality and not has_primary:
+        return "plurality", plurality
+    majority = _quotes(election.paragraphs, _MAJORITY, year)
+    if majority:
+        return "majority-runoff", [*majority, *nonpartisan]
     advanced = [
         " > ".join(heading)
         for heading in dict.fromkeys(candidate.section for candidate in election.candidates)
         if any(word in " ".join(heading).casefold() for word in ("advanced", "advancing"))
     ]
-    has_primary = any(stage.kind == "primary" for stage in election.stages)
     if has_primary and (nonpartisan or advanced):
         headings = [f"the heading {heading!r}" for heading in advanced]
-        return _inferred("top-two", [*nonpartisan, *headings])
+        return "top-two", [*nonpartisan, *headings]
     if has_primary:
-        return _inferred(
-            "top-two",
-            ["a primary without party and no statement of the rules: assumed top two"],
-        )
-    return _inferred("plurality", ["no statement of the rules found: assumed plurality"])
+        return "top-two", ["a primary without party and no statement of the rules: assumed top two"]
+    if plurality:
+        return "plurality", plurality
+    return "plurality", ["no statement of the rules found: assumed plurality"]
 
 
 def _inferred(preset: str, based_on: list[str]) -> RulesChoice:
     return RulesChoice(load_rules(preset), RulesOrigin("inferred", tuple(based_on)))
 
 
-def _quotes(paragraphs: tuple[Paragraph, ...], pattern: re.Pattern[str]) -> list[str]:
-    """Where ``pattern`` occurs: 'line 31: "…no candidate received an absolute majority…"'."""
+def _applies(clause: str, start: int, end: int, year: int | None, denials: bool) -> bool:
+    """Whether what ``clause[start:end]`` names holds for an election of ``year``: the clause
+    does not deny it (when ``denials``), speak of another time, or date it after ``year``."""
+    if denials and _DENIAL.search(clause[:start]) is not None:
+        return False
+    if _OTHER_TIME.search(clause) is not None:
+        return False
+    if year is not None:
+        since = _SINCE.search(clause)
+        if since is not None and int(since[1]) > year:
+            return False
+        if since is None and any(int(found) > year for found in _YEAR.findall(clause)):
+            return False
+    return True
+
+
+def _quotes(
+    paragraphs: tuple[Paragraph, ...],
+    pattern: re.Pattern[str],
+    year: int | None = None,
+    *,
+    denials: bool = True,
+) -> list[str]:
+    """Where ``pattern`` occurs in a clause that holds for the election's ``year``:
+    'line 31: "…no candidate received an absolute majority…"'."""
     found = []
     words = _WORDS[pattern]
     for paragraph in paragraphs:
         if not may_match(paragraph.text, words):
             continue
-        match = pattern.search(paragraph.text)
+        text = paragraph.text
+        match = None
+        for clause in _CLAUSES.split(text):
+            for candidate in pattern.finditer(clause):
+                if _applies(clause, candidate.start(), candidate.end(), year, denials):
+                    offset = text.find(clause)
+                    match = (offset + candidate.start(), offset + candidate.end())
+                    break
+            if match is not None:
+                break
         if match is None:
             continue
-        text = paragraph.text
-        start = max(0, match.start() - 30)
+        start = max(0, match[0] - 30)
         if start:  # begin and end at word boundaries
-            start = text.find(" ", start, match.start()) + 1 or start
-        end = min(len(text), match.end() + 30)
+            start = text.find(" ", start, match[0]) + 1 or start
+        end = min(len(text), match[1] + 30)
         if end < len(text):
-            end = text.rfind(" ", match.end(), end) if " " in text[match.end() : end] else end
-        excerpt = paragraph.text[start:end].strip()
-        excerpt = ("…" if start else "") + excerpt + ("…" if end < len(paragraph.text) else "")
+            end = text.rfind(" ", match[1], end) if " " in text[match[1] : end] else end
+        excerpt = text[start:end].strip()
+        excerpt = ("…" if start else "") + excerpt + ("…" if end < len(text) else "")
         where = f"line {paragraph.line}" if paragraph.line is not None else "the text"
         found.append(f'{where}: "{excerpt}"')
     return found

@@ -20,6 +20,15 @@ A rules file::
     method = "lot"
     order = ["First drawn", "Second drawn"]
 
+    [applies]                               # optional: where and when a preset is the law
+    city = "Portland"
+    state = "Oregon"
+    first_year = 1913                       # optional
+    last_year = 2023                        # optional
+
+A document's election is decided by the preset that :func:`preset_for` its city, state and year
+finds (see :func:`tallyroom.rules.infer_rules`).
+
 Every mistake is a :class:`~tallyroom.errors.ValidationError` naming the file, the line when it
 can be found, the key, and what is allowed; a file that is not TOML is a
 :class:`~tallyroom.errors.ParseError`.
@@ -48,12 +57,23 @@ from tallyroom.rules.types import (
     TieBreakMethod,
 )
 
-__all__ = ["PRESETS_PACKAGE", "load_rules", "parse_rules", "preset_names"]
+__all__ = ["PRESETS_PACKAGE", "load_rules", "parse_rules", "preset_for", "preset_names"]
 
 PRESETS_PACKAGE = "tallyroom.rules.presets"
 
-_TOP_KEYS = ("name", "title", "law", "description", "primary", "general", "runoff", "tie-break")
+_TOP_KEYS = (
+    "name",
+    "title",
+    "law",
+    "description",
+    "primary",
+    "general",
+    "runoff",
+    "tie-break",
+    "applies",
+)
 _TIE_KEYS = ("method", "order", "seed")
+_APPLIES_KEYS = ("city", "state", "first_year", "last_year")
 
 #: The keys each rule kind takes, besides ``kind``.
 _RULE_KEYS: dict[RuleKind, tuple[str, ...]] = {
@@ -82,6 +102,46 @@ def preset_names() -> tuple[str, ...]:
             item.name[: -len(".toml")] for item in folder.iterdir() if item.name.endswith(".toml")
         )
     )
+
+
+@functools.cache
+def _preset_places() -> tuple[tuple[str, str, str, int | None, int | None], ...]:
+    """(name, city, state, first year, last year) of each preset that says where it applies."""
+    places = []
+    for name in preset_names():
+        item = resources.files(PRESETS_PACKAGE) / f"{name}.toml"
+        _load_preset(name)  # validated, [applies] included
+        applies = tomllib.loads(item.read_text(encoding="utf-8")).get("applies")
+        if applies:
+            places.append(
+                (
+                    name,
+                    applies["city"].casefold(),
+                    applies["state"].casefold(),
+                    applies.get("first_year"),
+                    applies.get("last_year"),
+                )
+            )
+    return tuple(places)
+
+
+def preset_for(city: str | None, state: str | None, year: int | None) -> str | None:
+    """The preset that is the law for ``city`` (in ``state``, when known) in ``year``: the one
+    whose ``[applies]`` names the place and whose years hold ``year`` (every year, when ``year``
+    is unknown and only one preset names the place); None when no preset does."""
+    if not city:
+        return None
+    found = [
+        (name, first, last)
+        for name, place, region, first, last in _preset_places()
+        if place == city.casefold() and (state is None or region == state.casefold())
+    ]
+    if year is None:
+        return found[0][0] if len(found) == 1 else None
+    for name, first, last in found:
+        if (first is None or first <= year) and (last is None or year <= last):
+            return name
+    return None
 
 
 def load_rules(name_or_path: str | Path) -> RulesSpec:
@@ -173,6 +233,7 @@ class _Reader:
                 "the file has no [primary], [general] or [runoff] table; at least one is needed",
                 source=self.source,
             )
+        self.applies(data.get("applies"))
         return RulesSpec(
             name=name,
             title=title,
@@ -245,6 +306,28 @@ class _Reader:
         if not 0 < percent < 100:
             raise self.fail(key, f"must be more than 0 and less than 100 (percent), not {value!r}")
         return percent / 100
+
+    def applies(self, table: Any) -> None:
+        """Check an ``[applies]`` table: a city and a state, maybe a first and a last year."""
+        if table is None:
+            return
+        if not isinstance(table, dict):
+            raise self.fail("applies", "must be a table: [applies] with city = ... and state = ...")
+        self.unknown_keys(table, _APPLIES_KEYS, "applies.")
+        for key in ("city", "state"):
+            value = table.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise self.fail(f"applies.{key}", f"must be a non-empty string, not {value!r}")
+        years = []
+        for key in ("first_year", "last_year"):
+            value = table.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not 1700 <= value <= 9999:
+                raise self.fail(f"applies.{key}", f"must be a year, e.g. 2004, not {value!r}")
+            years.append(value)
+        if len(years) == 2 and years[0] > years[1]:
+            raise self.fail("applies.last_year", "must not be before first_year")
 
     def tie_break(self, table: Any) -> TieBreak:
         if table is None:
