@@ -44,6 +44,7 @@ __all__ = [
     "current_versions",
     "election_record",
     "facets",
+    "filtered_query",
     "find_election",
     "generation",
     "list_elections",
@@ -192,7 +193,9 @@ def _summary_columns() -> list[sa.ColumnElement[Any]]:
     ]
 
 
-def _filtered(where: ElectionFilter, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+def filtered_query(where: ElectionFilter, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The current versions matching ``where`` (the given columns of them): the query
+    :func:`list_elections` runs, whose plan tests check."""
     v = t.versions
     query = current_versions(*columns)
     for column, value in (
@@ -258,14 +261,14 @@ def list_elections(
     """The current elections matching ``where``: newest first by year and date (an election
     known only by its year sorts by the year), undated last; ``order="oldest"`` reverses it."""
     v = t.versions
-    query = _filtered(where, *_summary_columns())
+    query = filtered_query(where, *_summary_columns())
     if conn.dialect.name == "sqlite" and limit is None and not offset:
         # The whole list from SQLite is sorted here: ordered by SQL, SQLite reads the rows
         # through the year index one page at a time, which is slower than reading the table
         # and sorting it. The order is the same.
         rows = sorted((_summary(row) for row in conn.execute(query)), key=_newest_first)
         return Page(tuple(rows if order == "newest" else _oldest(rows)), len(rows))
-    counted = _filtered(where, v.c.id)
+    counted = filtered_query(where, v.c.id)
     total = conn.execute(sa.select(sa.func.count()).select_from(counted.subquery())).scalar_one()
     if order == "newest":
         keys = [sa.nulls_last(v.c.year.desc()), sa.nulls_last(v.c.decided_on.desc())]

@@ -196,6 +196,10 @@ versions = sa.Table(
     _non_negative("turnout_registered"),
     sa.Index("ix_versions_year", "year"),
 )
+# Added by migration 0008: the index's filters compare case-folded values (city, state, office,
+# rules), so each has an index on the expression it compares.
+for _column in ("city", "state", "office", "rules"):
+    sa.Index(f"ix_versions_lower_{_column}", sa.func.lower(versions.c[_column]))
 
 # Added by migration 0005, replacing the table of rule outcomes: what was decided for each
 # version, once, at import — the figures every output shows (JSON of
