@@ -439,6 +439,8 @@ def test_serve_with_workers_runs_that_many_processes(pg_url: str) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
     assert process.returncode == 0
 
 

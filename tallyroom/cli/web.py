@@ -61,16 +61,19 @@ def serve(db: str, host: str, port: int, workers: int, export_to: Path | None) -
             "PostgreSQL is the database for --workers > 1 (docs/deploy.md)",
             err=True,
         )
-    listener = _listen(host, port)
-    bound = listener.getsockname()[1]
-    where = f"http://{_netloc(host, bound)}/"
     if workers == 1:
-        app = _app(db, export_to)
+        app = _app(db, export_to)  # a missing or old database is refused before anything listens
+        listener = _listen(host, port)
+        where = f"http://{_netloc(host, listener.getsockname()[1])}/"
         click.echo(f"tallyroom: serving {db} at {where} (Ctrl-C stops)")
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
         server.run(sockets=[listener])
         return
     from uvicorn.supervisors import Multiprocess
+
+    Store.open(db, read_only=True).close()  # refused here, not in every worker
+    listener = _listen(host, port)
+    where = f"http://{_netloc(host, listener.getsockname()[1])}/"
 
     os.environ[WORKER_SETTINGS] = json.dumps(
         {"db": db, "export_to": str(export_to) if export_to is not None else None}
