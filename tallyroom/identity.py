@@ -24,13 +24,16 @@ def _plain(text: str) -> str:
 
 def election_identity(election: Election) -> str:
     """The key of the election a source describes: its jurisdiction (city and state, or a
-    state-level place such as DC alone), office and election year (``"portland|oregon|mayor|
-    2004"``). Only when the jurisdiction, office or year is unknown is the title the key
-    (``"title|..."``)."""
+    state-level place such as DC alone), office (with its district, when it has one) and
+    election year (``"portland|oregon|mayor|2004"``). Only when the jurisdiction, office or
+    year is unknown is the title the key (``"title|..."``)."""
     place = election.jurisdiction
     year = election.year
     if (place.city or place.state) and election.office and year is not None:
-        parts = (place.city or "", place.state or "", election.office, str(year))
+        office = election.office
+        if election.district:  # "ga||cc d3|2016": the districts of an office stay apart
+            office = f"{office} {election.district}"
+        parts = (place.city or "", place.state or "", office, str(year))
         return "|".join(_plain(part) for part in parts)
     return "title|" + _plain(election.title)
 

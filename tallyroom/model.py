@@ -356,6 +356,9 @@ class Election:
     title: str
     jurisdiction: Jurisdiction = Jurisdiction()
     office: str | None = None
+    district: str | None = None
+    """The office's district within the jurisdiction ("D3", "75"), when it has one: two
+    districts' contests of one office are two elections."""
     date: dt.date | None = None
     """The election date the source states (for an article, its infobox)."""
     type: str | None = None

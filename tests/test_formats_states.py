@@ -285,3 +285,20 @@ def test_convert_takes_the_date_option(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["Election"][0]["StartDate"] == "2021-11-02"
     assert REGISTERED_VOTERS not in result.stdout
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_excerpt_imports_with_the_totals_of_a_csv_sum(state: str, tmp_path: Path) -> None:
+    """Stored, then read back through the store: the same candidate totals as the csv module's."""
+    from tallyroom import service
+    from tallyroom.store import ElectionFilter, Store
+
+    path = _excerpt(state)
+    with Store.open(tmp_path / "results.db") as store:
+        (outcome,) = service.import_files(store, [path])
+        assert outcome.status == "stored", outcome.error
+        stored = tuple(
+            store.record(summary.id).election
+            for summary in store.list_elections(ElectionFilter()).rows
+        )
+    assert _our_sums(stored) == _csv_sums(path)

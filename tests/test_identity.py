@@ -6,6 +6,7 @@ On SQLite and on a real PostgreSQL server.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from tallyroom.cli import main
 from tallyroom.formats import read_path
 from tallyroom.identity import election_identity, merge_stages, stage_identity
+from tallyroom.model import Election, Jurisdiction, Stage
 from tallyroom.store import ElectionFilter, Store
 from tests.conftest import PORTLAND, ROOT
 from tests.store_helpers import import_file
@@ -126,3 +128,19 @@ def test_the_seed_over_the_sample_is_kept_and_revert_works_from_the_cli(
     assert "version 2 kept" in history and "version 2 reverted" in history
     missing = runner.invoke(main, ["revert", "Portland", "7", "--db", db])
     assert missing.exit_code == 2 and "has no version 7" in missing.stderr
+
+
+def test_two_districts_of_one_office_are_two_elections() -> None:
+    def commission(district: str | None) -> Election:
+        return Election(
+            f"CC {district}" if district else "CC",
+            jurisdiction=Jurisdiction(state="GA"),
+            office="CC",
+            district=district,
+            date=dt.date(2016, 11, 8),
+            stages=(Stage("general", date=dt.date(2016, 11, 8)),),
+        )
+
+    assert election_identity(commission("D3")) == "|ga|cc d3|2016"
+    assert election_identity(commission("D5")) == "|ga|cc d5|2016"
+    assert election_identity(commission(None)) == "|ga|cc|2016"  # as stored before districts

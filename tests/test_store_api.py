@@ -351,6 +351,7 @@ def test_outcomes_of_the_rules_are_stored_and_decide_the_winner(store: Store) ->
 
 
 NEW_IN_0005 = ("winner_percent", "outcome", "error_findings", "figure_count", "decided_on")
+NEW_IN_0009 = ("district",)
 
 
 def test_upgrading_an_old_database_fills_the_new_columns(db_url: str, tmp_path: Path) -> None:
@@ -374,7 +375,7 @@ def test_upgrading_an_old_database_fills_the_new_columns(db_url: str, tmp_path: 
                     continue  # 0005 makes it from the outcomes below
                 rows = [dict(row._mapping) for row in source.execute(sa.select(table))]
                 for row in rows:
-                    later = ("threshold", *NEW_IN_0005)  # 0004, 0005
+                    later = ("threshold", *NEW_IN_0005, *NEW_IN_0009)  # 0004, 0005, 0009
                     if table is t.stages:
                         later = (*later, "source_id")
                     for name in (*added, *later):

@@ -71,6 +71,7 @@ def election_json(election: Election) -> dict[str, Any]:
             "state": election.jurisdiction.state,
         },
         "office": election.office,
+        "district": election.district,
         "type": election.type,
         "date": date.isoformat() if date else None,
         "stages": stages,

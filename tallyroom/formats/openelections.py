@@ -608,6 +608,7 @@ def _election(
         title=title,
         jurisdiction=where,
         office=contest.office,
+        district=contest.district or None,
         date=date,
         stages=tuple(stages),
         unread=tuple(contest.unread),

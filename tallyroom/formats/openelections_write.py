@@ -44,6 +44,8 @@ def _split_title(election: Election) -> tuple[str, str, str]:
     else:
         place = ""
     office = election.office or title
+    if election.district is not None:
+        return office, election.district, place
     if title == office:
         return office, "", place
     if title.upper().startswith(office.upper() + " "):

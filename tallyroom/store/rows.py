@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -77,6 +77,7 @@ def version_columns(election: Election, figures: ElectionFigures) -> Row:
         "city": election.jurisdiction.city,
         "state": election.jurisdiction.state,
         "office": election.office,
+        "district": election.district,
         "date": election.date,
         "type": election.type,
         "term": election.term,
@@ -308,9 +309,17 @@ def _date(value: dt.date | None) -> dt.date | None:
     return value
 
 
-def load_election(conn: sa.Connection, version_id: int, source: str | None = None) -> Election:
-    """The election stored as version ``version_id``."""
-    head = conn.execute(sa.select(t.versions).where(t.versions.c.id == version_id)).one()
+def load_election(
+    conn: sa.Connection,
+    version_id: int,
+    source: str | None = None,
+    *,
+    without: Collection[str] = (),
+) -> Election:
+    """The election stored as version ``version_id``. ``without``: columns of ``versions`` a
+    migration reads before a later one adds them (their fields are left unset)."""
+    columns = [column for column in t.versions.c if column.name not in without]
+    head = conn.execute(sa.select(*columns).where(t.versions.c.id == version_id)).one()
     party_names = dict(conn.execute(sa.select(t.parties.c.id, t.parties.c.name)).all())
     results = _by_stage(_select(conn, t.stage_results, version_id))
     units = _by_stage(_select(conn, t.reporting_units, version_id))
@@ -385,6 +394,7 @@ def load_election(conn: sa.Connection, version_id: int, source: str | None = Non
         title=head.title,
         jurisdiction=Jurisdiction(city=head.city, state=head.state),
         office=head.office,
+        district=getattr(head, "district", None),
         date=_date(head.date),
         type=head.type,
         term=head.term,

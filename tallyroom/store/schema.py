@@ -182,6 +182,8 @@ versions = sa.Table(
     sa.Column("error_findings", sa.Integer, nullable=False, server_default="0"),
     sa.Column("figure_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("decided_on", sa.Date),
+    # Added by migration 0009: the office's district (Election.district).
+    sa.Column("district", sa.String(NAME)),
     sa.UniqueConstraint("election_id", "number", name="uq_versions_election_number"),
     sa.CheckConstraint("number >= 1", name="number_positive"),
     _non_negative("registered_voters"),
