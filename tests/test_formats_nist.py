@@ -9,6 +9,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.formats.article import read_article_file
@@ -195,3 +197,42 @@ def test_xml_without_the_namespace_is_read_with_a_warning() -> None:
     loaded = read_nist_xml(bare, "bare.xml")
     assert loaded.elections == with_ns
     assert any("not http://itl.nist.gov/ns/voting/1500-100/v2" in w for w in loaded.warnings)
+
+
+def _mutations() -> st.SearchStrategy[tuple[int, int]]:
+    return st.tuples(st.integers(0, 10_000), st.integers(0, 4))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_mutations())
+def test_the_compiled_schema_never_passes_what_jsonschema_refuses(change: tuple[int, int]) -> None:
+    """The fast check only decides "valid"; a report it passes has no problem for jsonschema."""
+    import fastjsonschema
+
+    from tallyroom.formats.nist import _fast_validator, _validator
+
+    report = json.loads((TEST_DATA / "nist-err" / "err-prim-03.json").read_text(encoding="utf-8"))
+    where, how = change
+    places: list[tuple[Any, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            places.extend((node, key) for key in node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            places.extend((node, index) for index in range(len(node)))
+            for value in node:
+                walk(value)
+
+    walk(report)
+    parent, key = places[where % len(places)]
+    if how == 0 and isinstance(parent, dict):
+        del parent[key]
+    else:
+        parent[key] = [None, 3.5, "x", [], {}][how]
+    try:
+        _fast_validator()(report)
+    except fastjsonschema.JsonSchemaException:
+        return
+    assert list(_validator().iter_errors(report)) == []
