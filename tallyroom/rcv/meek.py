@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from tallyroom.errors import TabulationError, TieUnbrokenError
-from tallyroom.rcv.scottish import Papers, preference_lists
+from tallyroom.errors import TieUnbrokenError
+from tallyroom.rcv.scottish import Papers, valid_papers
 from tallyroom.rcv.scottish_report import StvResult, StvStage, StvTieBreak
 from tallyroom.rcv.types import BallotSet
 
@@ -208,12 +208,7 @@ def count(ballots: BallotSet, seats: int, *, seed: int | None = None) -> StvResu
     the lot for exclusion ties that every stage leaves equal; without it such a tie raises
     :class:`~tallyroom.errors.TieUnbrokenError`.
     """
-    if seats < 1:
-        raise TabulationError(f"the number of seats must be at least 1, not {seats}")
-    papers = preference_lists(ballots)
-    valid = sum(n for _, n in papers)
-    if valid == 0:
-        raise TabulationError("no valid ballot paper: none gives a first preference")
+    papers, valid = valid_papers(ballots, seats)
     names = ballots.candidates
     state = _Meek(
         names=names,

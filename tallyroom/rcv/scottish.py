@@ -43,7 +43,7 @@ from tallyroom.errors import TabulationError, TieUnbrokenError
 from tallyroom.rcv.scottish_report import StageKind, StvResult, StvStage, StvTieBreak
 from tallyroom.rcv.types import OVERVOTE, BallotSet
 
-__all__ = ["PLACES", "count", "droop_quota", "preference_lists"]
+__all__ = ["PLACES", "count", "droop_quota", "preference_lists", "valid_papers"]
 
 #: Decimal places of the Order's transfer values.
 PLACES = 5
@@ -262,18 +262,25 @@ class _Count:
                 self.exclude_lowest()
 
 
-def count(ballots: BallotSet, seats: int, *, seed: int | None = None) -> StvResult:
-    """Count ``ballots`` for ``seats`` vacancies under the Scottish Order (see the module).
-
-    ``seed`` seeds the lot for ties that every earlier stage leaves equal; without it such a tie
-    raises :class:`~tallyroom.errors.TieUnbrokenError`.
-    """
+def valid_papers(ballots: BallotSet, seats: int) -> tuple[Papers, int]:
+    """The ballot papers of a count for ``seats`` and how many are valid; a
+    :class:`~tallyroom.errors.TabulationError` when there are no seats or no valid paper."""
     if seats < 1:
         raise TabulationError(f"the number of seats must be at least 1, not {seats}")
     papers = preference_lists(ballots)
     valid = sum(n for _, n in papers)
     if valid == 0:
         raise TabulationError("no valid ballot paper: none gives a first preference")
+    return papers, valid
+
+
+def count(ballots: BallotSet, seats: int, *, seed: int | None = None) -> StvResult:
+    """Count ``ballots`` for ``seats`` vacancies under the Scottish Order (see the module).
+
+    ``seed`` seeds the lot for ties that every earlier stage leaves equal; without it such a tie
+    raises :class:`~tallyroom.errors.TieUnbrokenError`.
+    """
+    papers, valid = valid_papers(ballots, seats)
     names = ballots.candidates
     state = _Count(
         names=names,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from tallyroom.figures import ElectionFigures, StageFigures
+from tallyroom.formats.dates import MONTHS
 from tallyroom.names import party_short
 from tallyroom.views.links import names_text
 
@@ -38,27 +39,13 @@ VERDICT_SENTENCES = {
 
 _RESULT = re.compile(r"^(?P<party>.*?)\s+(?P<how>hold|gain)(?:\s+from\s+(?P<from>.+))?$", re.I)
 _HEADING = re.compile(r"^=+\s*(?P<title>[^=].*?)\s*=+$")
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def date_text(day: dt.date | None) -> str | None:
     """A date in words: ``"November 2, 2004"``."""
     if day is None:
         return None
-    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def percent_text(share: str | None) -> str | None:
