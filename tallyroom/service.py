@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from tallyroom.checks import run_checks
 from tallyroom.checks.types import Finding
-from tallyroom.errors import StorageError, TallyroomError
+from tallyroom.errors import InputError, StorageError, TallyroomError
 from tallyroom.figures import ElectionFigures, election_figures
 from tallyroom.identity import election_identity, figure_count, merge_stages
 from tallyroom.limits import check_storable
@@ -312,7 +312,7 @@ def store_source(
     of them meanwhile. ``decided``: the elections' decisions when already made; ``correction``:
     the reason for a new version of a certified election (:class:`Certified` without one)."""
     judged = decided if decided is not None else [None] * len(elections)
-    for election in elections:
+    for election in elections:  # refused as input before anything is written
         check_storable(election, name)
 
     def work(writer: SourceWriter) -> tuple[ImportResult, ...]:
@@ -462,8 +462,6 @@ def prepare(
     cannot be used."""
     try:
         text, elections, warnings = read_file(path, rules, date)
-        for election in elections:
-            check_storable(election, str(path))
         decided = tuple(decide(election, rules) for election in elections)
     except TallyroomError as error:
         return FileOutcome(path.name, "refused", error=str(error), sha256=_digest(path))
@@ -535,7 +533,7 @@ def _write_file(
         )
     except Busy:
         raise
-    except StorageError as error:
+    except (StorageError, InputError) as error:  # InputError: what the store cannot hold
         return FileOutcome(
             item.name, "refused", error=str(error), warnings=item.warnings, sha256=sha256
         )
