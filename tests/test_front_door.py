@@ -222,10 +222,32 @@ def test_import_takes_the_date_of_a_precinct_file_that_states_none(tmp_path: Pat
     renamed = tmp_path / "dc-general-precincts.csv"  # a name that tells no date either
     renamed.write_bytes(INPUTS["openelections"].read_bytes())
     db = str(tmp_path / "r.db")
-    undated = run_cli("import", "--db", str(tmp_path / "u.db"), "--json", str(renamed))
-    assert undated.exit_code == 0
+    run_cli("import", "--db", str(tmp_path / "u.db"), str(renamed))
+    with Store.open(str(tmp_path / "u.db"), read_only=True) as store, store.engine.connect() as c:
+        assert {row.date for row in list_elections(c, ElectionFilter()).rows} == {None}
     run_cli("import", "--db", db, "--date", "2018-11-06", str(renamed))
     with Store.open(db, read_only=True) as store, store.engine.connect() as conn:
         rows = list_elections(conn, ElectionFilter()).rows
     assert rows and {row.year for row in rows} == {2018}
     assert {row.date for row in rows} == {dt.date(2018, 11, 6)}
+
+
+def test_an_import_refuses_what_the_database_cannot_hold_and_keeps_the_good_file(
+    tmp_path: Path,
+) -> None:
+    """Through ``import`` (prepare, then the store): the refusal is one line naming the file and
+    the problem, and the good file given beside it is stored."""
+    from tallyroom.formats import write_text
+
+    election, message = REFUSED["two figures for one candidate, unit and vote type"]
+    bad = tmp_path / "returns.toml"
+    bad.write_text(write_text([election], "native").text, encoding="utf-8")
+    db = str(tmp_path / "r.db")
+    result = run_cli("import", "--db", db, str(bad), str(INPUTS["article"]), code=2)
+    assert "1 new" in result.stdout and "1 refused" in result.stdout
+    refusal = next(line for line in result.stderr.splitlines() if line.startswith("refused:"))
+    assert "returns.toml" in refusal and message in refusal
+    assert "constraint" not in result.stderr.lower() and "Traceback" not in result.stderr
+    with Store.open(db, read_only=True) as store, store.engine.connect() as conn:
+        titles = [row.title for row in list_elections(conn, ElectionFilter()).rows]
+    assert titles == ["2004 Portland, Oregon mayoral election"]
