@@ -24,5 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("versions") as batch:
-        batch.drop_column("district")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch rebuild of ``versions`` would drop the table,
+    # which the immutability triggers refuse and foreign keys would cascade below it.
+    op.execute("ALTER TABLE versions DROP COLUMN district")
