@@ -111,3 +111,19 @@ def test_an_export_replaces_the_last_one_whole(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
     rows = _query(folder, "SELECT count(*) FROM elections")
     assert rows == [(len(SAMPLES),)]
+
+
+def test_votes_are_integers_and_dates_are_dates_in_every_dataset(
+    exported: tuple[str, Path],
+) -> None:
+    _, folder = exported
+    types = {
+        (name, column): kind
+        for name in DATASETS
+        for column, kind, *_ in _query(folder, f"DESCRIBE {name}")
+    }
+    assert types["candidates", "votes"] == types["units", "votes"] == "BIGINT"
+    assert types["elections", "date"] == types["stages", "date"] == "DATE"
+    assert types["candidates", "incumbent"] == "BOOLEAN"
+    assert types["elections", "winner_percent"] == "VARCHAR"  # as shown, never a float
+    assert types["elections", "year"] == "BIGINT"  # read from the folder names

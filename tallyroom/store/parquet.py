@@ -143,62 +143,29 @@ def _queries() -> dict[str, tuple[pa.Schema, sa.Select[Any]]]:
         )
         .order_by(current.c.election_id, ur.c.stage, ur.c.position)
     )
-    text, count, day, flag = pa.string(), pa.int64(), pa.date32(), pa.bool_()
-    schemas = {
-        "elections": [
-            ("election_id", count),
-            ("key", text),
-            ("version", count),
-            ("title", text),
-            ("city", text),
-            ("office", text),
-            ("date", day),
-            ("winner", text),
-            ("winner_percent", text),
-            ("outcome", text),
-            ("margin_votes", count),
-            ("counted_total", count),
-            ("turnout_ballots", count),
-            ("turnout_registered", count),
-            ("rules", text),
-        ],
-        "stages": [
-            ("election_id", count),
-            ("stage", count),
-            ("kind", text),
-            ("party", text),
-            ("date", day),
-            ("stated_total", count),
-            ("registered_voters", count),
-            ("ballots_cast", count),
-            ("status", text),
-        ],
-        "candidates": [
-            ("election_id", count),
-            ("stage", count),
-            ("stage_kind", text),
-            ("position", count),
-            ("name", text),
-            ("name_key", text),
-            ("party", text),
-            ("votes", count),
-            ("incumbent", flag),
-            ("write_in", flag),
-        ],
-        "units": [
-            ("election_id", count),
-            ("stage", count),
-            ("unit", text),
-            ("unit_name", text),
-            ("unit_kind", text),
-            ("parent", text),
-            ("candidate", text),
-            ("vote_type", text),
-            ("votes", count),
-        ],
-    }
     queries = {"elections": elections, "stages": stages, "candidates": candidates, "units": units}
-    return {name: (pa.schema([*schemas[name], *_PARTITIONS]), queries[name]) for name in queries}
+    return {name: (_arrow_schema(query), query) for name, query in queries.items()}
+
+
+def _arrow_type(column: sa.ColumnElement[Any]) -> pa.DataType:
+    """The Arrow type of a selected column, from its SQL type."""
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return pa.bool_()
+    if isinstance(kind, sa.Integer):
+        return pa.int64()
+    if isinstance(kind, sa.Date):
+        return pa.date32()
+    if isinstance(kind, sa.String):  # Text is a String
+        return pa.string()
+    raise AssertionError(f"no Arrow type for {column.name}: {kind!r}")
+
+
+def _arrow_schema(query: sa.Select[Any]) -> pa.Schema:
+    """The dataset's schema: the query's columns as selected, its partition columns last."""
+    columns = [c for c in query.selected_columns if c.name not in _PARTITIONS.names]
+    fields = [(column.name, _arrow_type(column)) for column in columns]
+    return pa.schema([*fields, *_PARTITIONS])
 
 
 #: The datasets :func:`export_parquet` writes, by folder name.
