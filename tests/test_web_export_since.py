@@ -80,3 +80,18 @@ def test_the_command_takes_last_or_a_time(tmp_path: Path) -> None:
     assert f"{len(SAMPLES) + 1} elections" in every
     bad = run_cli("export-site", folder, "--db", db, "--since", "yesterday", code=2)
     assert "expected `last` or an ISO 8601 time" in bad.stderr
+
+
+def test_a_missing_or_damaged_stamp_means_a_full_export(tmp_path: Path) -> None:
+    db = str(tmp_path / "results.db")
+    folder = tmp_path / "site"
+    with Store.open(db) as store:
+        service.import_files(store, SAMPLES)
+        export_site(store, folder)
+        for damage in ("{not json", '{"audit_mark": "7"}', None):
+            if damage is None:
+                (folder / STAMP).unlink()
+            else:
+                (folder / STAMP).write_text(damage, encoding="utf-8")
+            assert export_site(store, folder, since="last").elections == len(SAMPLES)
+        assert export_site(store, folder, since="last").elections == 0  # the stamp is whole again
