@@ -31,7 +31,7 @@ import msgspec
 
 from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder
-from tallyroom.rcv.read_nist import _add_record, _Names
+from tallyroom.rcv.read_nist import _add_record, _Names, names_from_json
 from tallyroom.rcv.types import Ranking
 
 __all__ = ["FAST_MAX_BYTES", "FAST_MIN_BYTES", "read_fast_cdf"]
@@ -187,20 +187,4 @@ def _names(election_text: msgspec.Raw, units_text: msgspec.Raw) -> _Names:
     units: Any = decode(units_text)
     if not isinstance(elections, list) or not isinstance(units, list):
         raise _Declined
-    names = _Names({}, set(), {}, {})
-    candidates: dict[str, str] = {}
-    for election in elections:
-        for candidate in election.get("Candidate", []):
-            candidates[str(candidate.get("@id"))] = str(candidate.get("Name", ""))
-        for contest in election.get("Contest", []):
-            names.contests[str(contest.get("@id"))] = str(contest.get("Name", ""))
-            for selection in contest.get("ContestSelection", []):
-                sid = str(selection.get("@id"))
-                ids = selection.get("CandidateIds") or []
-                if selection.get("IsWriteIn") in (True, "true"):
-                    names.write_ins.add(sid)
-                elif ids:
-                    names.selections[sid] = candidates.get(str(ids[0]), str(ids[0]))
-    for unit in units:
-        names.units[str(unit.get("@id"))] = str(unit.get("Name", unit.get("@id")))
-    return names
+    return names_from_json(elections, units)

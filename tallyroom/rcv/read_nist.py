@@ -12,7 +12,7 @@ from __future__ import annotations
 import mmap
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,6 @@ def view_line(path: Path, position: int) -> int:
 
 def read_nist_json(path: Path, contest_id: str | None, builder: BallotBuilder) -> None:
     source = str(path)
-    names = _Names({}, set(), {}, {})
-    candidates: dict[str, str] = {}
     size = path.stat().st_size
     check_file_size(size, source, MAX_CVR_BYTES)
     if size:
@@ -69,28 +67,37 @@ def read_nist_json(path: Path, contest_id: str | None, builder: BallotBuilder) -
                 line=view_line(path, long_number.start()),
             )
     try:
-        with path.open("rb") as handle:
-            for election in ijson.items(handle, "Election.item"):
-                for candidate in election.get("Candidate", []):
-                    candidates[str(candidate.get("@id"))] = str(candidate.get("Name", ""))
-                for contest in election.get("Contest", []):
-                    names.contests[str(contest.get("@id"))] = str(contest.get("Name", ""))
-                    for selection in contest.get("ContestSelection", []):
-                        sid = str(selection.get("@id"))
-                        ids = selection.get("CandidateIds") or []
-                        if selection.get("IsWriteIn") in (True, "true"):
-                            names.write_ins.add(sid)
-                        elif ids:
-                            names.selections[sid] = candidates.get(str(ids[0]), str(ids[0]))
-        with path.open("rb") as handle:
-            for unit in ijson.items(handle, "GpUnit.item"):
-                names.units[str(unit.get("@id"))] = str(unit.get("Name", unit.get("@id")))
+        with path.open("rb") as elections, path.open("rb") as units:
+            names = names_from_json(
+                ijson.items(elections, "Election.item"), ijson.items(units, "GpUnit.item")
+            )
         with path.open("rb") as handle:
             for number, record in enumerate(ijson.items(handle, "CVR.item"), start=1):
                 _add_record(record, number, contest_id, names, builder, source)
     except ijson.JSONError as error:
         reason = str(error).splitlines()[0] if str(error).strip() else "truncated"
         raise ParseError(f"not valid JSON ({reason})", source=source) from error
+
+
+def names_from_json(elections: Iterable[Any], units: Iterable[Any]) -> _Names:
+    """Selection, contest and unit names from a JSON report's ``Election`` and ``GpUnit`` items."""
+    names = _Names({}, set(), {}, {})
+    candidates: dict[str, str] = {}
+    for election in elections:
+        for candidate in election.get("Candidate", []):
+            candidates[str(candidate.get("@id"))] = str(candidate.get("Name", ""))
+        for contest in election.get("Contest", []):
+            names.contests[str(contest.get("@id"))] = str(contest.get("Name", ""))
+            for selection in contest.get("ContestSelection", []):
+                sid = str(selection.get("@id"))
+                ids = selection.get("CandidateIds") or []
+                if selection.get("IsWriteIn") in (True, "true"):
+                    names.write_ins.add(sid)
+                elif ids:
+                    names.selections[sid] = candidates.get(str(ids[0]), str(ids[0]))
+    for unit in units:
+        names.units[str(unit.get("@id"))] = str(unit.get("Name", unit.get("@id")))
+    return names
 
 
 def _add_record(
@@ -175,7 +182,6 @@ def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) ->
     source = str(path)
     names = _Names({}, set(), {}, {})
     candidates: dict[str, str] = {}
-    records: list[tuple[int, dict[str, Any]]] = []
     # Pass 1: names (Election and GpUnit may follow the records).
     try:
         for _, element in ET.iterparse(path, events=("end",)):
@@ -210,7 +216,6 @@ def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) ->
             element.clear()
     except ET.ParseError as error:
         raise ParseError(f"not well-formed XML ({error})", source=source) from error
-    del records
 
 
 def _xml_record(element: ET.Element) -> dict[str, Any]:
