@@ -22,7 +22,7 @@ from tallyroom.rcv.rank_table import rankings_from_cells
 if TYPE_CHECKING:
     from tallyroom.rcv.read_table import TableLayout
 
-__all__ = ["add_distinct_rows"]
+__all__ = ["add_cell_groups", "add_distinct_rows", "cell_codes"]
 
 
 def add_distinct_rows(
@@ -55,8 +55,8 @@ def add_distinct_rows(
 
     columns = [column(c) for c in layout.rank_columns]
     cell_ids, values = _identify(columns)
-    cell_codes = [
-        _cell_codes(value, number, cell_ids, lines, labels, builder, source)
+    codes = [
+        cell_codes(value, number, cell_ids, lines, labels, builder, source)
         for number, value in enumerate(values)
     ]
     precincts: list[str | None]
@@ -77,10 +77,25 @@ def add_distinct_rows(
                 )
             counts[index] = int(weight) * counts[index]
 
+    add_cell_groups(cell_ids, codes, precincts, counts, lines, builder, source)
+
+
+def add_cell_groups(
+    cell_ids: npt.NDArray[np.int64],
+    cell_codes: Sequence[tuple[int, ...]],
+    precincts: list[str | None],
+    counts: list[int],
+    lines: list[int],
+    builder: BallotBuilder,
+    source: str,
+) -> None:
+    """Add the distinct rows of a table of cells (:func:`rankings_from_cells`) as ballot groups;
+    rows that differ but are the same ballot (spacing, aliases, …) become one group, at the
+    first one's place, with their counts summed."""
     rankings, codes, general = rankings_from_cells(cell_ids, cell_codes)
     keys = list(zip(rankings, precincts, strict=True))
     first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-    if len(first) < len(keys):  # distinct rows that are the same ballot (spacing, aliases, …)
+    if len(first) < len(keys):
         totals = [0] * len(keys)
         for key, count in zip(keys, counts, strict=True):
             totals[first[key]] += count
@@ -165,7 +180,7 @@ def _identify(columns: list[list[str]]) -> tuple[npt.NDArray[np.int64], list[str
     return renumber[ids], [by_interim[i] for i in in_order.tolist()]
 
 
-def _cell_codes(
+def cell_codes(
     value: str,
     number: int,
     cell_ids: npt.NDArray[np.int64],

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from tallyroom.errors import ParseError, ValidationError
+from tallyroom.errors import ParseError
 from tallyroom.limits import MAX_COLUMNS, MAX_FIELD_CHARS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
-from tallyroom.rcv.rank_table import rankings_from_cells
+from tallyroom.rcv.distinct_rows import add_cell_groups, cell_codes
 from tallyroom.rcv.read_table import TableLayout, detect_layout
 
 if TYPE_CHECKING:
@@ -256,33 +256,20 @@ def _add_groups(
     renumber[order] = np.arange(order.size)
     cell_ids = renumber[interim]
     by_number = list(number)
-    cell_codes = [
-        _cell_codes(by_number[value], position, cell_ids, lines, labels, builder, source)
+    codes = [
+        cell_codes(by_number[value], position, cell_ids, lines, labels, builder, source)
         for position, value in enumerate(order.tolist())
     ]
 
     builder.rank_columns = max(builder.rank_columns or 0, len(layout.rank_columns))
+    precincts: list[str | None]
     if layout.precinct_column is not None:
         indices, values = columns[layout.precinct_column]
         names = [value.strip() or None for value in values]
         precincts = [names[i] for i in indices[first].tolist()]
     else:
         precincts = [None] * first.size
-    rankings, codes, general = rankings_from_cells(cell_ids, cell_codes)
-    counts_list: list[int] = counts.tolist()
-    keys = list(zip(rankings, precincts, strict=True))
-    earliest = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-    if len(earliest) < len(keys):  # cells that differ but mean the same (spacing, aliases, …)
-        totals = [0] * len(keys)
-        for key, count in zip(keys, counts_list, strict=True):
-            totals[earliest[key]] += count
-        chosen = sorted(earliest.values())
-        rankings = [rankings[i] for i in chosen]
-        precincts = [precincts[i] for i in chosen]
-        counts_list = [totals[i] for i in chosen]
-        lines = [lines[i] for i in chosen]
-        codes, general = codes[chosen], general[chosen]
-    builder.add_groups(rankings, precincts, counts_list, lines, (codes, general), source)
+    add_cell_groups(cell_ids, codes, precincts, counts.tolist(), lines, builder, source)
 
 
 def _groups(
@@ -323,20 +310,3 @@ def _groups(
     peak = np.maximum.accumulate(group)
     first = np.concatenate(([0], np.flatnonzero(peak[1:] != peak[:-1]) + 1)).astype(np.int64)
     return first, np.bincount(group, minlength=first.size).astype(np.int64)
-
-
-def _cell_codes(
-    value: str,
-    position: int,
-    cell_ids: npt.NDArray[np.int64],
-    lines: Sequence[int],
-    labels: CellLabels,
-    builder: BallotBuilder,
-    source: str,
-) -> tuple[int, ...]:
-    """Codes of one distinct cell value; a refusal names the first line that has it."""
-    try:
-        return builder.cell(value, labels, source, None)
-    except ValidationError:
-        line = lines[int(np.argmax((cell_ids == position).any(axis=1)))]
-        return builder.cell(value, labels, source, line)
