@@ -96,6 +96,18 @@ def tabulate(ballots: BallotSet, options: RcvOptions) -> RcvResult:
     return _result(ballots, compiled, options, tuple(rounds), tuple(winners), permutation)
 
 
+def _one_pass(
+    ballots: BallotSet, options: RcvOptions, plan: _Plan | None = None
+) -> tuple[CompiledBallots, _Count]:
+    """The compiled ballots and the (not yet run) count of one pass over all seats."""
+    declared = [n for n in ballots.candidates if n != UNDECLARED_WRITE_INS]
+    index = {name: i for i, name in enumerate(ballots.candidates)}
+    excluded = frozenset(index[n] for n in options.excluded if n in index)
+    order = list(options.candidate_order) or declared
+    compiled = compile_ballots(ballots, options, len(declared))
+    return compiled, _Count(ballots, compiled, options, excluded, options.seats, order, 1, plan)
+
+
 def tabulate_traced(ballots: BallotSet, options: RcvOptions) -> tuple[RcvResult, list[Allocation]]:
     """The count of ``ballots``, with where each ballot group's vote stood in every round
     (what RCTab's cast-vote-record export shows ballot by ballot). One pass only."""
@@ -105,12 +117,7 @@ def tabulate_traced(ballots: BallotSet, options: RcvOptions) -> tuple[RcvResult,
             source=ballots.source,
         )
     options.check(ballots.source)
-    declared = [n for n in ballots.candidates if n != UNDECLARED_WRITE_INS]
-    index = {name: i for i, name in enumerate(ballots.candidates)}
-    excluded = frozenset(index[n] for n in options.excluded if n in index)
-    order = list(options.candidate_order) or declared
-    compiled = compile_ballots(ballots, options, len(declared))
-    count = _Count(ballots, compiled, options, excluded, options.seats, order, 1)
+    compiled, count = _one_pass(ballots, options)
     count.trace = []
     records = count.run()
     result = _result(ballots, compiled, options, records, count.winner_names(), count.permutation)
@@ -129,12 +136,8 @@ def tabulate_slices(
             "slices of a multi-pass count are not supported", source=ballots.source
         )
     options.check(ballots.source)
-    declared = [n for n in ballots.candidates if n != UNDECLARED_WRITE_INS]
+    compiled, whole = _one_pass(ballots, options)
     index = {name: i for i, name in enumerate(ballots.candidates)}
-    excluded = frozenset(index[n] for n in options.excluded if n in index)
-    order = list(options.candidate_order) or declared
-    compiled = compile_ballots(ballots, options, len(declared))
-    whole = _Count(ballots, compiled, options, excluded, options.seats, order, 1)
     records = whole.run()
     result = _result(ballots, compiled, options, records, whole.winner_names(), whole.permutation)
     plan = _Plan(
@@ -155,8 +158,7 @@ def tabulate_slices(
             raise ValidationError(
                 f"slice {name!r} names other candidates than the contest", source=part.source
             )
-        part_compiled = compile_ballots(part, options, len(declared))
-        count = _Count(part, part_compiled, options, excluded, options.seats, order, 1, plan)
+        part_compiled, count = _one_pass(part, options, plan)
         part_records = count.run()
         counted[name] = _result(
             part, part_compiled, options, part_records, result.winners, whole.permutation
