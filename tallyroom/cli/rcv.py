@@ -145,7 +145,7 @@ def rcv(
     if target is None:
         raise click.UsageError("give a ballot file or an RCTab contest configuration")
     if kw["as_json"]:
-        if ctx.get_parameter_source("output_format") is not click.core.ParameterSource.DEFAULT:
+        if _given(ctx, "output_format"):
             raise click.UsageError("give either --json or --format, not both")
         kw["output_format"] = "json"
     method = kw["method"]
@@ -154,11 +154,7 @@ def rcv(
     if config_path is not None or _is_rctab_config(target):
         if count_of is not None:
             raise click.UsageError(f"an RCTab configuration is counted by its rules, not {method}")
-        given = [
-            name
-            for name in _RULE_OPTIONS
-            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
-        ]
+        given = [name for name in _RULE_OPTIONS if _given(ctx, name)]
         if given:
             flags = ", ".join("--" + g.replace("_", "-") for g in given)
             raise click.UsageError(f"the configuration sets the rules; remove {flags}")
