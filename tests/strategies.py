@@ -19,6 +19,7 @@ from tallyroom.model import (
     Stage,
     StageKind,
 )
+from tallyroom.rcv.types import BallotSet
 
 FIRST = ("Ann", "Bo", "Cy", "Dana", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lia")
 LAST = ("Lee", "Ray", "Dee", "Novak", "Ortiz", "Price", "Grant", "Hallett", "Okafor", "Mendes")
@@ -137,4 +138,27 @@ def _replace(election: Election, **changes: object) -> Election:
     return replace(election, **changes)  # type: ignore[arg-type]
 
 
-__all__ = ["Decimal", "elections", "names", "sentences", "stages"]
+@st.composite
+def ranked_profiles(
+    draw: st.DrawFn, max_seats: int | None = None, max_count: int = 50
+) -> tuple[BallotSet, int]:
+    """Ranked ballots over two to six candidates (each line a ranking of distinct candidates,
+    one per rank, seen up to ``max_count`` times) and a number of seats to fill."""
+    candidates = draw(st.integers(min_value=2, max_value=6))
+    top = candidates if max_seats is None else min(candidates, max_seats)
+    seats = draw(st.integers(min_value=1, max_value=top))
+    orders = st.permutations(range(candidates)).flatmap(
+        lambda order: st.integers(min_value=1, max_value=len(order)).map(lambda k: order[:k])
+    )
+    lines = draw(st.lists(st.tuples(orders, st.integers(1, max_count)), min_size=1, max_size=12))
+    ballots = BallotSet(
+        candidates=tuple(f"C{i}" for i in range(candidates)),
+        rankings=tuple(
+            tuple((rank, (c,)) for rank, c in enumerate(order, start=1)) for order, _ in lines
+        ),
+        counts=tuple(n for _, n in lines),
+    )
+    return ballots, seats
+
+
+__all__ = ["Decimal", "elections", "names", "ranked_profiles", "sentences", "stages"]

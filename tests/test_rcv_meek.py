@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 from tallyroom.errors import TabulationError, TieUnbrokenError
 from tallyroom.rcv import RcvOptions, tabulate
@@ -21,6 +20,7 @@ from tallyroom.rcv.scottish import count as scottish_count
 from tallyroom.rcv.scottish_blt import read_blt
 from tallyroom.rcv.scottish_report import render_text, to_json
 from tallyroom.rcv.types import BallotSet
+from tests.strategies import ranked_profiles
 
 STV_DATA = Path(__file__).resolve().parent / "data" / "stv"
 NANO = Decimal("0.000000001")
@@ -122,26 +122,8 @@ def test_renderings_and_refusals() -> None:
     assert count(_ballots((3, "AB"), (1, "B")), 4).winners == ("A", "B")
 
 
-@st.composite
-def profiles(draw: st.DrawFn, max_seats: int = 4) -> tuple[BallotSet, int]:
-    candidates = draw(st.integers(min_value=2, max_value=6))
-    seats = draw(st.integers(min_value=1, max_value=min(candidates, max_seats)))
-    orders = st.permutations(range(candidates)).flatmap(
-        lambda order: st.integers(min_value=1, max_value=len(order)).map(lambda k: order[:k])
-    )
-    lines = draw(st.lists(st.tuples(orders, st.integers(1, 50)), min_size=1, max_size=12))
-    ballots = BallotSet(
-        candidates=tuple(f"C{i}" for i in range(candidates)),
-        rankings=tuple(
-            tuple((rank, (c,)) for rank, c in enumerate(order, start=1)) for order, _ in lines
-        ),
-        counts=tuple(n for _, n in lines),
-    )
-    return ballots, seats
-
-
 @settings(max_examples=120, deadline=None)
-@given(profiles())
+@given(ranked_profiles(max_seats=4))
 def test_properties_exact_conservation_quota_and_seats(case: tuple[BallotSet, int]) -> None:
     ballots, seats = case
     result = count(ballots, seats, seed=11)
@@ -160,7 +142,7 @@ def test_properties_exact_conservation_quota_and_seats(case: tuple[BallotSet, in
 
 
 @settings(max_examples=120, deadline=None)
-@given(profiles(max_seats=1))
+@given(ranked_profiles(max_seats=1))
 def test_one_seat_meek_is_instant_runoff(case: tuple[BallotSet, int]) -> None:
     ballots, _ = case
     try:

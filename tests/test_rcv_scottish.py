@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from tallyroom.errors import ParseError, TabulationError, TieUnbrokenError
 from tallyroom.rcv.scottish import count, droop_quota, preference_lists
 from tallyroom.rcv.scottish_blt import parse_blt, read_blt
 from tallyroom.rcv.scottish_report import render_text, to_json
 from tallyroom.rcv.types import OVERVOTE, BallotSet
+from tests.strategies import ranked_profiles
 
 STV_DATA = Path(__file__).resolve().parent / "data" / "stv"
 WARDS = ("renfrewshire_2017_ward11", "east_ayrshire_2017_ward1")
@@ -236,26 +236,8 @@ def test_blt_file_errors(tmp_path: Path) -> None:
         read_blt(many)
 
 
-@st.composite
-def profiles(draw: st.DrawFn) -> tuple[BallotSet, int]:
-    candidates = draw(st.integers(min_value=2, max_value=6))
-    seats = draw(st.integers(min_value=1, max_value=candidates))
-    orders = st.permutations(range(candidates)).flatmap(
-        lambda order: st.integers(min_value=1, max_value=len(order)).map(lambda k: order[:k])
-    )
-    lines = draw(st.lists(st.tuples(orders, st.integers(1, 40)), min_size=1, max_size=12))
-    ballots = BallotSet(
-        candidates=tuple(f"C{i}" for i in range(candidates)),
-        rankings=tuple(
-            tuple((rank, (c,)) for rank, c in enumerate(order, start=1)) for order, _ in lines
-        ),
-        counts=tuple(n for _, n in lines),
-    )
-    return ballots, seats
-
-
 @settings(max_examples=150, deadline=None)
-@given(profiles())
+@given(ranked_profiles(max_count=40))
 def test_properties_quota_conservation_and_seats(case: tuple[BallotSet, int]) -> None:
     ballots, seats = case
     result = count(ballots, seats, seed=3)
