@@ -132,6 +132,12 @@ class Declaration:
         return self.title or f"{self.year} {self.city or self.state} {self.office} election"
 
     @property
+    def deciding_stage(self) -> DeclaredStage:
+        """The last runoff or general election; else the last stage (as
+        :attr:`tallyroom.model.Election.deciding_stage`)."""
+        return _deciding(self.stages)
+
+    @property
     def reporting_units(self) -> tuple[DeclaredUnit, ...]:
         """The units returns are entered for: those no unit names as its parent."""
         parents = {unit.parent for unit in self.units}
@@ -193,6 +199,10 @@ class Declaration:
             ),
             units=tuple(DeclaredUnit(**u) for u in data["units"]),
         )
+
+
+def _deciding(stages: tuple[DeclaredStage, ...]) -> DeclaredStage:
+    return next((s for s in reversed(stages) if s.kind in ("general", "runoff")), stages[-1])
 
 
 class _Reader:
@@ -352,7 +362,7 @@ def read_declaration(text: str, source: str = "<declaration>") -> Declaration:
         if identities.count(identity) > 1:
             kind, party = identity
             raise reader.fail("stages", f"the {party or ''} {kind} is declared twice".strip())
-    deciding = next((s for s in reversed(stages) if s.kind in ("general", "runoff")), stages[-1])
+    deciding = _deciding(stages)
     year = data.get("year", deciding.date.year)
     if year != deciding.date.year:
         raise reader.fail("year", f"expected {deciding.date.year}, the deciding stage's year")

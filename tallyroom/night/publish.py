@@ -33,7 +33,7 @@ from tallyroom.model import (
     Stage,
     UnitResult,
 )
-from tallyroom.night._db import aware, now
+from tallyroom.night._db import aware, now, read
 from tallyroom.night.accounts import Actor, actor_name
 from tallyroom.night.declare import RETURN_ROWS, Declaration
 from tallyroom.store import Batch, Busy, Store
@@ -48,6 +48,8 @@ __all__ = [
     "build_election",
     "change",
     "declare_election",
+    "declared_keys",
+    "declared_state",
     "load",
     "record",
     "save_unit",
@@ -139,6 +141,19 @@ def load(conn: sa.Connection, key: str, *, lock: bool = False) -> Night:
     )
 
 
+def declared_state(store: Store, key: str) -> Night:
+    """The declared election ``key`` as stored now (:func:`load` in a read transaction)."""
+    return read(store, lambda conn: load(conn, key))
+
+
+def declared_keys(store: Store) -> tuple[str, ...]:
+    """The keys of every declared election, in order."""
+    d = t.declarations
+    return read(
+        store, lambda conn: tuple(conn.execute(sa.select(d.c.key).order_by(d.c.key)).scalars())
+    )
+
+
 def _row_order(declaration: Declaration) -> tuple[str, ...]:
     names = [name for stage in declaration.stages for name in stage.names]
     return (*dict.fromkeys(names), *RETURN_ROWS)
@@ -162,10 +177,12 @@ def build_election(night: Night) -> Election:
         for u in declaration.reporting_units
         if u.registered_voters is not None
     ]
+    every_registered = len(registered) == len(declaration.reporting_units)
+    unit_order = {u.id: n for n, u in enumerate(declaration.units)}
     stages = []
     for position, declared in enumerate(declaration.stages):
         entered = [(unit, entry) for (s, unit), entry in night.returns.items() if s == position]
-        entered.sort(key=lambda item: [u.id for u in declaration.units].index(item[0]))
+        entered.sort(key=lambda item: unit_order[item[0]])
         rows = [
             UnitResult(unit, candidate, votes)
             for unit, entry in entered
@@ -176,7 +193,6 @@ def build_election(night: Night) -> Election:
             for c in declared.candidates
         }
         ballots = [entry.votes.get(BALLOTS_CAST) for _, entry in entered]
-        every_registered = len(registered) == len(declaration.reporting_units)
         stages.append(
             Stage(
                 kind=declared.kind,
@@ -197,12 +213,11 @@ def build_election(night: Night) -> Election:
                 unit_results=(*registered, *rows),
             )
         )
-    deciding = next((s for s in reversed(stages) if s.kind in ("general", "runoff")), stages[-1])
     return Election(
         title=declaration.display_title,
         jurisdiction=Jurisdiction(declaration.city, declaration.state),
         office=declaration.office,
-        date=deciding.date,
+        date=declaration.deciding_stage.date,
         stages=tuple(stages),
         rules=declaration.rules,
         source=f"election night: {night.key}",
@@ -317,20 +332,29 @@ def change(
     state makes, in one transaction (``work`` returns its result and the new state, whose
     revision this saves; ``None``: nothing changed). ``correction``: the reason a certified
     election changes."""
+
+    def locked(writer: SourceWriter) -> tuple[T, Night | None]:
+        result, night = work(writer.conn, load(writer.conn, key, lock=True))
+        if night is None:
+            return result, None
+        return result, _save(writer.conn, night, actor)
+
+    def once() -> T:
+        with store.batch(user=actor_name(actor), commit_every=1_000, optimize=False) as batch:
+            result, saved = batch.write("", key, locked)
+            if saved is not None:
+                _publish(batch, saved, correction)
+        return result
+
+    return _retrying(once)
+
+
+def _retrying(once: Callable[[], T]) -> T:
+    """``once()``, tried again after a short, growing pause while another writer is in the way
+    (:class:`~tallyroom.store.Busy`), at most ``ATTEMPTS`` times."""
     for attempt in range(ATTEMPTS):
         try:
-            with store.batch(user=actor_name(actor), commit_every=1_000, optimize=False) as batch:
-
-                def locked(writer: SourceWriter) -> tuple[T, Night | None]:
-                    result, night = work(writer.conn, load(writer.conn, key, lock=True))
-                    if night is None:
-                        return result, None
-                    return result, _save(writer.conn, night, actor)
-
-                result, saved = batch.write("", key, locked)
-                if saved is not None:
-                    _publish(batch, saved, correction)
-            return result
+            return once()
         except Busy:
             if attempt == ATTEMPTS - 1:
                 raise
@@ -355,63 +379,50 @@ def declare_election(store: Store, declaration: Declaration, actor: Actor) -> st
     key = election_identity(build_election(empty))
     at = now()
     d = t.declarations
-    for attempt in range(ATTEMPTS):
-        try:
-            with store.batch(user=actor_name(actor), commit_every=1_000, optimize=False) as batch:
 
-                def work(writer: SourceWriter) -> Night:
-                    conn = writer.conn
-                    found = conn.execute(
-                        sa.select(d.c.key).where(d.c.key == key).with_for_update()
-                    ).first()
-                    if found is None:
-                        insert_rows(
-                            conn,
-                            d,
-                            [
-                                {
-                                    "key": key,
-                                    "declaration": declaration.to_json(),
-                                    "status": "unofficial-partial",
-                                    "revision": 1,
-                                    "declared_at": at,
-                                    "declared_by": actor_name(actor)[: t.NAME],
-                                    "updated_at": at,
-                                    "updated_by": actor_name(actor)[: t.NAME],
-                                }
-                            ],
-                        )
-                        night = load(conn, key)
-                        record(
-                            conn,
-                            night,
-                            actor,
-                            "declared",
-                            new=json.loads(night.declaration.to_json()),
-                        )
-                        return night
-                    old = load(conn, key, lock=True)
-                    refuse_certified(old)
-                    night = _redeclared(old, declaration)
-                    saved = _save(conn, replace(night, status=night.next_status()), actor)
-                    record(
-                        conn,
-                        saved,
-                        actor,
-                        "declared",
-                        old=json.loads(old.declaration.to_json()),
-                        new=json.loads(declaration.to_json()),
-                    )
-                    return saved
+    def work(writer: SourceWriter) -> Night:
+        conn = writer.conn
+        found = conn.execute(sa.select(d.c.key).where(d.c.key == key).with_for_update()).first()
+        if found is None:
+            insert_rows(
+                conn,
+                d,
+                [
+                    {
+                        "key": key,
+                        "declaration": declaration.to_json(),
+                        "status": "unofficial-partial",
+                        "revision": 1,
+                        "declared_at": at,
+                        "declared_by": actor_name(actor)[: t.NAME],
+                        "updated_at": at,
+                        "updated_by": actor_name(actor)[: t.NAME],
+                    }
+                ],
+            )
+            night = load(conn, key)
+            record(conn, night, actor, "declared", new=json.loads(night.declaration.to_json()))
+            return night
+        old = load(conn, key, lock=True)
+        refuse_certified(old)
+        night = _redeclared(old, declaration)
+        saved = _save(conn, replace(night, status=night.next_status()), actor)
+        record(
+            conn,
+            saved,
+            actor,
+            "declared",
+            old=json.loads(old.declaration.to_json()),
+            new=json.loads(declaration.to_json()),
+        )
+        return saved
 
-                night = batch.write("", key, work)
-                _publish(batch, night, None)
-            return key
-        except Busy:
-            if attempt == ATTEMPTS - 1:
-                raise
-            time.sleep(BACKOFF * 2**attempt * (1 + random.random()))
-    raise AssertionError("unreachable")
+    def once() -> str:
+        with store.batch(user=actor_name(actor), commit_every=1_000, optimize=False) as batch:
+            _publish(batch, batch.write("", key, work), None)
+        return key
+
+    return _retrying(once)
 
 
 def _redeclared(old: Night, declaration: Declaration) -> Night:
@@ -421,7 +432,6 @@ def _redeclared(old: Night, declaration: Declaration) -> Night:
     title = declaration.display_title
     position = {stage.identity: n for n, stage in enumerate(declaration.stages)}
     reporting = {unit.id for unit in declaration.reporting_units}
-    title = declaration.display_title
     returns: dict[tuple[int, str], UnitEntry] = {}
     for stage in old.declaration.stages:
         if stage.identity not in position:

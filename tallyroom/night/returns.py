@@ -30,14 +30,13 @@ import sqlalchemy as sa
 
 from tallyroom.errors import ParseError, PermissionDenied, StaleEdit, ValidationError
 from tallyroom.formats.conversion import BALLOTS_CAST, WRITE_INS
-from tallyroom.night import _db
 from tallyroom.night.accounts import Actor, User
 from tallyroom.night.declare import RETURN_ROWS, Declaration
 from tallyroom.night.publish import (
     Night,
     UnitEntry,
     change,
-    load,
+    declared_state,
     record,
     refuse_certified,
     save_unit,
@@ -124,7 +123,7 @@ def problems_of(
 def unit_entry(store: Store, key: str, stage: int, unit: str) -> UnitEntry | None:
     """The returns of one unit as stored (with the revision to edit them against); ``None``
     when it has not reported."""
-    return _db.read(store, lambda conn: load(conn, key).returns.get((stage, unit)))
+    return declared_state(store, key).returns.get((stage, unit))
 
 
 def enter_returns(

@@ -21,9 +21,8 @@ import sqlalchemy as sa
 
 from tallyroom.errors import InputError, PermissionDenied
 from tallyroom.formats.conversion import BALLOTS_CAST, OVER_VOTES, UNDER_VOTES, WRITE_INS
-from tallyroom.night import _db
 from tallyroom.night.accounts import Actor, User, require_role
-from tallyroom.night.publish import Night, NightStatus, change, load, record
+from tallyroom.night.publish import Night, NightStatus, change, declared_state, record
 from tallyroom.store import Store
 from tallyroom.store.read import current_head
 
@@ -69,7 +68,7 @@ def _progress(night: Night, stage: int | None) -> Progress:
 
 def progress(store: Store, key: str, stage: int | None = None) -> Progress:
     """How many reporting units have reported, when the returns last changed, the status."""
-    return _db.read(store, lambda conn: _progress(load(conn, key), stage))
+    return _progress(declared_state(store, key), stage)
 
 
 def gate(night: Night, error_findings: int) -> list[str]:
