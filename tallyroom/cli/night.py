@@ -25,6 +25,10 @@ PASSWORD_FILE = click.option(
     help="Read the password from the first line of this file (else it is asked for).",
 )
 ACTOR = click.option("--actor", help="Who makes the change, in the audit trail (default: OS user).")
+STAGE = click.option(
+    "--stage", default="0", show_default=True, help="Stage: its label or position."
+)
+CLERK = click.option("--as", "name", required=True, help="The clerk's account name.")
 
 
 def _read(path: Path) -> str:
@@ -53,10 +57,9 @@ def _signed_in(store: Store, name: str, password_file: Path | None) -> Any:
 
 def _stage(store: Store, key: str, given: str) -> int:
     """A stage named by its position (0, 1, ...) or label (general, runoff, ...)."""
-    from tallyroom.night import _db
-    from tallyroom.night.publish import load
+    from tallyroom.night.publish import declared_state
 
-    declaration = _db.read(store, lambda conn: load(conn, key)).declaration
+    declaration = declared_state(store, key).declaration
     labels = [stage.label().casefold() for stage in declaration.stages]
     if given.isdigit() and int(given) < len(labels):
         return int(given)
@@ -184,11 +187,11 @@ def _votes(pairs: tuple[str, ...]) -> dict[str, int]:
 @returns_group.command(name="enter")
 @click.argument("key")
 @click.argument("unit")
-@click.option("--stage", default="0", show_default=True, help="Stage: its label or position.")
+@STAGE
 @click.option("--votes", "pairs", multiple=True, required=True, help="NAME=VOTES (repeat).")
 @click.option("--revision", type=int, help="The unit's revision edited (default: the stored one).")
 @click.option("--reason", help="Why the returns change, for the audit trail.")
-@click.option("--as", "name", required=True, help="The clerk's account name.")
+@CLERK
 @PASSWORD_FILE
 @db_option
 def returns_enter(
@@ -221,9 +224,9 @@ def returns_enter(
 @returns_group.command(name="upload")
 @click.argument("key")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--stage", default="0", show_default=True, help="Stage: its label or position.")
+@STAGE
 @click.option("--reason", help="Why, for the audit trail (default: the file's name).")
-@click.option("--as", "name", required=True, help="The clerk's account name.")
+@CLERK
 @PASSWORD_FILE
 @db_option
 def returns_upload(
