@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+import tallyroom.rules
 from tallyroom.checks import run_checks
 from tallyroom.formats.article import parse_article
 from tallyroom.names import party_short
@@ -65,6 +68,23 @@ def test_prose_naming_the_loser_by_last_name_is_found() -> None:
 def test_no_finding_when_the_outcome_cannot_be_derived() -> None:
     tied = BASE.format(prose="Mendel won.").replace("4,880", "6,120")
     assert "prose-winner-mismatch" not in [c for c, _ in codes(tied)]
+
+
+def test_the_outcome_and_prose_checks_derive_the_outcomes_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    derive = tallyroom.rules.derive_outcomes
+    calls = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(args[0])
+        return derive(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tallyroom.rules, "derive_outcomes", counted)
+    election = parse_article(BASE.format(prose="Mendel won."), "x.txt")
+    found = [f.code for f in run_checks(election)]
+    assert "prose-winner-mismatch" in found
+    assert calls == [election]
 
 
 def test_state_affiliates_are_the_national_party() -> None:

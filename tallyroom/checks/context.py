@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tallyroom.evidence import (
@@ -28,6 +28,8 @@ class CheckContext:
     rules: RulesSpec | None
     #: For each of ``columns``, the index of its candidate's row in the deciding stage.
     column_rows: tuple[int | None, ...] = ()
+    #: What one check works out and another reads again (the rules' outcomes), by name.
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def field(self, key: str) -> InfoboxField | None:
         """The infobox field named ``key`` (case and spacing aside), first occurrence."""

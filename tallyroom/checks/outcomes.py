@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tallyroom.checks.context import CheckContext
 from tallyroom.checks.types import CheckCode, Finding
@@ -95,7 +95,14 @@ def derived_outcomes(context: CheckContext) -> tuple[Outcome, ...] | None:
 
 def _outcomes(context: CheckContext) -> tuple[Outcome, ...] | Finding | None:
     """Each stage's outcome under the rules given, else those the document declares or implies
-    (as :func:`tallyroom.rules.verify` derives them; the claims are compared here)."""
+    (as :func:`tallyroom.rules.verify` derives them; the claims are compared here). Derived
+    once per context: the prose check reads them too."""
+    if "outcomes" not in context.memo:
+        context.memo["outcomes"] = _derive(context)
+    return cast("tuple[Outcome, ...] | Finding | None", context.memo["outcomes"])
+
+
+def _derive(context: CheckContext) -> tuple[Outcome, ...] | Finding | None:
     election = context.election
     if not election.stages:
         return None
