@@ -129,6 +129,22 @@ def test_rollup_findings() -> None:
     assert ("rollup.total-mismatch", "error") in codes
 
 
+def test_rollup_finds_a_parent_that_is_not_a_unit() -> None:
+    mayor = _office(_read(GENERAL_2018).elections, MAYOR)
+    (stage,) = mayor.stages
+    assert check_rollup(stage) == ()
+    lost = next(u for u in stage.units if u.kind == "precinct")
+    damaged = replace(
+        stage,
+        units=tuple(replace(u, parent="Ward 99") if u is lost else u for u in stage.units),
+    )
+    found = [p for p in check_rollup(damaged, MAYOR) if p.code == "rollup.unknown-parent"]
+    assert [(p.severity, p.place) for p in found] == [
+        ("error", f"{MAYOR}, {stage.label()}, {lost.name}")
+    ]
+    assert "'Ward 99'" in found[0].message
+
+
 def test_write_then_read_keeps_every_row() -> None:
     mayor = _office(_read(GENERAL_2018).elections, MAYOR)
     written = write_openelections([mayor])
