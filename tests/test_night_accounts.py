@@ -113,3 +113,11 @@ def test_the_account_trail_is_append_only(store: Store) -> None:
             c.execute(statement)
     with pytest.raises(StorageError, match="no declared election"):
         accounts.assign(store, "ada", "nowhere|x|mayor|2025", actor="root")
+
+
+def test_only_an_existing_clerk_is_assigned(store: Store) -> None:
+    accounts.add_user(store, "bea", "certifier", PASSWORD, actor="root")
+    with pytest.raises(InputError, match="bea is a certifier; only clerks are assigned"):
+        accounts.assign(store, "bea", "nowhere|x|mayor|2025", actor="root")
+    with pytest.raises(NotFoundError, match="no account named 'zed'"):
+        accounts.assign(store, "zed", "nowhere|x|mayor|2025", actor="root")

@@ -189,6 +189,29 @@ def test_a_bad_upload_lists_every_row_and_stores_nothing(store: Store) -> None:
         )
 
 
+def test_a_bad_form_entry_names_every_problem_and_stores_nothing(store: Store) -> None:
+    cy, _, _ = night_users(store)
+
+    def refused(stage: int, unit: str, votes: dict[str, int]) -> tuple[str, ...]:
+        with pytest.raises(RowsRefused) as caught:
+            enter_returns(store, KEY, stage, unit, votes, expected_revision=0, actor=cy)
+        return caught.value.problems
+
+    assert refused(1, "P1", P1) == ("stage 1: expected 0 to 0",)
+    assert refused(0, "P9", P1) == ("unknown unit 'P9'",)
+    assert refused(0, "W1", P1) == (
+        "unit 'W1' has units under it; enter the returns of those units",
+    )
+    assert refused(0, "P1", {**P1, "Bo Park": -1, "Zed": 2}) == (
+        "P1: Bo Park: votes -1: expected 0 or more",
+        "P1: unknown candidate 'Zed' in the general",
+    )
+    assert refused(0, "P1", {**P1, "Ballots Cast": 1001}) == (
+        "P1: 1,001 ballots cast, more than its 1,000 registered voters",
+    )
+    assert progress(store, KEY).reported == 0 and len(trail(store)) == 1
+
+
 def test_a_stale_edit_is_refused_naming_who_changed_it(store: Store) -> None:
     cy, di, _ = night_users(store)
     enter_returns(store, KEY, 0, "P1", P1, expected_revision=0, actor=cy)
