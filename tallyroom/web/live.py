@@ -41,7 +41,6 @@ from tallyroom.formats.conversion import (
     UNDER_VOTES,
 )
 from tallyroom.night import publish
-from tallyroom.night._db import read
 from tallyroom.night.declare import Declaration, DeclaredUnit
 from tallyroom.store import ElectionFilter, Store
 from tallyroom.store.read import ElectionRecord
@@ -58,7 +57,6 @@ __all__ = [
     "declared_elections",
     "live_url",
     "live_view",
-    "night_state",
     "router",
 ]
 
@@ -157,21 +155,6 @@ class LiveView:
 # -- reading --------------------------------------------------------------------------------------
 
 
-def night_state(store: Store, key: str) -> publish.Night:
-    return read(store, lambda conn: publish.load(conn, key))
-
-
-def _declared_keys(store: Store) -> tuple[str, ...]:
-    import sqlalchemy as sa
-
-    from tallyroom.store import schema as t
-
-    d = t.declarations
-    return read(
-        store, lambda conn: tuple(conn.execute(sa.select(d.c.key).order_by(d.c.key)).scalars())
-    )
-
-
 def _counting(night: publish.Night) -> int:
     """The stage being counted: the latest one with returns, else the first."""
     stages = range(len(night.declaration.stages))
@@ -181,8 +164,8 @@ def _counting(night: publish.Night) -> int:
 def declared_elections(store: Store) -> list[LiveItem]:
     """Every declared election, by title."""
     items = []
-    for key in _declared_keys(store):
-        night = night_state(store, key)
+    for key in publish.declared_keys(store):
+        night = publish.declared_state(store, key)
         stage = _counting(night)
         items.append(
             LiveItem(
@@ -262,7 +245,7 @@ def _decision(stage: Any, figures: Any, next_label: str | None, reported: int, s
 
 def live_view(store: Store, key: str) -> LiveView:
     """The live page of the declared election ``key``; NotFoundError when it is not declared."""
-    night = night_state(store, key)
+    night = publish.declared_state(store, key)
     declaration = night.declaration
     record = _stored(store, key, declaration)
     reporting = {unit.id for unit in declaration.reporting_units}
@@ -677,30 +660,34 @@ def _not_modified(request: Request, etag: str, revision: int) -> bool:
     return request.headers.get("if-none-match") == etag
 
 
-def _json(request: Request, body: bytes, revision: int) -> Response:
-    etag = _etag(body)
+def _json(request: Request, body: bytes, revision: int, etag: str | None = None) -> Response:
+    """``body`` with its ETag (``etag`` when already known) and revision; 304 when the client
+    has it."""
+    etag = etag or _etag(body)
     headers = {**LIVE_CACHE, "ETag": etag, "X-Revision": str(revision)}
     if _not_modified(request, etag, revision):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=JSON, headers=headers)
 
 
+async def _live_items(night: Night) -> list[LiveItem]:
+    """Every declared election, made once per change of the database."""
+    return await run_in_threadpool(
+        night.live.get, night.read_store, ("index",), lambda: declared_elections(night.read_store)
+    )
+
+
 @router.get("/live")
 async def live_index(request: Request) -> Response:
     night = _night(request)
-    items = await run_in_threadpool(
-        night.live.get, night.read_store, ("index",), lambda: declared_elections(night.read_store)
-    )
+    items = await _live_items(night)
     html = night.html("night/live_index.html", title="Live results", items=items)
     return Response(html, media_type=HTML, headers=LIVE_CACHE)
 
 
 @router.get("/live.json")
 async def live_index_json(request: Request) -> Response:
-    night = _night(request)
-    items = await run_in_threadpool(
-        night.live.get, night.read_store, ("index",), lambda: declared_elections(night.read_store)
-    )
+    items = await _live_items(_night(request))
     body = json_bytes({"elections": [asdict(item) for item in items]})
     return Response(body, media_type=JSON, headers=LIVE_CACHE)
 
@@ -746,7 +733,7 @@ def live_units_csv(request: Request, key: str) -> Response:
 @router.get("/live/{key:path}.json")
 async def live_json(request: Request, key: str) -> Response:
     made = await _found(request, key)
-    return _json(request, made.json, made.view.revision)
+    return _json(request, made.json, made.view.revision, made.etag)
 
 
 @router.get("/live/{key:path}.csv")

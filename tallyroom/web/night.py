@@ -52,13 +52,14 @@ from tallyroom.night.auth import (
 from tallyroom.night.declare import RETURN_ROWS, read_declaration, read_units_csv
 from tallyroom.night.declare import declare as declare_election
 from tallyroom.night.publish import Night as State
+from tallyroom.night.publish import declared_state
 from tallyroom.night.returns import RowsRefused, enter_returns, upload_returns
 from tallyroom.night.status import CertifyRefused
 from tallyroom.night.status import certify as certify_election
 from tallyroom.night.status import correct as correct_election
 from tallyroom.store import Store
 from tallyroom.store.writes import Certified
-from tallyroom.web.live import LiveCache, declared_elections, live_url, night_state
+from tallyroom.web.live import LiveCache, declared_elections, live_url
 from tallyroom.web.render import number
 
 __all__ = ["Night", "install_night", "live_url", "night_of"]
@@ -196,18 +197,31 @@ def _safe_next(target: str) -> str:
 # -- signing in and out ------------------------------------------------------------------------
 
 
+def _sign_in_page(
+    request: Request,
+    token: str,
+    target: str,
+    *,
+    name: str = "",
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
+    return page(
+        request,
+        "night/sign_in.html",
+        status=status,
+        title="Sign in",
+        form_token=token,
+        next=target,
+        name=name,
+        error=error,
+    )
+
+
 @router.get("/night/sign-in")
 def sign_in_form(request: Request, next: str = "/night") -> Response:
     token = sign_in_token(request)
-    response = page(
-        request,
-        "night/sign_in.html",
-        title="Sign in",
-        form_token=token,
-        next=_safe_next(next[:MAX_FIELD]),
-        name="",
-        error=None,
-    )
+    response = _sign_in_page(request, token, _safe_next(next[:MAX_FIELD]))
     gate_of(request).remember_sign_in(response, token)
     return response
 
@@ -225,16 +239,7 @@ def sign_in(
 
     def again(status: int, error: str, headers: Mapping[str, str] | None = None) -> Response:
         token = request.cookies.get(gate.sign_in_cookie, "")
-        response = page(
-            request,
-            "night/sign_in.html",
-            status=status,
-            title="Sign in",
-            form_token=token,
-            next=target,
-            name=name,
-            error=error,
-        )
+        response = _sign_in_page(request, token, target, name=name, status=status, error=error)
         response.headers.update(headers or {})
         return response
 
@@ -292,6 +297,15 @@ def _users_page(request: Request, *, status: int = 200, error: str | None = None
     )
 
 
+def _change_users(request: Request, change: Callable[[Store], object]) -> Response:
+    """Make an accounts change: back to the accounts page, or that page again saying why not."""
+    try:
+        change(night_of(request).store())
+    except TallyroomError as error:
+        return _users_page(request, status=400, error=str(error))
+    return see("/night/users")
+
+
 @router.get("/night/users")
 def users(request: Request, user: Admin) -> Response:
     return _users_page(request)
@@ -305,11 +319,9 @@ def add_user(
     role: Annotated[str, Form(max_length=16)],
     password: Annotated[str, Form(max_length=MAX_FIELD)],
 ) -> Response:
-    try:
-        accounts.add_user(night_of(request).store(), name, role, password, actor=user)
-    except TallyroomError as error:
-        return _users_page(request, status=400, error=str(error))
-    return see("/night/users")
+    return _change_users(
+        request, lambda store: accounts.add_user(store, name, role, password, actor=user)
+    )
 
 
 @router.post("/night/users/disable", dependencies=[Csrf])
@@ -318,22 +330,14 @@ def disable_user(
 ) -> Response:
     if name == user.name:
         return _users_page(request, status=400, error="You cannot disable your own account.")
-    try:
-        accounts.disable_user(night_of(request).store(), name, actor=user)
-    except TallyroomError as error:
-        return _users_page(request, status=400, error=str(error))
-    return see("/night/users")
+    return _change_users(request, lambda store: accounts.disable_user(store, name, actor=user))
 
 
 @router.post("/night/users/assign", dependencies=[Csrf])
 def assign(
     request: Request, user: Admin, name: Annotated[str, Form(max_length=64)], election: Text
 ) -> Response:
-    try:
-        accounts.assign(night_of(request).store(), name, election, actor=user)
-    except TallyroomError as error:
-        return _users_page(request, status=400, error=str(error))
-    return see("/night/users")
+    return _change_users(request, lambda store: accounts.assign(store, name, election, actor=user))
 
 
 # -- the desk: every election the user works on -------------------------------------------------
@@ -427,7 +431,7 @@ Reopening = Annotated[User, Depends(require("certifier", "admin"))]
 
 def _night_state(request: Request, key: str) -> State:
     try:
-        return night_state(night_of(request).store(), key)
+        return declared_state(night_of(request).store(), key)
     except NotFoundError:
         raise HTTPException(404, f"No election is declared as {key[:200]!r}.") from None
 
