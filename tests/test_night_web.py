@@ -173,6 +173,22 @@ def test_the_admin_adds_a_clerk_and_assigns_the_election(
     assert "at least 10 characters" in short.text
     app_client.post("/night/users/assign", data={"csrf": csrf, "name": "fay", "election": KEY})
     assert accounts.find_user(store, "fay").elections == (KEY,)
+    # Refusals come back as the accounts page, saying why, and change nothing.
+    nowhere = app_client.post(
+        "/night/users/assign", data={"csrf": csrf, "name": "fay", "election": "no-such-key"}
+    )
+    assert nowhere.status_code == 400
+    assert "no declared election" in nowhere.text
+    assert accounts.find_user(store, "fay").elections == (KEY,)
+    admin = app_client.post(
+        "/night/users/assign", data={"csrf": csrf, "name": "ada", "election": KEY}
+    )
+    assert admin.status_code == 400
+    assert "only clerks are assigned elections" in admin.text
+    self_disable = app_client.post("/night/users/disable", data={"csrf": csrf, "name": "ada"})
+    assert self_disable.status_code == 400
+    assert "You cannot disable your own account." in self_disable.text
+    assert not accounts.find_user(store, "ada").disabled
     app_client.post("/night/users/disable", data={"csrf": csrf, "name": "fay"})
     assert accounts.find_user(store, "fay").disabled
 
