@@ -6,9 +6,6 @@ the certifier certifies, the public page says so, and a later edit is refused.""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,17 +18,11 @@ from tallyroom.night.returns import unit_entry
 from tallyroom.store import Store
 from tallyroom.web import create_app
 from tests.test_night_web import DATA, KEY, P1, P2, PASSWORD
-from tests.test_web_browser import CHROMIUM_ARGS
+from tests.web_helpers import chromium, serving
 
 pytestmark = pytest.mark.browser
 
 LIVE = "live/" + quote(KEY, safe="")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -52,34 +43,20 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    import uvicorn
-
     link = tmp_path_factory.mktemp("cdn") / "site"
     app = create_app(db, export_to=link)
     app.state.night.refresh = 1
     app.state.night.live.fresh_for = 0.2
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    # "localhost" is a secure context for Chromium: the Secure, __Host- cookies work over http.
-    yield f"http://localhost:{port}/", app
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as port:
+        # "localhost" is a secure context for Chromium: the Secure, __Host- cookies work over
+        # http.
+        yield f"http://localhost:{port}/", app
 
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    with chromium(chromium_path) as launched:
         yield launched
-        launched.close()
 
 
 def _sign_in(page: Any, base: str, name: str) -> None:

@@ -8,8 +8,6 @@ without Chromium, these tests skip, unless ``TALLYROOM_REQUIRE_SERVICES=1`` (CI)
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +18,7 @@ from tallyroom.store import Store
 from tallyroom.views import candidate_slug, city_slug
 from tallyroom.web import create_app
 from tests.conftest import ROOT, _missing
-from tests.test_web_browser import CHROMIUM_ARGS, _free_port
-from tests.web_helpers import MAINE_TITLE, RCV_TITLE, build_database
+from tests.web_helpers import MAINE_TITLE, RCV_TITLE, build_database, chromium, serving
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +37,6 @@ def axe_source() -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """The live app over the test database, and one address of every page type."""
-    import uvicorn
-
     db = build_database(tmp_path_factory.mktemp("a11y") / "results.db")
     with Store.open(db) as store:
         portland = store.record("2004 Portland, Oregon")
@@ -62,29 +57,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         "API": "/docs",
         "not found": "/elections/424242",
     }
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", pages
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(db)) as port:
+        yield f"http://127.0.0.1:{port}", pages
 
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    with chromium(chromium_path) as launched:
         yield launched
-        launched.close()
 
 
 def _violations(page: Any, axe_source: str) -> list[str]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,27 +16,11 @@ from tallyroom.store import ElectionFilter, Store
 from tallyroom.store.codec import to_json
 from tallyroom.views.election import sorted_rows
 from tallyroom.web import create_app, export_site
-from tests.web_helpers import build_database
+from tests.web_helpers import build_database, chromium, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = {"desktop": 1280, "phone": 375}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -54,21 +36,8 @@ def store(db: Path) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def live_url(db: Path) -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(db)) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -92,12 +61,8 @@ def static_url(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    with chromium(chromium_path) as launched:
         yield launched
-        launched.close()
 
 
 def _table_votes(page: Any, stage: int) -> list[int | None]:

@@ -24,7 +24,7 @@ from tallyroom.cli import main
 from tallyroom.store import Store
 from tallyroom.web import create_app
 from tallyroom.web.app import CONTENT_SECURITY_POLICY, MAX_ECHO
-from tests.web_helpers import RCV_TITLE, build_database
+from tests.web_helpers import RCV_TITLE, build_database, chromium
 
 EXPECTED_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
@@ -235,16 +235,11 @@ def test_the_real_server_answers_head_without_a_body(served: tuple[str, int]) ->
 def test_chromium_reports_no_policy_violation(
     served: tuple[str, int], chromium_path: str, db: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     host, port = served
     with Store.open(db, read_only=True) as store:
         ranked = store.find(RCV_TITLE)
     complaints: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path, args=["--headless=new", "--no-sandbox"]
-        )
+    with chromium(chromium_path) as browser:
         page = browser.new_page()
         page.on("console", lambda message: complaints.append(message.text))
         for address in ("/", f"/elections/{ranked}", "/docs", "/nowhere"):
@@ -253,5 +248,4 @@ def test_chromium_reports_no_policy_violation(
             assert page.evaluate("document.styleSheets[0].cssRules.length") > 0
             if address.startswith("/elections"):
                 assert page.locator("svg").count() > 0
-        browser.close()
     assert not [text for text in complaints if "Content Security Policy" in text], complaints

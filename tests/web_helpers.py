@@ -5,8 +5,13 @@ ranked-choice election counted from the sample ballots, each read, decided, chec
 from __future__ import annotations
 
 import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from tallyroom.formats.article_writer import render_article
 from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
@@ -19,6 +24,49 @@ BALLOTS = Path(str(resources.files("tallyroom") / "data" / "rcv" / "sample_mayor
 GENERATED = 12
 RCV_TITLE = "2022 Rankton, Minnesota mayoral election"
 MAINE_TITLE = "2003 Portland, Maine mayoral election"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium(executable: str) -> Iterator[Any]:
+    """A headless Chromium (Playwright's), closed on leaving."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[int]:
+    """``app`` under uvicorn in a thread on 127.0.0.1, on a port the system picks: the port."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def maine_election() -> Election:
