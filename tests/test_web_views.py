@@ -9,6 +9,7 @@ import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -197,13 +198,23 @@ def test_seed_twins_carry_the_stored_figures(seeds_dir: Path, tmp_path: Path) ->
         assert _twins_agree(client, store) >= len(seeds) - 1
 
 
-def test_a_cold_page_asked_for_at_once_is_made_once(db: Path) -> None:
-    """Many requests for a page nobody has asked for yet: it is read and rendered once, in the
-    thread pool, and every request gets it; later requests are answered from the cache."""
+def _ask_at_once(app: Any, path: str, count: int) -> list[Any]:
+    """``count`` requests for ``path`` made to ``app`` at the same time, and their answers."""
     import asyncio
 
     import httpx
 
+    async def ask() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await asyncio.gather(*(client.get(path) for _ in range(count)))
+
+    return asyncio.run(ask())
+
+
+def test_a_cold_page_asked_for_at_once_is_made_once(db: Path) -> None:
+    """Many requests for a page nobody has asked for yet: it is read and rendered once, in the
+    thread pool, and every request gets it; later requests are answered from the cache."""
     store = Store.open(db, migrate=False)
     reads: list[int] = []
     record = store.record
@@ -214,18 +225,12 @@ def test_a_cold_page_asked_for_at_once_is_made_once(db: Path) -> None:
 
     store.record = counted  # type: ignore[method-assign]
     app = create_app(db, store=store)
-
-    async def ask(count: int) -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            return await asyncio.gather(*(client.get("/elections/2") for _ in range(count)))
-
     try:
-        answers = asyncio.run(ask(20))
+        answers = _ask_at_once(app, "/elections/2", 20)
         assert {a.status_code for a in answers} == {200}
         assert len({a.content for a in answers}) == 1
         assert reads == [2]
-        asyncio.run(ask(5))
+        _ask_at_once(app, "/elections/2", 5)
         assert reads == [2]
     finally:
         store.close()
@@ -234,10 +239,6 @@ def test_a_cold_page_asked_for_at_once_is_made_once(db: Path) -> None:
 def test_a_page_that_cannot_be_made_fails_every_waiter_and_is_tried_again(db: Path) -> None:
     """When reading the database fails while a page is being made, every request waiting for
     it gets the same 503, and the next request tries again."""
-    import asyncio
-
-    import httpx
-
     from tallyroom.errors import StorageError
 
     store = Store.open(db, migrate=False)
@@ -251,17 +252,11 @@ def test_a_page_that_cannot_be_made_fails_every_waiter_and_is_tried_again(db: Pa
 
     store.record = flaky  # type: ignore[method-assign]
     app = create_app(db, store=store)
-
-    async def ask(count: int) -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            return await asyncio.gather(*(client.get("/elections/3") for _ in range(count)))
-
     try:
-        answers = asyncio.run(ask(10))
+        answers = _ask_at_once(app, "/elections/3", 10)
         assert {a.status_code for a in answers} == {503}
         assert all("the disk is gone" in a.text for a in answers)
-        (again,) = asyncio.run(ask(1))
+        (again,) = _ask_at_once(app, "/elections/3", 1)
         assert again.status_code == 200
     finally:
         store.close()
