@@ -8,7 +8,8 @@ is stored. Each session carries a CSRF token that every form posts back; the sig
 which comes before any session, carries one paired with a short-lived cookie instead.
 
 Wire it up with :func:`install_gate` (the app keeps one :class:`Gate` in ``app.state``), then
-use :func:`current_user`, :func:`require` and :func:`check_csrf` as dependencies.
+use :func:`current_user`, :func:`require` and :func:`check_csrf` as dependencies
+(:func:`session_of` gives a page the signed-in session, if any).
 """
 
 from __future__ import annotations
@@ -34,13 +35,17 @@ __all__ = [
     "SESSION_SECONDS",
     "Accounts",
     "Gate",
+    "Session",
     "SignInLimiter",
     "StoreAccounts",
     "check_csrf",
+    "client_address",
     "current_user",
     "gate_of",
     "install_gate",
     "require",
+    "session_of",
+    "sign_in_token",
 ]
 
 #: How long a session lasts (the backend expires it after the same time).
