@@ -56,7 +56,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
         seen.taken += taken
         return taken
 
-    monkeypatch.setattr("tallyroom.rcv.readers.read_fast_csv", counting)
+    monkeypatch.setattr("tallyroom.rcv.fast_csv.read_fast_csv", counting)
     yield seen
 
 
@@ -182,7 +182,7 @@ def test_generated_ballots_are_read_alike(
             taken.append(result)
             return result
 
-        monkeypatch.setattr("tallyroom.rcv.readers.read_fast_csv", recording)
+        monkeypatch.setattr("tallyroom.rcv.fast_csv.read_fast_csv", recording)
         general, columnar = _both(
             monkeypatch,
             lambda: read_ballots(path, candidates=candidates, unknown_as_write_in=write_ins),

@@ -292,7 +292,7 @@ def test_explicit_overvote_label_errors_name_the_ballot() -> None:
 
 def test_slices_replay_the_whole_counts_decisions() -> None:
     from tallyroom.rcv.rctab_outputs import split_by_precinct
-    from tallyroom.rcv.tabulate import tabulate_slices
+    from tallyroom.rcv.tally import tabulate_slices
 
     whole = ballots("ABC", (4, "A B"), (3, "B A"), (2, "C B"))
     precincts = BallotSet(
@@ -309,7 +309,7 @@ def test_slices_replay_the_whole_counts_decisions() -> None:
 
 
 def test_slices_and_traces_refuse_what_they_cannot_replay() -> None:
-    from tallyroom.rcv.tabulate import tabulate_slices, tabulate_traced
+    from tallyroom.rcv.tally import tabulate_slices, tabulate_traced
 
     whole = ballots("AB", (2, "A"), (1, "B"))
     sequential = RcvOptions(seats=2, winner_mode="multi-pass-irv")
@@ -329,7 +329,7 @@ def test_cutoff_elimination_belongs_to_the_threshold_mode() -> None:
 
 def test_cdf_export_needs_each_ballot_kept() -> None:
     from tallyroom.rcv.rctab_cdf import to_cdf_json
-    from tallyroom.rcv.tabulate import tabulate_traced
+    from tallyroom.rcv.tally import tabulate_traced
 
     counted = ballots("AB", (2, "A"), (1, "B"))
     result, allocations = tabulate_traced(counted, RcvOptions())

@@ -1,14 +1,17 @@
 """``tallyroom rcv``: count ranked ballots (or run an RCTab contest configuration unchanged).
 
-The command imports only what a count needs (the ranked-choice package, numpy, and pyarrow when
-the ballot file is large enough for the columnar reader); the RCTab configuration reader, the
-terminal tables of the demo and the other counting methods are imported when used.
+The command imports only what a count needs, when it counts: its options and ``--help`` need
+click and the option names alone; a count adds the reader of its ballot file, the tabulation
+and numpy. The RCTab configuration reader, the terminal tables of the demo and the other
+counting methods are imported when used.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
+import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -16,7 +19,6 @@ from typing import TYPE_CHECKING, Any, get_args
 import click
 
 from tallyroom.errors import ParseError, TabulationError, ValidationError
-from tallyroom.rcv.builder import CandidateSpec, CellLabels
 from tallyroom.rcv.options import (
     OVERVOTE_RULES,
     TIEBREAK_MODES,
@@ -24,19 +26,17 @@ from tallyroom.rcv.options import (
     RcvOptions,
     WinnerMode,
 )
-from tallyroom.rcv.readers import BallotFormat, BallotSource, read_ballots
-from tallyroom.rcv.reports import render_text, to_json, to_rctab_json
-from tallyroom.rcv.tabulate import tabulate
-from tallyroom.rcv.types import BallotSet, RcvResult
+from tallyroom.rcv.readers import BallotFormat
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from tallyroom.model import Election
+    from tallyroom.rcv.types import BallotSet, RcvResult
 
 __all__ = ["demo_rcv", "rcv"]
 
-#: Counting methods: ``irv`` is :func:`tallyroom.rcv.tabulate.tabulate`; each other one is the
+#: Counting methods: ``irv`` is :func:`tallyroom.rcv.tally.tabulate`; each other one is the
 #: ``count(ballots, seats=...)`` function of its own module, imported when chosen.
 METHODS = ("irv", "scottish-stv", "meek")
 _METHOD_MODULES = {"scottish-stv": "tallyroom.rcv.scottish", "meek": "tallyroom.rcv.meek"}
@@ -132,6 +132,13 @@ def _decimal(name: str, value: str | None) -> Decimal | None:
 @click.option("--bottoms-up-percentage")
 @click.option("--tiebreak", type=click.Choice(TIEBREAK_MODES), default="stop-and-ask")
 @click.option("--seed", type=int)
+@click.option(
+    "--meek-rule",
+    type=click.Choice(["nz", "openstv"]),
+    default="nz",
+    show_default=True,
+    help="--method meek: nz (nine places, stages converged) or openstv (OpenSTV 1.7's rounds).",
+)
 @click.option("--candidate-order", help="Comma-separated tie-break order.")
 @click.option("--exclude", multiple=True)
 @click.pass_context
@@ -144,11 +151,14 @@ def rcv(
     target = config_path or ballots_or_config
     if target is None:
         raise click.UsageError("give a ballot file or an RCTab contest configuration")
+    _one_blas_thread()
     if kw["as_json"]:
         if _given(ctx, "output_format"):
             raise click.UsageError("give either --json or --format, not both")
         kw["output_format"] = "json"
     method = kw["method"]
+    if method != "meek" and _given(ctx, "meek_rule"):
+        raise click.UsageError("--meek-rule is for --method meek")
     count_of = _method_count(method) if method != "irv" else None
     contest = {"contest": target.stem, "date": None, "jurisdiction": None, "office": None}
     if config_path is not None or _is_rctab_config(target):
@@ -183,7 +193,20 @@ def rcv(
     if count_of is not None:
         _emit_stv(count_of(ballots, seats=options.seats, **_seed(kw)), kw, target.stem)
         return
+    from tallyroom.rcv.tally import tabulate
+
     _emit(tabulate(ballots, options), kw["output_format"], kw["out_dir"], contest)
+
+
+def _one_blas_thread() -> None:
+    """Let numpy's linear algebra library start no worker threads, unless told otherwise.
+
+    A count uses no matrix algebra, yet importing numpy starts the library's thread pool, which
+    costs a count more processor time than it reads a small ballot file in. Only an import not
+    yet done is affected (and only in this process and its children).
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _given(ctx: click.Context, name: str) -> bool:
@@ -191,7 +214,9 @@ def _given(ctx: click.Context, name: str) -> bool:
 
 
 def _seed(kw: dict[str, Any]) -> dict[str, Any]:
-    return {"seed": kw["seed"]} if kw["seed"] is not None else {}
+    """The keyword options of an STV method's ``count``: the seed, and Meek's rule."""
+    given = {"seed": kw["seed"]} if kw["seed"] is not None else {}
+    return given | ({"rule": kw["meek_rule"]} if kw["method"] == "meek" else {})
 
 
 def _emit_stv(result: Any, kw: dict[str, Any], title: str) -> None:
@@ -225,6 +250,9 @@ def _method_count(method: str) -> Any:
 
 
 def _from_options(path: Path, kw: dict[str, Any]) -> tuple[BallotSet, RcvOptions]:
+    from tallyroom.rcv.builder import CandidateSpec, CellLabels
+    from tallyroom.rcv.readers import BallotSource, read_ballots
+
     aliases: dict[str, list[str]] = {}
     for item in kw["aliases"]:
         alias, sep, name = item.partition("=")
@@ -299,6 +327,8 @@ def _from_options(path: Path, kw: dict[str, Any]) -> tuple[BallotSet, RcvOptions
 def _emit(
     result: RcvResult, output_format: str, out_dir: Path | None, contest: dict[str, Any]
 ) -> None:
+    from tallyroom.rcv.reports import render_text, to_json, to_rctab_json
+
     match output_format:
         case "text":
             text = render_text(result, title=contest["contest"])
@@ -339,6 +369,9 @@ def sample_ballots_path() -> Path:
 
 def demo_rcv(console: Console, elections: tuple[Election, ...]) -> None:
     """Demo section: count the shipped ranked-choice sample and show its rounds."""
+    from tallyroom.rcv.readers import read_ballots
+    from tallyroom.rcv.tally import tabulate
+
     del elections
     path = sample_ballots_path()
     try:

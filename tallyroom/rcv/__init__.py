@@ -2,8 +2,9 @@
 
 Read ballots with :func:`read_ballots` (CSV, ES&S .xlsx, NIST SP 1500-103 JSON/XML, Clear
 Ballot), or a whole RCTab contest configuration with :func:`read_rctab_config`; count them with
-:func:`tabulate`; render the :class:`RcvResult` with :mod:`tallyroom.rcv.reports`. The
-configuration reader is imported on first use (a count of one ballot file does not need it).
+:func:`tabulate`; render the :class:`RcvResult` with :mod:`tallyroom.rcv.reports`. Each name is
+imported on first use, so that importing one module of the package (the options, say, for a
+command's ``--help``) does not load numpy and every reader.
 """
 
 from __future__ import annotations
@@ -11,25 +12,24 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from tallyroom.rcv.builder import CandidateSpec, CellLabels
-from tallyroom.rcv.options import RcvOptions
-from tallyroom.rcv.readers import BallotSource, read_ballot_sources, read_ballots
-from tallyroom.rcv.tabulate import tabulate
-from tallyroom.rcv.types import (
-    EXHAUSTED,
-    OVERVOTE,
-    RESIDUAL_SURPLUS,
-    UNDECLARED_WRITE_INS,
-    BallotSet,
-    InactiveBallots,
-    RcvResult,
-    RoundRecord,
-    TieBreak,
-    Transfer,
-)
-
 if TYPE_CHECKING:
+    from tallyroom.rcv.builder import CandidateSpec, CellLabels
+    from tallyroom.rcv.options import RcvOptions
     from tallyroom.rcv.rctab_config import RctabContest, read_rctab_config
+    from tallyroom.rcv.readers import BallotSource, read_ballot_sources, read_ballots
+    from tallyroom.rcv.tally import tabulate
+    from tallyroom.rcv.types import (
+        EXHAUSTED,
+        OVERVOTE,
+        RESIDUAL_SURPLUS,
+        UNDECLARED_WRITE_INS,
+        BallotSet,
+        InactiveBallots,
+        RcvResult,
+        RoundRecord,
+        TieBreak,
+        Transfer,
+    )
 
 __all__ = [
     "EXHAUSTED",
@@ -53,10 +53,39 @@ __all__ = [
     "tabulate",
 ]
 
+#: The module of this package that defines each public name.
+_HOMES = {
+    **dict.fromkeys(("CandidateSpec", "CellLabels"), "builder"),
+    "RcvOptions": "options",
+    **dict.fromkeys(("RctabContest", "read_rctab_config"), "rctab_config"),
+    **dict.fromkeys(("BallotSource", "read_ballot_sources", "read_ballots"), "readers"),
+    "tabulate": "tally",
+    **dict.fromkeys(
+        (
+            "EXHAUSTED",
+            "OVERVOTE",
+            "RESIDUAL_SURPLUS",
+            "UNDECLARED_WRITE_INS",
+            "BallotSet",
+            "InactiveBallots",
+            "RcvResult",
+            "RoundRecord",
+            "TieBreak",
+            "Transfer",
+        ),
+        "types",
+    ),
+}
+
 
 def __getattr__(name: str) -> Any:
-    if name in ("RctabContest", "read_rctab_config"):
-        value = getattr(import_module("tallyroom.rcv.rctab_config"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'tallyroom.rcv' has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tallyroom.rcv' has no attribute {name!r}")
+    value = getattr(import_module(f"tallyroom.rcv.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
 from tallyroom.rcv.rank_table import rankings_from_cells
+from tallyroom.rcv.types import Ranking
 
 if TYPE_CHECKING:
     from tallyroom.rcv.read_table import TableLayout
@@ -93,7 +94,7 @@ def add_cell_groups(
     rows that differ but are the same ballot (spacing, aliases, …) become one group, at the
     first one's place, with their counts summed."""
     rankings, codes, general = rankings_from_cells(cell_ids, cell_codes)
-    keys = list(zip(rankings, precincts, strict=True))
+    keys = list(zip(_ballot_keys(rankings, codes, general), precincts, strict=True))
     first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
     if len(first) < len(keys):
         totals = [0] * len(keys)
@@ -106,6 +107,27 @@ def add_cell_groups(
         lines = [lines[i] for i in chosen]
         codes, general = codes[chosen], general[chosen]
     builder.add_groups(rankings, precincts, counts, lines, (codes, general), source)
+
+
+def _ballot_keys(
+    rankings: list[Ranking], codes: npt.NDArray[np.int32], general: npt.NDArray[np.bool_]
+) -> list[bytes | Ranking]:
+    """A key per row, equal for two rows exactly when their rankings are equal.
+
+    A row of the dense table (not general) is its ranking, one code per rank: the row's bytes
+    are hashed instead of the nested ranking, which costs several times more. A general row's
+    table row is blank, so its key is its ranking (a tuple: never equal to bytes).
+    """
+    if codes.shape[1] == 0 or codes.shape[0] == 0:
+        return list(rankings)
+    rows = np.ascontiguousarray(codes, dtype=np.int32)
+    packed: list[bytes | Ranking] = (
+        rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).reshape(-1).tolist()
+    )
+    if general.any():
+        for index in np.flatnonzero(general).tolist():
+            packed[index] = rankings[index]
+    return packed
 
 
 def _cells_per_row(blob: bytes, rows: int) -> int | None:

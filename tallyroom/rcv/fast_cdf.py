@@ -3,35 +3,47 @@
 A city's report holds a record per ballot, and most ballots repeat a ranking some other ballot
 already has; what tells them apart (record and snapshot ids) does not change the count. Each
 record is decoded only as far as its snapshot's contests, which stay raw JSON text; records are
-grouped on that text (and the ballot style unit), and only one record of each group is read in
-full, by the general reader's own record function (:func:`tallyroom.rcv.read_nist._add_record`),
-with the group's size as its count. The result is the same :class:`~tallyroom.rcv.types.BallotSet`
-as :func:`~tallyroom.rcv.read_nist.read_nist_json` makes: the same groups in the same order, the
-same record numbers, the same candidate order, the same errors.
+grouped on that text (and the ballot style unit), numbered with numpy, and only one record of
+each group is read in full, with the group's size as its count: its contests are decoded into
+structs holding what a count reads and ranked as the general reader's record function
+(:func:`tallyroom.rcv.read_nist._add_record`) ranks them; a report with a value of another type
+there (a rank written as text, say) is read by that function itself. The result is the same
+:class:`~tallyroom.rcv.types.BallotSet` as :func:`~tallyroom.rcv.read_nist.read_nist_json`
+makes: the same groups in the same order, the same record numbers, the same candidate order, the
+same errors. The file is mapped, not read into memory.
 
 :func:`read_fast_cdf` returns False (nothing added) for files it does not take, and the caller
 reads them the general way (which also words any error): small files and files over 1 GiB,
 files msgspec cannot decode into the expected shape, a record without exactly one snapshot, a
-number longer than the digit limit, write-in text (``CVRWriteIn``), and a builder that keeps
-every ballot in the order read.
+number longer than the digit limit, write-in text (``CVRWriteIn``) in a contest, and a builder
+that keeps every ballot in the order read.
 """
 
 from __future__ import annotations
 
 import gc
 import mmap
-from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 from itertools import count, repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter, is_not, itemgetter
 from pathlib import Path
 from typing import Any, cast
 
 import msgspec
+import numpy as np
 
+from tallyroom.errors import ValidationError
 from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder
-from tallyroom.rcv.read_nist import _add_record, _Names, names_from_json
+from tallyroom.rcv.read_nist import (
+    _add_record,
+    _contest_matches,
+    _Names,
+    _selection_code,
+    names_from_json,
+)
+from tallyroom.rcv.readers import mapped_file
 from tallyroom.rcv.types import Ranking
 
 __all__ = ["FAST_MAX_BYTES", "FAST_MIN_BYTES", "read_fast_cdf"]
@@ -52,12 +64,52 @@ _SCAN = 1 << 18  # small enough to stay in the cache between the two passes
 
 def _long_digits(view: mmap.mmap) -> bool:
     """Whether the file has a run of more than :data:`MAX_DIGITS` digits (a number the general
-    reader refuses, or digits inside a string: either way the general reader decides)."""
-    run = b"0" * (MAX_DIGITS + 1)
-    return any(
-        view[at : at + _SCAN + MAX_DIGITS].translate(_DIGITS).find(run) >= 0
-        for at in range(0, len(view), _SCAN)
-    )
+    reader refuses, or digits inside a string: either way the general reader decides).
+
+    Such a run covers at least :data:`_RUN_WORDS` whole aligned 8-byte words of digits; the file
+    is read as words with numpy, and only a file that has that many such words in a row is
+    searched byte by byte.
+    """
+    if _RUN_WORDS < 1 or len(view) < 64 or _digit_words(view):
+        run = b"0" * (MAX_DIGITS + 1)
+        return any(
+            view[at : at + _SCAN + MAX_DIGITS].translate(_DIGITS).find(run) >= 0
+            for at in range(0, len(view), _SCAN)
+        )
+    return False
+
+
+_HIGH_NIBBLES = np.uint64(0xF0F0F0F0F0F0F0F0)
+_THREES = np.uint64(0x3030303030303030)
+_SIXES = np.uint64(0x0606060606060606)
+_WORDS = 1 << 19  # words looked at a time
+#: Whole aligned words that a run of ``MAX_DIGITS + 1`` digits covers wherever it starts.
+_RUN_WORDS = (MAX_DIGITS + 1 - 7) // 8
+
+
+def _digit_words(view: mmap.mmap) -> bool:
+    """Whether :data:`_RUN_WORDS` aligned 8-byte words of digits follow each other in the file
+    (a run reaching into the bytes after the last whole word still covers that many before
+    them)."""
+    data = np.frombuffer(view, dtype=np.uint8)
+    whole = data.size // 8 * 8
+    words = data[:whole].view("<u8")
+    for at in range(0, words.size, _WORDS):
+        chunk = words[at : at + _WORDS + _RUN_WORDS - 1]  # overlap: no run falls between
+        digits = (chunk & _HIGH_NIBBLES) == _THREES  # every byte in 0x30..0x3f
+        if not digits.any():
+            continue
+        digits &= ((chunk + _SIXES) & _HIGH_NIBBLES) == _THREES  # ... and in 0x30..0x39
+        together = digits[: digits.size - _RUN_WORDS + 1].copy()
+        for shift in range(1, _RUN_WORDS):
+            together &= digits[shift : digits.size - _RUN_WORDS + 1 + shift]
+        if together.any():
+            return True
+    return False
+
+
+#: The unit of a record that names none (msgspec gives every such record this very object).
+_NO_UNIT = msgspec.Raw(b"null")
 
 
 class _Snapshot(msgspec.Struct, gc=False):
@@ -66,7 +118,7 @@ class _Snapshot(msgspec.Struct, gc=False):
 
 class _Record(msgspec.Struct, gc=False):
     CVRSnapshot: tuple[_Snapshot]  # exactly one: which snapshot counts never depends on ids
-    BallotStyleUnitId: msgspec.Raw = msgspec.Raw(b"null")
+    BallotStyleUnitId: msgspec.Raw = _NO_UNIT
 
 
 class _Report(msgspec.Struct):
@@ -131,48 +183,146 @@ def read_fast_cdf(
 
 
 def _read(path: Path, contest_id: str | None, builder: BallotBuilder, source: str) -> bool:
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-        if _long_digits(view) or view.find(b'"CVRWriteIn"') >= 0:
+    with path.open("rb") as handle, mapped_file(handle.fileno()) as view:
+        if _long_digits(view):
             return False
         try:
             tally, keys, names = _grouped(view)
         except (msgspec.DecodeError, msgspec.ValidationError, _Declined):
             return False
-    decode = msgspec.json.Decoder(list[Any], float_hook=Decimal).decode
+    if any(b'"CVRWriteIn"' in contests for _, contests in keys.values()):
+        return False
     numbers = list(tally)
-    units = decode(b"[" + b",".join(keys[number][0] for number in numbers) + b"]")
-    contests = decode(b"[" + b",".join(keys[number][1] for number in numbers) + b"]")
+    units = msgspec.json.Decoder(list[Any], float_hook=Decimal).decode(
+        b"[" + b",".join(keys[number][0] for number in numbers) + b"]"
+    )
+    joined = b"[" + b",".join(keys[number][1] for number in numbers) + b"]"
     del keys
-    times = _Times(builder)
-    scaled = cast(BallotBuilder, times)
-    for number, unit, contest in zip(numbers, units, contests, strict=True):
-        times.count = tally[number]
-        record = {"BallotStyleUnitId": unit, "CVRSnapshot": [{"CVRContest": contest}]}
-        _add_record(record, number, contest_id, names, scaled, source)
+    try:
+        contests = msgspec.json.decode(joined, type=list[list[_Contest] | None])
+    except msgspec.ValidationError:  # a value of another type than the usual: read in full
+        decoded = msgspec.json.Decoder(list[Any], float_hook=Decimal).decode(joined)
+        times = _Times(builder)
+        scaled = cast(BallotBuilder, times)
+        for number, unit, contest in zip(numbers, units, decoded, strict=True):
+            times.count = tally[number]
+            record = {"BallotStyleUnitId": unit, "CVRSnapshot": [{"CVRContest": contest}]}
+            _add_record(record, number, contest_id, names, scaled, source)
+        return True
+    rankings = _rankings(
+        [(number, listed or ()) for number, listed in zip(numbers, contests, strict=True)],
+        contest_id,
+        names,
+        builder,
+        source,
+    )
+    for number, unit, ranking in zip(numbers, units, rankings, strict=True):
+        precinct = names.units.get(str(unit), str(unit)) if unit is not None else None
+        builder.add(ranking, precinct, tally[number], source, number)
     return True
+
+
+class _Position(msgspec.Struct, gc=False):
+    Rank: int | None = None
+    HasIndication: str | None = "yes"
+    IsAllocable: str | None = None
+
+
+class _Selection(msgspec.Struct, gc=False):
+    ContestSelectionId: str | None = None
+    Status: str | None = None
+    Rank: int | None = None
+    SelectionPosition: list[_Position] | None = None
+
+
+class _Contest(msgspec.Struct, gc=False):
+    """What a count reads of a contest of a snapshot (the fields :func:`_add_record` reads, of
+    the types reports use; a report with another type is read by that function itself)."""
+
+    ContestId: str | None = None
+    CVRContestSelection: list[_Selection] | None = None
+
+
+def _rankings(
+    records: Sequence[tuple[int, Sequence[_Contest]]],
+    contest_id: str | None,
+    names: _Names,
+    builder: BallotBuilder,
+    source: str,
+) -> list[Ranking]:
+    """The ranking of each record's contests (by record number), as :func:`_add_record` makes
+    it from the same JSON (write-in text, which it reads too, is not in a report this reader
+    takes). Each selection's candidate code is looked up once, where a record first counts it
+    (so that an unknown one is refused naming the same record)."""
+    counted: dict[str | None, bool] = {}
+    known: dict[str | None, int] = {}
+    made: list[Ranking] = []
+    for number, contests in records:
+        by_rank: dict[int, list[int]] = {}
+        for contest in contests:
+            matches = counted.get(contest.ContestId)
+            if matches is None:
+                found = str(contest.ContestId)
+                matches = counted[contest.ContestId] = _contest_matches(
+                    contest_id, found, names.contests
+                )
+            if not matches:
+                continue
+            for selection in contest.CVRContestSelection or ():
+                if selection.Status == "needs-adjudication":
+                    continue  # not yet decided, so not counted
+                sid = selection.ContestSelectionId
+                if selection.Rank is not None:  # the rank may sit on the selection
+                    code = known.get(sid)
+                    if code is None:
+                        code = known[sid] = _selection_code(
+                            str(sid), names, builder, source, number
+                        )
+                    by_rank.setdefault(selection.Rank, []).append(code)
+                    continue
+                for position in selection.SelectionPosition or ():
+                    if position.HasIndication == "no" or position.IsAllocable == "no":
+                        continue
+                    if position.Rank is None:
+                        raise ValidationError(
+                            "SelectionPosition has no Rank", source=source, line=number, key="Rank"
+                        )
+                    code = known.get(sid)
+                    if code is None:
+                        code = known[sid] = _selection_code(
+                            str(sid), names, builder, source, number
+                        )
+                    by_rank.setdefault(position.Rank, []).append(code)
+        made.append(tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items())))
+    return made
 
 
 class _Declined(Exception):
     """The file is left to the general reader."""
 
 
-def _grouped(view: mmap.mmap) -> tuple[Counter[int], dict[int, tuple[bytes, bytes]], _Names]:
+def _grouped(view: mmap.mmap) -> tuple[dict[int, int], dict[int, tuple[bytes, bytes]], _Names]:
     """How many records each group has, by the number of its first record (in the order of
     those); each group's (unit, contests) texts by that number; the report's names."""
     report = msgspec.json.decode(view, type=_Report)
     names = _names(report.Election, report.GpUnit)
     records: list[Any] = report.CVR
     del report
-    units = view.find(b'"BallotStyleUnitId"') >= 0
+    units = any(map(is_not, map(_UNIT, records), repeat(_NO_UNIT)))
     first: dict[Any, int] = {}
-    tally: Counter[int] = Counter()
+    # The number of the first record with the same key, for each record (setdefault keeps it).
+    firsts = np.empty(len(records), dtype=np.int64)
     for start in range(0, len(records), _BATCH):
         batch = records[start : start + _BATCH]
         records[start : start + _BATCH] = repeat(None, len(batch))  # freed as they are grouped
         contests = map(bytes, map(_CONTESTS, map(_FIRST, map(_SNAPSHOTS, batch))))
         keys = zip(map(bytes, map(_UNIT, batch)), contests, strict=True) if units else contests
-        # Each record counts for the first record with the same key (setdefault keeps it).
-        tally.update(map(first.setdefault, keys, count(start + 1)))
+        firsts[start : start + len(batch)] = np.fromiter(
+            map(first.setdefault, keys, count(start + 1)), dtype=np.int64, count=len(batch)
+        )
+    sizes = np.bincount(firsts, minlength=len(records) + 1)
+    numbers = np.flatnonzero(sizes)  # ascending: the groups in the order they first appear
+    tally = dict(zip(numbers.tolist(), sizes[numbers].tolist(), strict=True))
     by_number = {number: key for key, number in first.items()}
     if units:
         return tally, by_number, names

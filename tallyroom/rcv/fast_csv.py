@@ -1,10 +1,11 @@
 """Large rank-column CSV files read with pyarrow's columnar CSV reader.
 
 A cast-vote record export of a city is a plain table: no quotes, one ballot per line, every line
-as wide as the header. pyarrow parses such a file on all cores and dictionary-encodes each rank
-column, so each cell is a small integer from the start; identical ballots are grouped on those
-integers with numpy, and only the few distinct cell values (candidate names, labels) are read in
-Python. The result is the same :class:`~tallyroom.rcv.types.BallotSet` the general reader
+as wide as the header. pyarrow parses such a file (mapped, on one thread: its threads cost more
+processor time than they save) and dictionary-encodes each rank column, so each cell is a small
+integer from the start; identical ballots are grouped on those integers with numpy, and only
+the few distinct cell values (candidate names, labels) are read in Python. The result is the
+same :class:`~tallyroom.rcv.types.BallotSet` the general reader
 (:func:`~tallyroom.rcv.read_table.read_rank_csv`) makes: the same groups in the same order, the
 same first lines, the same candidate order, the same errors.
 
@@ -18,7 +19,10 @@ keeps every ballot in the order read.
 
 from __future__ import annotations
 
+import codecs
 import gc
+import mmap
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,11 +35,15 @@ from tallyroom.limits import MAX_COLUMNS, MAX_FIELD_CHARS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
 from tallyroom.rcv.distinct_rows import add_cell_groups, cell_codes
 from tallyroom.rcv.read_table import TableLayout, detect_layout
+from tallyroom.rcv.readers import mapped_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = ["FAST_MIN_BYTES", "read_fast_csv"]
+
+#: The file's bytes: mapped (or, for a last line without its end, copied with one added).
+Text = bytes | mmap.mmap
 
 #: Smallest file read with pyarrow: below this, importing it costs more than the reading saves.
 FAST_MIN_BYTES = 4 * 1024 * 1024
@@ -80,8 +88,12 @@ def read_fast_csv(
 def _read(
     path: Path, layout: TableLayout | None, labels: CellLabels, builder: BallotBuilder, source: str
 ) -> bool:
-    raw = path.read_bytes()
-    begin = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    with path.open("rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return False
+        # Mapped, not copied: pyarrow parses the file's own pages.
+        raw = mapped_file(handle.fileno())
+    begin = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
     if not _plain(raw, begin):
         return False
     if layout is None:
@@ -111,7 +123,7 @@ def _read(
     return True
 
 
-def _first_width(raw: bytes, begin: int, first_row: int) -> int:
+def _first_width(raw: Text, begin: int, first_row: int) -> int:
     """The number of cells of the first ballot line; 0 when a line before it is blank."""
     start = begin
     for _ in range(first_row):
@@ -143,28 +155,28 @@ def _handled(layout: TableLayout) -> bool:
     )
 
 
-def _plain(raw: bytes, begin: int) -> bool:
+def _plain(raw: Text, begin: int) -> bool:
     """Whether the bytes are UTF-8 text without quotes or NULs, and not starting blank.
 
     Line ends may be ``\\n``, ``\\r\\n`` or ``\\r`` (both readers split lines alike); blank
     lines are looked for only when a row reads as all empty (:func:`_blank_lines`).
     """
-    if raw.find(b'"') >= 0 or raw.find(b"\x00") >= 0 or raw.startswith((b"\n", b"\r"), begin):
+    if raw.find(b'"') >= 0 or raw.find(b"\x00") >= 0 or raw[begin : begin + 1] in (b"\n", b"\r"):
         return False
-    if not raw.isascii():
+    if int(np.frombuffer(raw, dtype=np.uint8).max(initial=0)) >= 0x80:
         try:
-            raw.decode("utf-8")
+            codecs.utf_8_decode(raw, "strict", True)
         except UnicodeDecodeError:
             return False
     return True
 
 
-def _blank_lines(raw: bytes) -> bool:
+def _blank_lines(raw: Text) -> bool:
     """Whether a line of the file is empty."""
-    return b"\n\n" in raw or b"\n\r" in raw or b"\r\r" in raw
+    return any(raw.find(pair) >= 0 for pair in (b"\n\n", b"\n\r", b"\r\r"))
 
 
-def _line(raw: bytes, start: int) -> tuple[bytes, int]:
+def _line(raw: Text, start: int) -> tuple[bytes, int]:
     """The line starting at ``start`` (without its end) and where the next one starts."""
     newline = raw.find(b"\n", start)
     end = len(raw) if newline < 0 else newline
@@ -181,21 +193,21 @@ def _used(layout: TableLayout) -> list[int]:
     return [*layout.rank_columns, *extra]
 
 
-def _read_table(raw: bytes, begin: int, layout: TableLayout) -> pa.Table | None:
+def _read_table(raw: Text, begin: int, layout: TableLayout) -> pa.Table | None:
     """The used columns, dictionary-encoded; None when pyarrow finds the rows uneven."""
     import pyarrow as pa
     from pyarrow import csv
 
     used = sorted(set(_used(layout)))
     names = [f"f{column}" for column in used]
-    if not raw.endswith((b"\n", b"\r")):
-        raw += b"\n"  # pyarrow cannot size a table from a lone unterminated row
+    if raw[-1:] not in (b"\n", b"\r"):
+        raw = raw[:] + b"\n"  # pyarrow cannot size a table from a lone unterminated row
     text = pa.py_buffer(raw).slice(begin)
     try:
         table = csv.read_csv(
             pa.BufferReader(text),
             read_options=csv.ReadOptions(
-                skip_rows=layout.first_row, autogenerate_column_names=True
+                skip_rows=layout.first_row, autogenerate_column_names=True, use_threads=False
             ),
             parse_options=csv.ParseOptions(
                 quote_char=False,

@@ -14,7 +14,7 @@ from typing import Any
 
 from tallyroom.errors import ValidationError
 from tallyroom.rcv.javarandom import java_string_key
-from tallyroom.rcv.tabulate import Allocation
+from tallyroom.rcv.tally import Allocation
 from tallyroom.rcv.types import OVERVOTE, BallotSet, RcvResult
 
 __all__ = ["ballot_label", "to_cdf_json"]

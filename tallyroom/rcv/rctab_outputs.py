@@ -23,7 +23,7 @@ from tallyroom.rcv.rctab_config import RctabContest, read_rctab_config
 from tallyroom.rcv.rctab_csv import display_order, to_rctab_csv
 from tallyroom.rcv.readers import read_ballot_sources
 from tallyroom.rcv.reports import to_rctab_json
-from tallyroom.rcv.tabulate import tabulate, tabulate_slices, tabulate_traced
+from tallyroom.rcv.tally import tabulate, tabulate_slices, tabulate_traced
 from tallyroom.rcv.types import BallotSet, RcvResult
 
 __all__ = ["rctab_conversions", "rctab_outputs", "split_by_precinct"]

@@ -31,7 +31,6 @@ from tallyroom.limits import (
 )
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
 from tallyroom.rcv.distinct_rows import add_distinct_rows
-from tallyroom.rcv.line_groups import byte_count, group_lines, line_bounds, read_padded
 
 __all__ = [
     "TableLayout",
@@ -246,6 +245,8 @@ def read_rank_csv(
     remainders counted with numpy (:mod:`tallyroom.rcv.line_groups`); only the distinct
     remainders are decoded and parsed. Other files go through the ``csv`` module row by row.
     """
+    from tallyroom.rcv.line_groups import byte_count, group_lines, line_bounds, read_padded
+
     source = str(path)
     _check_size(path)
     raw, size = read_padded(path)

@@ -1,29 +1,24 @@
-"""``read_ballots``: one entry point for every ballot format, detected or named."""
+"""``read_ballots``: one entry point for every ballot format, detected or named.
+
+Each format's reader (and numpy, which the readers and the ballot set need) is imported when a
+file is read, so that a command line can name the formats and build a :class:`BallotSource`
+without loading them.
+"""
 
 from __future__ import annotations
 
-import csv
+import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tallyroom.errors import ParseError
-from tallyroom.limits import MAX_RANKINGS
-from tallyroom.rcv.builder import BallotBuilder, CandidateSpec, CellLabels
-from tallyroom.rcv.fast_csv import read_fast_csv
-from tallyroom.rcv.read_abif import read_abif
-from tallyroom.rcv.read_clearballot import looks_like_clear_ballot, read_clear_ballot
-from tallyroom.rcv.read_table import (
-    TableLayout,
-    detect_layout,
-    read_candidate_columns_csv,
-    read_rank_csv,
-    read_rank_table,
-    rows_of_csv,
-    rows_of_xlsx,
-)
-from tallyroom.rcv.types import BallotSet
+
+if TYPE_CHECKING:
+    from tallyroom.rcv.builder import BallotBuilder, CandidateSpec, CellLabels
+    from tallyroom.rcv.read_table import TableLayout
+    from tallyroom.rcv.types import BallotSet
 
 __all__ = ["BallotFormat", "BallotSource", "read_ballot_sources", "read_ballots"]
 
@@ -37,6 +32,26 @@ BallotFormat = Literal[
     "clear-ballot",
     "abif",
 ]
+
+
+def mapped_file(descriptor: int) -> mmap.mmap:
+    """An open file mapped read-only, its pages mapped at once where the system can (one call
+    instead of a fault per page as they are first read; nothing is copied). The fast readers
+    read large files this way."""
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if populate and hasattr(mmap, "MAP_SHARED"):
+        try:
+            return mmap.mmap(descriptor, 0, flags=mmap.MAP_SHARED | populate, prot=mmap.PROT_READ)
+        except OSError:  # pragma: no cover - a system that refuses the flag
+            pass
+    return mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
+
+
+def _labels() -> CellLabels:
+    """Cell labels as none are given (the builder's module is imported on first use)."""
+    from tallyroom.rcv.builder import CellLabels
+
+    return CellLabels()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +68,7 @@ class BallotSource:
     id_column: int | None = None
     precinct_column: int | None = None
     weight_column: int | None = None
-    labels: CellLabels = field(default_factory=CellLabels)
+    labels: CellLabels = field(default_factory=_labels)
     batch_column: int | None = None
     """1-based column of the batch (tabulation slices by batch)."""
     rank_limit: int | None = None
@@ -88,6 +103,8 @@ def read_ballot_sources(
     """Read several ballot files into one set (the sources of one contest); with
     ``keep_ballots`` the set also lists every ballot in the order read
     (:attr:`BallotSet.ballots`)."""
+    from tallyroom.rcv.builder import BallotBuilder
+
     builder = BallotBuilder(
         candidates,
         unknown_as_write_in=unknown_as_write_in,
@@ -115,6 +132,10 @@ def detect_format(path: Path) -> BallotFormat:
         return "nist-xml"
     with path.open("rb") as handle:
         line = handle.readline(1 << 16).removeprefix(b"\xef\xbb\xbf")
+    import csv
+
+    from tallyroom.rcv.read_clearballot import looks_like_clear_ballot
+
     try:
         first = next(csv.reader([line.decode("utf-8", errors="replace").rstrip("\r\n")]), [])
     except csv.Error:
@@ -125,6 +146,14 @@ def detect_format(path: Path) -> BallotFormat:
 
 
 def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
+    from tallyroom.rcv.builder import CellLabels
+    from tallyroom.rcv.read_table import (
+        read_candidate_columns_csv,
+        read_rank_csv,
+        read_rank_table,
+        rows_of_xlsx,
+    )
+
     path = source.path
     fmt = source.format if source.format != "auto" else detect_format(path)
     name = str(path)
@@ -137,6 +166,8 @@ def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
             if source.first_vote_column is None and labels == CellLabels():
                 labels = CellLabels(overvote_label="overvote", skipped_rank_label="undervote")
             if fmt == "csv":
+                from tallyroom.rcv.fast_csv import read_fast_csv
+
                 if not read_fast_csv(path, layout, labels, builder):
                     read_rank_csv(path, layout, labels, builder)
             else:
@@ -161,16 +192,23 @@ def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
 
             read_nist_xml(path, source.contest_id, builder)
         case "clear-ballot":
+            from tallyroom.rcv.read_clearballot import read_clear_ballot
+
             read_clear_ballot(
                 path, source.contest_id, source.labels.undeclared_write_in_label, builder
             )
         case "abif":
+            from tallyroom.rcv.read_abif import read_abif
+
             read_abif(path, builder)
         case "auto":  # pragma: no cover - replaced above
             raise AssertionError
 
 
 def _layout(source: BallotSource, rows_count_hint: int | None) -> TableLayout:
+    from tallyroom.limits import MAX_RANKINGS
+    from tallyroom.rcv.read_table import TableLayout
+
     assert source.first_vote_column is not None
     first_column = source.first_vote_column - 1
     width = _row_width(source)
@@ -205,6 +243,8 @@ def _layout(source: BallotSource, rows_count_hint: int | None) -> TableLayout:
 
 def _header_layout_with_weight(source: BallotSource) -> TableLayout:
     """The layout the header names, with the weight in the column given (not a ranking)."""
+    from tallyroom.rcv.read_table import TableLayout, detect_layout
+
     assert source.weight_column is not None
     header = _first_row(source)
     found = detect_layout(header)
@@ -227,6 +267,8 @@ def _header_layout_with_weight(source: BallotSource) -> TableLayout:
 
 
 def _first_row(source: BallotSource) -> list[str]:
+    from tallyroom.rcv.read_table import rows_of_csv, rows_of_xlsx
+
     rows = (
         rows_of_xlsx(source.path)
         if source.path.suffix.lower() == ".xlsx"
