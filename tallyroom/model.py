@@ -15,10 +15,12 @@ equal.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from types import FunctionType
 from typing import Literal
 
 __all__ = [
@@ -416,3 +418,62 @@ class Election:
             if item.key == key:
                 return item.value
         return None
+
+
+def _build_unfrozen(cls: type) -> None:
+    """Give the frozen, slotted dataclass ``cls`` a faster ``__init__`` of the same parameters.
+
+    The ``__init__`` a frozen dataclass is given calls ``object.__setattr__`` once per field,
+    which made building the model a large share of reading a file. This one makes the new
+    instance, for the time of its construction, an instance of an unfrozen class with the very
+    same slots (its fields are then set by plain attribute stores, the interpreter's fast path),
+    then an instance of ``cls`` again, before ``__post_init__``. Equality, hashing, pickling,
+    :func:`dataclasses.replace` and immutability stay the dataclass's own. A class this cannot
+    build as the dataclass does (not frozen or not slotted; a field without an ``__init__``
+    parameter, keyword-only or with a default factory) keeps its generated ``__init__``."""
+    fields = dataclasses.fields(cls)
+    params = getattr(cls, "__dataclass_params__", None)
+    if (
+        params is None
+        or not params.frozen
+        or "__slots__" not in cls.__dict__
+        or any(
+            not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING for f in fields
+        )
+    ):
+        return
+    namespace: dict[str, object] = {
+        "_unfrozen": type(f"_Unfrozen{cls.__name__}", (), {"__slots__": cls.__dict__["__slots__"]}),
+        "_frozen": cls,
+        "_set": object.__setattr__,
+    }
+    parameters = []
+    for f in fields:
+        if f.default is dataclasses.MISSING:
+            parameters.append(f.name)
+        else:
+            namespace[f"_default_{f.name}"] = f.default
+            parameters.append(f"{f.name}=_default_{f.name}")
+    body = [
+        "    _set(self, '__class__', _unfrozen)",
+        *(f"    self.{f.name} = {f.name}" for f in fields),
+        "    self.__class__ = _frozen",
+    ]
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    # Built from the field names alone, as the dataclass builds its own.
+    exec(f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body), namespace)
+    init = namespace["__init__"]
+    generated = cls.__dict__["__init__"]
+    assert isinstance(init, FunctionType) and isinstance(generated, FunctionType)
+    init.__qualname__ = generated.__qualname__
+    init.__annotations__ = generated.__annotations__
+    init.__doc__ = generated.__doc__
+    setattr(cls, "__init__", init)  # noqa: B010 - a method assigned, which mypy refuses
+
+
+for _name in __all__:
+    _kind = globals()[_name]
+    if isinstance(_kind, type) and dataclasses.is_dataclass(_kind):
+        _build_unfrozen(_kind)
+del _name, _kind

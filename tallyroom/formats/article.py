@@ -130,6 +130,7 @@ _PLACE = re.compile(r"^(?:\d{4}(?:[–-]\d{2,4})?\s+)?(?P<place>.+?)\s+mayoral\b
 _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jungle", "mayoral"})
 _ACTING = re.compile(r"\s*\(acting\)\s*$", re.I)
 _MAYORAL = re.compile(r"\bmayoral\b", re.I)
+_PLACE_WORD = re.compile(r"[\w.'-]+")
 _NUMBER = re.compile(r"\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*")
 #: A year in a caption, alone or opening a span ("2003–04"), not part of a longer number.
 _YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)([–-]\d{2,4})?(?!\d)")
@@ -144,8 +145,6 @@ _ROW = re.compile(
 )
 #: Group labels of a row that are not a party.
 _MARKERS = frozenset({"incumbent", "write-in", "write in", *NONPARTISAN_LABELS})
-#: Words that tie a date in prose to a stage (see :func:`stage_kind_near`), folded.
-_STAGE_WORDS = ("primar", "general", "runoff", "run-off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +181,21 @@ def read_article_file(path: Path) -> Election:
 
 def read_article(text: str, source: str | None = None) -> ArticleRead:
     """Read one election article, returning the election and the warnings met on the way."""
-    from tallyroom.limits import check_figures
-
     read = _Reader(text, source).read()
-    check_figures(read.election, source or "<input>")
+    if _LONG_FIGURE in text.encode("utf-8", "surrogatepass").translate(_FIGURE_BYTES):
+        from tallyroom.limits import check_figures
+
+        check_figures(read.election, source or "<input>")
     return read
+
+
+#: A run of 13 digits and commas, in the text's bytes with each digit and comma made a zero byte
+#: (:data:`_FIGURE_BYTES`): the shortest text of a count beyond
+#: :data:`~tallyroom.limits.MAX_VOTES` (10^12 has 13 digits). Every count the reader keeps is
+#: read from such a run of ASCII digits (commas dropped), so a document without one holds no
+#: count beyond the limit, and the walk over the election that looks for one is skipped.
+_LONG_FIGURE = bytes(13)
+_FIGURE_BYTES = bytes(0 if chr(byte) in "0123456789," else 1 for byte in range(256))
 
 
 @dataclass(slots=True)
@@ -214,18 +223,27 @@ class _Table:
     totals: list[int | None] = field(default_factory=list)
     inactive_lines: dict[InactiveReason, tuple[int, str, str]] = field(default_factory=dict)
 
+    #: Set once the table is found to give figures for more than one round: rows and summary
+    #: lines are only ever added, so it stays so, and is not looked for again.
+    by_rounds: bool = False
+
     @property
     def ranked(self) -> bool:
         """Whether the table gives figures for more than one round."""
-        return any(len(counts) > 1 for counts in self.counts) or any(
-            len(counts) > 1 for counts in self.inactive.values()
-        )
+        if not self.by_rounds:
+            self.by_rounds = (
+                max(map(len, self.counts), default=0) > 1
+                or max(map(len, self.inactive.values()), default=0) > 1
+            )
+        return self.by_rounds
 
 
 class _Reader:
     def __init__(self, text: str, source: str | None) -> None:
         self.source = source
-        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        self.lines = text.split("\n")
         self.warnings: list[ParseWarning] = []
         self.unread: list[Unread] = []
 
@@ -308,7 +326,7 @@ class _Reader:
                         self.warn(number, "infobox lines without an 'Infobox' line before them")
                         infobox.append(InfoboxField(key.strip(), value.strip(), number))
                         continue
-                elif _ROW_LIKE.search(stripped):
+                elif ":" in stripped and _ROW_LIKE.search(stripped):
                     # A results row after its table ended or without a caption: a table of
                     # the section, so that no figure is lost.
                     table = _Table("", section, number, [])
@@ -358,7 +376,13 @@ class _Reader:
                         if kind is not None:
                             label, value = labelled["label"], labelled["value"]
                             self._table_line(table, kind, label, value, number)
-                            if kind == "total" and table.total_line and not table.ranked:
+                            # (Once ``rows`` is None, a later total has nothing to end.)
+                            if (
+                                kind == "total"
+                                and rows is not None
+                                and table.total_line
+                                and not table.ranked
+                            ):
                                 rows = None
                             continue
                 if rows is not None and ("|" in stripped or "\t" in raw):
@@ -411,11 +435,16 @@ class _Reader:
         if kind == "result":
             table.result = value or None
             return
+        text = f"{label}: {value}"
+        single = _count(value)  # the usual line, read at once
+        if single is not None:
+            self._summary(table, kind, label, [single], number, text)
+            return
         expected = f"expected '{label.strip().capitalize()}: N votes'"
-        figures = self._figures(value, number, f"{label}: {value}", expected)
+        figures = self._figures(value, number, text, expected)
         if figures is None:
             return
-        self._summary(table, kind, label, figures, number, f"{label}: {value}")
+        self._summary(table, kind, label, figures, number, text)
 
     def _summary(
         self,
@@ -594,12 +623,12 @@ class _Reader:
             before_acting = stripped != before
             before = stripped
         date_item = fields.get("election date")
-        election_date = self._date_field(date_item)
+        date_text = date_item.value if date_item else ""
+        date_found = list(find_dates(date_text)) if date_text else []
+        election_date = self._date_field(date_item, date_found)
         place = _PLACE.match(title)
-        place_words = frozenset(re.findall(r"[\w.'-]+", place["place"])) if place else frozenset()
-        stages = self._stages(
-            tables, election_date, date_item.value if date_item else "", paragraphs, place_words
-        )
+        place_words = frozenset(_PLACE_WORD.findall(place["place"])) if place else frozenset()
+        stages = self._stages(tables, election_date, date_text, date_found, paragraphs, place_words)
         office = text("title")
         if office is None and _MAYORAL.search(title):
             office = "Mayor"
@@ -642,7 +671,10 @@ class _Reader:
         for item in infobox:
             key, index, stem = known(item.key) or _infobox_key(item.key)
             if index is not None:
-                columns.setdefault(index, {}).setdefault(stem, item)
+                column = columns.get(index)
+                if column is None:
+                    column = columns[index] = {}
+                column.setdefault(stem, item)
             if key in fields:
                 self.warn(
                     item.line,
@@ -708,10 +740,13 @@ class _Reader:
             return None
         return number
 
-    def _date_field(self, item: InfoboxField | None) -> dt.date | None:
+    def _date_field(
+        self, item: InfoboxField | None, dates: list[tuple[dt.date, re.Match[str]]]
+    ) -> dt.date | None:
+        """The date of ``item``: the first of its ``dates`` (its :func:`find_dates`)."""
         if item is None or not item.value:
             return None
-        found = parse_date(item.value)
+        found = dates[0][0] if dates else None
         if found is None:
             self.warn(
                 item.line, f"{item.key}: expected a date like April 6, 2004, got {item.value!r}"
@@ -723,6 +758,7 @@ class _Reader:
         tables: list[_Table],
         election_date: dt.date | None,
         date_text: str,
+        date_found: list[tuple[dt.date, re.Match[str]]],
         paragraphs: list[Paragraph],
         place_words: frozenset[str] = frozenset(),
     ) -> tuple[Stage, ...]:
@@ -735,12 +771,17 @@ class _Reader:
         ``"prose"``, which gives the day, and a warning says the year was the caption's). The
         checks still report the prose's year (:mod:`tallyroom.checks.dates`)."""
         kinds = [_stage_kind(table.caption, table.section, place_words) for table in tables]
-        by_infobox = _infobox_dated([kind for kind, _ in kinds], election_date, date_text)
+        by_infobox = _infobox_dated(
+            [kind for kind, _ in kinds], election_date, date_text, date_found
+        )
         dated: list[tuple[dt.date | None, Literal["caption", "infobox"] | None]] = []
         # The kinds of the stages still undated, with the years their captions name.
         wanted: dict[StageKind, set[int]] = {}
+        # The year each undated stage's caption names.
+        years_named: dict[int, int | None] = {}
         for index, (table, (kind, _)) in enumerate(zip(tables, kinds, strict=True)):
-            date = parse_date(table.caption) if _DIGIT.search(table.caption) else None
+            digits = _DIGIT.search(table.caption) is not None
+            date = parse_date(table.caption) if digits else None
             if date is not None:
                 dated.append((date, "caption"))
             elif index in by_infobox:
@@ -748,20 +789,23 @@ class _Reader:
             else:
                 dated.append((None, None))
                 years = wanted.setdefault(kind, set())
-                year = _caption_year(table.caption) if _DIGIT.search(table.caption) else None
+                year = years_named[index] = _caption_year(table.caption) if digits else None
                 if year is not None:
                     years.add(year)
         prose = _prose_dates(paragraphs, wanted) if wanted else {}
         stages = []
-        for table in tables:
-            if not (table.ranked or table.columns):
+        counted = [table.ranked or bool(table.columns) for table in tables]
+        for table, by_round in zip(tables, counted, strict=True):
+            if not by_round:
                 # Blank, overvote or exhausted ballots of a single count: no place in a stage.
                 for number, text, label in table.inactive_lines.values():
                     self.skip(number, text, f"a summary line ({label}) with no place in the model")
-        for table, (kind, party), (date, stated) in zip(tables, kinds, dated, strict=True):
+        for index, (table, (kind, party), (date, stated), by_round) in enumerate(
+            zip(tables, kinds, dated, counted, strict=True)
+        ):
             source: Literal["caption", "infobox", "prose"] | None = stated
             if date is None and kind in prose:
-                date = self._prose_date(table, kind, prose[kind])
+                date = self._prose_date(table, years_named[index], kind, prose[kind])
                 source = "prose" if date is not None else None
             stages.append(
                 Stage(
@@ -771,7 +815,7 @@ class _Reader:
                     caption=table.caption or None,
                     section=table.section,
                     results=tuple(table.rows),
-                    rounds=_rounds(table) if table.ranked or table.columns else (),
+                    rounds=_rounds(table) if by_round else (),
                     stated_total=table.total,
                     result=table.result,
                     registered_voters=table.registered,
@@ -784,13 +828,16 @@ class _Reader:
         return tuple(stages)
 
     def _prose_date(
-        self, table: _Table, kind: StageKind, found: list[tuple[dt.date, int | None]]
+        self,
+        table: _Table,
+        year: int | None,
+        kind: StageKind,
+        found: list[tuple[dt.date, int | None]],
     ) -> dt.date | None:
         """The date of a stage from the prose's dates for its kind (``found``, in order, each
-        with its line): the first in the year the table's caption names, else the first with
-        its year replaced by the caption's (None when that day is not in that year), else the
-        first."""
-        year = _caption_year(table.caption) if _DIGIT.search(table.caption) else None
+        with its line): the first in the year the table's caption names (``year``), else the
+        first with its year replaced by the caption's (None when that day is not in that year),
+        else the first."""
         first, line = found[0]
         if year is None:
             return first
@@ -873,12 +920,12 @@ def _usual_row(row: re.Match[str], number: int) -> CandidateResult | None:
     if party is not None:
         party = party.strip()
         folded = party.casefold()
-        if _FATE.match(party):
-            return None
-        if folded in _MARKERS:
+        if folded in _MARKERS:  # none of them is a mark of a round table
             incumbent = incumbent or folded == "incumbent"
             write_in = write_in or folded in ("write-in", "write in")
             party = None
+        elif _FATE.match(party):
+            return None
     return CandidateResult(name, int(votes.replace(",", "")), party, incumbent, write_in, number)
 
 
@@ -907,7 +954,7 @@ def _cells(text: str) -> list[str]:
 
 def _fold_label(label: str) -> str:
     """ "Exhausted ballots" -> "exhaustedballots"; "Over-votes" -> "overvotes"."""
-    return "".join(ch for ch in label.casefold() if ch not in " -\t")
+    return label.casefold().replace(" ", "").replace("-", "").replace("\t", "")
 
 
 def _header_columns(cells: list[str]) -> list[int]:
@@ -954,6 +1001,12 @@ def _rounds(table: _Table) -> tuple[Round, ...]:
     ordered = all(a < b for a, b in itertools.pairwise(columns))
     numbers = columns if len(columns) >= width and ordered else list(range(1, width + 1))
     marked: dict[str, tuple[str, int | None]] = {name: (fate, at) for name, fate, at in table.fates}
+    # Each row's name and the index of its last figure (-1 for none), so that the candidates with
+    # a figure after a round are found without reading the rest of each row again.
+    last_figure = [
+        (row.name, max((i for i, figure in enumerate(figures) if figure is not None), default=-1))
+        for row, figures in zip(table.rows, table.counts, strict=True)
+    ]
     rounds = []
     for index in range(width):
         number = numbers[index]
@@ -964,11 +1017,7 @@ def _rounds(table: _Table) -> tuple[Round, ...]:
         ]
         if not tally:
             continue
-        later = {
-            row.name
-            for row, figures in zip(table.rows, table.counts, strict=True)
-            if any(figure is not None for figure in figures[index + 1 :])
-        }
+        later = {name for name, at in last_figure if at > index}
         last = index == width - 1
         eliminated: list[str] = []
         elected: list[str] = []
@@ -1013,7 +1062,7 @@ def _data_row(
             int(m[1])
             for column in columns.values()
             for stem in column
-            if (m := _DATA_STEM.fullmatch(stem))
+            if stem.endswith("data") and (m := _DATA_STEM.fullmatch(stem))
         }
     )
     if not rows:
@@ -1057,14 +1106,16 @@ def _split_groups(text: str) -> tuple[str, list[str]]:
 
 
 def _infobox_dated(
-    kinds: list[StageKind], election_date: dt.date | None, text: str
+    kinds: list[StageKind],
+    election_date: dt.date | None,
+    text: str,
+    dates: list[tuple[dt.date, re.Match[str]]],
 ) -> dict[int, dt.date]:
-    """The stages the infobox's election date belongs to, by index. A value naming several
-    dates, each marked ("February 26, 2019 (first round), April 2, 2019 (runoff)"), dates the
-    last stage of each kind marked; a single date is the general election's (the last one),
-    else the last runoff's."""
+    """The stages the infobox's election date (``text``, whose :func:`find_dates` are
+    ``dates``) belongs to, by index. A value naming several dates, each marked ("February 26,
+    2019 (first round), April 2, 2019 (runoff)"), dates the last stage of each kind marked; a
+    single date is the general election's (the last one), else the last runoff's."""
     found: dict[int, dt.date] = {}
-    dates = list(find_dates(text)) if text else []
     if len(dates) > 1:
         for at, (date, match) in enumerate(dates):
             end = dates[at + 1][1].start() if at + 1 < len(dates) else len(text)
@@ -1142,8 +1193,11 @@ def _prose_dates(
         text = paragraph.text
         if not _DIGIT.search(text):
             continue
-        folded_text = text.casefold()
-        if not any(word in folded_text for word in _STAGE_WORDS):
+        folded = text.casefold()
+        # The words that tie a date to a stage (see :func:`stage_kind_near`).
+        if not (
+            "primar" in folded or "general" in folded or "runoff" in folded or "run-off" in folded
+        ):
             continue
         for clause in _CLAUSE.split(text):
             for date, match in find_dates(clause):
@@ -1177,5 +1231,5 @@ def _jurisdiction(title: str, paragraphs: list[Paragraph]) -> Jurisdiction:
     city, _, state = match["place"].partition(",")
     state = state.strip()
     if not state:
-        state = find_state(" ".join(p.text for p in paragraphs)) or ""
+        state = find_state(" ".join([p.text for p in paragraphs])) or ""
     return Jurisdiction(city.strip() or None, state or None)

@@ -114,7 +114,14 @@ def format_date(value: dt.date) -> str:
     return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
 
 
-_STAGE_WORD = re.compile(r"\b(primary|primaries|general|runoff|run-off)\b", re.I)
+#: ``\b(primary|primaries|general|runoff|run-off)\b`` ignoring case, written to open with
+#: one set of letters, the word's first (no other character matches p, g or r ignoring case),
+#: with the boundary before it as a look-behind after it: the regex engine finds such a start
+#: by a quick scan, where a pattern opening with ``\b`` is tried at every position.
+_STAGE_WORD = re.compile(
+    r"([PpGgRr](?<!\w[PpGgRr])(?:(?<=[Pp])(?i:rimary|rimaries)|(?<=[Gg])(?i:eneral)"
+    r"|(?<=[Rr])(?i:unoff|un-off)))\b"
+)
 
 
 #: The stage words of a clause: (start, end, word in lower case), in order.

@@ -17,9 +17,23 @@ US_STATES = (
     "West Virginia", "Wisconsin", "Wyoming",
 )  # fmt: skip
 
-_STATE = re.compile(
-    r"\b(" + "|".join(sorted((re.escape(s) for s in US_STATES), key=len, reverse=True)) + r")\b"
-)
+
+def _state_pattern() -> re.Pattern[str]:
+    """``\\b(Name|...)\\b`` over the states, longest first, written with each name's first
+    letter outside its group and the word boundary before it as a look-behind after it
+    (``N(?<!\\wN)(?:orth Carolina|ew York|...)``): the same matches, but a pattern opening
+    with literal letters, which the regex engine finds by a quick scan instead of trying the
+    whole pattern at every position of a long text."""
+    by_letter: dict[str, list[str]] = {}
+    for name in sorted((re.escape(s) for s in US_STATES), key=len, reverse=True):
+        by_letter.setdefault(name[0], []).append(name[1:])
+    branches = (
+        rf"{letter}(?<!\w{letter})(?:{'|'.join(rests)})" for letter, rests in by_letter.items()
+    )
+    return re.compile(rf"({'|'.join(branches)})\b")
+
+
+_STATE = _state_pattern()
 
 
 def find_state(text: str) -> str | None:

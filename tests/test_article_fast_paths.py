@@ -1,0 +1,179 @@
+"""The quick ways the article reader takes give what the plain ways give.
+
+- The model's frozen dataclasses are built by a faster ``__init__`` (:mod:`tallyroom.model`):
+  the same parameters and defaults, and instances as immutable, comparable, hashable, picklable
+  and replaceable as the dataclass makes them.
+- The walk over an election for counts beyond the limit is skipped for a document with no run
+  of 13 digits: a count beyond the limit is still refused, with its line; one at the limit is
+  read.
+- Patterns rewritten to open with literal letters (a state's name, a stage word) find exactly
+  what the plain alternation finds, on texts made of the words they look for and their traps.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import inspect
+import pickle
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tallyroom import model
+from tallyroom.errors import ValidationError
+from tallyroom.formats.article import parse_article, read_article
+from tallyroom.formats.dates import stage_words
+from tallyroom.formats.states import US_STATES, find_state
+from tallyroom.limits import MAX_VOTES
+
+SAMPLES = Path(__file__).resolve().parent.parent / "tallyroom" / "data" / "samples"
+
+DATACLASSES = [
+    kind
+    for kind in (getattr(model, name) for name in model.__all__)
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind)
+]
+
+
+@pytest.mark.parametrize("kind", DATACLASSES, ids=lambda kind: kind.__name__)
+def test_every_model_class_takes_its_fields_in_order_with_their_defaults(kind: type) -> None:
+    parameters = list(inspect.signature(kind).parameters.values())
+    fields = dataclasses.fields(kind)
+    assert [p.name for p in parameters] == [f.name for f in fields]
+    for parameter, item in zip(parameters, fields, strict=True):
+        expected = inspect.Parameter.empty if item.default is dataclasses.MISSING else item.default
+        assert parameter.default is expected
+    assert kind.__init__.__qualname__ == f"{kind.__name__}.__init__"
+
+
+def test_a_read_election_is_frozen_and_every_part_is_of_its_own_class() -> None:
+    election = parse_article(
+        (SAMPLES / "2004-portland.txt").read_text(encoding="utf-8"), source="2004-portland.txt"
+    )
+    parts: list[object] = [
+        election,
+        election.jurisdiction,
+        *election.stages,
+        *(row for stage in election.stages for row in stage.results),
+        *election.candidates,
+        *election.paragraphs,
+        *election.infobox,
+        *election.nominees,
+    ]
+    assert {type(part).__name__ for part in parts} >= {
+        "Election",
+        "Jurisdiction",
+        "Stage",
+        "CandidateResult",
+        "Candidate",
+        "Paragraph",
+        "InfoboxField",
+    }
+    for part in parts:
+        assert type(part) in DATACLASSES
+        name = dataclasses.fields(part)[0].name  # type: ignore[arg-type]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(part, name, None)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(part, name)
+        with pytest.raises(AttributeError):
+            part.__dict__  # noqa: B018 - slotted: no instance dictionary
+    stage = election.stages[0]
+    assert stage.results[0].line is not None and stage.caption_line is not None
+
+
+def test_instances_compare_hash_pickle_copy_and_replace_as_dataclasses() -> None:
+    row = model.CandidateResult("Tom Potter", 168_377, "Nonpartisan", line=62)
+    moved = model.CandidateResult("Tom Potter", 168_377, "Nonpartisan", line=9)
+    assert row == moved and hash(row) == hash(moved)  # lines take no part in equality
+    assert row != dataclasses.replace(row, votes=1)
+    stage = model.Stage("general", date=dt.date(2004, 11, 2), results=(row,), total_line=63)
+    election = model.Election(title="2004 Portland mayoral election", stages=(stage,), source="x")
+    for twin in (pickle.loads(pickle.dumps(election)), copy.deepcopy(election)):
+        assert twin == election and hash(twin) == hash(election)
+        assert type(twin) is model.Election and twin.source == "x"
+        assert twin.stages[0].total_line == 63 and twin.stages[0].results[0].line == 62
+    replaced = dataclasses.replace(election, office="Mayor")
+    assert type(replaced) is model.Election
+    assert (replaced.office, replaced.stages, replaced.source) == ("Mayor", (stage,), "x")
+    assert model.Election(title="t").jurisdiction == model.Jurisdiction()
+    assert dataclasses.asdict(row)["votes"] == 168_377
+
+
+def test_arguments_are_checked_and_post_init_still_runs() -> None:
+    with pytest.raises(TypeError, match=r"Election\.__init__\(\) missing 1 required"):
+        model.Election()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        model.InfoboxField("Key", "Value", bogus=1)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="sum to 2, not 1"):
+        model.Round(
+            1,
+            (("A", Decimal(5)),),
+            inactive=Decimal(1),
+            inactive_by_reason=(("exhausted", Decimal(2)),),
+        )
+
+
+ARTICLE = """= 2004 Springfield mayoral election =
+
+Infobox
+- Election Date: April 6, 2004
+
+==General election==
+  - General election results, April 6, 2004**
+
+- Ann Lee (Nonpartisan candidate): {votes} votes
+- Bo Park (Nonpartisan candidate): 1,204 votes
+Total: 2,000 votes
+"""
+
+
+@pytest.mark.parametrize(
+    "votes", [f"{MAX_VOTES + 1:,}", str(MAX_VOTES + 1), "99,999,999,999,999,999"]
+)
+def test_a_count_beyond_the_limit_is_refused_with_its_line(votes: str) -> None:
+    with pytest.raises(ValidationError, match="beyond the limit") as raised:
+        read_article(ARTICLE.format(votes=votes), source="big.txt")
+    assert raised.value.line == 9 and raised.value.source == "big.txt"
+
+
+@pytest.mark.parametrize("votes", [f"{MAX_VOTES:,}", str(MAX_VOTES), "0000000000000796"])
+def test_a_count_at_the_limit_or_with_leading_zeros_is_read(votes: str) -> None:
+    election = read_article(ARTICLE.format(votes=votes), source="ok.txt").election
+    assert election.stages[0].results[0].votes == int(votes.replace(",", ""))
+
+
+_PLAIN_STATE = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(s) for s in US_STATES), key=len, reverse=True)) + r")\b"
+)
+_PLAIN_STAGE = re.compile(r"\b(primary|primaries|general|runoff|run-off)\b", re.I)
+#: The words looked for, their parts, and what sits next to them: letters and digits (no word
+#: boundary), an underscore, accents, the characters that match a letter ignoring case.
+_PIECES = st.sampled_from(
+    [
+        *US_STATES,
+        *("New", "West", "North", "Virginia", "York", "Carolina", "District of", "Kansas"),
+        *("primary", "PRIMARIES", "General", "gEnErAl", "run-off", "Runoff", "RUN-OFF", "run"),
+        *("x", "_", "1", "é", "ſ", "K", "ı", "İ", "P", "g", "R", " ", "  ", ",", "-", ".", "\n"),
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=10).map("".join))
+def test_find_state_finds_what_the_plain_alternation_finds(text: str) -> None:
+    plain = _PLAIN_STATE.search(text)
+    assert find_state(text) == (plain.group(1) if plain else None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=10).map("".join))
+def test_stage_words_are_those_the_plain_pattern_finds(text: str) -> None:
+    plain = [(m.start(), m.end(), m.group(1).casefold()) for m in _PLAIN_STAGE.finditer(text)]
+    assert stage_words(text) == plain
