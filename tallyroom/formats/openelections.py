@@ -36,10 +36,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import NoReturn
 
 from tallyroom.errors import ParseError
 from tallyroom.formats.conversion import (
@@ -49,13 +52,14 @@ from tallyroom.formats.conversion import (
     REGISTERED_VOTERS,
     REJECTED_WRITE_INS,
     UNDER_VOTES,
+    UNIT_ROWS,
     WRITE_INS,
     Loaded,
 )
 from tallyroom.formats.openelections_write import write_openelections
-from tallyroom.formats.rollup import unit_totals
+from tallyroom.formats.rollup import root_totals
 from tallyroom.formats.states import nonpartisan_primary
-from tallyroom.limits import MAX_DIGITS, check_count, csv_rows
+from tallyroom.limits import MAX_COLUMNS, MAX_DIGITS, check_count, csv_rows
 from tallyroom.model import (
     CandidateResult,
     Election,
@@ -190,7 +194,7 @@ def _lines(text: str) -> str:
 
 def parse_votes(text: str, source: str, line: int) -> int | None:
     """The count a vote cell states; ``None`` when it states none (a note is the caller's)."""
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         if len(text) > MAX_DIGITS:
             return None
         return check_count(int(text), source, line)
@@ -213,6 +217,7 @@ class _Contest:
     district: str
     place: str | None
     partisan: bool
+    number: int
     stages: dict[str | None, list[UnitResult]] = field(default_factory=dict)
     units: dict[str | None, dict[str, None]] = field(default_factory=dict)
     parties: dict[tuple[str | None, str], str | None] = field(default_factory=dict)
@@ -304,6 +309,7 @@ class _Units:
         self.wards = wards
         self.known: dict[str, ReportingUnit] = {root.id: root}
         self.cache: dict[tuple[str, str, str], str] = {}
+        self.order: dict[str, tuple[object, ...]] = {}
 
     def unit(self, county: str, ward: str, precinct: str) -> str:
         key = (county, ward, precinct)
@@ -347,30 +353,40 @@ class _Units:
             while current is not None and current not in wanted:
                 wanted.add(current)
                 current = self.known[current].parent
-        rank = {"city": 0, "county": 1, "ward": 2, "precinct": 3}
-        return tuple(
-            sorted(
-                (self.known[u] for u in wanted),
-                key=lambda u: (u.id != self.root.id, rank.get(u.kind, 4), _natural(u.id)),
-            )
-        )
+        return tuple(self.known[u] for u in sorted(wanted, key=self._order))
+
+    def _order(self, unit_id: str) -> tuple[object, ...]:
+        """The root first, then by kind and natural order (worked out once per unit)."""
+        found = self.order.get(unit_id)
+        if found is None:
+            kind = self.known[unit_id].kind
+            found = (unit_id != self.root.id, _RANK.get(kind, 4), _natural(unit_id))
+            self.order[unit_id] = found
+        return found
 
 
 class _Parts:
-    """Splits a unit whose rows come again (the same contest and candidate) into parts."""
+    """Splits a unit whose rows come again (the same contest and candidate) into parts.
+
+    ``key`` numbers what a row gives (a contest's candidate, or a unit's summary figure); the keys
+    seen are kept per unit, so looking one up costs the same however large the file."""
 
     def __init__(self, units: _Units, notes: list[Unread]) -> None:
         self.units = units
         self.notes = notes
         self.current: dict[str, tuple[int, str]] = {}
-        self.seen: set[tuple[str, tuple[str, ...]]] = set()
+        self.seen: dict[str, set[int]] = {}
 
-    def unit(self, unit: str, key: tuple[str, ...], line: int) -> str:
+    def unit(self, unit: str, key: int, line: int) -> str:
         number, current = self.current.get(unit, (1, unit))
-        if (current, key) in self.seen:
+        seen = self.seen.get(current)
+        if seen is None:
+            seen = self.seen[current] = set()
+        elif key in seen:
             number += 1
             current = self.units.part(unit, number)
             self.current[unit] = (number, current)
+            seen = self.seen.setdefault(current, set())
             name = self.units.known[unit].name
             self.notes.append(
                 Unread.of(
@@ -380,8 +396,11 @@ class _Parts:
                     line,
                 )
             )
-        self.seen.add((current, key))
+        seen.add(key)
         return current
+
+
+_RANK = {"city": 0, "county": 1, "ward": 2, "precinct": 3}
 
 
 def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
@@ -391,6 +410,91 @@ def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
         for p in re.split(r"(\d+)", text)
         if p
     )
+
+
+@contextmanager
+def _no_cycle_scans() -> Iterator[None]:
+    """Pause the cycle collector: a large file's million rows hold no reference cycles, and the
+    collector would otherwise scan every one of them again each time more are made."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _text_lines(text: str, size: int = 1 << 20) -> Iterator[str]:
+    """The lines of ``text`` as ``io.StringIO(text)`` gives them (split after each ``\\n``), made
+    a slice of about ``size`` characters at a time, so no copy of the whole text is held."""
+    start, end = 0, len(text)
+    while start < end:
+        cut = text.find("\n", start + size) if start + size < end else -1
+        stop = end if cut < 0 else cut + 1
+        yield from io.StringIO(text[start:stop])
+        start = stop
+
+
+def _refuse_malformed(text: str, source: str) -> NoReturn:
+    """Raise the error :func:`tallyroom.limits.csv_rows` gives for ``text`` (malformed CSV, or a
+    row wider than the limit), with its line."""
+    for _ in csv_rows(csv.reader(_text_lines(text)), source):
+        pass
+    raise ParseError("malformed CSV", source=source)  # pragma: no cover - csv_rows raised
+
+
+@dataclass(frozen=True, slots=True)
+class _Office:
+    """What an office cell says: the office, the unit figure it is (if a summary row) and
+    whether a municipality elects it without naming itself."""
+
+    name: str
+    reserved: str | None
+    municipal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    name: str
+    pseudo: str | None
+    write_in: bool
+    reserved: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Party:
+    party: str | None
+    incumbent: bool
+
+
+def _office(cell: str) -> _Office:
+    office = cell.strip()
+    municipal = bool(_MUNICIPAL.search(office)) and not _NAMES_PLACE.search(office)
+    return _Office(office, _UNIT_OFFICES.get(office.lower()), municipal)
+
+
+def _candidate(cell: str) -> _Candidate:
+    name = cell.strip()
+    lowered = name.lower()
+    return _Candidate(
+        name,
+        _PSEUDO_CANDIDATES.get(lowered),
+        bool(_WRITE_IN.match(name)),
+        _UNIT_OFFICES.get(lowered),
+    )
+
+
+def _party(cell: str) -> _Party:
+    stated = cell.strip()
+    marker = stated.upper()
+    party = None if marker in _NOT_PARTIES or marker in _INCUMBENT_MARKS else stated
+    return _Party(party, marker in _INCUMBENT_MARKS)
+
+
+def _place_in_precinct(cell: str) -> str | None:
+    found = _PLACE_IN_PRECINCT.match(cell.strip())
+    return _place_name(found.group(1)) if found else None
 
 
 def read_openelections(
@@ -407,7 +511,22 @@ def read_openelections(
     ``kind`` and the state come from the file name when it follows the convention
     (``20060912__dc__primary__precinct.csv``) and are not given; the date from a date column,
     else ``date``, else the file name. Raises :class:`ParseError` for a file without a header
-    naming office, candidate and votes, or without a single contest row."""
+    naming office, candidate and votes, or without a single contest row.
+
+    The text is read a slice at a time and every cell that repeats (a unit, an office, a party,
+    a candidate) is understood once, so time and memory grow with the number of rows only."""
+    with _no_cycle_scans():
+        return _read_openelections(text, source, precinct_wards, date, kind, jurisdiction)
+
+
+def _read_openelections(
+    text: str,
+    source: str,
+    precinct_wards: Mapping[str, str] | None,
+    date: dt.date | None,
+    kind: StageKind | None,
+    jurisdiction: Jurisdiction | None,
+) -> Loaded:
     warnings: list[str] = []
     named = _FILE_NAME.search(source.replace("\\", "/").rsplit("/", 1)[-1])
     named_date: dt.date | None = None
@@ -420,11 +539,16 @@ def read_openelections(
         jurisdiction = jurisdiction or Jurisdiction(state=named.group(2).upper())
     kind = kind or "general"
     jurisdiction = jurisdiction or Jurisdiction()
-    reader = csv_rows(csv.reader(io.StringIO(_lines(text))), source)
+    lines = _lines(text)
+    reader = csv.reader(_text_lines(lines))
     try:
-        header = next(reader)[1]
+        header = next(reader)
     except StopIteration:
         raise ParseError("expected a header line, found an empty file", source=source) from None
+    except csv.Error:
+        _refuse_malformed(lines, source)
+    if len(header) > MAX_COLUMNS:
+        _refuse_malformed(lines, source)
     layout = _layout(header, source)
     file_notes = [Unread.of(name, "column not read", 1) for name in layout.unknown]
     contests: dict[tuple[str, str, str | None], _Contest] = {}
@@ -433,109 +557,11 @@ def read_openelections(
     units = _Units(root, precinct_wards or {})
     dates: dict[str, int] = {}
     parts = _Parts(units, file_notes)
-    width = layout.width
-    l_office, l_candidate, l_total = layout.office, layout.candidate, layout.total
-    l_district, l_party, l_place = layout.district, layout.party, layout.place
-    l_county, l_ward, l_precinct = layout.county, layout.ward, layout.precinct
-    for line, values in reader:
-        if len(values) != width:
-            if not any(v.strip() for v in values):
-                continue
-            file_notes.append(
-                Unread.of(",".join(values), f"expected {width} columns, found {len(values)}", line)
-            )
-            continue
-        office = values[l_office].strip() if l_office is not None else ""
-        candidate = values[l_candidate].strip() if l_candidate is not None else ""
-        unit = units.unit(
-            values[l_county].strip() if l_county is not None else "",
-            values[l_ward].strip() if l_ward is not None else "",
-            values[l_precinct].strip() if l_precinct is not None else "",
-        )
-        if layout.date is not None and values[layout.date].strip():
-            stated = values[layout.date].strip()
-            dates[stated] = dates.get(stated, line)
-        notes: list[Unread] = []
-        counts: list[tuple[str, int]] = []
-        if l_total is not None:
-            cell = values[l_total].strip()
-            if cell:
-                votes = parse_votes(cell, source, line)
-                if votes is None:
-                    notes.append(Unread.of(cell, "expected a whole number of votes", line))
-                else:
-                    counts.append(("total", votes))
-        for column, vote_type in layout.types:
-            cell = values[column].strip()
-            if cell:
-                votes = parse_votes(cell, source, line)
-                if votes is None:
-                    notes.append(
-                        Unread.of(cell, f"expected a whole number of {vote_type} votes", line)
-                    )
-                else:
-                    counts.append((vote_type, votes))
-        if l_total is None and counts:
-            counts.insert(0, ("total", sum(v for _, v in counts)))
-        lowered_office = office.lower()
-        reserved = _UNIT_OFFICES.get(lowered_office)
-        if reserved is None and not office:
-            reserved = _UNIT_OFFICES.get(candidate.lower())
-        if reserved is not None and office and candidate:
-            file_notes.append(
-                Unread.of(",".join(values), f"a {reserved} row that names a candidate", line)
-            )
-            continue
-        if reserved is not None:
-            unit = parts.unit(unit, (reserved,), line)
-            file_notes.extend(notes)
-            if not counts and not notes:
-                file_notes.append(Unread.of(",".join(values), "no votes given", line))
-            rows = summary.setdefault(unit, [])
-            rows.extend(UnitResult(unit, reserved, v, t) for t, v in counts)
-            continue
-        if not office:
-            file_notes.append(Unread.of(",".join(values), "expected an office", line))
-            continue
-        district = values[l_district].strip() if l_district is not None else ""
-        place = None
-        if _MUNICIPAL.search(office) and not _NAMES_PLACE.search(office):
-            if l_place is not None:
-                place = _place_name(values[l_place]) or None
-            elif l_precinct is not None:
-                found = _PLACE_IN_PRECINCT.match(values[l_precinct].strip())
-                place = _place_name(found.group(1)) if found else None
-        key = (office.upper(), district.upper(), place)
-        contest = contests.get(key)
-        if contest is None:
-            partisan = kind == "primary" and not nonpartisan_primary(jurisdiction.state, office)
-            contest = contests[key] = _Contest(office, district, place, partisan)
-        contest.unread.extend(notes)
-        if not counts:
-            if not notes:
-                contest.unread.append(Unread.of(",".join(values), "no votes given", line))
-            continue
-        pseudo = _PSEUDO_CANDIDATES.get(candidate.lower())
-        party_cell = values[l_party].strip() if l_party is not None else ""
-        marker = party_cell.upper()
-        party = None if marker in _NOT_PARTIES or marker in _INCUMBENT_MARKS else party_cell
-        stage_party = party if contest.partisan else None
-        if pseudo is None:
-            if not candidate:
-                contest.unread.append(Unread.of(",".join(values), "expected a candidate", line))
-                continue
-            if _WRITE_IN.match(candidate):
-                contest.write_ins.add(candidate)
-            if marker in _INCUMBENT_MARKS:
-                contest.incumbents.add(candidate)
-            contest.order[candidate] = None
-            contest.parties.setdefault((stage_party, candidate), party)
-        name = pseudo or candidate
-        unit = parts.unit(unit, (*key[:2], key[2] or "", stage_party or "", name), line)
-        contest.stages.setdefault(stage_party, []).extend(
-            UnitResult(unit, name, v, t) for t, v in counts
-        )
-        contest.units.setdefault(stage_party, {})[unit] = None
+    reading = _Reading(kind, jurisdiction.state, units, parts, contests, summary, dates, file_notes)
+    try:
+        _read_rows(reader, layout, source, reading)
+    except csv.Error:
+        _refuse_malformed(lines, source)
     if not contests:
         raise ParseError(
             "expected at least one contest row (an office, a candidate and votes)", source=source
@@ -560,6 +586,184 @@ def read_openelections(
     for election in elections:
         warnings.extend(f"{source}:{u.line}: {u.reason}: {u.text}" for u in election.unread)
     return Loaded(tuple(elections), tuple(warnings))
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What reading the rows of one file builds."""
+
+    kind: StageKind
+    state: str | None
+    units: _Units
+    parts: _Parts
+    contests: dict[tuple[str, str, str | None], _Contest]
+    summary: dict[str, list[UnitResult]]
+    dates: dict[str, int]
+    notes: list[Unread]
+
+
+def _read_rows(reader: Iterator[list[str]], layout: _Layout, source: str, into: _Reading) -> None:
+    """Read every row after the header into ``into``: counts, notes and summary rows."""
+    width = layout.width
+    blank = width  # a missing column reads the empty cell added after each row
+    l_office = layout.office if layout.office is not None else blank
+    l_candidate = layout.candidate if layout.candidate is not None else blank
+    l_district = layout.district if layout.district is not None else blank
+    l_party = layout.party if layout.party is not None else blank
+    l_county = layout.county if layout.county is not None else blank
+    l_ward = layout.ward if layout.ward is not None else blank
+    l_precinct = layout.precinct if layout.precinct is not None else blank
+    l_place, l_date = layout.place, layout.date
+    count_columns = [(c, t, f"expected a whole number of {t} votes") for c, t in layout.types]
+    if layout.total is not None:
+        count_columns.insert(0, (layout.total, "total", "expected a whole number of votes"))
+    add_total = layout.total is None
+    units, parts, notes_of_file = into.units, into.parts, into.notes
+    contests, summary, dates = into.contests, into.summary, into.dates
+    unit_of_cells: dict[tuple[str, str, str], str] = {}
+    offices: dict[str, _Office] = {}
+    candidates: dict[str, _Candidate] = {}
+    parties: dict[str, _Party] = {}
+    places: dict[str, str | None] = {}
+    contest_of_cells: dict[tuple[str, str, str | None], _Contest] = {}
+    part_keys: dict[tuple[int, str | None, str], int] = {}
+    for values in reader:
+        line = reader.line_num  # type: ignore[attr-defined]
+        if len(values) != width:
+            if len(values) > MAX_COLUMNS:
+                raise csv.Error("a row wider than the limit")
+            if not any(v.strip() for v in values):
+                continue
+            notes_of_file.append(
+                Unread.of(",".join(values), f"expected {width} columns, found {len(values)}", line)
+            )
+            continue
+        values.append("")
+        cells = (values[l_county], values[l_ward], values[l_precinct])
+        unit = unit_of_cells.get(cells)
+        if unit is None:
+            unit = unit_of_cells[cells] = units.unit(*(c.strip() for c in cells))
+        if l_date is not None:
+            stated = values[l_date].strip()
+            if stated and stated not in dates:
+                dates[stated] = line
+        notes: list[Unread] = []
+        counts: list[tuple[str, int]] = []
+        for column, vote_type, expected in count_columns:
+            cell = values[column]
+            if not cell:
+                continue
+            if cell.isdigit() and cell.isascii() and len(cell) <= 12:  # below MAX_VOTES
+                counts.append((vote_type, int(cell)))
+                continue
+            if cell[-2:] == ".0" and cell[:-2].isdigit() and cell.isascii() and len(cell) <= 14:
+                counts.append((vote_type, int(cell[:-2])))  # 653.0: a whole number as a float
+                continue
+            cell = cell.strip()
+            if cell:
+                votes = parse_votes(cell, source, line)
+                if votes is None:
+                    notes.append(Unread.of(cell, expected, line))
+                else:
+                    counts.append((vote_type, votes))
+        if add_total and counts:
+            counts.insert(0, ("total", check_count(sum(v for _, v in counts), source, line)))
+        office_cell = values[l_office]
+        office = offices.get(office_cell)
+        if office is None:
+            office = offices[office_cell] = _office(office_cell)
+        candidate_cell = values[l_candidate]
+        candidate = candidates.get(candidate_cell)
+        if candidate is None:
+            candidate = candidates[candidate_cell] = _candidate(candidate_cell)
+        reserved = office.reserved
+        if reserved is None and not office.name:
+            reserved = candidate.reserved
+        if reserved is not None:
+            if office.name and candidate.name:
+                notes_of_file.append(
+                    Unread.of(
+                        ",".join(values[:width]), f"a {reserved} row that names a candidate", line
+                    )
+                )
+                continue
+            unit = parts.unit(unit, _reserved_key(reserved), line)
+            notes_of_file.extend(notes)
+            if not counts and not notes:
+                notes_of_file.append(Unread.of(",".join(values[:width]), "no votes given", line))
+            rows = summary.get(unit)
+            if rows is None:
+                rows = summary[unit] = []
+            for vote_type, votes in counts:
+                rows.append(UnitResult(unit, reserved, votes, vote_type))
+            continue
+        if not office.name:
+            notes_of_file.append(Unread.of(",".join(values[:width]), "expected an office", line))
+            continue
+        place = None
+        if office.municipal:
+            cell = values[l_place] if l_place is not None else values[l_precinct]
+            if cell not in places:
+                places[cell] = (
+                    _place_name(cell) or None if l_place is not None else _place_in_precinct(cell)
+                )
+            place = places[cell]
+        contest = contest_of_cells.get((office_cell, values[l_district], place))
+        if contest is None:
+            key = (office.name.upper(), values[l_district].strip().upper(), place)
+            contest = contests.get(key)
+            if contest is None:
+                partisan = into.kind == "primary" and not nonpartisan_primary(
+                    into.state, office.name
+                )
+                district = values[l_district].strip()
+                contest = contests[key] = _Contest(
+                    office.name, district, place, partisan, len(contests)
+                )
+            contest_of_cells[(office_cell, values[l_district], place)] = contest
+        if notes:
+            contest.unread.extend(notes)
+        if not counts:
+            if not notes:
+                contest.unread.append(Unread.of(",".join(values[:width]), "no votes given", line))
+            continue
+        party_cell = values[l_party]
+        party = parties.get(party_cell)
+        if party is None:
+            party = parties[party_cell] = _party(party_cell)
+        stage_party = party.party if contest.partisan else None
+        name = candidate.pseudo
+        if name is None:
+            name = candidate.name
+            if not name:
+                contest.unread.append(
+                    Unread.of(",".join(values[:width]), "expected a candidate", line)
+                )
+                continue
+            if (stage_party, name) not in contest.parties:
+                contest.parties[(stage_party, name)] = party.party
+                contest.order[name] = None
+                if candidate.write_in:
+                    contest.write_ins.add(name)
+            if party.incumbent:
+                contest.incumbents.add(name)
+        given = (contest.number, stage_party, name)
+        part_key = part_keys.get(given)
+        if part_key is None:  # numbered after the summary rows' keys
+            part_key = part_keys[given] = len(UNIT_ROWS) + len(part_keys)
+        unit = parts.unit(unit, part_key, line)
+        rows = contest.stages.get(stage_party)
+        if rows is None:
+            rows = contest.stages[stage_party] = []
+            contest.units[stage_party] = {}
+        for vote_type, votes in counts:
+            rows.append(UnitResult(unit, name, votes, vote_type))
+        contest.units[stage_party][unit] = None
+
+
+def _reserved_key(reserved: str) -> int:
+    """The part key of a unit's summary figure (the contests' keys come after these)."""
+    return UNIT_ROWS.index(reserved)
 
 
 def _file_date(dates: Mapping[str, int], source: str, notes: list[Unread]) -> dt.date | None:
@@ -598,7 +802,8 @@ def _election(
     for party, rows in contest.stages.items():
         tree = units.of(contest.units[party])
         shared = [row for unit in tree for row in summary.get(unit.id, ())]
-        stages.append(_stage(kind, party, date, contest, (*rows, *shared), tree))
+        stages.append(_stage(kind, party, date, contest, (*rows, *shared), tree, source))
+        rows.clear()  # the stage holds them now: one list of a million rows at a time, not two
     title = f"{contest.office} {contest.district}".strip()
     where = jurisdiction
     if contest.place is not None:
@@ -623,9 +828,12 @@ def _stage(
     contest: _Contest,
     rows: tuple[UnitResult, ...],
     units: tuple[ReportingUnit, ...],
+    source: str,
 ) -> Stage:
     draft = Stage(kind=kind, party=party, date=date, units=units, unit_results=rows)
-    rolled = unit_totals(draft).get(CITY_UNIT, {})
+    rolled = root_totals(draft)  # every unit lies under the city
+    for votes in rolled.values():  # every row's count was checked; their sums are the largest
+        check_count(votes, source)
     results = tuple(
         CandidateResult(
             name,

@@ -1,8 +1,9 @@
 """Roll-up of reporting-unit rows to their parents (precinct → ward → city), as a checked operation.
 
-:func:`unit_totals` sums the leaf rows of a stage up the parent chain. :func:`check_rollup`
-returns every problem found, each a :class:`RollupProblem` with the same shape as the checks'
-findings (``code``, ``severity``, ``place``, ``message``, ``fix``), so the checks can surface them:
+:func:`unit_totals` sums the leaf rows of a stage up the parent chain; :func:`root_totals` gives
+the whole stage's sums alone. :func:`check_rollup` returns every problem found, each a
+:class:`RollupProblem` with the same shape as the checks' findings (``code``, ``severity``,
+``place``, ``message``, ``fix``), so the checks can surface them:
 
 - ``rollup.duplicate-row`` (error): the same unit, candidate and count type given twice — a
   precinct counted twice;
@@ -32,6 +33,7 @@ __all__ = [
     "check_rollup",
     "children_of",
     "leaf_units",
+    "root_totals",
     "unit_totals",
 ]
 
@@ -71,20 +73,46 @@ def leaf_units(stage: Stage) -> set[str]:
 
 
 def unit_totals(stage: Stage, vote_type: str = "total") -> dict[str, dict[str, int]]:
-    """Unit id → row name → votes: each leaf row added to the unit and all its ancestors."""
+    """Unit id → row name → votes: each leaf row added to the unit and all its ancestors.
+
+    The rows are summed per unit first, then each unit's sums go up its parent chain once, so the
+    work is one step per row plus one per unit and level."""
     parents = {u.id: u.parent for u in stage.units}
     leaves = leaf_units(stage)
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    own: dict[str, dict[str, int]] = {}
     for row in stage.unit_results:
         if row.vote_type != vote_type or row.unit not in leaves:
             continue
-        unit: str | None = row.unit
+        rows = own.get(row.unit)
+        if rows is None:
+            rows = own[row.unit] = {}
+        rows[row.candidate] = rows.get(row.candidate, 0) + row.votes
+    totals: dict[str, dict[str, int]] = {}
+    for leaf, sums in own.items():
+        unit: str | None = leaf
         seen: set[str] = set()
         while unit is not None and unit not in seen:
             seen.add(unit)
-            totals[unit][row.candidate] += row.votes
+            target = totals.get(unit)
+            if target is None:
+                totals[unit] = dict(sums)
+            else:
+                for name, votes in sums.items():
+                    target[name] = target.get(name, 0) + votes
             unit = parents.get(unit)
-    return {unit: dict(rows) for unit, rows in totals.items()}
+    return totals
+
+
+def root_totals(stage: Stage, vote_type: str = "total") -> dict[str, int]:
+    """Row name → votes of the whole stage: the sum of its leaf rows, which is what
+    :func:`unit_totals` gives the root of a stage whose units all lie under one root, in one
+    pass over the rows."""
+    leaves = leaf_units(stage)
+    totals: dict[str, int] = {}
+    for row in stage.unit_results:
+        if row.vote_type == vote_type and row.unit in leaves:
+            totals[row.candidate] = totals.get(row.candidate, 0) + row.votes
+    return totals
 
 
 def _name(units: dict[str, ReportingUnit], unit: str) -> str:
