@@ -6,6 +6,7 @@ statistics. Averages are made here from stored integers and rounded by
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -18,7 +19,7 @@ from tallyroom.figures import percent, ratio_percent
 from tallyroom.store import schema as t
 from tallyroom.store.read import current_versions
 
-__all__ = ["history", "source_text", "stats"]
+__all__ = ["election_source", "history", "source_text", "stats"]
 
 JSONDict = dict[str, Any]
 
@@ -46,6 +47,29 @@ def source_text(conn: sa.Connection, version: int) -> tuple[str, str]:
         sa.select(s.c.name, s.c.text).join(v, v.c.source_id == s.c.id).where(v.c.id == version)
     ).one()
     return str(row.name), str(row.text)
+
+
+def election_source(
+    conn: sa.Connection, election_id: int, number: int | None = None
+) -> tuple[str, str] | None:
+    """The name and raw text of the source of version ``number`` (default: the current one) of
+    an election, in one query; ``None`` when there is no such version."""
+    query = _source_query(current=number is None)
+    row = conn.execute(query, {"election_id": election_id, "number": number}).one_or_none()
+    return None if row is None else (str(row.name), str(row.text))
+
+
+@functools.cache
+def _source_query(*, current: bool) -> sa.Select[Any]:
+    e, v, s = t.elections, t.versions, t.sources
+    wanted = e.c.current_version if current else sa.bindparam("number", type_=sa.Integer)
+    return (
+        sa.select(s.c.name, s.c.text)
+        .select_from(e)
+        .join(v, sa.and_(v.c.election_id == e.c.id, v.c.number == wanted))
+        .join(s, s.c.id == v.c.source_id)
+        .where(e.c.id == sa.bindparam("election_id", type_=sa.Integer))
+    )
 
 
 def history(conn: sa.Connection, election_id: int) -> list[JSONDict]:
@@ -120,9 +144,13 @@ def _across(conn: sa.Connection, current: Any) -> JSONDict:
 
 def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
     """Per city and year: ballots cast over registered voters of the deciding stages, summed
-    over the year's elections where both are known; else the turnouts the sources state."""
+    over the year's elections where both are known; else the turnouts the sources state.
+
+    One grouped query: the sums where both are known, and the stated turnouts of the others
+    (listed, to be averaged exactly here)."""
     c = current.c
     both = sa.and_(c.turnout_ballots.is_not(None), c.turnout_registered > 0)
+    stated = sa.case((sa.and_(sa.not_(both), c.stated_turnout.is_not(None)), c.stated_turnout))
     place = (c.city, c.state, c.year)
     rows = conn.execute(
         sa.select(
@@ -130,42 +158,39 @@ def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
             sa.func.sum(sa.case((both, c.turnout_ballots))),
             sa.func.sum(sa.case((both, c.turnout_registered))),
             sa.func.count(sa.case((both, 1))),
+            sa.func.aggregate_strings(stated, " "),
         )
         .where(c.city.is_not(None))
         .group_by(*place)
-    ).all()
-    points: dict[tuple[str, str | None, int | None], JSONDict] = {}
-    for city, state, year, ballots, voters, count in rows:
+    )
+    places: dict[tuple[str, str | None], list[tuple[int, JSONDict]]] = defaultdict(list)
+    for city, state, year, ballots, voters, count, claims in rows:
         if count:
-            points[city, state, year] = {
+            point = {
                 "year": year,
                 "turnout_percent": _percent(int(ballots), int(voters)),
                 "basis": "computed",
                 "elections": int(count),
             }
-    stated = conn.execute(
-        sa.select(*place, c.stated_turnout).where(
-            c.city.is_not(None), c.stated_turnout.is_not(None), sa.not_(both)
-        )
-    ).all()
-    claims: dict[tuple[str, str | None, int | None], list[Decimal]] = defaultdict(list)
-    for city, state, year, turnout in stated:
-        if (city, state, year) not in points:
-            claims[city, state, year].append(Decimal(turnout))
-    for key, values in claims.items():
-        average = percent(Fraction(sum(values, Decimal(0))) / 100 / len(values))
-        points[key] = {
-            "year": key[2],
-            "turnout_percent": average,
-            "basis": "stated",
-            "elections": len(values),
-        }
-    by_city: dict[str, list[JSONDict]] = defaultdict(list)
-    for (city, state, _year), point in sorted(
-        points.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][2] or 0)
-    ):
-        by_city[f"{city}, {state}" if state else city].append(point)
-    return dict(by_city)
+        elif claims:
+            values = [Decimal(value) for value in claims.split()]
+            average = percent(Fraction(sum(values, Decimal(0))) / 100 / len(values))
+            point = {
+                "year": year,
+                "turnout_percent": average,
+                "basis": "stated",
+                "elections": len(values),
+            }
+        else:
+            continue
+        places[city, state].append((year or 0, point))
+    by_city: dict[str, list[JSONDict]] = {}
+    for city, state in sorted(places, key=lambda place: (place[0], place[1] or "")):
+        points = places[city, state]
+        points.sort(key=lambda item: item[0])
+        shown = by_city.setdefault(f"{city}, {state}" if state else city, [])
+        shown.extend(point for _, point in points)
+    return by_city
 
 
 def stats(conn: sa.Connection) -> JSONDict:

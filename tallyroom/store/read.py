@@ -13,6 +13,7 @@ Every function reads the *current* version of each election unless it is given a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ __all__ = [
     "candidate_index",
     "changed_elections",
     "city_elections",
+    "city_summaries",
     "current_head",
     "current_versions",
     "election_record",
@@ -47,6 +49,7 @@ __all__ = [
     "filtered_query",
     "find_election",
     "generation",
+    "has_text_index",
     "list_elections",
     "stored_election",
     "version_id",
@@ -193,10 +196,73 @@ def _summary_columns() -> list[sa.ColumnElement[Any]]:
     ]
 
 
-def filtered_query(where: ElectionFilter, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
-    """The current versions matching ``where`` (the given columns of them): the query
-    :func:`list_elections` runs, whose plan tests check."""
+#: The fewest characters the text indexes find; shorter text is looked for in every version.
+TRIGRAM = 3
+#: SQLite's text search table (migration 0010): the versions whose title, city or names may
+#: contain a text, found by trigram; a query checks each with the filter itself.
+_SEARCH = sa.table("versions_search", sa.column("rowid"))
+
+
+def _phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase (with the trigram tokenizer: any substring of a column)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _search(query: str) -> sa.ColumnElement[bool]:
+    """The versions SQLite's text index finds for an FTS5 ``query``."""
+    found = sa.select(_SEARCH.c.rowid).where(
+        sa.literal_column("versions_search").op("MATCH")(query)
+    )
+    return t.versions.c.id.in_(found)
+
+
+def _pattern(text: str) -> str:
+    """A LIKE pattern (escape ``/``) matching values that contain ``text``."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _names_contain(key: str, dialect: str) -> sa.ColumnElement[bool]:
+    """Versions naming a person whose key contains ``key``. On PostgreSQL the case-folded names
+    are compared first, which the trigram index finds (the names are case-folded already)."""
+    people = t.versions.c.people
+    pattern = _pattern(key)
+    contains = people.like(pattern, escape="/")
+    if dialect == "postgresql" and len(key) >= TRIGRAM:
+        indexed = sa.func.lower(people).like(sa.func.lower(pattern), escape="/")
+        return sa.and_(indexed, contains)
+    return contains
+
+
+def has_text_index(conn: sa.Connection) -> bool:
+    """Whether SQLite's text index (``versions_search``) is there: migration 0010 leaves it out
+    when the SQLite library lacks FTS5's trigram tokenizer."""
+    found = conn.execute(
+        sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions_search'")
+    ).first()
+    return found is not None
+
+
+def filtered_query(
+    where: ElectionFilter,
+    *columns: sa.ColumnElement[Any],
+    dialect: str,
+    indexed: bool = True,
+    text_index: bool = True,
+) -> sa.Select[Any]:
+    """The current versions matching ``where`` (the given columns of them) on a database of
+    ``dialect`` (``sqlite``, ``postgresql``): the query :func:`list_elections` runs, whose plan
+    tests check.
+
+    The text filters (``candidate``, ``q``) are read through the text indexes of migration
+    0010 when the text has at least :data:`TRIGRAM` characters; the filter itself still
+    decides (an index only narrows the versions it is checked on). ``indexed=False`` (SQLite)
+    keeps the filters off their indexes, so that a page of many matches is read in the
+    index's order (:func:`list_elections` chooses); ``text_index=False``: SQLite's text index
+    is not there (:func:`has_text_index`)."""
     v = t.versions
+    bypass = dialect == "sqlite" and not indexed
+    search = dialect == "sqlite" and indexed and text_index
     query = current_versions(*columns)
     for column, value in (
         (v.c.city, where.city),
@@ -205,22 +271,32 @@ def filtered_query(where: ElectionFilter, *columns: sa.ColumnElement[Any]) -> sa
         (v.c.rules, where.rules),
     ):
         if value is not None:
-            query = query.where(sa.func.lower(column) == " ".join(value.split()).casefold())
+            folded = sa.func.lower(column)
+            # SQLite uses no index for an expression other than the indexed one.
+            compared = folded.concat("") if bypass else folded
+            query = query.where(compared == " ".join(value.split()).casefold())
     if where.year is not None:
-        query = query.where(v.c.year == where.year)
+        query = query.where((v.c.year + 0 if bypass else v.c.year) == where.year)
     if where.candidate is not None:
-        query = query.where(v.c.people.contains(person_key(where.candidate), autoescape=True))
+        key = person_key(where.candidate)
+        query = query.where(_names_contain(key, dialect))
+        if search and len(key) >= TRIGRAM:
+            query = query.where(_search(f"people : {_phrase(key)}"))
     if where.party is not None:
         line = "\n" + " ".join(where.party.split()).casefold() + "\n"
         query = query.where(v.c.parties.contains(line, autoescape=True))
     if where.q is not None:
+        text, key = where.q.casefold(), person_key(where.q)
         query = query.where(
             sa.or_(
                 _like(v.c.title, where.q),
                 _like(v.c.city, where.q),
-                v.c.people.contains(person_key(where.q), autoescape=True),
+                _names_contain(key, dialect),
             )
         )
+        if search and min(len(text), len(key)) >= TRIGRAM:
+            found = f"{{title city}} : {_phrase(text)} OR people : {_phrase(key)}"
+            query = query.where(_search(found))
     return query
 
 
@@ -250,6 +326,21 @@ def _oldest(rows: list[ElectionSummary]) -> list[ElectionSummary]:
     return sorted(rows, key=key)
 
 
+def _text_index(conn: sa.Connection) -> bool:
+    return conn.dialect.name != "sqlite" or has_text_index(conn)
+
+
+def _in_order(conn: sa.Connection, matching: int, wanted: int) -> bool:
+    """Whether a page of ``wanted`` rows of ``matching`` elections is read faster in the index's
+    order (``ix_versions_newest``; about ``wanted`` x all / ``matching`` versions, checking the
+    filters on each) than by reading every match and sorting them. SQLite's planner would
+    choose by its statistics, which an unanalysed database does not have."""
+    if not matching:
+        return False
+    elections = conn.execute(sa.select(sa.func.count()).select_from(t.elections)).scalar_one()
+    return wanted * int(elections) < matching * matching
+
+
 def list_elections(
     conn: sa.Connection,
     where: ElectionFilter,
@@ -261,15 +352,21 @@ def list_elections(
     """The current elections matching ``where``: newest first by year and date (an election
     known only by its year sorts by the year), undated last; ``order="oldest"`` reverses it."""
     v = t.versions
-    query = filtered_query(where, *_summary_columns())
-    if conn.dialect.name == "sqlite" and limit is None and not offset:
+    dialect = conn.dialect.name
+    texts = where.candidate is not None or where.q is not None
+    text_index = not texts or _text_index(conn)
+    query = filtered_query(where, *_summary_columns(), dialect=dialect, text_index=text_index)
+    if dialect == "sqlite" and limit is None and not offset:
         # The whole list from SQLite is sorted here: ordered by SQL, SQLite reads the rows
         # through the year index one page at a time, which is slower than reading the table
         # and sorting it. The order is the same.
         rows = sorted((_summary(row) for row in conn.execute(query)), key=_newest_first)
         return Page(tuple(rows if order == "newest" else _oldest(rows)), len(rows))
-    counted = filtered_query(where, v.c.id)
+    counted = filtered_query(where, v.c.id, dialect=dialect, text_index=text_index)
     total = conn.execute(sa.select(sa.func.count()).select_from(counted.subquery())).scalar_one()
+    many = dialect == "sqlite" and order == "newest" and where != ElectionFilter()
+    if many and limit is not None and _in_order(conn, int(total), offset + limit):
+        query = filtered_query(where, *_summary_columns(), dialect=dialect, indexed=False)
     if order == "newest":
         keys = [sa.nulls_last(v.c.year.desc()), sa.nulls_last(v.c.decided_on.desc())]
     else:
@@ -327,14 +424,18 @@ def version_id(conn: sa.Connection, election_id: int, number: int | None = None)
     return int(found)
 
 
-def election_record(
-    conn: sa.Connection, election_id: int, number: int | None = None
-) -> ElectionRecord:
-    """Version ``number`` (default: the current one) of an election, as stored."""
+@functools.cache
+def _record_query(*, current: bool) -> sa.Select[Any]:
+    """The stored row of a version, its figures, its source's name and the count of the
+    election's versions (bound: ``election_id``, and ``number`` unless ``current``). Made once:
+    building a statement costs more than SQLite takes to run it."""
     v, s, e = t.versions, t.sources, t.elections
-    row_id = version_id(conn, election_id, number)
-    row = conn.execute(
+    wanted = e.c.current_version if current else sa.bindparam("number", type_=sa.Integer)
+    others = v.alias("others")
+    count = sa.select(sa.func.count()).where(others.c.election_id == e.c.id).scalar_subquery()
+    return (
         sa.select(
+            v.c.id,
             v.c.number,
             v.c.title,
             v.c.imported_at,
@@ -345,22 +446,41 @@ def election_record(
             s.c.name.label("source_name"),
             s.c.sha256,
             e.c.current_version,
+            count.label("versions"),
         )
+        .select_from(e)
+        .join(v, sa.and_(v.c.election_id == e.c.id, v.c.number == wanted))
         .join(s, s.c.id == v.c.source_id)
-        .join(e, e.c.id == v.c.election_id)
         .join(t.version_figures, t.version_figures.c.version_id == v.c.id)
-        .where(v.c.id == row_id)
-    ).one()
-    count = conn.execute(
-        sa.select(sa.func.count()).select_from(v).where(v.c.election_id == election_id)
-    ).scalar_one()
+        .where(e.c.id == sa.bindparam("election_id", type_=sa.Integer))
+    )
+
+
+@functools.cache
+def _findings_query() -> sa.Select[Any]:
     f = t.findings
+    version = sa.bindparam("version_id", type_=sa.Integer)
+    return sa.select(f.c.data).where(f.c.version_id == version).order_by(f.c.position)
+
+
+def election_record(
+    conn: sa.Connection, election_id: int, number: int | None = None
+) -> ElectionRecord:
+    """Version ``number`` (default: the current one) of an election, as stored: its row, its
+    figures, its source's name and the count of versions in one query, its findings in one, and
+    the election's rows (:func:`~tallyroom.store.rows.load_election`)."""
+    query = _record_query(current=number is None)
+    row = conn.execute(query, {"election_id": election_id, "number": number}).one_or_none()
+    if row is None:
+        find_election(conn, election_id)  # no such election: its own message
+        raise NotFoundError(
+            f"election {election_id} has no version {number}", ref=election_id, version=number
+        )
+    row_id = int(row.id)
     record = json.loads(row.rules)
     findings = tuple(
         from_json(Finding, json.loads(data))
-        for (data,) in conn.execute(
-            sa.select(f.c.data).where(f.c.version_id == row_id).order_by(f.c.position)
-        )
+        for (data,) in conn.execute(_findings_query(), {"version_id": row_id})
     )
     election = load_election(conn, row_id, source=str(row.source_name))
     figures = from_json(ElectionFigures, json.loads(row.figures))
@@ -374,7 +494,7 @@ def election_record(
         id=election_id,
         version=int(row.number),
         current=int(row.current_version),
-        versions=int(count),
+        versions=int(row.versions),
         title=row.title,
         imported_at=imported_at,
         imported_by=row.imported_by,
@@ -394,24 +514,25 @@ def facets(conn: sa.Connection) -> tuple[tuple[CityPlace, ...], tuple[tuple[int,
                                           tuple[tuple[str, int], ...]]:  # fmt: skip
     """The values the index can be filtered by, with how many current elections have each:
     places, years (newest first) and offices."""
-    current = current_versions().subquery()
+    v = t.versions
+    count = sa.func.count()
+    # Each count reads the index of places (ix_versions_places) and no version's row: the year
+    # and the office are grouped as expressions no other index serves (``year + 0``,
+    # ``office || ''``), which SQLite without statistics would read version by version in the
+    # order of the index on years.
+    year = v.c.year + sa.literal_column("0")
+    office = v.c.office.concat(sa.literal_column("''"))
     cities = conn.execute(
-        sa.select(current.c.city, current.c.state, sa.func.count())
-        .where(current.c.city.is_not(None))
-        .group_by(current.c.city, current.c.state)
-        .order_by(current.c.city, current.c.state)
+        current_versions(v.c.city, v.c.state, count)
+        .where(v.c.city.is_not(None))
+        .group_by(v.c.city, v.c.state)
+        .order_by(v.c.city, v.c.state)
     ).all()
     years = conn.execute(
-        sa.select(current.c.year, sa.func.count())
-        .where(current.c.year.is_not(None))
-        .group_by(current.c.year)
-        .order_by(current.c.year.desc())
+        current_versions(year, count).where(year.is_not(None)).group_by(year).order_by(year.desc())
     ).all()
     offices = conn.execute(
-        sa.select(current.c.office, sa.func.count())
-        .where(current.c.office.is_not(None))
-        .group_by(current.c.office)
-        .order_by(current.c.office)
+        current_versions(office, count).where(office.is_not(None)).group_by(office).order_by(office)
     ).all()
     return (
         tuple(CityPlace(c, s, int(n)) for c, s, n in cities),
@@ -422,13 +543,25 @@ def facets(conn: sa.Connection) -> tuple[tuple[CityPlace, ...], tuple[tuple[int,
 
 def city_elections(conn: sa.Connection, city: str, state: str | None) -> tuple[int, ...]:
     """Ids of the current elections of one city, oldest first."""
+    return tuple(row.id for row in city_summaries(conn, city, state))
+
+
+def city_summaries(
+    conn: sa.Connection, city: str, state: str | None
+) -> tuple[ElectionSummary, ...]:
+    """Summaries of the current elections of one city, oldest first (undated first)."""
+    query = _city_query(known_state=state is not None)
+    return tuple(_summary(row) for row in conn.execute(query, {"city": city, "state": state}))
+
+
+@functools.cache
+def _city_query(*, known_state: bool) -> sa.Select[Any]:
     v = t.versions
-    query = current_versions(v.c.election_id).where(v.c.city == city)
-    query = query.where(v.c.state.is_(None) if state is None else v.c.state == state)
-    query = query.order_by(
+    query = current_versions(*_summary_columns()).where(v.c.city == sa.bindparam("city"))
+    state = v.c.state == sa.bindparam("state") if known_state else v.c.state.is_(None)
+    return query.where(state).order_by(
         sa.nulls_first(v.c.year), sa.nulls_first(v.c.decided_on), v.c.title, v.c.election_id
     )
-    return tuple(int(e) for (e,) in conn.execute(query))
 
 
 def audit_mark(conn: sa.Connection) -> int:

@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from tallyroom.limits import MAX_NAME_CHARS, MAX_SHORT_CHARS
 
 __all__ = [
+    "SEARCH_TABLES",
+    "TRIGRAM_INDEXES",
     "account_audit",
     "audit",
     "candidates",
@@ -202,6 +204,45 @@ versions = sa.Table(
 # rules), so each has an index on the expression it compares.
 for _column in ("city", "state", "office", "rules"):
     sa.Index(f"ix_versions_lower_{_column}", sa.func.lower(versions.c[_column]))
+# Added by migration 0010: the index's order (newest first, unknown years and dates last), so a
+# page of a long list is read in order instead of sorting every match.
+sa.Index(
+    "ix_versions_newest",
+    versions.c.year.desc().nulls_last(),
+    versions.c.decided_on.desc().nulls_last(),
+    versions.c.title,
+    versions.c.election_id,
+)
+# Added by migration 0010: every current version's place, year, office and turnout figures read
+# from the index alone (the index's lists by city, year and office count them; ``stats`` sums
+# turnout by city and year).
+sa.Index(
+    "ix_versions_places",
+    versions.c.city,
+    versions.c.state,
+    versions.c.year,
+    versions.c.office,
+    versions.c.election_id,
+    versions.c.number,
+    versions.c.turnout_ballots,
+    versions.c.turnout_registered,
+    versions.c.stated_turnout,
+)
+#: Added by migration 0010, for the text filters (part of a title, a city or a name), outside
+#: this metadata because SQLAlchemy cannot describe them. SQLite: ``versions_search``, an FTS5
+#: table (trigram tokenizer, no copy of the text) over each version's title, city and people,
+#: filled by the trigger ``versions_search_insert`` on every new version; the other names are
+#: the tables FTS5 keeps it in. PostgreSQL: GIN trigram indexes (pg_trgm, when it can be
+#: installed) on ``lower(title)``, ``lower(city)`` and ``lower(people)``, named in
+#: :data:`TRIGRAM_INDEXES`.
+SEARCH_TABLES = (
+    "versions_search",
+    "versions_search_config",
+    "versions_search_data",
+    "versions_search_docsize",
+    "versions_search_idx",
+)
+TRIGRAM_INDEXES = tuple(f"ix_versions_trgm_{column}" for column in ("title", "city", "people"))
 
 # Added by migration 0005, replacing the table of rule outcomes: what was decided for each
 # version, once, at import — the figures every output shows (JSON of

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import cachetools
 
 from tallyroom.errors import NotFoundError
-from tallyroom.store import ElectionFilter, ElectionRecord, Store
+from tallyroom.store import ElectionFilter, ElectionRecord, ElectionSummary, Store
 from tallyroom.store.codec import to_json
 from tallyroom.views import (
     CandidateView,
@@ -215,8 +215,10 @@ class Site:
     def _read_source(self, election_id: int, generation: Generation) -> tuple[str, str]:
         return self.store.source(election_id)
 
-    def _read_places(self, city: str, state: str | None, generation: Generation) -> tuple[int, ...]:
-        return self.store.city_elections(city, state)
+    def _read_places(
+        self, city: str, state: str | None, generation: Generation
+    ) -> tuple[ElectionSummary, ...]:
+        return self.store.city_summaries(city, state)
 
     def _state_of(self, city: str | None, generation: Generation) -> str | None:
         """The state a city filter names when it is a place's full name ("Portland, Maine")."""
@@ -229,18 +231,16 @@ class Site:
         return None
 
     def _compare_links(self, record: ElectionRecord, generation: Generation) -> list[CompareLink]:
-        """The elections of the same city and office just before and after this one."""
+        """The elections of the same city and office just before and after this one (from the
+        city's list: no other election's record is read)."""
         place = record.election.jurisdiction
         if place.city is None:
             return []
-        ids = self._places(place.city, place.state, generation)
+        listed = self._places(place.city, place.state, generation)
+        order = {row.id: n for n, row in enumerate(listed)}
         office = record.election.office
-        same = [
-            found
-            for found in (self._record(i, generation) for i in ids)
-            if found is not None and found.election.office == office
-        ]
-        at = next((n for n, found in enumerate(same) if found.id == record.id), None)
+        same = [row for row in listed if row.office == office]
+        at = next((n for n, row in enumerate(same) if row.id == record.id), None)
         if at is None:
             return []
         links = []
@@ -249,15 +249,9 @@ class Site:
             same[at + 1] if at + 1 < len(same) else None,
         ):
             if other is not None:
-                first, second = sorted((other, record), key=lambda r: ids.index(r.id))
+                first, second = sorted((other.id, record.id), key=order.__getitem__)
                 links.append(
-                    CompareLink(
-                        other.id,
-                        other.title,
-                        compare_url(first.id, second.id),
-                        first.id,
-                        second.id,
-                    )
+                    CompareLink(other.id, other.title, compare_url(first, second), first, second)
                 )
         return links
 
@@ -380,7 +374,7 @@ class Site:
         if not places:
             return None
         city, state = places[0].city, places[0].state
-        ids = self._places(city, state, generation)
+        ids = [row.id for row in self._places(city, state, generation)]
         records = [r for r in (self._record(i, generation) for i in ids) if r is not None]
         if not records:
             return None

@@ -1,0 +1,161 @@
+"""Reading one stored election: how many statements a record costs, what a missing one says,
+and the election page's comparison links made from the city's list instead of every record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tallyroom import service
+from tallyroom.errors import NotFoundError
+from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
+from tallyroom.store import ElectionRecord, Store
+from tallyroom.store import schema as t
+from tallyroom.store.codec import canonical_text
+from tallyroom.store.generate import generated_election
+from tallyroom.views import compare_url
+from tallyroom.web.site import Site
+
+#: Elections 0, 10, 20, ... share a city (and office), in different years.
+COUNT = 40
+
+#: One statement for the version's row, figures, source and count of versions, one for its
+#: findings, one for the election's own row, one for the parties, one per table below it.
+ROW_TABLES = (
+    t.stages,
+    t.stage_results,
+    t.reporting_units,
+    t.unit_results,
+    t.rounds,
+    t.round_tallies,
+    t.round_inactive,
+    t.round_transfers,
+    t.candidates,
+    t.nominees,
+    t.paragraphs,
+    t.outline,
+    t.infobox_fields,
+)
+STATEMENTS = 4 + len(ROW_TABLES)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    rng = random.Random(4)
+    with Store.open(db_url) as opened:
+        with opened.batch() as batch:
+            for number in range(COUNT):
+                election = generated_election(number, rng, candidates=3)
+                text = canonical_text(election)
+                service.store_source(batch, [election], text, f"{number}.json")
+        yield opened
+
+
+def _statements(store: Store) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):  # not SQLite's BEGIN
+            seen.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    return seen, count
+
+
+def test_a_record_is_read_in_one_statement_per_table(store: Store) -> None:
+    seen, listener = _statements(store)
+    try:
+        record = store.record(7)
+        by_title = store.record(record.title)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", listener)
+    assert record == by_title
+    assert record.election.stages and record.findings is not None
+    # By id: no lookup of the id first; by title: one more, to find it.
+    assert len(seen) == 2 * STATEMENTS + 1, seen
+
+
+def test_a_missing_election_or_version_is_named(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="no election with id 999"):
+        store.record(999)
+    with pytest.raises(NotFoundError, match="election 3 has no version 2"):
+        store.record(3, version=2)
+    with pytest.raises(NotFoundError, match="no election with id 999"):
+        store.source(999)
+    name, text = store.source(3, version=1)
+    assert (name, text) == store.source(3)
+    assert text and name == "2.json"
+
+
+def _expected_links(store: Store, record: ElectionRecord) -> list[tuple[int, str, str]]:
+    """The comparison links by their definition: the records of the same city and office,
+    oldest first, just before and after this one."""
+    place = record.election.jurisdiction
+    assert place.city is not None
+    ids = store.city_elections(place.city, place.state)
+    same = [store.record(i) for i in ids]
+    same = [other for other in same if other.election.office == record.election.office]
+    at = [other.id for other in same].index(record.id)
+    links = []
+    for other in (same[at - 1] if at else None, same[at + 1] if at + 1 < len(same) else None):
+        if other is not None:
+            first, second = sorted((other.id, record.id), key=ids.index)
+            links.append((other.id, other.title, compare_url(first, second)))
+    return links
+
+
+def test_comparison_links_come_from_the_city_list(store: Store) -> None:
+    site = Site(store)
+    linked = 0
+    for election_id in range(1, COUNT + 1):
+        page = site.election(election_id)
+        assert page is not None
+        record = store.record(election_id)
+        shown = [(link.id, link.title, link.url) for link in page.view.compare]
+        assert shown == _expected_links(store, record)
+        linked += len(shown)
+    assert linked >= COUNT  # most elections share their city with others
+
+
+def _salem(year: int, office: str, stated: str, counted: tuple[int, int] | None) -> Election:
+    registered, ballots = counted or (None, None)
+    stage = Stage(
+        kind="general",
+        date=dt.date(year, 11, 6),
+        results=(CandidateResult("Ann Lee", 600), CandidateResult("Bo Diaz", 400)),
+        registered_voters=registered,
+        ballots_cast=ballots,
+    )
+    return Election(
+        title=f"{year} Salem {office}",
+        jurisdiction=Jurisdiction("Salem", "Oregon"),
+        office=office,
+        stages=(stage,),
+        stated_turnout=Decimal(stated),
+    )
+
+
+def test_turnout_by_city_averages_stated_turnouts_only_where_none_is_counted(
+    db_url: str,
+) -> None:
+    elections = [
+        _salem(2001, "Mayor", "40.1", None),
+        _salem(2001, "Council", "45.2", None),
+        _salem(2005, "Mayor", "30", (1000, 500)),
+        _salem(2005, "Council", "99", None),  # a counted turnout that year wins
+    ]
+    with Store.open(db_url) as store:
+        for election in elections:
+            text = canonical_text(election)
+            service.import_elections(store, [election], text, f"{election.title}.json")
+        points = store.stats()["turnout_by_city"]["Salem, Oregon"]
+    assert [(p["year"], p["turnout_percent"], p["basis"], p["elections"]) for p in points] == [
+        (2001, "42.65", "stated", 2),
+        (2005, "50.00", "computed", 1),
+    ]
