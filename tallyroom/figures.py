@@ -357,13 +357,19 @@ def stage_figures(
 
 
 def election_figures(
-    election: Election, decisions: Sequence[StageDecision] | None
+    election: Election,
+    decisions: Sequence[StageDecision] | None,
+    totals: Sequence[StageTotal] | None = None,
 ) -> ElectionFigures:
     """Every figure of ``election`` given the rules' ``decisions`` (one per stage; ``None`` when
-    the rules could not be applied). Pure: the same inputs give the same figures."""
+    the rules could not be applied). ``totals``: the election's
+    :func:`~tallyroom.evidence.stage_totals`, when already worked out (the checks have them).
+    Pure: the same inputs give the same figures."""
     if decisions is not None and len(decisions) != len(election.stages):
         raise ValueError("one decision per stage is needed")
-    analysis = stage_totals(election)
+    analysis = stage_totals(election) if totals is None else totals
+    if len(analysis) != len(election.stages):
+        raise ValueError("one total per stage is needed")
     stages = tuple(
         stage_figures(election, i, decisions[i] if decisions is not None else None, analysis[i])
         for i in range(len(election.stages))

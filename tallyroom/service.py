@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copyreg
 import datetime as dt
+import functools
 import hashlib
 import multiprocessing
 import random
@@ -27,6 +28,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from tallyroom.checks import run_checks
+from tallyroom.checks.context import make_context
 from tallyroom.checks.types import Finding
 from tallyroom.errors import InputError, StorageError, TallyroomError
 from tallyroom.figures import ElectionFigures, election_figures
@@ -37,15 +39,24 @@ from tallyroom.rules import choose_rules, preset_names, rules_json, verify_choic
 from tallyroom.rules.report import stage_decisions
 from tallyroom.rules.types import ElectionVerdict
 from tallyroom.store import Batch, Busy, Conflict, ImportResult, NewVersion, Store, StoredElection
-from tallyroom.store.batch import OPTIMIZE_FROM
+from tallyroom.store.batch import OPTIMIZE_FROM, Replay
 from tallyroom.store.codec import MAX_CHANGES, differences, election_json, fingerprint, sha256_text
 from tallyroom.store.read import current_head, stored_election
-from tallyroom.store.writes import Attempt, AuditAction, Certified, SourceWriter, revert_version
+from tallyroom.store.writes import (
+    Attempt,
+    AuditAction,
+    Certified,
+    SourceWriter,
+    VersionRows,
+    revert_version,
+    version_rows,
+)
 
 __all__ = [
     "Decided",
     "FileOutcome",
     "Prepared",
+    "Staged",
     "certified",
     "decide",
     "import_elections",
@@ -96,14 +107,20 @@ def decide(election: Election, rules: str | Path | None = None) -> Decided:
             raise
         note = f"the rules could not be applied: {error}"
     decisions = stage_decisions(verdict) if verdict is not None else None
+    # The checks judge the outcomes under the document's own or inferred rules: the ones just
+    # derived, unless other rules were named.
+    outcomes = None
+    if rules is None and verdict is not None:
+        outcomes = tuple(stage.outcome for stage in verdict.stages)
+    context = make_context(election, outcomes=outcomes)
     return Decided(
         election=election,
         verdict=verdict,
         rules=rules_json(verdict.choice) if verdict is not None else None,
         rules_note=note,
         decisions=decisions,
-        findings=tuple(run_checks(election)),
-        figures=election_figures(election, decisions),
+        findings=tuple(run_checks(election, context=context)),
+        figures=election_figures(election, decisions, context.totals),
     )
 
 
@@ -255,6 +272,7 @@ def _store_election(
     own = fingerprint(election)
     new = writer.claim(identity, election.title)
     if not new:
+        writer.flush()  # what the batch has buffered, so that the reads below see it
         head = current_head(writer.conn, identity)
         if head is not None and head.fingerprint == own:
             # Exactly the current content (re-importing a file): nothing to load or decide.
@@ -372,7 +390,9 @@ def import_files(
     at all; a file that cannot be read or stored is refused and the others go on.
 
     Files go in chunks of ``commit_every``: each chunk is read, decided and checked first, with
-    no transaction open, and then written in one short transaction (a savepoint per file). A
+    no transaction open, and then written in one short transaction (a savepoint per file; the
+    rows below each version are inserted for the whole chunk at once, and when the database
+    refuses those the chunk is written again with each file's rows in its own savepoint). A
     chunk that another writer's transaction got in the way of (a deadlock or serialization
     failure on PostgreSQL, a database still locked on SQLite after the busy timeout) is rolled
     back whole and written again after a pause. Every file's outcome is recorded in the same
@@ -390,7 +410,7 @@ def import_files(
     outcomes: list[FileOutcome] = []
     for chunk in _prepared_chunks(paths, rules, commit_every, jobs, date):
         written = _write_chunk(
-            store, chunk, user=user, replace=replace, rules=rules, correction=correction
+            store, chunk, user=user, replace=replace, rules=rules, correction=correction, date=date
         )
         for outcome in written:
             outcomes.append(outcome)
@@ -426,22 +446,27 @@ def _chunks(paths: Iterable[Path], size: int) -> Iterator[list[Path]]:
 
 def _prepared_chunks(
     paths: Iterable[Path], rules: str | None, size: int, jobs: int, date: dt.date | None
-) -> Iterator[list[Prepared | FileOutcome]]:
-    """The files prepared, a chunk of ``size`` at a time, in order; by ``jobs`` processes."""
+) -> Iterator[list[Prepared | Staged | FileOutcome]]:
+    """The files prepared, a chunk of ``size`` at a time, in order; by ``jobs`` processes,
+    each given a few files at a time (see :class:`Staged`)."""
     if jobs == 1:
         for chunk in _chunks(paths, size):
             yield [prepare(path, rules, date) for path in chunk]
         return
     context = multiprocessing.get_context("spawn")  # no state of this process is inherited
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        pending: list[Future[Prepared | FileOutcome]] | None = None
+        pending: list[Future[list[Staged | FileOutcome]]] | None = None
         for chunk in _chunks(paths, size):
-            submitted = [pool.submit(prepare, path, rules, date) for path in chunk]
+            step = max(1, -(-len(chunk) // (2 * jobs)))
+            submitted = [
+                pool.submit(_stage_files, chunk[start : start + step], rules, date)
+                for start in range(0, len(chunk), step)
+            ]
             if pending is not None:
-                yield [future.result() for future in pending]
+                yield [item for future in pending for item in future.result()]
             pending = submitted
         if pending is not None:
-            yield [future.result() for future in pending]
+            yield [item for future in pending for item in future.result()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,6 +493,51 @@ def prepare(
     return Prepared(path.name, text, elections, decided, warnings)
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A file read, decided and checked in a worker process, sent back as the rows of the first
+    version of each of its elections (strings, numbers and tuples: cheap to send, unlike the
+    model). Should one of its elections be stored already, the writing process reads and
+    decides the file again, to decide it against the stored one."""
+
+    path: Path
+    name: str
+    text: str
+    warnings: tuple[str, ...]
+    identities: tuple[str, ...]
+    versions: tuple[VersionRows, ...]
+
+
+def _stage_files(
+    paths: Sequence[Path], rules: str | None, date: dt.date | None
+) -> list[Staged | FileOutcome]:
+    """:func:`prepare` each file, as :class:`Staged` rows (in a worker process)."""
+    return [_staged(path, prepare(path, rules, date)) for path in paths]
+
+
+def _staged(path: Path, item: Prepared | FileOutcome) -> Staged | FileOutcome:
+    if isinstance(item, FileOutcome):
+        return item
+    versions = []
+    identities = tuple(election_identity(e) for e in item.elections)
+    try:
+        for election, decided, identity in zip(
+            item.elections, item.decided, identities, strict=True
+        ):
+            check_storable(election, item.name)
+            new = _version(decided, identity, None, (), fingerprint(election), False, None)
+            versions.append(version_rows(new))
+    except InputError as error:  # what the store cannot hold
+        return FileOutcome(
+            item.name,
+            "refused",
+            error=str(error),
+            warnings=item.warnings,
+            sha256=sha256_text(item.text),
+        )
+    return Staged(path, item.name, item.text, item.warnings, identities, tuple(versions))
+
+
 def _digest(path: Path) -> str | None:
     try:
         with path.open("rb") as file:
@@ -478,24 +548,45 @@ def _digest(path: Path) -> str | None:
 
 def _write_chunk(
     store: Store,
-    chunk: Sequence[Prepared | FileOutcome],
+    chunk: Sequence[Prepared | Staged | FileOutcome],
     *,
     user: str | None,
     replace: bool,
     rules: str | None,
     correction: str | None,
+    date: dt.date | None = None,
 ) -> list[FileOutcome]:
-    for attempt in range(WRITE_ATTEMPTS):
+    buffered = True
+    attempt = 0
+    while True:
         try:
-            with store.batch(user=user, commit_every=len(chunk) + 1, optimize=False) as batch:
+            with store.batch(
+                user=user, commit_every=len(chunk) + 1, optimize=False, buffered=buffered
+            ) as batch:
                 outcomes: list[FileOutcome] = []
                 for item in chunk:
+                    identities: tuple[str, ...] | None = None
                     if isinstance(item, FileOutcome):
-                        outcome, identities = item, None
-                    else:
-                        outcome = _write_file(
-                            batch, item, replace=replace, rules=rules, correction=correction
+                        outcome = item
+                    elif isinstance(item, Staged):
+                        store_file = functools.partial(
+                            _store_staged, batch, item, replace, rules, correction, date
                         )
+                        outcome = _write_file(item, store_file)
+                        identities = item.identities
+                    else:
+                        store_file = functools.partial(
+                            store_source,
+                            batch,
+                            item.elections,
+                            item.text,
+                            item.name,
+                            replace=replace,
+                            rules=rules,
+                            decided=item.decided,
+                            correction=correction,
+                        )
+                        outcome = _write_file(item, store_file)
                         identities = tuple(election_identity(e) for e in item.elections)
                     batch.attempt(
                         Attempt(
@@ -508,30 +599,27 @@ def _write_chunk(
                     )
                     outcomes.append(outcome)
                 return outcomes
+        except Replay:
+            if not buffered:
+                raise
+            # The database refused the rows of one of the files, written together: write the
+            # chunk again with each file's rows in its own savepoint, to refuse that one alone.
+            buffered = False
         except Busy:
-            if attempt == WRITE_ATTEMPTS - 1:
+            attempt += 1
+            if attempt == WRITE_ATTEMPTS:
                 raise
             # Another writer holds what this chunk needs: let it finish, then write again.
-            time.sleep(BACKOFF * 2**attempt * (1 + random.random()))
-    raise AssertionError("unreachable")
+            time.sleep(BACKOFF * 2 ** (attempt - 1) * (1 + random.random()))
 
 
 def _write_file(
-    batch: Batch, item: Prepared, *, replace: bool, rules: str | None, correction: str | None
+    item: Prepared | Staged, store: Callable[[], tuple[ImportResult, ...]]
 ) -> FileOutcome:
     sha256 = sha256_text(item.text)
     try:
-        results = store_source(
-            batch,
-            item.elections,
-            item.text,
-            item.name,
-            replace=replace,
-            rules=rules,
-            decided=item.decided,
-            correction=correction,
-        )
-    except Busy:
+        results = store()
+    except (Busy, Replay):
         raise
     except (StorageError, InputError) as error:  # InputError: what the store cannot hold
         return FileOutcome(
@@ -541,3 +629,48 @@ def _write_file(
         "unchanged" if all(r.status == "unchanged" for r in results) else "stored"
     )
     return FileOutcome(item.name, status, results, warnings=item.warnings, sha256=sha256)
+
+
+def _store_staged(
+    batch: Batch,
+    item: Staged,
+    replace: bool,
+    rules: str | None,
+    correction: str | None,
+    date: dt.date | None,
+) -> tuple[ImportResult, ...]:
+    """Store a file :class:`Staged` by a worker: its new elections from the rows; from the first
+    that is stored already on, the file is read and decided again here, to be decided against
+    the stored ones."""
+
+    def work(writer: SourceWriter) -> tuple[ImportResult, ...]:
+        results: list[ImportResult] = []
+        for number, rows in enumerate(item.versions):
+            result = writer.write_rows(rows)
+            if result is None:
+                return (*results, *_store_again(writer, item, number))
+            results.append(result)
+        return tuple(results)
+
+    def _store_again(writer: SourceWriter, item: Staged, start: int) -> list[ImportResult]:
+        again = prepare(item.path, rules, date)
+        if (
+            isinstance(again, FileOutcome)
+            or again.text != item.text
+            or tuple(election_identity(e) for e in again.elections) != item.identities
+        ):
+            raise StorageError(f"{item.path}: the file changed while it was imported")
+        return [
+            _store_election(
+                writer, election, replace=replace, rules=rules, decided=d, correction=correction
+            )
+            for election, d in zip(again.elections[start:], again.decided[start:], strict=True)
+        ]
+
+    for attempt in range(ATTEMPTS):
+        try:
+            return batch.write(item.text, item.name, work)
+        except Conflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from tallyroom import service
+from tallyroom.formats.article import parse_article
 from tallyroom.store import Store
+from tallyroom.store import schema as t
 from tallyroom.store.read import ElectionFilter, list_elections
 
 from .conftest import ROOT, TEST_DATA, run_cli
@@ -45,3 +50,72 @@ def test_a_refused_file_among_workers_costs_the_others_nothing(tmp_path: Path) -
     )
     assert "1 new" in result.stdout and "1 refused" in result.stdout
     assert f"refused: {bad}" in result.stderr
+
+
+def _samples(folder: Path) -> list[Path]:
+    """The bundled sample articles, copied into ``folder``."""
+    paths = []
+    for path in sorted((ROOT / "tallyroom" / "data" / "samples").glob("*.txt")):
+        copy = folder / path.name
+        copy.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        paths.append(copy)
+    return paths
+
+
+def _outcomes(outcomes: tuple[service.FileOutcome, ...]) -> list[tuple[object, ...]]:
+    return [
+        (o.name, o.status, o.error, [(r.title, r.status, r.version, r.current) for r in o.results])
+        for o in outcomes
+    ]
+
+
+def test_workers_join_files_to_elections_already_stored(tmp_path: Path) -> None:
+    # Files staged by workers whose elections are stored already (imported again, unchanged or
+    # changed) are decided against the stored ones, as one process decides them.
+    paths = _samples(tmp_path)
+    results = {}
+    for jobs in (1, 2):
+        with Store.open(str(tmp_path / f"{jobs}.db")) as store:
+            first = service.import_files(store, paths, jobs=jobs)
+            again = service.import_files(store, paths, jobs=jobs)
+            text = paths[0].read_text(encoding="utf-8")
+            paths[0].write_text(text + "\nThe count was certified later.\n", encoding="utf-8")
+            changed = service.import_files(store, paths[:2], jobs=jobs)
+            paths[0].write_text(text, encoding="utf-8")
+            results[jobs] = _outcomes(first), _outcomes(again), _outcomes(changed)
+    first, again, changed = results[2]
+    assert {status for _, status, _, _ in first} == {"stored"}
+    assert {status for _, status, _, _ in again} == {"unchanged"}
+    assert [status for _, status, _, _ in changed] == ["stored", "unchanged"]
+    assert changed[0][3][0][1:] == ("new version", 2, 2)
+    assert results[1] == results[2]
+
+
+def test_rows_the_database_refuses_cost_only_their_own_file(tmp_path: Path) -> None:
+    # The rows of a chunk's files are inserted together; when the database refuses them, the
+    # chunk is written again file by file, and only the file whose rows were refused is.
+    paths = _samples(tmp_path)
+    election = parse_article(paths[2].read_text(encoding="utf-8"))
+    refused = next(row.name for stage in election.stages for row in stage.results)
+    for jobs in (1, 2):
+        with Store.open(str(tmp_path / f"{jobs}.db")) as store:
+            with store.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON stage_results "
+                    f"WHEN NEW.name = '{refused}' BEGIN SELECT RAISE(ABORT, 'not this one'); END"
+                )
+            outcomes = service.import_files(store, paths, jobs=jobs, user="clerk")
+            statuses = [(o.name, o.status) for o in outcomes]
+            assert statuses == [(p.name, "refused" if p == paths[2] else "stored") for p in paths]
+            assert "not this one" in (outcomes[2].error or "")
+            assert paths[2].name in (outcomes[2].error or "")
+            with store.engine.connect() as conn:
+                attempts = conn.execute(
+                    sa.select(t.import_attempts.c.source, t.import_attempts.c.outcome).order_by(
+                        t.import_attempts.c.id
+                    )
+                ).all()
+                audit = conn.execute(sa.select(sa.func.count()).select_from(t.audit)).scalar()
+            assert [tuple(a) for a in attempts] == statuses
+            assert audit == len(paths) - 1
+            assert len(store.list_elections().rows) == len(paths) - 1

@@ -24,25 +24,33 @@ from tallyroom.store.generate import detailed_election, generated_election
 from tests.conftest import ROOT
 from tests.store_helpers import import_election
 
-# Stalls the writer of the STALL-th version once every row of it is written (its audit entry is
-# the last), before the source's savepoint is released, announcing it, to be killed.
+# Stalls the writer once the STALL-th version's rows are written (its audit entry is the last),
+# before the source's savepoint is released or the batch is committed, announcing it, to be
+# killed. An import of many files inserts the rows of a chunk of them together (insert_values).
 STALL = """
 import time
 import tallyroom.store.writes as writes
 from tallyroom.store import schema
 
 written = []
-insert_rows = writes.insert_rows
+insert_rows, insert_values = writes.insert_rows, writes.insert_values
 
-def stalled(conn, table, rows):
-    insert_rows(conn, table, rows)
+def count(table, rows):
     if table is schema.audit:
-        written.append(table)
-        if len(written) == STALL:
+        written.extend(rows)
+        if len(written) >= STALL:
             print("importing", flush=True)
             time.sleep(600)
 
-writes.insert_rows = stalled
+def stalled(conn, table, rows):
+    insert_rows(conn, table, rows)
+    count(table, rows)
+
+def stalled_values(conn, table, keys, rows):
+    insert_values(conn, table, keys, rows)
+    count(table, rows)
+
+writes.insert_rows, writes.insert_values = stalled, stalled_values
 """
 
 # Imports election NUMBER and is killed while storing it.

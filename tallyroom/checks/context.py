@@ -15,7 +15,7 @@ from tallyroom.evidence import (
 from tallyroom.model import Election, InfoboxField
 
 if TYPE_CHECKING:
-    from tallyroom.rules.types import RulesSpec
+    from tallyroom.rules.types import Outcome, RulesSpec
 
 __all__ = ["CheckContext", "make_context"]
 
@@ -44,7 +44,19 @@ class CheckContext:
         return item.line if item else None
 
 
-def make_context(election: Election, rules: RulesSpec | None = None) -> CheckContext:
+def make_context(
+    election: Election,
+    rules: RulesSpec | None = None,
+    outcomes: tuple[Outcome, ...] | None = None,
+) -> CheckContext:
+    """The context of the checks of ``election``. ``outcomes``: each stage's outcome under the
+    rules the checks would apply (``rules``, else the document's own or inferred ones), when
+    already derived (:func:`tallyroom.service.decide` has them), so as not to derive them twice."""
     columns = infobox_columns(election)
     rows = column_rows(election.deciding_stage, columns)
-    return CheckContext(election, stage_totals(election, columns, rows), columns, rules, rows)
+    context = CheckContext(election, stage_totals(election, columns, rows), columns, rules, rows)
+    if outcomes is not None and election.stages:
+        if len(outcomes) != len(election.stages):
+            raise ValueError("one outcome per stage is needed")
+        context.memo["outcomes"] = outcomes
+    return context

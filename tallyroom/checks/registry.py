@@ -74,13 +74,19 @@ def run_checks(
     rules: RulesSpec | None = None,
     min_severity: Severity = "info",
     families: tuple[Family, ...] | None = None,
+    context: CheckContext | None = None,
 ) -> tuple[Finding, ...]:
     """Every finding of every check on ``election``, ordered by line (unplaced ones last).
 
     ``rules`` decide the outcome checks; by default the rules the document declares, else those
-    inferred from it. ``families`` limits the checks run.
+    inferred from it. ``families`` limits the checks run. ``context``: the election's
+    :func:`~tallyroom.checks.context.make_context`, when the caller made it (to read its totals
+    too, or to give it the outcomes already derived).
     """
-    context = make_context(election, rules)
+    if context is None:
+        context = make_context(election, rules)
+    elif context.election is not election or context.rules != rules:
+        raise ValueError("the context is of another election or other rules")
     floor = severity_rank(min_severity)
     found: list[Finding] = []
     for family, check in CHECKS:

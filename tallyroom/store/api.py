@@ -40,6 +40,7 @@ from tallyroom.store.read import (
     CityPlace,
     ElectionFilter,
     ElectionRecord,
+    ElectionSummary,
     Order,
     Page,
 )
@@ -145,13 +146,22 @@ class Store:
     # -- writes ------------------------------------------------------------------------------
 
     def batch(
-        self, *, commit_every: int = 100, user: str | None = None, optimize: bool = True
+        self,
+        *,
+        commit_every: int = 100,
+        user: str | None = None,
+        optimize: bool = True,
+        buffered: bool = False,
     ) -> Batch:
         """A batch of writes on one connection: each source in its own savepoint (all of it or
-        none), a commit every ``commit_every`` sources and at the end of the ``with`` block.
-        :mod:`tallyroom.service` is what writes through it."""
+        none), a commit every ``commit_every`` sources and at the end of the ``with`` block;
+        ``buffered``: see :class:`Batch`. :mod:`tallyroom.service` is what writes through it."""
         return Batch(
-            self, commit_every=commit_every, user=user or current_user(), optimize=optimize
+            self,
+            commit_every=commit_every,
+            user=user or current_user(),
+            optimize=optimize,
+            buffered=buffered,
         )
 
     def revert(
@@ -187,7 +197,13 @@ class Store:
 
     def record(self, ref: int | str, version: int | None = None) -> ElectionRecord:
         """One version (the current one unless given) with everything decided for it."""
-        return self._read(lambda c: read.election_record(c, read.find_election(c, ref), version))
+
+        def work(conn: sa.Connection) -> ElectionRecord:
+            # An id is looked up with the record itself (a missing one is named as such).
+            election_id = ref if isinstance(ref, int) else read.find_election(conn, ref)
+            return read.election_record(conn, election_id, version)
+
+        return self._read(work)
 
     def get_election(self, ref: int | str, version: int | None = None) -> Election:
         """The stored election (its current version unless ``version`` is given)."""
@@ -197,8 +213,13 @@ class Store:
         """The name and raw text of the source an election (version) was imported from."""
 
         def work(conn: sa.Connection) -> tuple[str, str]:
-            row = read.version_id(conn, read.find_election(conn, ref), version)
-            return queries.source_text(conn, row)
+            election_id = ref if isinstance(ref, int) else read.find_election(conn, ref)
+            found = queries.election_source(conn, election_id, version)
+            if found is None:
+                # Not there: the message of what is missing, the election or its version.
+                read.version_id(conn, read.find_election(conn, election_id), version)
+                raise AssertionError("a version without its source")  # pragma: no cover
+            return found
 
         return self._read(work)
 
@@ -220,6 +241,10 @@ class Store:
     def city_elections(self, city: str, state: str | None) -> tuple[int, ...]:
         """Ids of one city's current elections, oldest first."""
         return self._read(lambda c: read.city_elections(c, city, state))
+
+    def city_summaries(self, city: str, state: str | None) -> tuple[ElectionSummary, ...]:
+        """Summaries of one city's current elections, oldest first."""
+        return self._read(lambda c: read.city_summaries(c, city, state))
 
     def candidate_index(self, slug_of: Callable[[str], str]) -> dict[str, tuple[int, ...]]:
         """Ids of the current elections naming each person, by ``slug_of(name)``."""

@@ -9,6 +9,15 @@ commit writes every touched page again.
 The service reads the stored election through the writer's connection, so it sees the batch's
 own writes: the primary and the general of one election imported in one batch join one
 election.
+
+A ``buffered`` batch is for a caller that can write its sources again: it keeps the rows below
+each version (and the audit entries and import attempts) in memory and inserts them, one
+statement per table for all its sources, before it commits or before a writer reads what is
+stored; and it opens no savepoint per source. A database that refuses those rows refuses them
+all at once, without saying whose they are, and a source that fails leaves no savepoint to roll
+back: either way :class:`Replay` is raised, the batch is rolled back, and the caller writes the
+same sources again in a batch that is not buffered, where each source's refusal is its own.
+Every source still lands whole or not at all.
 """
 
 from __future__ import annotations
@@ -21,11 +30,14 @@ from typing import TYPE_CHECKING, TypeVar
 import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
+from tallyroom.store import schema as t
 from tallyroom.store.engine import write_connection
 from tallyroom.store.writes import (
     Attempt,
     ImportResult,
+    Pending,
     SourceWriter,
+    attempt_row,
     record_attempt,
     revert_version,
 )
@@ -33,7 +45,7 @@ from tallyroom.store.writes import (
 if TYPE_CHECKING:
     from tallyroom.store.api import Store
 
-__all__ = ["OPTIMIZE_FROM", "RETRY_SQLSTATES", "Batch", "Busy", "retryable"]
+__all__ = ["OPTIMIZE_FROM", "RETRY_SQLSTATES", "Batch", "Busy", "Replay", "retryable"]
 
 #: A batch that wrote this many sources refreshes the planner's statistics when it ends.
 OPTIMIZE_FROM = 100
@@ -44,7 +56,13 @@ class Batch:
     """Use as ``with store.batch() as batch:``; see :meth:`Store.batch`."""
 
     def __init__(
-        self, store: Store, *, commit_every: int, user: str, optimize: bool = True
+        self,
+        store: Store,
+        *,
+        commit_every: int,
+        user: str,
+        optimize: bool = True,
+        buffered: bool = False,
     ) -> None:
         if commit_every < 1:
             raise ValueError("commit_every must be at least 1")
@@ -55,6 +73,7 @@ class Batch:
         self.pending = 0
         self.written = 0
         self._parties: dict[str, int] = {}
+        self._pending: Pending | None = Pending() if buffered else None
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
 
@@ -90,30 +109,62 @@ class Batch:
 
     def write(self, source_text: str, source_name: str, work: Callable[[SourceWriter], T]) -> T:
         """Run ``work`` with a writer of one source, in a savepoint: all of its writes or none.
-        Raises :class:`StorageError` when the database refuses one."""
+        Raises :class:`StorageError` when the database refuses one.
+
+        In a buffered batch there is no savepoint: a source that fails in any way raises
+        :class:`Replay` (or :class:`Busy`), and the whole batch is rolled back, to be written
+        again by the caller in a batch that is not buffered."""
         conn = self._conn()
+        if self._pending is not None:
+            writer = SourceWriter(
+                conn, source_text, source_name, self.user, self._parties, self._pending, self.flush
+            )
+            try:
+                result = work(writer)
+            except (Busy, Replay):
+                raise
+            except sa.exc.DBAPIError as error:
+                detail = " ".join(str(error.orig).split())[:300]
+                if retryable(error):
+                    raise Busy(f"{source_name}: another writer was in the way: {detail}") from None
+                raise Replay(f"{source_name}: the database refused the import: {detail}") from None
+            except Exception as error:
+                raise Replay(f"{source_name}: {error}") from error
+            self._count()
+            return result
+        parties = set(self._parties)
         try:
             with conn.begin_nested():
                 writer = SourceWriter(conn, source_text, source_name, self.user, self._parties)
                 result = work(writer)
-        except sa.exc.DBAPIError as error:
-            detail = " ".join(str(error.orig).split())[:300]
-            if retryable(error):
-                raise Busy(f"{source_name}: another writer was in the way: {detail}") from None
-            raise StorageError(
-                f"{source_name}: the database refused the import: {detail}"
-            ) from None
+        except BaseException as error:
+            # The savepoint is rolled back, and with it the parties the source added.
+            for name in self._parties.keys() - parties:
+                del self._parties[name]
+            if isinstance(error, sa.exc.DBAPIError):
+                detail = " ".join(str(error.orig).split())[:300]
+                if retryable(error):
+                    raise Busy(f"{source_name}: another writer was in the way: {detail}") from None
+                raise StorageError(
+                    f"{source_name}: the database refused the import: {detail}"
+                ) from None
+            raise
         self._count()
         return result
 
     def attempt(self, attempt: Attempt) -> None:
         """Record one file an import tried; written outside the file's savepoint, so that a
         refusal is kept while the file's own writes are rolled back."""
-        record_attempt(self._conn(), self.user, attempt)
+        conn = self._conn()
+        if self._pending is None:
+            record_attempt(conn, self.user, attempt)
+        else:
+            self._pending.add_dicts(t.import_attempts, [attempt_row(self.user, attempt)])
 
     def revert(self, election_id: int, number: int, reason: str | None = None) -> ImportResult:
         """Make version ``number`` of an election current again (see :meth:`Store.revert`)."""
         conn = self._conn()
+        self.flush()
         with conn.begin_nested():
             result = revert_version(conn, election_id, number, self.user, reason)
         self._count()
@@ -125,8 +176,22 @@ class Batch:
         if self.pending >= self.commit_every:
             self.commit()
 
+    def flush(self) -> None:
+        """Insert the rows waiting in the buffer; :class:`Replay` (or :class:`Busy`) when the
+        database refuses them."""
+        if not self._pending:
+            return
+        try:
+            self._pending.flush(self._conn())
+        except sa.exc.DBAPIError as error:
+            detail = " ".join(str(error.orig).split())[:300]
+            if retryable(error):
+                raise Busy(f"another writer was in the way: {detail}") from None
+            raise Replay(f"the database refused a buffered batch: {detail}") from None
+
     def commit(self) -> None:
         """Make the sources written so far durable."""
+        self.flush()
         if self._transaction is not None:
             try:
                 self._transaction.commit()
@@ -159,3 +224,8 @@ def retryable(error: sa.exc.DBAPIError) -> bool:
 class Busy(StorageError):
     """A write another writer's transaction was in the way of; the whole transaction was
     rolled back, and writing it again later can succeed."""
+
+
+class Replay(StorageError):
+    """The database refused rows of a buffered batch, of one source or another: the batch is
+    rolled back, to be written again source by source in a batch that is not buffered."""

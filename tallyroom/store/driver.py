@@ -1,36 +1,34 @@
 """The store's insert and bulk-read statements, in SQLAlchemy Core.
 
 Rows are plain dicts of Python values, inserted in the caller's transaction. A list of rows is one
-``conn.execute(insert(table), rows)``: SQLAlchemy sends it as one ``executemany`` (psycopg 3
-pipelines it to PostgreSQL; SQLite runs it in process), converting dates and times through the
-columns' types. A row with a serial ``id`` is inserted with ``RETURNING id``; ``ignore_conflict``
-adds the dialect's ``ON CONFLICT DO NOTHING``. The database checks every constraint, and its
+``executemany`` (psycopg 3 pipelines it to PostgreSQL; SQLite runs it in process). Each insert
+is compiled by SQLAlchemy once per dialect, table and set of keys, and the rows go to the
+driver as they are, converted only where a column's type converts them (dates and times as text
+on SQLite): SQLAlchemy's work per statement and per row would cost more than the database's. A
+row with a serial ``id`` is inserted with ``RETURNING id``; ``ignore_conflict`` adds the
+dialect's ``ON CONFLICT DO NOTHING``. The database checks every constraint, and its
 errors arrive as SQLAlchemy's ``DBAPIError`` classes.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["fetch_rows", "insert_returning_id", "insert_rows"]
+__all__ = ["fetch_rows", "insert_returning_id", "insert_rows", "insert_values"]
 
 Row = dict[str, Any]
 
 
 @functools.cache
-def _insert(table: sa.Table) -> sa.Insert:
-    return sa.insert(table)
-
-
-@functools.cache
-def _insert_returning_id(dialect_name: str, table: sa.Table, ignore_conflict: bool) -> Any:
-    """``INSERT ... RETURNING id`` for ``table``, with ``ON CONFLICT DO NOTHING`` when
-    ``ignore_conflict``; built once per dialect and table, so SQLAlchemy's statement cache
-    recognises it at once."""
+def _statement(dialect_name: str, table: sa.Table, returning: bool, ignore_conflict: bool) -> Any:
+    """``INSERT`` into ``table``, with ``RETURNING id`` and ``ON CONFLICT DO NOTHING`` when
+    asked."""
     match dialect_name:
         case "postgresql":
             statement: Any = postgresql.insert(table)
@@ -40,13 +38,119 @@ def _insert_returning_id(dialect_name: str, table: sa.Table, ignore_conflict: bo
             raise AssertionError(f"unsupported dialect {other}")
     if ignore_conflict:
         statement = statement.on_conflict_do_nothing()
-    return statement.returning(table.c.id)
+    return statement.returning(table.c.id) if returning else statement
+
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Insert:
+    """An insert compiled for the driver: its SQL; where each of its parameters is in a row's
+    values (given in the order of the row's keys); the parameters' names (for a driver that
+    takes them by name); and the type conversions of the columns (a date as text on SQLite), by
+    parameter."""
+
+    sql: str
+    order: tuple[int, ...] | None
+    """``None``: the parameters are in the order of the row's keys."""
+    names: tuple[str, ...] | None
+    processors: tuple[tuple[int, Processor], ...]
+
+    def parameters(self, row: tuple[Any, ...]) -> tuple[Any, ...] | dict[str, Any]:
+        values = list(row) if self.order is None else [row[i] for i in self.order]
+        for position, processor in self.processors:
+            values[position] = processor(values[position])
+        if self.names is None:
+            return tuple(values)
+        return dict(zip(self.names, values, strict=True))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(
+    dialect: sa.Dialect,
+    table: sa.Table,
+    keys: tuple[str, ...],
+    returning: bool = False,
+    ignore_conflict: bool = False,
+) -> _Insert:
+    """The insert of rows with ``keys``, compiled once per dialect, table and keys, so that
+    rows go to the driver without SQLAlchemy compiling or converting each."""
+    statement = _statement(dialect.name, table, returning, ignore_conflict)
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    names = tuple(compiled.positiontup or compiled.binds)
+    columns = tuple(compiled.binds[name].key for name in names)
+    if sorted(columns) != sorted(keys):
+        raise AssertionError(f"insert into {table.name}: parameters {columns} for rows {keys}")
+    processors = []
+    for position, key in enumerate(columns):
+        processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors.append((position, processor))
+    order = None if columns == keys else tuple(keys.index(key) for key in columns)
+    return _Insert(str(compiled), order, None if compiled.positional else names, tuple(processors))
+
+
+def _run(conn: sa.Connection, sql: str, parameters: list[Any], returning: bool) -> Any:
+    """Run ``sql`` on the driver's own cursor (once per parameters), in the transaction ``conn``
+    holds: SQLAlchemy's work around each statement costs more than SQLite's. The driver's errors
+    are raised as SQLAlchemy's, as ``conn.execute`` raises them."""
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if len(parameters) == 1:
+            cursor.execute(sql, parameters[0])
+        else:
+            cursor.executemany(sql, parameters)
+        return cursor.fetchone() if returning else None
+    except dbapi.Error as error:
+        raise sa.exc.DBAPIError.instance(
+            sql, parameters, error, dbapi.Error, dialect=conn.dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[Row]) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``table`` in one ``executemany``."""
     if rows:
-        conn.execute(_insert(table), rows)
+        keys = tuple(rows[0])
+        insert_values(conn, table, keys, [tuple([row[key] for key in keys]) for row in rows])
+
+
+def insert_values(
+    conn: sa.Connection, table: sa.Table, keys: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (the values of ``keys``, in that order) into ``table`` in one
+    ``executemany``."""
+    if len(rows) > 1 and conn.dialect.name == "postgresql":
+        _copy(conn, table, keys, rows)
+    elif rows:
+        insert = _compiled(conn.dialect, table, keys)
+        _run(conn, insert.sql, [insert.parameters(row) for row in rows], False)
+
+
+def _copy(
+    conn: sa.Connection, table: sa.Table, keys: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Many rows into PostgreSQL by ``COPY``: one statement, where an ``executemany`` sends one
+    per row (and psycopg's work per row outweighs the server's). Constraints and triggers apply
+    as to an ``INSERT``."""
+    preparer = conn.dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(key) for key in keys)
+    sql = f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN"
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except dbapi.Error as error:
+        raise sa.exc.DBAPIError.instance(
+            sql, rows, error, dbapi.Error, dialect=conn.dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 def insert_returning_id(
@@ -54,9 +158,9 @@ def insert_returning_id(
 ) -> int | None:
     """Insert one row into a table with a serial ``id``; its id, or ``None`` when
     ``ignore_conflict`` and a unique key already held the row."""
-    statement = _insert_returning_id(conn.dialect.name, table, ignore_conflict)
-    found = conn.execute(statement, row).scalar()
-    return None if found is None else int(found)
+    insert = _compiled(conn.dialect, table, tuple(row), True, ignore_conflict)
+    found = _run(conn, insert.sql, [insert.parameters(tuple(row.values()))], True)
+    return None if found is None else int(found[0])
 
 
 def fetch_rows(conn: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:

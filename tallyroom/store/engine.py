@@ -22,14 +22,14 @@ import sqlite3
 import urllib.parse
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from tallyroom.errors import StorageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -159,7 +159,13 @@ def write_connection(engine: sa.Engine) -> sa.Connection:
     return engine.connect().execution_options(**{WRITE_OPTION: True})
 
 
+# Alembic is imported when a migration is looked at, not with the store: the processes that
+# only read and decide files (``import --jobs``) never need it.
+
+
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     folder = resources.files("tallyroom.store") / "migrations"
     config.set_main_option("script_location", os.fspath(str(folder)))
@@ -168,6 +174,8 @@ def _alembic_config() -> Config:
 
 def head_revision() -> str:
     """The newest migration shipped with this version of tallyroom."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -175,6 +183,8 @@ def head_revision() -> str:
 
 def current_revision(connection: sa.Connection) -> str | None:
     """The migration the database is at; ``None`` for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 

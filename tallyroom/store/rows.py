@@ -123,8 +123,9 @@ def party_names(election: Election) -> set[str]:
     return {row.party for stage in election.stages for row in stage.results if row.party}
 
 
-def election_rows(election: Election, version_id: int, party_ids: Mapping[str, int]) -> Rows:
-    """Rows of every table below ``versions`` for one version of ``election``."""
+def election_rows(election: Election, version_id: int, party_ids: Mapping[str, object]) -> Rows:
+    """Rows of every table below ``versions`` for one version of ``election`` (``party_ids``:
+    what ``party_id`` holds for each party's name)."""
     rows: Rows = defaultdict(list)
     v = version_id
     for s, stage in enumerate(election.stages):
@@ -281,10 +282,26 @@ def election_rows(election: Election, version_id: int, party_ids: Mapping[str, i
     return rows
 
 
-def _select(conn: sa.Connection, table: sa.Table, version_id: int) -> list[sa.Row[Any]]:
+@functools.cache
+def _version_rows(table: sa.Table) -> sa.Select[Any]:
+    """A version's rows of ``table`` in order (bound: ``version_id``). Made once: building a
+    statement costs more than SQLite takes to run it."""
     order = [c for c in ("stage", "position") if c in table.c]
-    query = sa.select(table).where(table.c.version_id == version_id)
-    return list(conn.execute(query.order_by(*(table.c[c] for c in order))))
+    query = sa.select(table).where(table.c.version_id == sa.bindparam("version_id"))
+    return query.order_by(*(table.c[c] for c in order))
+
+
+@functools.cache
+def _head(without: frozenset[str]) -> sa.Select[Any]:
+    columns = [column for column in t.versions.c if column.name not in without]
+    return sa.select(*columns).where(t.versions.c.id == sa.bindparam("version_id"))
+
+
+_PARTIES = sa.select(t.parties.c.id, t.parties.c.name)
+
+
+def _select(conn: sa.Connection, table: sa.Table, version_id: int) -> list[sa.Row[Any]]:
+    return list(conn.execute(_version_rows(table), {"version_id": version_id}))
 
 
 def _by_stage(rows: list[sa.Row[Any]]) -> dict[int, list[sa.Row[Any]]]:
@@ -318,9 +335,8 @@ def load_election(
 ) -> Election:
     """The election stored as version ``version_id``. ``without``: columns of ``versions`` a
     migration reads before a later one adds them (their fields are left unset)."""
-    columns = [column for column in t.versions.c if column.name not in without]
-    head = conn.execute(sa.select(*columns).where(t.versions.c.id == version_id)).one()
-    party_names = dict(conn.execute(sa.select(t.parties.c.id, t.parties.c.name)).all())
+    head = conn.execute(_head(frozenset(without)), {"version_id": version_id}).one()
+    party_names = dict(conn.execute(_PARTIES).all())
     results = _by_stage(_select(conn, t.stage_results, version_id))
     units = _by_stage(_select(conn, t.reporting_units, version_id))
     unit_results = _by_stage(_select(conn, t.unit_results, version_id))

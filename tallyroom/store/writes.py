@@ -20,7 +20,7 @@ import functools
 import getpass
 import json
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -31,7 +31,7 @@ from tallyroom.figures import ElectionFigures
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
 from tallyroom.store.codec import sha256_text, to_json
-from tallyroom.store.driver import insert_returning_id, insert_rows
+from tallyroom.store.driver import insert_returning_id, insert_rows, insert_values
 from tallyroom.store.rows import election_rows, party_names, version_columns
 
 __all__ = [
@@ -42,10 +42,14 @@ __all__ = [
     "ImportResult",
     "ImportStatus",
     "NewVersion",
+    "Pending",
     "SourceWriter",
+    "VersionRows",
+    "attempt_row",
     "record_attempt",
     "revert_version",
     "running_as",
+    "version_rows",
 ]
 
 #: ``new``: a new election; ``new version``: a new current version; ``kept``: stored, but the
@@ -79,24 +83,50 @@ class Attempt:
     reason: str | None = None
 
 
+def attempt_row(actor: str, attempt: Attempt) -> dict[str, Any]:
+    """The :data:`~tallyroom.store.schema.import_attempts` row of ``attempt``."""
+    return {
+        "at": _now(),
+        "actor": actor[: t.NAME],
+        **running_as(),
+        "source": attempt.source[: t.NAME],
+        "sha256": attempt.sha256,
+        "elections": None if attempt.elections is None else "\n".join(attempt.elections),
+        "outcome": attempt.outcome,
+        "reason": attempt.reason,
+    }
+
+
 def record_attempt(conn: sa.Connection, actor: str, attempt: Attempt) -> None:
     """Add ``attempt`` to the append-only record of import attempts."""
-    insert_rows(
-        conn,
-        t.import_attempts,
-        [
-            {
-                "at": _now(),
-                "actor": actor[: t.NAME],
-                **running_as(),
-                "source": attempt.source[: t.NAME],
-                "sha256": attempt.sha256,
-                "elections": None if attempt.elections is None else "\n".join(attempt.elections),
-                "outcome": attempt.outcome,
-                "reason": attempt.reason,
-            }
-        ],
-    )
+    insert_rows(conn, t.import_attempts, [attempt_row(actor, attempt)])
+
+
+class Pending:
+    """Rows waiting to be inserted: for each table and set of keys, the rows' values in the
+    keys' order. :meth:`flush` inserts them, one ``executemany`` per table, parents first."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[sa.Table, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def add(self, table: sa.Table, keys: tuple[str, ...], values: list[tuple[Any, ...]]) -> None:
+        if values:
+            self.rows.setdefault((table, keys), []).extend(values)
+
+    def add_dicts(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            keys = tuple(rows[0])
+            self.add(table, keys, [tuple([row[key] for key in keys]) for row in rows])
+
+    def flush(self, conn: sa.Connection) -> None:
+        """Insert the rows, and forget them (whether the database took them or not)."""
+        waiting, self.rows = self.rows, {}
+        order = {table: position for position, table in enumerate(t.metadata.sorted_tables)}
+        for (table, keys), values in sorted(waiting.items(), key=lambda item: order[item[0][0]]):
+            insert_values(conn, table, keys, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +180,61 @@ class NewVersion:
     change_count: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class VersionRows:
+    """A new version as the rows to insert, made before the database is involved (in an
+    import's worker process, so that what it sends is strings, numbers and tuples rather than
+    the model): see :func:`version_rows`. Ids the database gives (the version's, its election's,
+    its source's, the parties') are filled in by :meth:`SourceWriter.write_rows`."""
+
+    identity: str
+    title: str
+    parties: tuple[str, ...]
+    columns: dict[str, Any]
+    """The ``versions`` columns that do not depend on the database."""
+    figures: str
+    rules: str
+    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...]], ...]
+    """Each table below a version: its name, the keys, and the rows' values in that order (with
+    the party's name as ``party_id`` and any ``version_id``, ``source_id`` to be replaced)."""
+    findings: int
+    errors: int
+
+
+class _Names(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def version_rows(new: NewVersion) -> VersionRows:
+    """The rows of ``new`` (its findings included), with no id of the database in them."""
+    election, figures = new.election, new.figures
+    rows = election_rows(election, 0, _Names())
+    findings = _finding_rows(0, new.findings)
+    if findings:
+        rows[t.findings] = findings
+    return VersionRows(
+        identity=new.identity,
+        title=election.title,
+        parties=tuple(sorted(party_names(election))),
+        columns={
+            "fingerprint": new.fingerprint,
+            **version_columns(election, figures),
+            "error_findings": new.errors,
+            "figure_count": new.figure_count,
+        },
+        figures=_json(to_json(figures)),
+        rules=_json({"rules": new.rules, "note": new.rules_note}),
+        tables=tuple(
+            (table.name, tuple(items[0]), tuple(tuple(row.values()) for row in items))
+            for table, items in rows.items()
+            if items
+        ),
+        findings=len(new.findings),
+        errors=new.errors,
+    )
+
+
 class Conflict(StorageError):
     """Another writer changed the election's current version after this one was decided."""
 
@@ -186,10 +271,22 @@ class SourceWriter:
 
     The source's text is stored (once per content hash) only when a version refers to it, so
     re-importing a source leaves the database exactly as it was.
+
+    With ``pending`` (a batch's buffer), the rows nothing is read back from (everything below a
+    version, its audit entry) are added to it instead of inserted, for the batch to insert with
+    those of other sources in one statement per table; :meth:`flush` (the batch's ``flush``)
+    inserts them at once, before anything stored is read.
     """
 
     def __init__(
-        self, conn: sa.Connection, text: str, name: str, user: str, parties: dict[str, int]
+        self,
+        conn: sa.Connection,
+        text: str,
+        name: str,
+        user: str,
+        parties: dict[str, int],
+        pending: Pending | None = None,
+        flush: Callable[[], None] | None = None,
     ) -> None:
         self.conn = conn
         self.text = text
@@ -197,8 +294,32 @@ class SourceWriter:
         self.user = user
         self.sha256 = sha256_text(text)
         self.parties = parties
+        self.pending = pending
+        self._flush = flush
         self._source_id: int | None = None
-        self._claimed: dict[str, int] = {}
+        self._claimed: dict[str, tuple[int, str]] = {}
+
+    def _insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        if self.pending is None:
+            insert_rows(self.conn, table, rows)
+        else:
+            self.pending.add_dicts(table, rows)
+
+    def _insert_values(
+        self, table: sa.Table, keys: tuple[str, ...], values: list[tuple[Any, ...]]
+    ) -> None:
+        if self.pending is None:
+            insert_values(self.conn, table, keys, values)
+        else:
+            self.pending.add(table, keys, values)
+
+    def flush(self) -> None:
+        """Insert the rows waiting in the batch's buffer (before reading what is stored)."""
+        if self.pending:
+            if self._flush is not None:
+                self._flush()
+            else:
+                self.pending.flush(self.conn)
 
     def source_id(self) -> int:
         if self._source_id is None:
@@ -238,15 +359,17 @@ class SourceWriter:
         )
         if created is None:
             return False
-        self._claimed[identity] = int(created)
+        self._claimed[identity] = int(created), title
         return True
 
-    def _lock(self, new: NewVersion) -> tuple[int, int | None]:
-        """The election's id and current version (``None`` for one this writer claimed), locked
-        against other writers; :class:`Conflict` when it is not what ``new`` was decided on."""
+    def _lock(self, new: NewVersion) -> tuple[int, int | None, str | None]:
+        """The election's id and current version, locked against other writers, and for an
+        election this writer claimed (whose current version is ``None``) the title it was
+        claimed with; :class:`Conflict` when it is not what ``new`` was decided on."""
         if new.base is None:
             if new.identity in self._claimed or self.claim(new.identity, new.election.title):
-                return self._claimed.pop(new.identity), None
+                election_id, title = self._claimed.pop(new.identity)
+                return election_id, None, title
             found = None
         else:
             e = t.elections
@@ -257,16 +380,17 @@ class SourceWriter:
             ).one_or_none()
             found = None if head is None else head.current_version
             if head is not None and found == new.base:
-                return int(head.id), int(head.current_version)
+                return int(head.id), int(head.current_version), None
         raise Conflict(
             f"{self.name}: {new.election.title}: the current version changed while it was "
             f"decided (expected {new.base}, found {found})"
         )
 
-    def write(self, new: NewVersion) -> ImportResult:
-        """Store ``new`` as the next version of its election (see :class:`NewVersion`)."""
+    def write(self, new: NewVersion, rows: VersionRows | None = None) -> ImportResult:
+        """Store ``new`` as the next version of its election (see :class:`NewVersion`);
+        ``rows``: its :func:`version_rows`, when already made."""
         conn = self.conn
-        election_id, current = self._lock(new)
+        election_id, current, claimed = self._lock(new)
         number = 1
         if current is not None:
             top = conn.execute(
@@ -275,56 +399,19 @@ class SourceWriter:
                 )
             ).scalar_one()
             number = int(top) + 1
-        election, figures = new.election, new.figures
-        self._party_ids(party_names(election))
-        source_id = self.source_id()
-        now = _now()
-        version_id = insert_returning_id(
-            conn,
-            t.versions,
-            {
-                "election_id": election_id,
-                "number": number,
-                "source_id": source_id,
-                "fingerprint": new.fingerprint,
-                "imported_at": now,
-                "imported_by": self.user,
-                **version_columns(election, figures),
-                "error_findings": new.errors,
-                "figure_count": new.figure_count,
-            },
-        )
-        assert version_id is not None
-        insert_rows(
-            conn,
-            t.version_figures,
-            [
-                {
-                    "version_id": version_id,
-                    "figures": _json(to_json(figures)),
-                    "rules": _json({"rules": new.rules, "note": new.rules_note}),
-                }
-            ],
-        )
-        origins = new.stage_sources or (None,) * len(election.stages)
-        rows = election_rows(election, version_id, self.parties)
-        for row in rows.get(t.stages, []):
-            row["source_id"] = origins[row["position"]] or source_id
-        for table, items in rows.items():
-            insert_rows(conn, table, items)
-        if new.findings:
-            insert_rows(conn, t.findings, _finding_rows(version_id, new.findings))
         now_current = number if new.make_current or current is None else current
-        if now_current != current:
+        # A new election's row was made with version 1 current and this title already.
+        if now_current != current and (current is not None or claimed != new.election.title):
             conn.execute(
                 sa.update(t.elections)
                 .where(t.elections.c.id == election_id)
-                .values(current_version=now_current, title=election.title)
+                .values(current_version=now_current, title=new.election.title)
             )
         changes: dict[str, Any] = {"count": new.change_count, "changes": list(new.changes)}
         if new.note:
             changes["note"] = new.note
-        self._audit(election_id, number, new.action, source_id, changes, now)
+        rows = rows if rows is not None else version_rows(new)
+        self._write_rows(rows, election_id, number, new.stage_sources, new.action, changes)
         status: ImportStatus
         if current is None:
             status = "new"
@@ -334,15 +421,78 @@ class SourceWriter:
             status = "kept"
         return ImportResult(
             election_id,
-            election.title,
+            rows.title,
             status,
             number,
             now_current,
             self.sha256,
-            len(new.findings),
-            new.errors,
+            rows.findings,
+            rows.errors,
             new.note,
         )
+
+    def write_rows(self, rows: VersionRows) -> ImportResult | None:
+        """Store ``rows`` as the first version of a new election, and ``None`` when the election
+        is stored already (then it is to be decided against the stored one and written with
+        :meth:`write`)."""
+        if not self.claim(rows.identity, rows.title):
+            return None
+        election_id, _title = self._claimed.pop(rows.identity)
+        self._write_rows(rows, election_id, 1, (), "created", {"count": 0, "changes": []})
+        return ImportResult(
+            election_id, rows.title, "new", 1, 1, self.sha256, rows.findings, rows.errors
+        )
+
+    def _write_rows(
+        self,
+        rows: VersionRows,
+        election_id: int,
+        number: int,
+        stage_sources: tuple[int | None, ...],
+        action: AuditAction,
+        changes: Mapping[str, Any],
+    ) -> None:
+        self._party_ids(set(rows.parties))
+        source_id = self.source_id()
+        now = _now()
+        version_id = insert_returning_id(
+            self.conn,
+            t.versions,
+            {
+                "election_id": election_id,
+                "number": number,
+                "source_id": source_id,
+                "imported_at": now,
+                "imported_by": self.user,
+                **rows.columns,
+            },
+        )
+        assert version_id is not None
+        self._insert(
+            t.version_figures,
+            [{"version_id": version_id, "figures": rows.figures, "rules": rows.rules}],
+        )
+        parties = self.parties
+        for name, keys, values in rows.tables:
+            table = t.metadata.tables[name]
+            at = keys.index("version_id")
+            party = keys.index("party_id") if "party_id" in keys else None
+            items = []
+            for row in values:
+                item = list(row)
+                item[at] = version_id
+                if party is not None and item[party] is not None:
+                    item[party] = parties[item[party]]
+                items.append(tuple(item))
+            if table is t.stages:
+                position = keys.index("position")
+                keys = (*keys, "source_id")
+                items = [
+                    (*item, (stage_sources[item[position]] if stage_sources else None) or source_id)
+                    for item in items
+                ]
+            self._insert_values(table, keys, items)
+        self._audit(election_id, number, action, source_id, changes, now)
 
     def _audit(
         self,
@@ -353,8 +503,7 @@ class SourceWriter:
         changes: Mapping[str, Any],
         at: dt.datetime,
     ) -> None:
-        insert_rows(
-            self.conn,
+        self._insert(
             t.audit,
             [
                 {
