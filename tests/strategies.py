@@ -162,3 +162,17 @@ def ranked_profiles(
 
 
 __all__ = ["Decimal", "elections", "names", "ranked_profiles", "sentences", "stages"]
+
+
+def letter_ballots(*lines: tuple[int, str]) -> BallotSet:
+    """Papers written as ``(count, "ABC")``: candidates are single letters, in alphabetical
+    order, and each letter is the next ranking."""
+    names = sorted({letter for _, prefs in lines for letter in prefs})
+    code = {name: i for i, name in enumerate(names)}
+    return BallotSet(
+        candidates=tuple(names),
+        rankings=tuple(
+            tuple((rank, (code[c],)) for rank, c in enumerate(prefs, start=1)) for _, prefs in lines
+        ),
+        counts=tuple(n for n, _ in lines),
+    )

@@ -24,7 +24,7 @@ from tallyroom.rcv.scottish_blt import read_blt
 from tallyroom.rcv.scottish_report import StvResult, StvStage
 from tallyroom.rcv.types import BallotSet
 from tests.conftest import run_cli
-from tests.strategies import ranked_profiles
+from tests.strategies import letter_ballots, ranked_profiles
 
 STV_DATA = Path(__file__).resolve().parent / "data" / "stv"
 CONTESTS = ("solid_cg_2023", "solid_cg_2025", "math_se_2010", "askubuntu_2012")
@@ -130,21 +130,9 @@ def test_the_command_counts_by_openstvs_rule_when_asked() -> None:
     assert "--meek-rule [" + "|".join(RULES) + "]" in help_text
 
 
-def _ballots(*lines: tuple[int, str]) -> BallotSet:
-    names = sorted({letter for _, prefs in lines for letter in prefs})
-    code = {name: i for i, name in enumerate(names)}
-    return BallotSet(
-        candidates=tuple(names),
-        rankings=tuple(
-            tuple((rank, (code[c],)) for rank, c in enumerate(prefs, start=1)) for _, prefs in lines
-        ),
-        counts=tuple(n for n, _ in lines),
-    )
-
-
 def test_exclusion_ties_look_back_to_earlier_rounds_then_draw_lots() -> None:
     # 2 seats: A (9) is elected; its papers name no one else. B and C are equal in every round.
-    ballots = _ballots((9, "A"), (2, "B"), (2, "C"), (4, "D"))
+    ballots = letter_ballots((9, "A"), (2, "B"), (2, "C"), (4, "D"))
     with pytest.raises(TieUnbrokenError) as caught:
         count(ballots, 2, rule="openstv")
     assert caught.value.tied == ("B", "C")
@@ -154,7 +142,7 @@ def test_exclusion_ties_look_back_to_earlier_rounds_then_draw_lots() -> None:
     assert drawn == count(ballots, 2, seed=3, rule="openstv")
     # 1 seat, threshold 5.000001. Round 1: D (1) is the only sure loser; its paper goes to C,
     # and B and C hold 3 each. Round 1 separates them (C had 2): C is eliminated in round 3.
-    looked = count(_ballots((4, "A"), (3, "B"), (2, "C"), (1, "DC")), 1, rule="openstv")
+    looked = count(letter_ballots((4, "A"), (3, "B"), (2, "C"), (1, "DC")), 1, rule="openstv")
     assert [s.excluded for s in looked.stages] == [(), ("D",), ("C",)]
     tie = looked.tiebreaks[0]
     assert tie.method == "earlier-stage" and tie.tied == ("B", "C") and tie.selected == "C"
@@ -165,12 +153,12 @@ def test_exclusion_ties_look_back_to_earlier_rounds_then_draw_lots() -> None:
 def test_sure_losers_go_together_and_a_first_round_without_votes_takes_one_more() -> None:
     # 1 seat, threshold 5.000001, no surplus. D (1) is a sure loser; D and C together (3) are
     # not below B (3), so only D goes; then C (2, with nothing to add) goes, and A wins.
-    result = count(_ballots((5, "A"), (3, "B"), (2, "C"), (1, "D")), 1, rule="openstv")
+    result = count(letter_ballots((5, "A"), (3, "B"), (2, "C"), (1, "D")), 1, rule="openstv")
     assert [s.excluded for s in result.stages] == [(), ("D",), ("C",)]
     assert result.winners == ("A",) and result.stages[2].elected == ("A",)
     # D has no vote at all: in the first elimination it goes, and so does the lowest of the
     # others (B and C hold 3 each, equal in every round: drawn by lot).
-    drawn = count(_ballots((4, "A"), (3, "B"), (3, "CD")), 1, seed=1, rule="openstv")
+    drawn = count(letter_ballots((4, "A"), (3, "B"), (3, "CD")), 1, seed=1, rule="openstv")
     first = drawn.stages[1]
     assert len(first.excluded) == 2 and "D" in first.excluded
     assert drawn.tiebreaks[0].method == "lot" and drawn.tiebreaks[0].tied == ("B", "C")
@@ -179,7 +167,7 @@ def test_sure_losers_go_together_and_a_first_round_without_votes_takes_one_more(
 def test_seats_left_go_to_candidates_with_votes() -> None:
     # Four seats and four candidates: A passes the threshold (1.000001) at once, B and C are
     # elected when the count stops, and D, with no vote at all, is not.
-    result = count(_ballots((3, "AB"), (1, "B"), (1, "CD")), 4, rule="openstv")
+    result = count(letter_ballots((3, "AB"), (1, "B"), (1, "CD")), 4, rule="openstv")
     assert result.winners == ("A", "B", "C")
     assert len(result.stages) == 1 and result.stages[0].elected == ("A", "B", "C")
     assert str(result.quota) == "1.000001"

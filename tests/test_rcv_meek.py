@@ -20,29 +20,17 @@ from tallyroom.rcv.scottish import count as scottish_count
 from tallyroom.rcv.scottish_blt import read_blt
 from tallyroom.rcv.scottish_report import render_text, to_json
 from tallyroom.rcv.types import BallotSet
-from tests.strategies import ranked_profiles
+from tests.strategies import letter_ballots, ranked_profiles
 
 STV_DATA = Path(__file__).resolve().parent / "data" / "stv"
 NANO = Decimal("0.000000001")
-
-
-def _ballots(*lines: tuple[int, str]) -> BallotSet:
-    names = sorted({letter for _, prefs in lines for letter in prefs})
-    code = {name: i for i, name in enumerate(names)}
-    return BallotSet(
-        candidates=tuple(names),
-        rankings=tuple(
-            tuple((rank, (code[c],)) for rank, c in enumerate(prefs, start=1)) for _, prefs in lines
-        ),
-        counts=tuple(n for n, _ in lines),
-    )
 
 
 def test_worked_example_two_seats() -> None:
     # 100 papers, 2 seats: quota 100 / 3 = 33.333333333 (truncated) + 0.000000001.
     # A (60) is elected at once; A's keep factor falls until A holds the quota, and the rest of
     # the 60 papers flows to B: B ends with 10 + 60 - 33.333... = 36.666..., above the quota.
-    result = count(_ballots((60, "AB"), (30, "C"), (10, "B")), 2)
+    result = count(letter_ballots((60, "AB"), (30, "C"), (10, "B")), 2)
     first, second = result.stages
     assert result.quota == Decimal("33.333333334")
     assert first.elected == ("A",) and first.votes("A") == 60
@@ -58,7 +46,7 @@ def test_worked_example_two_seats() -> None:
 def test_quota_falls_as_papers_become_non_transferable() -> None:
     # A's 40 papers name nobody else: once A keeps only part of each, the rest is
     # non-transferable and the quota is recomputed from the papers still in play.
-    result = count(_ballots((40, "A"), (25, "B"), (20, "C"), (15, "D")), 2)
+    result = count(letter_ballots((40, "A"), (25, "B"), (20, "C"), (15, "D")), 2)
     later = result.stages[1]
     assert later.non_transferable > 0
     valid = Decimal(100)
@@ -70,7 +58,7 @@ def test_quota_falls_as_papers_become_non_transferable() -> None:
 def test_exclusion_ties_look_at_the_first_stage_then_draw_lots() -> None:
     # 2 seats: A (9) is elected; its papers name no one else. B and C are equal at every
     # stage and one of them must be excluded.
-    ballots = _ballots((9, "A"), (2, "B"), (2, "C"), (4, "D"))
+    ballots = letter_ballots((9, "A"), (2, "B"), (2, "C"), (4, "D"))
     with pytest.raises(TieUnbrokenError) as caught:
         count(ballots, 2)
     assert caught.value.tied == ("B", "C") and caught.value.role == "lose"
@@ -85,7 +73,7 @@ def test_exclusion_tie_decided_by_an_earlier_stage() -> None:
     # 33 papers, 2 seats: quota 11.000000001, so no one is elected at stage 1 (B and D hold 11).
     # A (5) is excluded and A's papers go to C: B, C and D all hold 11. At stage 1, the first
     # at which they differ, C had the fewest (6): C is excluded, and B and D fill the seats.
-    result = count(_ballots((5, "AC"), (11, "B"), (6, "C"), (11, "D")), 2)
+    result = count(letter_ballots((5, "AC"), (11, "B"), (6, "C"), (11, "D")), 2)
     assert [s.excluded for s in result.stages] == [(), ("A",), ("C",)]
     tie = result.tiebreaks[0]
     assert tie.tied == ("B", "C", "D") and tie.method == "earlier-stage"
@@ -108,7 +96,7 @@ def test_real_wards_meek_elects_the_same_councillors(ward: str) -> None:
 
 
 def test_renderings_and_refusals() -> None:
-    result = count(_ballots((60, "AB"), (30, "C"), (10, "B")), 2)
+    result = count(letter_ballots((60, "AB"), (30, "C"), (10, "B")), 2)
     text = render_text(result, "Example")
     assert text.startswith("Example\nMeek STV: 2 seats, 100 valid papers, quota 33.333333334")
     data = to_json(result)
@@ -116,10 +104,10 @@ def test_renderings_and_refusals() -> None:
     assert data["stages"][1]["keep_factors"]["B"] == "1.000000000"
     assert result.places == PLACES
     with pytest.raises(TabulationError, match="at least 1"):
-        count(_ballots((1, "A")), 0)
+        count(letter_ballots((1, "A")), 0)
     with pytest.raises(TabulationError, match="no valid ballot paper"):
         count(BallotSet(candidates=("A",), rankings=((),), counts=(1,)), 1)
-    assert count(_ballots((3, "AB"), (1, "B")), 4).winners == ("A", "B")
+    assert count(letter_ballots((3, "AB"), (1, "B")), 4).winners == ("A", "B")
 
 
 @settings(max_examples=120, deadline=None)

@@ -18,7 +18,7 @@ from tallyroom.rcv.scottish import count, droop_quota, preference_lists
 from tallyroom.rcv.scottish_blt import parse_blt, read_blt
 from tallyroom.rcv.scottish_report import render_text, to_json
 from tallyroom.rcv.types import OVERVOTE, BallotSet
-from tests.strategies import ranked_profiles
+from tests.strategies import letter_ballots, ranked_profiles
 
 STV_DATA = Path(__file__).resolve().parent / "data" / "stv"
 WARDS = ("renfrewshire_2017_ward11", "east_ayrshire_2017_ward1")
@@ -37,19 +37,6 @@ def _places(figure: str) -> int:
 
 def _at_published_places(value: Decimal, figure: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-_places(figure)), rounding=ROUND_HALF_UP)
-
-
-def _ballots(*lines: tuple[int, str]) -> BallotSet:
-    """Papers as ``(count, "ABC")``: candidates are single letters, in alphabetical order."""
-    names = sorted({letter for _, prefs in lines for letter in prefs})
-    code = {name: i for i, name in enumerate(names)}
-    return BallotSet(
-        candidates=tuple(names),
-        rankings=tuple(
-            tuple((rank, (code[c],)) for rank, c in enumerate(prefs, start=1)) for _, prefs in lines
-        ),
-        counts=tuple(n for n, _ in lines),
-    )
 
 
 @pytest.mark.parametrize("ward", WARDS)
@@ -117,7 +104,7 @@ def test_quota_is_rule_46() -> None:
 def test_exclusion_tie_is_decided_at_the_most_recent_earlier_stage_then_by_lot() -> None:
     # Quota 19 // 3 + 1 = 7. A's surplus of 3 goes on at 3/10 = 0.3 to D: B, C and D all hold 4.
     # At stage 1 D had 1, fewer than B and C: D is excluded. B and C then tie at every stage.
-    ballots = _ballots((10, "AD"), (4, "B"), (4, "C"), (1, "D"))
+    ballots = letter_ballots((10, "AD"), (4, "B"), (4, "C"), (1, "D"))
     with pytest.raises(TieUnbrokenError) as caught:
         count(ballots, 2)
     assert caught.value.tied == ("B", "C") and caught.value.role == "lose"
@@ -135,7 +122,9 @@ def test_equal_surpluses_are_ordered_by_the_earlier_stage() -> None:
     # Quota 39 // 5 + 1 = 8. Stage 1: X 16 and A 9 are elected. X's surplus (the larger) goes
     # on at 8 / 16 = 0.5, passing over A: B 2 + 7 = 9. A and B now have equal surpluses of 1;
     # A had more votes at stage 1, so A's surplus is transferred first.
-    ballots = _ballots((2, "XAC"), (14, "XBD"), (9, "AC"), (2, "BD"), (5, "C"), (4, "D"), (3, "E"))
+    ballots = letter_ballots(
+        (2, "XAC"), (14, "XBD"), (9, "AC"), (2, "BD"), (5, "C"), (4, "D"), (3, "E")
+    )
     result = count(ballots, 4)
     assert [(s.kind, s.source) for s in result.stages[:4]] == [
         ("first-preferences", None),
@@ -152,7 +141,7 @@ def test_equal_surpluses_are_ordered_by_the_earlier_stage() -> None:
 
 def test_a_candidate_exactly_at_the_quota_has_no_surplus_to_transfer() -> None:
     # Quota 9 // 3 + 1 = 4: A holds exactly 4, so the next stage is an exclusion.
-    result = count(_ballots((4, "AB"), (3, "B"), (2, "C")), 2)
+    result = count(letter_ballots((4, "AB"), (3, "B"), (2, "C")), 2)
     assert [s.kind for s in result.stages] == ["first-preferences", "exclusion"]
     assert result.winners == ("A", "B")
 
@@ -174,10 +163,10 @@ def test_papers_stop_at_a_gap_an_overvote_or_a_double_mark() -> None:
 
 
 def test_more_seats_than_candidates_elects_everyone_and_bad_counts_are_refused() -> None:
-    result = count(_ballots((3, "AB"), (2, "B")), 5)
+    result = count(letter_ballots((3, "AB"), (2, "B")), 5)
     assert set(result.winners) == {"A", "B"}
     with pytest.raises(TabulationError, match="at least 1"):
-        count(_ballots((1, "A")), 0)
+        count(letter_ballots((1, "A")), 0)
     with pytest.raises(TabulationError, match="no valid ballot paper"):
         count(BallotSet(candidates=("A",), rankings=((),), counts=(3,)), 1)
 
@@ -193,7 +182,7 @@ def test_renderings_carry_the_stages() -> None:
     assert data["winners"] == ["James Maclaren", "Natalie Don", "Colin Mcculloch"]
     assert data["stages"][3]["tally"]["Colin Mcculloch"] == "1407.34264"
     assert json.loads(json.dumps(data)) == data
-    tied = count(_ballots((10, "AD"), (4, "B"), (4, "C"), (1, "D")), 2, seed=1)
+    tied = count(letter_ballots((10, "AD"), (4, "B"), (4, "C"), (1, "D")), 2, seed=1)
     assert "drawn by lot" in render_text(tied)
     assert to_json(tied)["stages"][3]["tiebreaks"][0]["method"] == "lot"
 

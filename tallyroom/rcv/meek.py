@@ -473,34 +473,18 @@ def count(
     papers, valid = valid_papers(ballots, seats)
     names = ballots.candidates
     rng = None if seed is None else random.Random(seed)
+    seats_open = min(seats, len(names))
+    status: list[Literal["hopeful", "elected", "excluded"]] = ["hopeful"] * len(names)
+    state: _OpenStv | _Meek
     if rule == "openstv":
-        counted = _OpenStv(
-            names=names,
-            papers=papers,
-            seats=min(seats, len(names)),
-            valid=valid,
-            rng=rng,
-            status=["hopeful"] * len(names),
+        state = _OpenStv(
+            names=names, papers=papers, seats=seats_open, valid=valid, rng=rng, status=status
         )
-        counted.run()
-        return StvResult(
-            method="meek",
-            candidates=names,
-            seats=seats,
-            valid_papers=valid,
-            quota=counted.stages[0].quota,
-            places=OPENSTV_PLACES,
-            winners=tuple(names[c] for c in counted.elected),
-            stages=tuple(counted.stages),
+    else:
+        keep = [_UNIT] * len(names)
+        state = _Meek(
+            names=names, papers=papers, seats=seats_open, rng=rng, status=status, keep=keep
         )
-    state = _Meek(
-        names=names,
-        papers=papers,
-        seats=min(seats, len(names)),
-        rng=rng,
-        status=["hopeful"] * len(names),
-        keep=[_UNIT] * len(names),
-    )
     state.run()
     return StvResult(
         method="meek",
@@ -508,7 +492,7 @@ def count(
         seats=seats,
         valid_papers=valid,
         quota=state.stages[0].quota,
-        places=PLACES,
+        places=OPENSTV_PLACES if rule == "openstv" else PLACES,
         winners=tuple(names[c] for c in state.elected),
         stages=tuple(state.stages),
     )
