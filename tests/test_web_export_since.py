@@ -7,6 +7,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pytest
+
 from tallyroom import service
 from tallyroom.store import Store
 from tallyroom.web.export import STAMP, export_site
@@ -95,3 +97,20 @@ def test_a_missing_or_damaged_stamp_means_a_full_export(tmp_path: Path) -> None:
                 (folder / STAMP).write_text(damage, encoding="utf-8")
             assert export_site(store, folder, since="last").elections == len(SAMPLES)
         assert export_site(store, folder, since="last").elections == 0  # the stamp is whole again
+
+
+def test_an_export_with_a_cache_of_two_records_writes_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export keeps a bounded cache of records and pages (so its memory does not grow with
+    the archive); with the cache far smaller than the archive, every file is still the same."""
+    from tallyroom.web import export
+
+    db = str(tmp_path / "results.db")
+    with Store.open(db) as store:
+        service.import_files(store, [*SAMPLES, *LATER])
+        export_site(store, tmp_path / "roomy")
+        monkeypatch.setattr(export, "CACHE_SIZE", 2)
+        report = export_site(store, tmp_path / "tight")
+    assert _files(tmp_path / "tight") == _files(tmp_path / "roomy")
+    assert report.elections == len(SAMPLES) + len(LATER) and report.candidates > 0

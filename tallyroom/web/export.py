@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections import deque
+from collections import defaultdict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -46,6 +46,9 @@ class ExportReport:
 WRITERS = 4
 #: Files handed to the threads and not yet written, at most (a bound on the memory they hold).
 PENDING = 512
+#: Election records and pages the export keeps at most (see :func:`_export` for the order that
+#: lets so few serve every page).
+CACHE_SIZE = 512
 
 
 #: The file in an export's folder that notes what the export holds (for ``since="last"``).
@@ -139,7 +142,7 @@ def export_site(
         changed = None if last is None else store.changed_elections(after=last)
     elif isinstance(since, dt.datetime):
         changed = store.changed_elections(at=since)
-    site = Site(store, static=True, cache_size=1_000_000)
+    site = Site(store, static=True, cache_size=CACHE_SIZE)
     out = _Files(folder)
     try:
         elections, candidates, cities = _export(site, store, out, changed)
@@ -160,36 +163,66 @@ def export_site(
 
 
 def _export(site: Site, store: Store, out: _Files, changed: tuple[int, ...] | None) -> Counts:
-    """Write the site (``changed=None``) or what the change of ``changed`` elections touches."""
+    """Write the site (``changed=None``) or what the change of ``changed`` elections touches.
+
+    Pages that read the same elections follow one another, so that the site's bounded cache of
+    records (:data:`CACHE_SIZE`) holds what each needs and memory does not grow with the
+    archive: a city's elections, then the city's page; a person's page right after the last of
+    their elections; the years' pages (lists) at the end."""
     stylesheet = resources.files("tallyroom.web") / "static" / "style.css"
     out.write("/static/style.css", stylesheet.read_bytes())
     index = site.index(IndexQuery())
     out.page("/", index)
     facets = index.view.facets
     if changed is None:
-        elections = [listed.id for listed in index.view.elections]
+        listed = sorted(index.view.elections, key=lambda e: (e.city or "", e.state or ""))
+        elections = [election.id for election in listed]
+        place_of = {election.id: (election.city, election.state) for election in listed}
         people = list(site.candidate_slugs())
         cities, years = list(facets.cities), list(facets.years)
     else:
         elections, people, cities, years = _touched(site, store, changed, facets)
-    compared: set[tuple[int, int]] = set()
-    written = sum(_election_files(site, out, election_id, compared) for election_id in elections)
-    persons = 0
+        place_of = {}
+    position = {election_id: at for at, election_id in enumerate(elections)}
+    people_after: defaultdict[int, list[str]] = defaultdict(list)
+    runs = store.candidate_index(candidate_slug)
     for wanted in people:
-        person = site.candidate(wanted)
-        if person is not None:
-            out.page(person.view.url, person)
-            persons += 1
+        ids = [position[i] for i in runs.get(wanted, ()) if i in position]
+        people_after[max(ids, default=-1)].append(wanted)
+    # A city's page follows its last election here; pages of cities not met follow at the end.
+    last_of = {place_of[e]: at for at, e in enumerate(elections) if e in place_of}
+    city_after: defaultdict[int, list[CityFacet]] = defaultdict(list)
     for place in cities:
-        rendered_city = site.city(place.slug)
-        if rendered_city is not None:
-            out.page(rendered_city.view.url, rendered_city)
-            out.write(rendered_city.view.chart_url, render.city_chart(rendered_city.view))
+        city_after[last_of.get((place.city, place.state), len(elections))].append(place)
+    compared: set[tuple[int, int]] = set()
+    written = persons = 0
+    for at in range(-1, len(elections) + 1):
+        if 0 <= at < len(elections):
+            written += _election_files(site, out, elections[at], compared)
+        for wanted in people_after.pop(at, ()):
+            persons += _person_page(site, out, wanted)
+        for place in city_after.pop(at, ()):
+            _city_page(site, out, place)
     for facet in years:
         rendered_year = site.year(facet.year)
         if rendered_year is not None:
             out.page(facet.page_url, rendered_year)
     return written, persons, len(cities)
+
+
+def _person_page(site: Site, out: _Files, wanted: str) -> int:
+    person = site.candidate(wanted)
+    if person is None:
+        return 0
+    out.page(person.view.url, person)
+    return 1
+
+
+def _city_page(site: Site, out: _Files, place: CityFacet) -> None:
+    rendered = site.city(place.slug)
+    if rendered is not None:
+        out.page(rendered.view.url, rendered)
+        out.write(rendered.view.chart_url, render.city_chart(rendered.view))
 
 
 Counts = tuple[int, int, int]
