@@ -58,6 +58,8 @@ class _Insert:
     processors: tuple[tuple[int, Processor], ...]
 
     def parameters(self, row: tuple[Any, ...]) -> tuple[Any, ...] | dict[str, Any]:
+        if self.order is None and self.names is None and not self.processors:
+            return row  # as the driver takes it: no copy of what may be millions of rows
         values = list(row) if self.order is None else [row[i] for i in self.order]
         for position, processor in self.processors:
             values[position] = processor(values[position])
