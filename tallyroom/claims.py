@@ -12,6 +12,12 @@ from tallyroom.names import name_key
 
 __all__ = ["stage_participants", "stated_statuses"]
 
+#: The last election asked about and each stage's stated statuses found for it. Deciding one
+#: election asks for them several times (the rules' verdict, the checks, the figures); an
+#: election is immutable, so the answer stays right for as long as it is the same object (it is
+#: held here, so its identity cannot be taken by another).
+_last: tuple[Election | None, dict[int, dict[str, Status | None]]] = (None, {})
+
 
 def stage_participants(election: Election, index: int) -> tuple[tuple[str, int | None], ...]:
     """(name, votes) for each candidate of stage ``index``.
@@ -41,6 +47,17 @@ def _next_stage(election: Election, index: int) -> Stage | None:
 
 def stated_statuses(election: Election, index: int) -> dict[str, Status | None]:
     """The status the document gives each participant of stage ``index`` (by name)."""
+    global _last
+    last = _last
+    if last[0] is not election:
+        last = _last = (election, {})
+    found = last[1].get(index)
+    if found is None:
+        found = last[1][index] = _stated_statuses(election, index)
+    return dict(found)
+
+
+def _stated_statuses(election: Election, index: int) -> dict[str, Status | None]:
     stage = election.stages[index]
     names = [name for name, _ in stage_participants(election, index)]
     statuses: dict[str, Status | None] = dict.fromkeys(names)

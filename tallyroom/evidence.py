@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from tallyroom.model import Election, Stage
+from tallyroom.model import Election, Stage, fast_init
 from tallyroom.names import name_key, party_short
 
 __all__ = [
@@ -99,10 +99,10 @@ def infobox_columns(election: Election) -> tuple[InfoboxColumn, ...]:
     columns: dict[int, dict[str, tuple[str, str, int | None]]] = {}
     for item in election.infobox:
         # An indexed key ends in a digit ("Candidate1"); the others need no matching.
-        match = _INDEXED_KEY.match(item.key) if item.key[-1:].isdigit() else None
-        if match:
-            base = " ".join(match["base"].casefold().split())
-            column = columns.setdefault(int(match["index"]), {})
+        indexed = _indexed_key(item.key) if item.key[-1:].isdigit() else None
+        if indexed is not None:
+            base, index = indexed
+            column = columns.setdefault(index, {})
             column.setdefault(base, (item.key, item.value, item.line))
     found = []
     for index in sorted(columns):
@@ -130,6 +130,17 @@ def infobox_columns(election: Election) -> tuple[InfoboxColumn, ...]:
             )
         )
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _indexed_key(key: str) -> tuple[str, int] | None:
+    """An indexed infobox key's base (case and spacing aside) and index: "Popular Vote1" ->
+    ``("popular vote", 1)``; ``None`` for another key. Remembered: every infobox has the same
+    few keys."""
+    match = _INDEXED_KEY.match(key)
+    if match is None:
+        return None
+    return " ".join(match["base"].casefold().split()), int(match["index"])
 
 
 def _whole(text: str) -> int | None:
@@ -388,3 +399,9 @@ def _truncated_by_scale(stated: int, scale: int) -> TotalRange | None:
         if scale // 10 <= low <= scale * 10:
             return (low, low + power - 1)
     return None
+
+
+# Made for every election checked: the model's faster construction.
+for _kind in (InfoboxColumn, StageTotal):
+    fast_init(_kind)
+del _kind

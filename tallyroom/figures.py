@@ -23,7 +23,7 @@ from typing import Literal
 
 from tallyroom.claims import stage_participants, stated_statuses
 from tallyroom.evidence import StageTotal, stage_totals
-from tallyroom.model import Election, Stage, StageDecision, StageKind, Status
+from tallyroom.model import Election, Stage, StageDecision, StageKind, Status, fast_init
 from tallyroom.names import name_key, party_short
 
 __all__ = [
@@ -200,6 +200,12 @@ class ElectionFigures:
     stages: tuple[StageFigures, ...]
 
 
+# Made for every row of every stage an import decides: the model's faster construction.
+for _kind in (RowFigures, TotalFigures, TurnoutFigures, StageFigures, ElectionFigures):
+    fast_init(_kind)
+del _kind
+
+
 def turnout(election: Election) -> TurnoutFigures | None:
     """Turnout of the deciding stage (see :class:`TurnoutFigures`); ``None`` when unknown."""
     stage = election.deciding_stage
@@ -220,7 +226,11 @@ def total_figures(
     is what the document's figures say the true total can be
     (:func:`tallyroom.evidence.stage_totals`): a stated total that looks cut at its thousands
     separator is marked with the range it stands for, and never counts as the total."""
-    known = [row.votes for row in rows]
+    return _total(stage, [row.votes for row in rows], analysis)
+
+
+def _total(stage: Stage, known: Sequence[int | None], analysis: StageTotal | None) -> TotalFigures:
+    """:func:`total_figures` of rows of these votes."""
     computed = sum(v for v in known if v is not None) if known and None not in known else None
     stated = stage.stated_total
     cut = analysis.truncated if analysis is not None and analysis.stated == stated else None
@@ -246,27 +256,29 @@ def total_figures(
     )
 
 
-def _row_status(decision: StageDecision | None, name: str, deciding: bool) -> RowStatus | None:
+def _row_statuses(decision: StageDecision | None, deciding: bool) -> dict[str, RowStatus]:
+    """The rules' status of each person the decision names, by :func:`person_key` (a key it
+    does not name has none). A person named in two of its lists takes the first of: tied,
+    won, advanced, eliminated."""
     if decision is None:
-        return None
-    key = person_key(name)
-
-    def named(names: Sequence[str] | None) -> bool:
-        return names is not None and any(person_key(n) == key for n in names)
-
-    if named(decision.tied):
-        return "tied"
+        return {}
     won: RowStatus = (
         "advanced" if not deciding and decision.further_stage is not False else "elected"
     )
     lost: RowStatus = "defeated" if deciding or decision.further_stage is False else "eliminated"
-    if named(decision.winners):
-        return won
-    if named(decision.advanced):
-        return "advanced"
-    if named(decision.eliminated):
-        return lost
-    return None
+    statuses: dict[str, RowStatus] = {}
+    # Least binding first: a later list overrides an earlier one.
+    lists: tuple[tuple[tuple[str, ...] | None, RowStatus], ...] = (
+        (decision.eliminated, lost),
+        (decision.advanced, "advanced"),
+        (decision.winners, won),
+        (decision.tied, "tied"),
+    )
+    for names, status in lists:
+        if names is not None:
+            for name in names:
+                statuses[name_key(name)] = status
+    return statuses
 
 
 def stage_rows(
@@ -274,53 +286,53 @@ def stage_rows(
     index: int,
     decision: StageDecision | None,
     analysis: StageTotal | None = None,
-) -> tuple[RowFigures, ...]:
-    """The stage's candidates with best-supported votes, shares and the rules' statuses."""
+) -> tuple[tuple[RowFigures, ...], TotalFigures]:
+    """The stage's candidates with best-supported votes, shares and the rules' statuses, and the
+    stage's total (:func:`total_figures` of those rows)."""
     stage = election.stages[index]
     deciding = stage is election.deciding_stage
     statuses = stated_statuses(election, index)
+    decided = _row_statuses(decision, deciding)
     table = {row.name: row for row in stage.results}
-    infobox = {person_key(n.name): n.votes for n in election.nominees} if deciding else {}
-    before = person_key(election.before_holder) if election.before_holder else None
+    lost_rows = not stage.results
+    infobox = (
+        {name_key(n.name): n.votes for n in election.nominees} if deciding and lost_rows else {}
+    )
+    before = name_key(election.before_holder) if election.before_holder else None
+    acting = election.before_acting
     drafted = []
     for name, stated in stage_participants(election, index):
+        key = name_key(name)
         row = table.get(name)
         votes = stated
         basis: FigureBasis | None = "table" if stated is not None else None
-        if votes is None and not stage.results:
-            votes = infobox.get(person_key(name))
+        if votes is None and lost_rows:
+            votes = infobox.get(key)
             basis = "infobox" if votes is not None else None
-        incumbent = bool(row and row.incumbent) or person_key(name) == before
-        drafted.append((name, row, stated, votes, basis, incumbent))
-    denominator = total_figures(
-        stage,
-        [_bare(name, votes) for name, _, _, votes, _, _ in drafted],
-        analysis,
-    ).counted
-    return tuple(
+        incumbent = bool(row and row.incumbent) or key == before
+        drafted.append((name, key, row, stated, votes, basis, incumbent))
+    total = _total(stage, [votes for _, _, _, _, votes, _, _ in drafted], analysis)
+    denominator = total.counted
+    rows = tuple(
         RowFigures(
             name=name,
-            key=person_key(name),
+            key=key,
             party=party_short(row.party) if row else None,
             party_label=row.party if row else None,
             votes=votes,
             stated_votes=stated,
             basis=basis,
             percent=ratio_percent(votes, denominator),
-            status=_row_status(decision, name, deciding),
+            status=decided.get(key),
             stated_status=statuses.get(name),
             incumbent=incumbent,
-            acting=incumbent and election.before_acting,
+            acting=incumbent and acting,
             write_in=bool(row and row.write_in),
             line=row.line if row else None,
         )
-        for name, row, stated, votes, basis, incumbent in drafted
+        for name, key, row, stated, votes, basis, incumbent in drafted
     )
-
-
-def _bare(name: str, votes: int | None) -> RowFigures:
-    return RowFigures(name, "", None, None, votes, None, None, None, None, None, False, False,
-                      False, None)  # fmt: skip
+    return rows, total
 
 
 def _rounds(stage: Stage) -> tuple[RoundFigures, ...]:
@@ -336,7 +348,7 @@ def stage_figures(
     analysis: StageTotal | None = None,
 ) -> StageFigures:
     stage = election.stages[index]
-    rows = stage_rows(election, index, decision, analysis)
+    rows, total = stage_rows(election, index, decision, analysis)
     return StageFigures(
         index=index,
         kind=stage.kind,
@@ -346,7 +358,7 @@ def stage_figures(
         date_source=stage.date_source,
         caption=stage.caption,
         rows=rows,
-        total=total_figures(stage, rows, analysis),
+        total=total,
         ballots_cast=stage.ballots_cast,
         registered_voters=stage.registered_voters,
         status=stage.status,

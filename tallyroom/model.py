@@ -49,6 +49,7 @@ __all__ = [
     "UnitResult",
     "Unread",
     "Verdict",
+    "fast_init",
 ]
 
 StageKind = Literal["primary", "general", "runoff"]
@@ -420,7 +421,7 @@ class Election:
         return None
 
 
-def _build_unfrozen(cls: type) -> None:
+def fast_init(cls: type) -> None:
     """Give the frozen, slotted dataclass ``cls`` a faster ``__init__`` of the same parameters.
 
     The ``__init__`` a frozen dataclass is given calls ``object.__setattr__`` once per field,
@@ -475,5 +476,5 @@ def _build_unfrozen(cls: type) -> None:
 for _name in __all__:
     _kind = globals()[_name]
     if isinstance(_kind, type) and dataclasses.is_dataclass(_kind):
-        _build_unfrozen(_kind)
+        fast_init(_kind)
 del _name, _kind

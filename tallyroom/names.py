@@ -47,6 +47,7 @@ def name_key(name: str) -> str:
     return " ".join(bare.casefold().split())
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def party_short(label: str | None) -> str | None:
     """ "Democratic Party (United States)" -> "Democratic"; a state's affiliate goes to the
     national party ("Pennsylvania Democratic Party" -> "Democratic"); ``None`` stays ``None``."""
