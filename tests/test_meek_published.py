@@ -128,6 +128,8 @@ def test_the_command_counts_by_openstvs_rule_when_asked() -> None:
     assert "--meek-rule is for --method meek" in refused.output
     help_text = " ".join(run_cli("rcv", "--help").stdout.split())
     assert "--meek-rule [" + "|".join(RULES) + "]" in help_text
+    text = run_cli("rcv", str(contest), "--method", "meek", "--meek-rule", "openstv").stdout
+    assert "\nStage 2: 1 iteration\n" in text  # one reading per round, said in the singular
 
 
 def test_exclusion_ties_look_back_to_earlier_rounds_then_draw_lots() -> None:

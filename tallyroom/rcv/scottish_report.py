@@ -147,7 +147,8 @@ def _describe(stage: StvStage) -> str:
             return f"exclusion of {stage.source}"
         case "iteration":
             excluded = f", after excluding {', '.join(stage.excluded)}" if stage.excluded else ""
-            return f"{stage.iterations} iterations{excluded}"
+            plural = "" if stage.iterations == 1 else "s"
+            return f"{stage.iterations} iteration{plural}{excluded}"
 
 
 def render_text(result: StvResult, title: str | None = None) -> str:
