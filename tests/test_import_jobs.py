@@ -119,3 +119,30 @@ def test_rows_the_database_refuses_cost_only_their_own_file(tmp_path: Path) -> N
             assert [tuple(a) for a in attempts] == statuses
             assert audit == len(paths) - 1
             assert len(store.list_elections().rows) == len(paths) - 1
+
+
+def test_rows_postgresql_refuses_in_a_copy_cost_only_their_own_file(
+    tmp_path: Path, pg_url: str
+) -> None:
+    # On PostgreSQL a chunk's rows go in by COPY: a refusal there is the driver's error, raised
+    # as SQLAlchemy's, and the chunk is written again file by file.
+    paths = _samples(tmp_path)
+    election = parse_article(paths[2].read_text(encoding="utf-8"))
+    refused = next(row.name for stage in election.stages for row in stage.results)
+    with Store.open(pg_url) as store:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.name = '{refused}' THEN RAISE EXCEPTION 'not this one'; END IF; "
+                "RETURN NEW; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON stage_results "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+        outcomes = service.import_files(store, paths, user="clerk")
+        assert [(o.name, o.status) for o in outcomes] == [
+            (p.name, "refused" if p == paths[2] else "stored") for p in paths
+        ]
+        assert "not this one" in (outcomes[2].error or "")
+        assert len(store.list_elections().rows) == len(paths) - 1

@@ -13,7 +13,8 @@ errors arrive as SQLAlchemy's ``DBAPIError`` classes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,24 +94,31 @@ def _compiled(
     return _Insert(str(compiled), order, None if compiled.positional else names, tuple(processors))
 
 
-def _run(conn: sa.Connection, sql: str, parameters: list[Any], returning: bool) -> Any:
-    """Run ``sql`` on the driver's own cursor (once per parameters), in the transaction ``conn``
-    holds: SQLAlchemy's work around each statement costs more than SQLite's. The driver's errors
-    are raised as SQLAlchemy's, as ``conn.execute`` raises them."""
+@contextmanager
+def _cursor(conn: sa.Connection, sql: str, parameters: Any) -> Iterator[Any]:
+    """The driver's own cursor, in the transaction ``conn`` holds; the driver's errors raised
+    as SQLAlchemy's, as ``conn.execute`` raises them."""
     dbapi = conn.dialect.loaded_dbapi
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        if len(parameters) == 1:
-            cursor.execute(sql, parameters[0])
-        else:
-            cursor.executemany(sql, parameters)
-        return cursor.fetchone() if returning else None
+        yield cursor
     except dbapi.Error as error:
         raise sa.exc.DBAPIError.instance(
             sql, parameters, error, dbapi.Error, dialect=conn.dialect
         ) from error
     finally:
         cursor.close()
+
+
+def _run(conn: sa.Connection, sql: str, parameters: list[Any], returning: bool) -> Any:
+    """Run ``sql`` on the driver's own cursor (once per parameters): SQLAlchemy's work around
+    each statement costs more than SQLite's."""
+    with _cursor(conn, sql, parameters) as cursor:
+        if len(parameters) == 1:
+            cursor.execute(sql, parameters[0])
+        else:
+            cursor.executemany(sql, parameters)
+        return cursor.fetchone() if returning else None
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[Row]) -> None:
@@ -141,18 +149,9 @@ def _copy(
     preparer = conn.dialect.identifier_preparer
     columns = ", ".join(preparer.quote(key) for key in keys)
     sql = f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN"
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except dbapi.Error as error:
-        raise sa.exc.DBAPIError.instance(
-            sql, rows, error, dbapi.Error, dialect=conn.dialect
-        ) from error
-    finally:
-        cursor.close()
+    with _cursor(conn, sql, rows) as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def insert_returning_id(
