@@ -20,7 +20,6 @@ keeps every ballot in the order read.
 from __future__ import annotations
 
 import codecs
-import gc
 import mmap
 import os
 from collections.abc import Sequence
@@ -31,11 +30,11 @@ import numpy as np
 import numpy.typing as npt
 
 from tallyroom.errors import ParseError
-from tallyroom.limits import MAX_COLUMNS, MAX_FIELD_CHARS, check_file_size
+from tallyroom.limits import MAX_COLUMNS, MAX_FIELD_CHARS
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
 from tallyroom.rcv.distinct_rows import add_cell_groups, cell_codes
 from tallyroom.rcv.read_table import TableLayout, detect_layout
-from tallyroom.rcv.readers import mapped_file
+from tallyroom.rcv.readers import collector_paused, fast_read_size, mapped_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -64,25 +63,11 @@ def read_fast_csv(
     """Add the ballots of a plain rank-column CSV file to ``builder``; False (nothing added)
     when the file is not one this reader takes (or smaller than ``min_bytes``, by default
     :data:`FAST_MIN_BYTES`)."""
-    source = str(path)
-    if getattr(builder, "trace", None) is not None:
-        return False  # every ballot is kept in the order read: no grouping
-    try:
-        size = path.stat().st_size
-    except OSError:
+    size = fast_read_size(path, builder)
+    if size is None or size < (FAST_MIN_BYTES if min_bytes is None else min_bytes):
         return False
-    check_file_size(size, source)
-    if size < (FAST_MIN_BYTES if min_bytes is None else min_bytes):
-        return False
-    # The distinct ballots become many small tuples, none in a cycle: the cyclic garbage
-    # collector would only scan them again and again as they are made.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _read(path, layout, labels, builder, source)
-    finally:
-        if collecting:
-            gc.enable()
+    with collector_paused():
+        return _read(path, layout, labels, builder, str(path))
 
 
 def _read(

@@ -7,13 +7,16 @@ without loading them.
 
 from __future__ import annotations
 
+import gc
 import mmap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from tallyroom.errors import ParseError
+from tallyroom.limits import MAX_FILE_BYTES, check_file_size
 
 if TYPE_CHECKING:
     from tallyroom.rcv.builder import BallotBuilder, CandidateSpec, CellLabels
@@ -45,6 +48,33 @@ def mapped_file(descriptor: int) -> mmap.mmap:
         except OSError:  # pragma: no cover - a system that refuses the flag
             pass
     return mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
+
+
+def fast_read_size(path: Path, builder: BallotBuilder, limit: int = MAX_FILE_BYTES) -> int | None:
+    """The size of ``path`` when a fast (grouping) reader may take it; ``None`` when the builder
+    keeps every ballot in the order read (a trace: no grouping) or the file cannot be looked at
+    (the general reader then says why). A file over ``limit`` bytes is refused."""
+    if getattr(builder, "trace", None) is not None:
+        return None
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    check_file_size(size, str(path), limit)
+    return size
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off: a fast reader makes many small objects, none in a
+    cycle, which the collector would only scan again and again as they are made."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _labels() -> CellLabels:
