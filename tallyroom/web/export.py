@@ -122,8 +122,8 @@ def export_site(
 ) -> ExportReport:
     """Write every page of the site over ``store`` into ``folder`` (created if missing).
 
-    Each election is read from the database and summarised once; its page, JSON twin and
-    charts, the candidate pages and the city pages are all made from that.
+    Each election is read from the database about once: the pages that need it are made while
+    it is in the site's bounded cache (see :func:`_export`).
 
     With ``since`` (a time, or ``"last"``: the last export into ``folder``, which it notes in
     :data:`STAMP`) only what the elections changed since then touch is written again: their
