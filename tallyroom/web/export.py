@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -174,18 +175,18 @@ def _export(site: Site, store: Store, out: _Files, changed: tuple[int, ...] | No
     index = site.index(IndexQuery())
     out.page("/", index)
     facets = index.view.facets
+    runs = store.candidate_index(candidate_slug)
     if changed is None:
         listed = sorted(index.view.elections, key=lambda e: (e.city or "", e.state or ""))
         elections = [election.id for election in listed]
         place_of = {election.id: (election.city, election.state) for election in listed}
-        people = list(site.candidate_slugs())
+        people = list(runs)
         cities, years = list(facets.cities), list(facets.years)
     else:
-        elections, people, cities, years = _touched(site, store, changed, facets)
+        elections, people, cities, years = _touched(site, store, changed, facets, runs)
         place_of = {}
     position = {election_id: at for at, election_id in enumerate(elections)}
     people_after: defaultdict[int, list[str]] = defaultdict(list)
-    runs = store.candidate_index(candidate_slug)
     for wanted in people:
         ids = [position[i] for i in runs.get(wanted, ()) if i in position]
         people_after[max(ids, default=-1)].append(wanted)
@@ -255,7 +256,11 @@ def _election_files(
 
 
 def _touched(
-    site: Site, store: Store, changed: tuple[int, ...], facets: Facets
+    site: Site,
+    store: Store,
+    changed: tuple[int, ...],
+    facets: Facets,
+    runs: Mapping[str, tuple[int, ...]],
 ) -> tuple[list[int], list[str], list[CityFacet], list[YearFacet]]:
     """The pages a change of ``changed`` elections touches: theirs, those of the other elections
     of their cities (whose comparisons and neighbours' links may change), the people named in
@@ -274,11 +279,7 @@ def _touched(
     elections = set(changed)
     for city, state in places:
         elections.update(store.city_elections(city, state))
-    people = [
-        wanted
-        for wanted, ids in store.candidate_index(candidate_slug).items()
-        if not elections.isdisjoint(ids)
-    ]
+    people = [wanted for wanted, ids in runs.items() if not elections.isdisjoint(ids)]
     return (
         sorted(elections),
         sorted(people),

@@ -362,10 +362,6 @@ class Site:
             return None
         return self._rendered(self.renderer.candidate(view), view)
 
-    def candidate_slugs(self) -> tuple[str, ...]:
-        """Every person's slug (for the export)."""
-        return tuple(self._names(self.generation()))
-
     def city(self, wanted: str) -> Rendered[CityView] | None:
         return self._city(wanted, self.generation())
 
