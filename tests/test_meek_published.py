@@ -141,6 +141,7 @@ def test_exclusion_ties_look_back_to_earlier_rounds_then_draw_lots() -> None:
     drawn = count(ballots, 2, seed=3, rule="openstv")
     tie = drawn.tiebreaks[0]
     assert tie.method == "lot" and tie.tied == ("B", "C")
+    assert tie.explanation == f"B, C were equal at every round; {tie.selected} drawn by lot"
     assert drawn == count(ballots, 2, seed=3, rule="openstv")
     # 1 seat, threshold 5.000001. Round 1: D (1) is the only sure loser; its paper goes to C,
     # and B and C hold 3 each. Round 1 separates them (C had 2): C is eliminated in round 3.
@@ -148,6 +149,7 @@ def test_exclusion_ties_look_back_to_earlier_rounds_then_draw_lots() -> None:
     assert [s.excluded for s in looked.stages] == [(), ("D",), ("C",)]
     tie = looked.tiebreaks[0]
     assert tie.method == "earlier-stage" and tie.tied == ("B", "C") and tie.selected == "C"
+    assert tie.explanation == "B, C were equal for exclusion; C had the fewest votes at round 1"
     assert looked.stages[1].votes("B") == looked.stages[1].votes("C") == 3
     assert looked.winners == ("A",)
 

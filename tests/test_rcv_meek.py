@@ -66,6 +66,7 @@ def test_exclusion_ties_look_at_the_first_stage_then_draw_lots() -> None:
     tie = result.tiebreaks[0]
     assert tie.method == "lot" and tie.tied == ("B", "C")
     assert tie.selected in {name for s in result.stages for name in s.excluded}
+    assert tie.explanation == f"B, C were equal at every stage; {tie.selected} drawn by lot"
     assert count(ballots, 2, seed=5) == result
 
 
@@ -78,6 +79,7 @@ def test_exclusion_tie_decided_by_an_earlier_stage() -> None:
     tie = result.tiebreaks[0]
     assert tie.tied == ("B", "C", "D") and tie.method == "earlier-stage"
     assert tie.selected == "C" and tie.stage == 3
+    assert tie.explanation == "B, C, D were equal; C had the fewest votes at stage 1"
     assert result.stages[1].votes("C") == 11
     assert set(result.winners) == {"B", "D"}
 

@@ -51,6 +51,7 @@ of organisations' elections (Stack Exchange moderator elections, a W3C community
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import pairwise
@@ -83,6 +84,39 @@ def _dec(units: int) -> Decimal:
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
+
+
+def _fewest_before(
+    tied: list[int],
+    names: Sequence[str],
+    earlier: Iterable[tuple[int, Sequence[int]]],
+    rng: random.Random | None,
+    stage: int,
+    word: str = "stage",
+    reason: str = "",
+) -> tuple[int, StvTieBreak]:
+    """Of ``tied`` candidates (equal now), the one to exclude: the one with the fewest votes at
+    the first of the ``earlier`` (number, votes) that separates them, else one drawn by lot with
+    ``rng`` (without it :class:`~tallyroom.errors.TieUnbrokenError`). ``word`` names a step of
+    the count ("stage", "round") and ``reason`` says how they were equal."""
+    shown = tuple(sorted(names[c] for c in tied))
+    equal = f"{', '.join(shown)} were equal{f' {reason}' if reason else ''}"
+    contention = tied
+    for number, at in earlier:
+        least = min(at[c] for c in contention)
+        contention = [c for c in contention if at[c] == least]
+        if len(contention) == 1:
+            chosen = names[contention[0]]
+            text = f"{equal}; {chosen} had the fewest votes at {word} {number}"
+            return contention[0], StvTieBreak(
+                stage, "exclusion", shown, chosen, "earlier-stage", text
+            )
+    if rng is None:
+        raise TieUnbrokenError(stage, tuple(sorted(names[c] for c in contention)), "lose")
+    ordered = sorted(contention, key=lambda c: names[c])
+    drawn = ordered[rng.randrange(len(ordered))]
+    text = f"{', '.join(shown)} were equal at every {word}; {names[drawn]} drawn by lot"
+    return drawn, StvTieBreak(stage, "exclusion", shown, names[drawn], "lot", text)
 
 
 @dataclass
@@ -160,27 +194,7 @@ class _Meek:
         tied = [c for c in left if self.votes[c] == fewest]
         if len(tied) == 1:
             return tied[0], None
-        names = tuple(sorted(self.names[c] for c in tied))
-        contention = tied
-        for earlier, at in enumerate(self.history, start=1):
-            least = min(at[c] for c in contention)
-            contention = [c for c in contention if at[c] == least]
-            if len(contention) == 1:
-                chosen = contention[0]
-                text = (
-                    f"{', '.join(names)} were equal; {self.names[chosen]} had the fewest votes "
-                    f"at stage {earlier}"
-                )
-                tie = StvTieBreak(
-                    stage, "exclusion", names, self.names[chosen], "earlier-stage", text
-                )
-                return chosen, tie
-        if self.rng is None:
-            raise TieUnbrokenError(stage, tuple(sorted(self.names[c] for c in contention)), "lose")
-        ordered = sorted(contention, key=lambda c: self.names[c])
-        chosen = ordered[self.rng.randrange(len(ordered))]
-        text = f"{', '.join(names)} were equal at every stage; {self.names[chosen]} drawn by lot"
-        return chosen, StvTieBreak(stage, "exclusion", names, self.names[chosen], "lot", text)
+        return _fewest_before(tied, self.names, enumerate(self.history, start=1), self.rng, stage)
 
     def stage(self, excluded: int | None, tie: StvTieBreak | None) -> bool:
         """Converge, elect and record one stage; whether anyone was elected."""
@@ -325,27 +339,8 @@ class _OpenStv:
         tied = sorted(c for c in among if last[c] == low)
         if len(tied) == 1:
             return tied[0], None
-        names = tuple(sorted(self.names[c] for c in tied))
-        contention = tied
-        for earlier in range(len(self.counts) - 2, -1, -1):
-            at = self.counts[earlier]
-            least = min(at[c] for c in contention)
-            contention = [c for c in contention if at[c] == least]
-            if len(contention) == 1:
-                chosen = contention[0]
-                text = (
-                    f"{', '.join(names)} were equal {reason}; {self.names[chosen]} had the "
-                    f"fewest votes at round {earlier + 1}"
-                )
-                return chosen, StvTieBreak(
-                    stage, "exclusion", names, self.names[chosen], "earlier-stage", text
-                )
-        if self.rng is None:
-            raise TieUnbrokenError(stage, tuple(sorted(self.names[c] for c in contention)), "lose")
-        ordered = sorted(contention, key=lambda c: self.names[c])
-        chosen = ordered[self.rng.randrange(len(ordered))]
-        text = f"{', '.join(names)} were equal at every round; {self.names[chosen]} drawn by lot"
-        return chosen, StvTieBreak(stage, "exclusion", names, self.names[chosen], "lot", text)
+        latest_first = ((n + 1, self.counts[n]) for n in range(len(self.counts) - 2, -1, -1))
+        return _fewest_before(tied, self.names, latest_first, self.rng, stage, "round", reason)
 
     def eliminate(self, stage: int) -> tuple[list[int], list[StvTieBreak]]:
         """The candidates eliminated this round (OpenSTV's selectCandidatesToEliminate)."""
