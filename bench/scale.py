@@ -41,7 +41,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -516,10 +516,7 @@ def databases(
 ) -> None:
     """Import into SQLite (and PostgreSQL), then query, serve and export each database."""
     size = len(names)
-    targets = [("SQLite", str(folder / "results.db"))]
-    with pg_database(pg) if pg else _none() as pg_url:
-        if pg_url:
-            targets.append(("PostgreSQL", pg_url))
+    with targets_of(folder, pg) as targets:
         walls: dict[str, float] = {}
         for database, target in targets:
             operation = f"import --jobs {jobs} [{database}]"
@@ -529,9 +526,7 @@ def databases(
                 goal = at_least(IMPORT_GOAL) if database == "SQLite" else None
                 table.add(operation, "articles/cpu-s", size, size / usage.cpu, goal, 0)
                 walls[database] = usage.wall
-        if len(walls) == 2:
-            ratio = walls["PostgreSQL"] / walls["SQLite"]
-            table.add("import: PostgreSQL / SQLite", "wall x", size, ratio, at_most(PG_WITHIN, "x"))
+        compare_walls(table, walls, size)
         for database, target in targets:
             if "queries" not in skip:
                 with table.attempt(f"queries [{database}]", size):
@@ -567,8 +562,21 @@ def export(
 
 
 @contextmanager
-def _none() -> Iterator[None]:
-    yield None
+def targets_of(folder: Path, pg: str | None) -> Iterator[list[tuple[str, str]]]:
+    """(name, target) of each database to import into: SQLite in ``folder``, and with ``pg`` a
+    new database on that PostgreSQL server, dropped afterwards."""
+    targets = [("SQLite", str(folder / "results.db"))]
+    with pg_database(pg) if pg else nullcontext() as pg_url:
+        if pg_url:
+            targets.append(("PostgreSQL", pg_url))
+        yield targets
+
+
+def compare_walls(table: Table, walls: dict[str, float], size: int) -> None:
+    """PostgreSQL's import time over SQLite's, when both ran."""
+    if len(walls) == 2:
+        ratio = walls["PostgreSQL"] / walls["SQLite"]
+        table.add("import: PostgreSQL / SQLite", "wall x", size, ratio, at_most(PG_WITHIN, "x"))
 
 
 def precinct_files(table: Table, rows: int, pg: str | None) -> None:
@@ -590,10 +598,7 @@ def precinct_files(table: Table, rows: int, pg: str | None) -> None:
         with table.attempt("check", rows):
             usage = run(tallyroom("check", "--jsonl", path.name), cwd=folder, codes=(0, 1))
             table.usage("check --jsonl", rows, usage, memory=True)
-        targets = [("SQLite", str(folder / "results.db"))]
-        with pg_database(pg) if pg else _none() as pg_url:
-            if pg_url:
-                targets.append(("PostgreSQL", pg_url))
+        with targets_of(folder, pg) as targets:
             walls: dict[str, float] = {}
             for database, target in targets:
                 operation = f"import [{database}]"
@@ -607,11 +612,7 @@ def precinct_files(table: Table, rows: int, pg: str | None) -> None:
                         within = at_most(PYARROW_WITHIN, "x")
                         table.add(operation, "cpu x", rows, usage.cpu / yardstick.cpu, within, 1)
                         table.add(operation, "wall x", rows, usage.wall / yardstick.wall, within, 1)
-            if len(walls) == 2:
-                ratio = walls["PostgreSQL"] / walls["SQLite"]
-                table.add(
-                    "import: PostgreSQL / SQLite", "wall x", rows, ratio, at_most(PG_WITHIN, "x")
-                )
+            compare_walls(table, walls, rows)
 
 
 def sizes(text: str) -> list[int]:
