@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,31 @@ def test_blank_ballots_without_blank_lines_stay_columnar(
     _assert_same(general, columnar)
     assert isinstance(columnar, BallotSet)
     assert columnar.counts == (1, 2, 1) and columnar.rows == (2, 3, 4)
+    assert spy.taken == 1
+
+
+@pytest.mark.parametrize(
+    ("second_precinct", "counts", "rows"),
+    [("P2", (2, 1, 1, 1), (2, 3, 4, 6)), (" P1 ", (3, 1, 1), (2, 3, 4))],
+    ids=["every-value-its-own", "two-spellings-of-a-precinct"],
+)
+def test_rows_alike_only_in_meaning_are_one_group(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    spy: Spy,
+    second_precinct: str,
+    counts: tuple[int, ...],
+    rows: tuple[int, ...],
+) -> None:
+    """Distinct rows are distinct ballots unless two cell values mean the same; here two
+    spellings of a precinct make rows 2, 5 and 6 one group (its count at row 2's place)."""
+    path = tmp_path / "ballots.csv"
+    lines = ["id,precinct,rank1,rank2", "1,P1,A,B", "2,P1,A,", "3,P2,B,A", "4,P1,A,B"]
+    path.write_text("\n".join([*lines, f"5,{second_precinct},A,B"]) + "\n")
+    general, columnar = _both(monkeypatch, lambda: read_ballots(path))
+    _assert_same(general, columnar)
+    assert isinstance(columnar, BallotSet)
+    assert columnar.counts == counts and columnar.rows == rows
     assert spy.taken == 1
 
 
@@ -500,6 +526,58 @@ def test_an_unknown_selection_is_refused_naming_its_first_record(
     assert isinstance(grouped, str) and "cvr.json:2: unknown candidate 'Mallory'" in grouped
 
 
+def test_a_selection_is_read_where_a_counted_contest_first_has_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cdf_spy: list[bool]
+) -> None:
+    """The same selection text in several contests is read once, but where it first counts:
+    a position without a rank in the contest not counted (record 1) is no error; in the counted
+    contest (record 3) it is, naming that record; the other selections rank alike."""
+    selections = [{"@id": "sa", "CandidateIds": ["a"]}, {"@id": "sb", "CandidateIds": ["b"]}]
+    election = {
+        "Candidate": [{"@id": "a", "Name": "Ann"}, {"@id": "b", "Name": "Bo"}],
+        "Contest": [
+            {"@id": "k1", "ContestSelection": selections},
+            {"@id": "k2", "ContestSelection": selections},
+        ],
+    }
+    unranked = {"ContestSelectionId": "sa", "SelectionPosition": [{"HasIndication": "yes"}]}
+
+    def record(contest: str, *chosen: dict[str, Any]) -> dict[str, Any]:
+        contests = [{"ContestId": contest, "CVRContestSelection": list(chosen)}]
+        return {"CVRSnapshot": [{"CVRContest": contests}]}
+
+    def ranked(sid: str, rank: int) -> dict[str, Any]:
+        return {"ContestSelectionId": sid, "SelectionPosition": [{"Rank": rank}]}
+
+    counted = [
+        record("k2", unranked, ranked("sb", 2)),
+        record("k1", ranked("sb", 1), ranked("sa", 2)),
+        record("k1", ranked("sb", 1), unranked),
+    ]
+    path = tmp_path / "cvr.json"
+    for records, outcome in (
+        (counted[:2], None),
+        (counted, "cvr.json:3: Rank: SelectionPosition has no Rank"),
+    ):
+        path.write_text(json.dumps({"Election": [election], "CVR": records}))
+        read = partial(read_ballots, path, BallotSource(path, contest_id="k1"))
+        general, grouped = _both(monkeypatch, read, fast_cdf)
+        _assert_same(general, grouped)
+        if outcome is None:  # record 1, without contest k1, is a blank ballot
+            assert isinstance(grouped, BallotSet)
+            assert grouped.rankings == ((), ((1, (0,)), (2, (1,))))
+            assert grouped.candidates == ("Bo", "Ann")
+        else:
+            assert isinstance(grouped, str) and outcome in grouped
+    records = [*counted[1:2], record("k1", ranked("sb", 1), ranked("sa", 1)), counted[1]]
+    path.write_text(json.dumps({"Election": [election], "CVR": records}))
+    general, grouped = _both(monkeypatch, lambda: read_ballots(path), fast_cdf)
+    _assert_same(general, grouped)
+    assert isinstance(grouped, BallotSet)
+    assert grouped.rankings == (((1, (0,)), (2, (1,))), ((1, (0, 1)),))
+    assert grouped.counts == (2, 1) and grouped.rows == (1, 2)
+
+
 @pytest.mark.parametrize(
     "quirk",
     [f'"NumberVotes": {"9" * (MAX_DIGITS + 1)}', '"CVRWriteIn": {"Text": "Zed"}'],
@@ -550,7 +628,10 @@ def test_write_in_selections_pool_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cdf_spy: list[bool]
 ) -> None:
     selections = [{"@id": "sa", "CandidateIds": ["a"]}, {"@id": "wi", "IsWriteIn": True}]
-    election = {"Candidate": [{"@id": "a", "Name": "Ann"}], "Contest": [{"@id": "k"}]}
+    election: dict[str, Any] = {
+        "Candidate": [{"@id": "a", "Name": "Ann"}],
+        "Contest": [{"@id": "k"}],
+    }
     election["Contest"][0]["ContestSelection"] = selections
 
     def record(*ranked: str) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from tallyroom.rcv import (
     tabulate,
 )
 from tallyroom.rcv.line_groups import _group_packed, _group_sorted
-from tallyroom.rcv.rank_table import rank_table_of, rankings_from_cells
+from tallyroom.rcv.rank_table import MAX_WIDTH, rank_table_of, rankings_from_cells
+from tallyroom.rcv.types import NO_MARK, Ranking
 
 CELLS = ["Ann", "Bo", "Cy", "Dee", "ANN", " Bo", "Bo ", "skip", "UWI", "Zed", "", "", ""]
 LABELS = CellLabels(skipped_rank_label="skip", undeclared_write_in_label="UWI")
@@ -185,3 +186,48 @@ def test_two_files_are_merged_group_by_group(tmp_path: Path) -> None:
     assert ballots.source == f"{first}, {second}"
     assert ballots.table is not None
     assert ballots.table.codes.tolist() == [[0, 1], [1, -1], [2, 0]]
+
+
+def _table_one_by_one(rankings: list[Ranking]) -> tuple[list[list[int]], list[bool]]:
+    """The dense table written out ranking by ranking (what ``rank_table_of`` must give)."""
+    general = [
+        any(
+            len(codes) != 1 or codes[0] < 0 or not 1 <= rank <= MAX_WIDTH for rank, codes in ranking
+        )
+        for ranking in rankings
+    ]
+    width = max(
+        (
+            ranking[-1][0]
+            for ranking, odd in zip(rankings, general, strict=True)
+            if ranking and not odd
+        ),
+        default=0,
+    )
+    rows = [[NO_MARK] * width for _ in rankings]
+    for row, ranking, odd in zip(rows, rankings, general, strict=True):
+        for rank, codes in ranking if not odd else ():
+            row[rank - 1] = codes[0]
+    return rows, general
+
+
+def test_rank_table_of_matches_the_table_written_ranking_by_ranking() -> None:
+    """Ranks of one candidate each, from 1 to the table's width, go into the table; any other
+    (several codes or a label, a rank beyond the width or below 1, beyond 64 bits too) makes
+    the ranking general."""
+    rng = random.Random(11)
+    for _ in range(300):
+        rankings: list[Ranking] = []
+        for _ in range(rng.randint(0, 9)):
+            ranking, rank = [], rng.choice([0, 0, 0, 0, -1, -(2**70)])
+            for _ in range(rng.randint(0, 5)):
+                rank += rng.choice([1, 1, 2, 30, MAX_WIDTH, 2**70])
+                size = rng.choice([1, 1, 1, 2, 0])
+                ranking.append((rank, tuple(rng.choice([0, 1, 5, -2, -3]) for _ in range(size))))
+            rankings.append(tuple(ranking))
+        table = rank_table_of(rankings, [2] * len(rankings))
+        rows, general = _table_one_by_one(rankings)
+        assert table.codes.dtype == np.int32 and table.codes.tolist() == [r for r in rows]
+        assert table.codes.shape == (len(rankings), len(rows[0]) if rows else 0)
+        assert table.general.tolist() == general
+        assert table.counts.tolist() == [2] * len(rankings)

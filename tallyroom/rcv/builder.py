@@ -200,7 +200,7 @@ class BallotBuilder:
             candidates=tuple(self.names),
             rankings=rankings,
             counts=counts,
-            precincts=precincts if any(p is not None for p in precincts) else (),
+            precincts=precincts if precincts.count(None) < len(precincts) else (),
             rows=rows if len(self.sources) <= 1 else (),
             source=source,
             rank_columns=self.rank_columns,

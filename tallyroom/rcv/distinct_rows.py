@@ -89,11 +89,18 @@ def add_cell_groups(
     lines: list[int],
     builder: BallotBuilder,
     source: str,
+    *,
+    distinct: bool = False,
 ) -> None:
     """Add the distinct rows of a table of cells (:func:`rankings_from_cells`) as ballot groups;
     rows that differ but are the same ballot (spacing, aliases, …) become one group, at the
-    first one's place, with their counts summed."""
+    first one's place, with their counts summed. ``distinct``: the caller knows no two rows are
+    the same ballot (no two rows alike, and each cell value its own codes), so none are merged
+    (the search would find none)."""
     rankings, codes, general = rankings_from_cells(cell_ids, cell_codes)
+    if distinct:
+        builder.add_groups(rankings, precincts, counts, lines, (codes, general), source)
+        return
     keys = list(zip(_ballot_keys(rankings, codes, general), precincts, strict=True))
     first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
     if len(first) < len(keys):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import mmap
 from collections.abc import Sequence
 from decimal import Decimal
-from itertools import count, repeat
+from itertools import chain, count, repeat
 from operator import attrgetter, is_not, itemgetter
 from pathlib import Path
 from typing import Any, cast
@@ -35,6 +35,7 @@ import numpy as np
 from tallyroom.errors import ValidationError
 from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS
 from tallyroom.rcv.builder import BallotBuilder
+from tallyroom.rcv.rank_table import rank_table_of
 from tallyroom.rcv.read_nist import (
     _add_record,
     _contest_matches,
@@ -186,6 +187,7 @@ def _read(path: Path, contest_id: str | None, builder: BallotBuilder, source: st
     del keys
     try:
         contests = msgspec.json.decode(joined, type=list[list[_Contest] | None])
+        selections = _selections(contests)
     except msgspec.ValidationError:  # a value of another type than the usual: read in full
         decoded = msgspec.json.Decoder(list[Any], float_hook=Decimal).decode(joined)
         times = _Times(builder)
@@ -195,17 +197,41 @@ def _read(path: Path, contest_id: str | None, builder: BallotBuilder, source: st
             record = {"BallotStyleUnitId": unit, "CVRSnapshot": [{"CVRContest": contest}]}
             _add_record(record, number, contest_id, names, scaled, source)
         return True
-    rankings = _rankings(
-        [(number, listed or ()) for number, listed in zip(numbers, contests, strict=True)],
-        contest_id,
-        names,
-        builder,
-        source,
-    )
-    for number, unit, ranking in zip(numbers, units, rankings, strict=True):
-        precinct = names.units.get(str(unit), str(unit)) if unit is not None else None
-        builder.add(ranking, precinct, tally[number], source, number)
+    rankings = _rankings(numbers, contests, selections, contest_id, names, builder, source)
+    _add_distinct(numbers, units, rankings, tally, names, builder, source)
     return True
+
+
+def _add_distinct(
+    numbers: list[int],
+    units: list[Any],
+    rankings: list[Ranking],
+    tally: dict[int, int],
+    names: _Names,
+    builder: BallotBuilder,
+    source: str,
+) -> None:
+    """Add the groups as the builder would have them one by one (groups of records that differ
+    but are the same ballot merged into the first one's), all at once, with their dense codes."""
+    if not numbers:
+        return  # no record: the builder is left as it was (no source named)
+    precincts = [
+        None if unit is None else names.units.get(text := str(unit), text) for unit in units
+    ]
+    keys = list(zip(rankings, precincts, strict=True))
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    counts = [tally[number] for number in numbers]
+    if len(first) < len(keys):
+        totals = [0] * len(keys)
+        for key, size in zip(keys, counts, strict=True):
+            totals[first[key]] += size
+        chosen = sorted(first.values())
+        rankings = [rankings[i] for i in chosen]
+        precincts = [precincts[i] for i in chosen]
+        counts = [totals[i] for i in chosen]
+        numbers = [numbers[i] for i in chosen]
+    table = rank_table_of(rankings, counts)
+    builder.add_groups(rankings, precincts, counts, numbers, (table.codes, table.general), source)
 
 
 class _Position(msgspec.Struct, gc=False):
@@ -222,15 +248,35 @@ class _Selection(msgspec.Struct, gc=False):
 
 
 class _Contest(msgspec.Struct, gc=False):
-    """What a count reads of a contest of a snapshot (the fields :func:`_add_record` reads, of
-    the types reports use; a report with another type is read by that function itself)."""
+    """What a count reads of a contest of a snapshot, its selections left as JSON text: the
+    distinct contests share a few distinct selections, each decoded once (:func:`_selections`)
+    into the fields :func:`_add_record` reads, of the types reports use (a report with another
+    type is read by that function itself)."""
 
     ContestId: str | None = None
-    CVRContestSelection: list[_Selection] | None = None
+    CVRContestSelection: list[msgspec.Raw] | None = None
+
+
+_SELECTIONS = attrgetter("CVRContestSelection")
+
+
+def _selections(contests: Sequence[Sequence[_Contest] | None]) -> dict[bytes, _Selection]:
+    """Each distinct selection text of the contests, decoded (all before any is counted, so
+    that a value of another type leaves the whole report to the general reader)."""
+    listed = filter(None, map(_SELECTIONS, chain.from_iterable(filter(None, contests))))
+    texts = list(dict.fromkeys(map(bytes, chain.from_iterable(listed))))
+    decoded = msgspec.json.decode(b"[" + b",".join(texts) + b"]", type=list[_Selection])
+    return dict(zip(texts, decoded, strict=True))
+
+
+#: A selection's marks as a ranking holds them: ``(rank, (code,))`` in the order read.
+_Marks = tuple[tuple[int, tuple[int]], ...]
 
 
 def _rankings(
-    records: Sequence[tuple[int, Sequence[_Contest]]],
+    numbers: Sequence[int],
+    contests: Sequence[Sequence[_Contest] | None],
+    selections: dict[bytes, _Selection],
     contest_id: str | None,
     names: _Names,
     builder: BallotBuilder,
@@ -238,14 +284,16 @@ def _rankings(
 ) -> list[Ranking]:
     """The ranking of each record's contests (by record number), as :func:`_add_record` makes
     it from the same JSON (write-in text, which it reads too, is not in a report this reader
-    takes). Each selection's candidate code is looked up once, where a record first counts it
-    (so that an unknown one is refused naming the same record)."""
+    takes). Each distinct selection is read once, where a record first counts it (so that an
+    unknown candidate, or a position without a rank, is refused naming the same record), and
+    each candidate code is looked up once."""
     counted: dict[str | None, bool] = {}
     known: dict[str | None, int] = {}
+    read: dict[bytes, _Marks] = {}
     made: list[Ranking] = []
-    for number, contests in records:
-        by_rank: dict[int, list[int]] = {}
-        for contest in contests:
+    for number, listed in zip(numbers, contests, strict=True):
+        marks: list[tuple[int, tuple[int]]] = []
+        for contest in listed or ():
             matches = counted.get(contest.ContestId)
             if matches is None:
                 found = str(contest.ContestId)
@@ -254,33 +302,66 @@ def _rankings(
                 )
             if not matches:
                 continue
-            for selection in contest.CVRContestSelection or ():
-                if selection.Status == "needs-adjudication":
-                    continue  # not yet decided, so not counted
-                sid = selection.ContestSelectionId
-                if selection.Rank is not None:  # the rank may sit on the selection
-                    code = known.get(sid)
-                    if code is None:
-                        code = known[sid] = _selection_code(
-                            str(sid), names, builder, source, number
-                        )
-                    by_rank.setdefault(selection.Rank, []).append(code)
-                    continue
-                for position in selection.SelectionPosition or ():
-                    if position.HasIndication == "no" or position.IsAllocable == "no":
-                        continue
-                    if position.Rank is None:
-                        raise ValidationError(
-                            "SelectionPosition has no Rank", source=source, line=number, key="Rank"
-                        )
-                    code = known.get(sid)
-                    if code is None:
-                        code = known[sid] = _selection_code(
-                            str(sid), names, builder, source, number
-                        )
-                    by_rank.setdefault(position.Rank, []).append(code)
-        made.append(tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items())))
+            for text in map(bytes, contest.CVRContestSelection or ()):
+                these = read.get(text)
+                if these is None:
+                    these = read[text] = _marks(
+                        selections[text], known, names, builder, source, number
+                    )
+                marks += these
+        made.append(_ranking(marks))
     return made
+
+
+def _marks(
+    selection: _Selection,
+    known: dict[str | None, int],
+    names: _Names,
+    builder: BallotBuilder,
+    source: str,
+    number: int,
+) -> _Marks:
+    """The ``(rank, (code,))`` marks of one selection, as :func:`_add_record` reads it."""
+    if selection.Status == "needs-adjudication":
+        return ()  # not yet decided, so not counted
+    sid = selection.ContestSelectionId
+    if selection.Rank is not None:  # the rank may sit on the selection
+        return ((selection.Rank, (_code(sid, known, names, builder, source, number),)),)
+    marks: list[tuple[int, tuple[int]]] = []
+    for position in selection.SelectionPosition or ():
+        if position.HasIndication == "no" or position.IsAllocable == "no":
+            continue
+        if position.Rank is None:
+            raise ValidationError(
+                "SelectionPosition has no Rank", source=source, line=number, key="Rank"
+            )
+        marks.append((position.Rank, (_code(sid, known, names, builder, source, number),)))
+    return tuple(marks)
+
+
+def _code(
+    sid: str | None,
+    known: dict[str | None, int],
+    names: _Names,
+    builder: BallotBuilder,
+    source: str,
+    number: int,
+) -> int:
+    """A selection's candidate code, looked up where a record first counts it."""
+    code = known.get(sid)
+    if code is None:
+        code = known[sid] = _selection_code(str(sid), names, builder, source, number)
+    return code
+
+
+def _ranking(marks: list[tuple[int, tuple[int]]]) -> Ranking:
+    """The ranking of a record's marks: by rank, the codes of a rank in the order read."""
+    if len(set(map(_FIRST, marks))) == len(marks):  # one mark a rank, as most ballots have
+        return tuple(sorted(marks))
+    by_rank: dict[int, list[int]] = {}
+    for rank, (code,) in marks:
+        by_rank.setdefault(rank, []).append(code)
+    return tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
 
 
 class _Declined(Exception):

@@ -247,8 +247,12 @@ def _add_groups(
     interim = np.stack(
         [to_number[r][indices[first]] for r, (indices, _) in enumerate(rank_values)], axis=1
     )
-    seen, at = np.unique(interim.reshape(-1), return_index=True)
-    order = seen[np.argsort(at, kind="stable")]
+    # Where each value is first met: a few values, so an array over them, not a sort of cells.
+    flat = interim.reshape(-1)
+    at = np.full(len(number), flat.size, dtype=np.int64)
+    np.minimum.at(at, flat, np.arange(flat.size, dtype=np.int64))
+    seen = np.flatnonzero(at < flat.size)
+    order = seen[np.argsort(at[seen])]
     renumber = np.empty(len(number), dtype=np.int64)
     renumber[order] = np.arange(order.size)
     cell_ids = renumber[interim]
@@ -260,13 +264,19 @@ def _add_groups(
 
     builder.rank_columns = max(builder.rank_columns or 0, len(layout.rank_columns))
     precincts: list[str | None]
+    # The rows are distinct in their used cells; they are distinct ballots too when no two cell
+    # values mean the same (an alias, spacing, two spellings of a skipped rank).
+    distinct = len(set(codes)) == len(codes)
     if layout.precinct_column is not None:
         indices, values = columns[layout.precinct_column]
         names = [value.strip() or None for value in values]
+        distinct = distinct and len(set(names)) == len(names)
         precincts = [names[i] for i in indices[first].tolist()]
     else:
         precincts = [None] * first.size
-    add_cell_groups(cell_ids, codes, precincts, counts.tolist(), lines, builder, source)
+    add_cell_groups(
+        cell_ids, codes, precincts, counts.tolist(), lines, builder, source, distinct=distinct
+    )
 
 
 def _groups(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -25,25 +26,41 @@ _SEVERAL = -2
 
 
 def rank_table_of(rankings: Sequence[Ranking], counts: Sequence[int]) -> RankTable:
-    """The dense table of nested rankings (one Python step per ranking)."""
-    general = np.zeros(len(rankings), dtype=bool)
-    rows: list[int] = []
-    columns: list[int] = []
-    values: list[int] = []
-    width = 0
-    for index, ranking in enumerate(rankings):
-        if any(len(codes) != 1 or codes[0] < 0 or rank > MAX_WIDTH for rank, codes in ranking):
-            general[index] = True
-            continue
-        for rank, codes in ranking:
-            rows.append(index)
-            columns.append(rank - 1)
-            values.append(codes[0])
-        if ranking:
-            width = max(width, ranking[-1][0])
-    table = np.full((len(rankings), width), NO_MARK, dtype=np.int32)
-    table[rows, columns] = values
+    """The dense table of nested rankings.
+
+    The rankings' (rank, codes) pairs are flattened and read with C-level passes (``map``,
+    ``numpy.fromiter``), not a Python step per ranking: a large report has tens of thousands of
+    distinct rankings, and a loop over them cost more than reading them.
+    """
+    groups = len(rankings)
+    lengths = np.fromiter(map(len, rankings), np.int64, count=groups)
+    pairs = list(chain.from_iterable(rankings))
+    try:
+        ranks = np.fromiter(map(_FIRST, pairs), np.int64, count=len(pairs))
+    except OverflowError:  # a rank beyond 64 bits: out of the table, as any beyond its width
+        ranks = np.array([min(max(rank, 0), MAX_WIDTH + 1) for rank, _ in pairs], np.int64)
+    cells = list(map(_SECOND, pairs))
+    sizes = np.fromiter(map(len, cells), np.int64, count=len(cells))
+    single = sizes == 1
+    firsts = cells if single.all() else [c if len(c) == 1 else (NO_MARK,) for c in cells]
+    code = np.fromiter(map(_FIRST, firsts), np.int64, count=len(cells))
+    row = np.repeat(np.arange(groups, dtype=np.int64), lengths)
+    # A ranking the table cannot hold is general: a rank with several codes or a label, or a
+    # rank outside the table's columns (beyond its width, or below 1, which no column is).
+    odd = ~single | (code < 0) | (ranks > MAX_WIDTH) | (ranks < 1)
+    general = np.bincount(row[odd], minlength=groups) > 0
+    # The width: the last (highest) rank of the rankings the table holds.
+    last = np.cumsum(lengths) - 1
+    held = ~general & (lengths > 0)
+    width = int(ranks[last[held]].max(initial=0))
+    table = np.full((groups, width), NO_MARK, dtype=np.int32)
+    kept = ~general[row]
+    table[row[kept], ranks[kept] - 1] = code[kept]
     return RankTable(table, general, np.asarray(counts, dtype=np.int64))
+
+
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 
 
 def rankings_from_cells(

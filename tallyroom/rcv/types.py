@@ -119,7 +119,7 @@ class BallotSet:
 
     @property
     def has_precincts(self) -> bool:
-        return any(p is not None for p in self.precincts)
+        return self.precincts.count(None) < len(self.precincts)
 
     def names(self, ranking: Ranking) -> tuple[tuple[str, ...], ...]:
         """A ranking spelt with candidate names (``"overvote"`` for the explicit label)."""
