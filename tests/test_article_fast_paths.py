@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 
 from tallyroom import model
 from tallyroom.errors import ValidationError
+from tallyroom.formats import article, dates
 from tallyroom.formats.article import parse_article, read_article
-from tallyroom.formats.dates import stage_words
+from tallyroom.formats.dates import find_dates, parse_date, stage_words
 from tallyroom.formats.states import US_STATES, find_state
 from tallyroom.limits import MAX_VOTES
 
@@ -177,3 +178,96 @@ def test_find_state_finds_what_the_plain_alternation_finds(text: str) -> None:
 def test_stage_words_are_those_the_plain_pattern_finds(text: str) -> None:
     plain = [(m.start(), m.end(), m.group(1).casefold()) for m in _PLAIN_STAGE.finditer(text)]
     assert stage_words(text) == plain
+
+
+# -- the usual lines read at once, and the dates found from a place ---------------------------
+
+_DATE_PIECES = st.sampled_from(
+    [
+        *("April", "May", "December", "Sept", "6", "18", "31", "2004", "1907", "11", "02"),
+        *("st", "th", ",", " ", "   ", "-", "x", "é", "\u00a0", "\t"),
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_DATE_PIECES, max_size=12).map("".join))
+def test_dates_are_those_the_pattern_finds_from_the_start(text: str) -> None:
+    plain = [
+        (found, match.span())
+        for match in dates._DATE.finditer(text)
+        if (found := dates._date_of(match)) is not None
+    ]
+    assert [(found, match.span()) for found, match in find_dates(text)] == plain
+    # Asked twice, the second answer from what the first one read.
+    assert parse_date(text) == parse_date(text) == (plain[0][0] if plain else None)
+
+
+_HEADING_PIECES = st.sampled_from(["=", "==", "===", " ", "\t", "Results", "a=b", "x", "\u2003"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HEADING_PIECES, max_size=8).map("".join).map(str.strip))
+def test_a_heading_is_read_as_the_heading_pattern_reads_it(line: str) -> None:
+    match = article._HEADING.match(line)
+    expected = (len(match["marks"]) - 1, match["title"]) if match else None
+    assert article._heading(line) == expected
+
+
+_LAZY_CAPTION = re.compile(r"^\s+-\s+(?P<caption>.*?)\*\*\s*$")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["  - ", " ", "*", "**", "a", "-", "\t", "x**y"]), max_size=8))
+def test_a_caption_is_read_as_the_lazy_pattern_reads_it(parts: list[str]) -> None:
+    line = "".join(parts)
+    lazy, greedy = _LAZY_CAPTION.match(line), article._CAPTION.match(line)
+    assert (lazy and lazy["caption"]) == (greedy and greedy["caption"])
+
+
+_LABEL_PIECES = st.sampled_from(
+    ["Total", "Registered voters", "Ballots-cast", ":", ": ", " ", "1", "12", ",345", "1,234"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(_LABEL_PIECES, min_size=1, max_size=6).map("".join),
+    st.sampled_from([" votes", " vote", "  votes", " Votes", "", " votes."]),
+)
+def test_a_usual_summary_line_is_read_as_the_general_way_reads_it(head: str, unit: str) -> None:
+    line = head + unit
+    fast = article._SUMMARY_COUNT(line)
+    labelled = article._LABELLED.match(line)
+    if fast is not None:
+        assert labelled is not None and labelled["label"] == fast[1]
+        assert article._count(labelled["value"]) == int(fast[2].replace(",", ""))
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        "Democratic",
+        " Green ",
+        "incumbent",
+        "Write-In",
+        "write in",
+        "Nonpartisan candidate",
+        "NON-PARTISAN",
+        "eliminated in round 2",
+        "Elected",
+        "Democratic Party (United States)",
+    ],
+)
+def test_a_usual_row_in_a_table_is_read_as_the_general_way_reads_it(group: str) -> None:
+    line = f"- Ann Lee (incumbent) ({group}): 1,234 votes"
+    text = f"= X =\n\nInfobox\n- Type: mayoral\n\n  - Results**\n{line}\n{line}\n"
+    match = article._ROW.fullmatch(line)
+    assert match is not None
+    expected = article._usual_row(match, 7)
+    stage = parse_article(text).stages[0]
+    if expected is None:  # a mark of a round table: the general way reads it
+        assert all(row.name == "Ann Lee" for row in stage.results)
+        return
+    assert stage.results == (expected, expected)
+    assert [row.line for row in stage.results] == [7, 8]

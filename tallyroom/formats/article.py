@@ -53,7 +53,9 @@ __all__ = ["ArticleRead", "ParseWarning", "parse_article", "read_article", "read
 
 _TITLE = re.compile(r"^=\s*(?P<title>[^=].*?)\s*=$")
 _HEADING = re.compile(r"^(?P<marks>={2,6})\s*(?P<title>.*?)\s*(?P=marks)$")
-_CAPTION = re.compile(r"^\s+-\s+(?P<caption>.*?)\*\*\s*$")
+#: (Greedy: only one "**" can be followed by nothing but spaces, so it finds what the lazy
+#: ``.*?`` finds, without trying for "**" at every character.)
+_CAPTION = re.compile(r"^\s+-\s+(?P<caption>.*)\*\*\s*$")
 _COUNT = re.compile(r"^(?P<number>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s+votes?$")
 _LABELLED = re.compile(r"^(?P<label>[A-Za-z][A-Za-z /-]{1,40}?):\s*(?P<value>.*?)\s*$")
 #: The summary lines and rows of a results table, by their label folded (spaces and hyphens
@@ -143,6 +145,12 @@ _ROW = re.compile(
     r"(?: \((?P<party>[^()]*(?:\([^()]*\)[^()]*)*)\))?"
     r": (?P<votes>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+) votes?"
 )
+#: A table's summary line in its usual shape, stripped: "Total: 80,008 votes" (label, figure);
+#: the label as :data:`_LABELLED` reads it (it holds no colon, so greedy or lazy, it ends at the
+#: first), the figure as :func:`_count` reads it.
+_SUMMARY_COUNT = re.compile(
+    r"([A-Za-z][A-Za-z /-]{1,40}):\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+) votes?"
+).fullmatch
 #: Group labels of a row that are not a party.
 _MARKERS = frozenset({"incumbent", "write-in", "write in", *NONPARTISAN_LABELS})
 
@@ -223,19 +231,9 @@ class _Table:
     totals: list[int | None] = field(default_factory=list)
     inactive_lines: dict[InactiveReason, tuple[int, str, str]] = field(default_factory=dict)
 
-    #: Set once the table is found to give figures for more than one round: rows and summary
-    #: lines are only ever added, so it stays so, and is not looked for again.
+    #: Whether the table gives figures for more than one round: set as a row or summary line
+    #: with more than one figure is added (they are only ever added, so it stays so).
     by_rounds: bool = False
-
-    @property
-    def ranked(self) -> bool:
-        """Whether the table gives figures for more than one round."""
-        if not self.by_rounds:
-            self.by_rounds = (
-                max(map(len, self.counts), default=0) > 1
-                or max(map(len, self.inactive.values()), default=0) > 1
-            )
-        return self.by_rounds
 
 
 class _Reader:
@@ -261,7 +259,11 @@ class _Reader:
 
     def read(self) -> ArticleRead:
         lines = self.lines
-        first_no = next((i + 1 for i, line in enumerate(lines) if line.strip()), None)
+        first_no = (
+            1
+            if lines[0].strip()
+            else next((i + 1 for i, line in enumerate(lines) if line.strip()), None)
+        )
         if first_no is None:
             raise self.error(None, "empty document: expected an article starting '= Title ='")
         first = lines[first_no - 1].strip()
@@ -280,6 +282,8 @@ class _Reader:
         rows: list[CandidateResult] | None = None  # the rows of `table` while it takes rows
         in_infobox = False
         usual_row = _ROW.fullmatch
+        row_groups = _ROW_GROUPS.get
+        label_kinds = _LABEL_KINDS.get
         start = first_no if title else first_no - 1
         for number, raw in enumerate(lines[start:], start + 1):
             stripped = raw.strip()
@@ -306,10 +310,24 @@ class _Reader:
                 if rows is not None and table is not None:
                     row = usual_row(stripped)
                     if row is not None and not table.columns:
-                        read = _usual_row(row, number)
-                        if read is not None and _fold_label(read.name) not in _SUMMARY:
-                            rows.append(read)
-                            table.counts.append([read.votes])
+                        # _usual_row, written out: most lines of a document are such rows.
+                        name, marks, group, votes = row.groups()
+                        party, incumbent, write_in, usual = (
+                            _NO_GROUP if group is None else row_groups(group) or _row_group(group)
+                        )
+                        if (
+                            usual
+                            and name.casefold().replace(" ", "").replace("-", "").replace("\t", "")
+                            not in _SUMMARY
+                        ):
+                            if marks:
+                                incumbent = incumbent or "(incumbent)" in marks
+                                write_in = write_in or "(write-in)" in marks
+                            figure = int(votes.replace(",", ""))
+                            rows.append(
+                                CandidateResult(name, figure, party, incumbent, write_in, number)
+                            )
+                            table.counts.append([figure])
                             continue
                     who, colon, count = stripped[2:].rpartition(":")
                     if colon and who.strip():
@@ -354,10 +372,10 @@ class _Reader:
                     )
                     continue
             elif lead == "=":
-                heading = _HEADING.match(stripped)
-                if heading:
-                    level = len(heading["marks"]) - 1
-                    section = (*section[: level - 1], heading["title"])
+                heading = _heading(stripped)
+                if heading is not None:
+                    level, heading_title = heading
+                    section = (*section[: level - 1], heading_title)
                     if len(section) < level:
                         section = (*section, *[""] * (level - len(section)))[:level]
                     outline.append(section)
@@ -370,9 +388,26 @@ class _Reader:
                 continue
             elif table is not None:
                 if ":" in stripped:
+                    # The usual summary line ("Total: 161 votes") whose figure the table has not
+                    # yet: read at once, as the general way below reads it.
+                    summary = _SUMMARY_COUNT(stripped)
+                    if summary is not None:
+                        label, stated = summary.groups()
+                        kind = label_kinds(label) or _label_kind(label)
+                        if kind == "total" and table.total is None:
+                            table.total, table.total_line = int(stated.replace(",", "")), number
+                            if rows is not None and not table.by_rounds:
+                                rows = None
+                            continue
+                        if kind == "registered" and table.registered is None:
+                            table.registered = int(stated.replace(",", ""))
+                            continue
+                        if kind == "ballots" and table.ballots is None:
+                            table.ballots = int(stated.replace(",", ""))
+                            continue
                     labelled = _LABELLED.match(stripped)
                     if labelled:
-                        kind = _SUMMARY.get(_fold_label(labelled["label"]))
+                        kind = _label_kind(labelled["label"])
                         if kind is not None:
                             label, value = labelled["label"], labelled["value"]
                             self._table_line(table, kind, label, value, number)
@@ -381,7 +416,7 @@ class _Reader:
                                 kind == "total"
                                 and rows is not None
                                 and table.total_line
-                                and not table.ranked
+                                and not table.by_rounds
                             ):
                                 rows = None
                             continue
@@ -466,6 +501,8 @@ class _Reader:
             self.skip(number, text, f"one {label.strip()} line per table (the first is read)")
         elif reason is not None:
             table.inactive[reason] = figures
+            if len(figures) > 1:
+                table.by_rounds = True
             table.inactive_lines[reason] = (number, text, label.strip())
         elif kind == "continuing" or (kind == "total" and len(figures) > 1):
             table.totals = figures
@@ -596,6 +633,8 @@ class _Reader:
             CandidateResult(name, figures[0], party, incumbent, write_in, line=number)
         )
         table.counts.append(figures)
+        if len(figures) > 1:
+            table.by_rounds = True
         if fate is not None:
             table.fates.append((name, *fate))
 
@@ -612,19 +651,18 @@ class _Reader:
     ) -> Election:
         fields, columns = self._infobox_fields(infobox)
 
-        def text(key: str) -> str | None:
-            item = fields.get(key)
-            return item.value if item and item.value else None
+        # Each field's value, None for an empty one.
+        text = {key: item.value for key, item in fields.items() if item.value}.get
 
         before = text("before election")
         before_acting = False
         if before:
-            stripped = _ACTING.sub("", before)
+            stripped = _ACTING.sub("", before) if "(" in before else before
             before_acting = stripped != before
             before = stripped
         date_item = fields.get("election date")
         date_text = date_item.value if date_item else ""
-        date_found = list(find_dates(date_text)) if date_text else []
+        date_found = _dates_in(date_text) if date_text else ()
         election_date = self._date_field(date_item, date_found)
         place = _PLACE.match(title)
         place_words = frozenset(_PLACE_WORD.findall(place["place"])) if place else frozenset()
@@ -634,7 +672,7 @@ class _Reader:
             office = "Mayor"
         return Election(
             title=title,
-            jurisdiction=_jurisdiction(title, paragraphs),
+            jurisdiction=_jurisdiction(place, paragraphs),
             office=office,
             date=election_date,
             type=text("type"),
@@ -740,9 +778,7 @@ class _Reader:
             return None
         return number
 
-    def _date_field(
-        self, item: InfoboxField | None, dates: list[tuple[dt.date, re.Match[str]]]
-    ) -> dt.date | None:
+    def _date_field(self, item: InfoboxField | None, dates: _Dates) -> dt.date | None:
         """The date of ``item``: the first of its ``dates`` (its :func:`find_dates`)."""
         if item is None or not item.value:
             return None
@@ -758,7 +794,7 @@ class _Reader:
         tables: list[_Table],
         election_date: dt.date | None,
         date_text: str,
-        date_found: list[tuple[dt.date, re.Match[str]]],
+        date_found: _Dates,
         paragraphs: list[Paragraph],
         place_words: frozenset[str] = frozenset(),
     ) -> tuple[Stage, ...]:
@@ -794,7 +830,7 @@ class _Reader:
                     years.add(year)
         prose = _prose_dates(paragraphs, wanted) if wanted else {}
         stages = []
-        counted = [table.ranked or bool(table.columns) for table in tables]
+        counted = [table.by_rounds or bool(table.columns) for table in tables]
         for table, by_round in zip(tables, counted, strict=True):
             if not by_round:
                 # Blank, overvote or exhausted ballots of a single count: no place in a stage.
@@ -893,6 +929,22 @@ def _infobox_key(key: str) -> tuple[str, int | None, str]:
     return read
 
 
+def _heading(line: str) -> tuple[int, str] | None:
+    """The level and title of a heading line (stripped), as :data:`_HEADING` reads it: "===Results
+    ===" -> (2, "Results"). The usual heading, as many marks (2 to 6) at each end, is read
+    without the pattern, whose lazy title tries the closing marks at every character."""
+    marks = len(line) - len(line.lstrip("="))
+    if (
+        2 <= marks <= 6
+        and len(line) > 2 * marks
+        and line[-marks - 1] != "="
+        and line.endswith("=" * marks)
+    ):
+        return marks - 1, line[marks:-marks].strip()
+    match = _HEADING.match(line)
+    return (len(match["marks"]) - 1, match["title"]) if match else None
+
+
 def _number(text: str) -> int | None:
     match = _NUMBER.fullmatch(text)
     return int(match.group(1).replace(",", "")) if match else None
@@ -929,6 +981,36 @@ def _usual_row(row: re.Match[str], number: int) -> CandidateResult | None:
     return CandidateResult(name, int(votes.replace(",", "")), party, incumbent, write_in, number)
 
 
+#: What the group of a usual row (:data:`_ROW`) says, by the group as written: documents share
+#: a small vocabulary of parties and marks, so each is read once. Emptied when it grows large.
+_ROW_GROUPS: dict[str, tuple[str | None, bool, bool, bool]] = {}
+#: What a usual row without a group reads as (see :func:`_row_group`).
+_NO_GROUP: tuple[str | None, bool, bool, bool] = (None, False, False, True)
+
+
+def _row_group(group: str) -> tuple[str | None, bool, bool, bool]:
+    """The party a usual row's group names (None for a mark), whether it marks the candidate
+    incumbent or a write-in, and whether the row is read as usual (False for a mark of a round
+    table, "eliminated in round 2", left to the general way): as :func:`_usual_row` reads it."""
+    read = _ROW_GROUPS.get(group)
+    if read is None:
+        party: str | None = group.strip()
+        folded = group.strip().casefold()
+        incumbent = write_in = False
+        usual = True
+        if folded in _MARKERS:
+            incumbent = folded == "incumbent"
+            write_in = folded in ("write-in", "write in")
+            party = None
+        elif _FATE.match(group.strip()):
+            usual = False
+        read = (party, incumbent, write_in, usual)
+        if len(_ROW_GROUPS) >= 4096:
+            _ROW_GROUPS.clear()
+        _ROW_GROUPS[group] = read
+    return read
+
+
 _FIGURE = (
     r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s+votes?(?:\s*\(\s*[0-9]{1,3}(?:\.[0-9]+)?\s*%\s*\))?"
 )
@@ -950,6 +1032,24 @@ def _cells(text: str) -> list[str]:
     if text.endswith("|"):
         text = text[:-1]
     return [cell.strip() for cell in re.split(r"\s*\|\s*|\t+", text)]
+
+
+#: The kind of summary line (:data:`_SUMMARY`) of each label seen, None for other labels: a
+#: small vocabulary ("Total", "Registered voters"), each label read once. Emptied when large.
+_LABEL_KINDS: dict[str, str | None] = {}
+
+
+def _label_kind(label: str) -> str | None:
+    """ "Registered voters" -> "registered": what a line of that label holds, by
+    :data:`_SUMMARY`; None when it is not a summary line's."""
+    try:
+        return _LABEL_KINDS[label]
+    except KeyError:
+        kind = _SUMMARY.get(_fold_label(label))
+        if len(_LABEL_KINDS) >= 4096:
+            _LABEL_KINDS.clear()
+        _LABEL_KINDS[label] = kind
+        return kind
 
 
 def _fold_label(label: str) -> str:
@@ -1105,11 +1205,29 @@ def _split_groups(text: str) -> tuple[str, list[str]]:
     return rest.strip(), groups
 
 
+#: The dates a text holds, each with its match: :func:`find_dates` in a tuple.
+_Dates = tuple[tuple[dt.date, re.Match[str]], ...]
+#: The dates of infobox values seen (every election of a day has the same): each read once.
+#: Emptied when it grows large.
+_DATES_IN: dict[str, _Dates] = {}
+
+
+def _dates_in(text: str) -> _Dates:
+    """``tuple(find_dates(text))``, each text read once."""
+    found = _DATES_IN.get(text)
+    if found is None:
+        found = tuple(find_dates(text))
+        if len(_DATES_IN) >= 4096:
+            _DATES_IN.clear()
+        _DATES_IN[text] = found
+    return found
+
+
 def _infobox_dated(
     kinds: list[StageKind],
     election_date: dt.date | None,
     text: str,
-    dates: list[tuple[dt.date, re.Match[str]]],
+    dates: _Dates,
 ) -> dict[int, dt.date]:
     """The stages the infobox's election date (``text``, whose :func:`find_dates` are
     ``dates``) belongs to, by index. A value naming several dates, each marked ("February 26,
@@ -1144,40 +1262,75 @@ def _infobox_dated(
 def _stage_kind(
     caption: str, section: Section, place_words: frozenset[str] = frozenset()
 ) -> tuple[StageKind, str | None]:
-    for text in (caption, *reversed(section)):
-        folded = text.casefold()
-        kind: StageKind | None = None
-        if "runoff" in folded or "run-off" in folded:
-            kind = "runoff"
-        elif "general" in folded:
-            kind = "general"
-        elif "primary" in folded or "nomination" in folded:
-            kind = "primary"
-        if kind is not None:
-            party = _primary_party(caption, section, place_words) if kind == "primary" else None
-            return kind, party
-    return "general", None
-
-
-def _primary_party(
-    caption: str, section: Section, place_words: frozenset[str] = frozenset()
-) -> str | None:
-    """The party whose primary a caption or heading names: "2003 Democratic primary" ->
+    """The kind of stage a table is (the first its caption, then its headings from the deepest,
+    name; else "general"), and for a primary the party it names: "2003 Democratic primary" ->
     "Democratic"; None for a nonpartisan ("Non-partisan", "blanket") primary. The words of the
     place the title names are not the party's ("2003 Baltimore Democratic primary")."""
-    for text in (caption, *reversed(section)):
-        at = text.casefold().find("primary")
-        if at <= 0:
-            continue
-        words = text[:at].split()
-        party: list[str] = []
-        while words and words[-1][:1].isupper() and words[-1].casefold() not in _NOT_PARTIES:
-            party.insert(0, words.pop())
-        while party and party[0].rstrip(",") in place_words:
-            party.pop(0)
-        if party:
-            return party_short(" ".join(party))
+    read = _STAGE_KINDS.get((caption, section))
+    if read is None:
+        read = _stage_kind_read(caption, section)
+    kind, parties = read
+    for party in parties:
+        start = 0
+        while start < len(party) and party[start].rstrip(",") in place_words:
+            start += 1
+        if start < len(party):
+            return kind, party_short(" ".join(party[start:]))
+    return kind, None
+
+
+#: What a caption and its section say of their stage, by (caption, section): its kind and, for a
+#: primary, the words that may name its party (:func:`_party_words`) of each text that has some,
+#: in the order they are tried. Each read once; emptied when it grows large.
+_STAGE_KINDS: dict[tuple[str, Section], tuple[StageKind, tuple[tuple[str, ...], ...]]] = {}
+
+
+def _stage_kind_read(
+    caption: str, section: Section
+) -> tuple[StageKind, tuple[tuple[str, ...], ...]]:
+    kind = _text_kind(caption)
+    if kind is None:
+        for text in reversed(section):
+            kind = _text_kind(text)
+            if kind is not None:
+                break
+        else:
+            kind = "general"
+    parties: tuple[tuple[str, ...], ...] = ()
+    if kind == "primary":
+        parties = tuple(
+            words for text in (caption, *reversed(section)) if (words := _party_words(text))
+        )
+    if len(_STAGE_KINDS) >= 4096:
+        _STAGE_KINDS.clear()
+    read = _STAGE_KINDS[caption, section] = (kind, parties)
+    return read
+
+
+def _text_kind(text: str) -> StageKind | None:
+    """ "Runoff results" -> "runoff": the kind of stage a caption or heading names."""
+    folded = text.casefold()
+    if "runoff" in folded or "run-off" in folded:
+        return "runoff"
+    if "general" in folded:
+        return "general"
+    if "primary" in folded or "nomination" in folded:
+        return "primary"
     return None
+
+
+def _party_words(text: str) -> tuple[str, ...]:
+    """The capitalised words right before "primary" that are not a nonpartisan label: "2003
+    Baltimore Democratic primary" -> ("Baltimore", "Democratic"); () when "primary" does not
+    follow a word."""
+    at = text.casefold().find("primary")
+    if at <= 0:
+        return ()
+    words = text[:at].split()
+    party: list[str] = []
+    while words and words[-1][:1].isupper() and words[-1].casefold() not in _NOT_PARTIES:
+        party.insert(0, words.pop())
+    return tuple(party)
 
 
 def _prose_dates(
@@ -1224,8 +1377,8 @@ def _caption_year(caption: str) -> int | None:
     return years.pop()
 
 
-def _jurisdiction(title: str, paragraphs: list[Paragraph]) -> Jurisdiction:
-    match = _PLACE.match(title)
+def _jurisdiction(match: re.Match[str] | None, paragraphs: list[Paragraph]) -> Jurisdiction:
+    """The city and state of the title's place (``match``, :data:`_PLACE` matched on it)."""
     if not match:
         return Jurisdiction()
     city, _, state = match["place"].partition(",")

@@ -57,14 +57,15 @@ def _build(year: str, month: int, day: str) -> dt.date | None:
 
 
 def _date_of(match: re.Match[str]) -> dt.date | None:
-    kind = match.lastgroup
-    if kind == "iso":
-        year, month, day = match.group("iy", "im", "id")
+    # The outer group that matched: 1 "iso", 5 "mdy", 9 "dmy" (see :data:`_DATE`).
+    kind = match.lastindex
+    if kind == 1:
+        year, month, day = match.group(2, 3, 4)
         return _build(year, int(month), day)
-    if kind == "mdy":
-        name, day, year = match.group("m1", "d1", "y1")
+    if kind == 5:
+        name, day, year = match.group(6, 7, 8)
     else:
-        day, name, year = match.group("d2", "m2", "y2")
+        day, name, year = match.group(10, 11, 12)
     return _build(year, _MONTH_NUMBER[name], day)
 
 
@@ -76,10 +77,13 @@ def _search_from(text: str) -> int | None:
     hint = _MONTH_OR_ISO_TAIL.search(text)
     if hint is None:
         return None
-    first = spaces = hint.start()
-    while spaces > 0 and text[spaces - 1].isspace():
-        spaces -= 1
-    start = max(0, min(first - 4, spaces - 2))
+    first = hint.start()
+    start = first - 4
+    if first > 2 and text[first - 3 : first].isspace():
+        # Three or more spaces before it: the day may stand before them all.
+        start = min(start, len(text[:first].rstrip()) - 2)
+    if start < 0:
+        start = 0
     return start if _YEAR.search(text, start) else None
 
 
@@ -94,19 +98,30 @@ def find_dates(text: str) -> Iterator[tuple[dt.date, re.Match[str]]]:
             yield found, match
 
 
+#: The dates :func:`parse_date` found, by text: captions and infobox values repeat across
+#: documents (every election of a city's day names it alike), so each is read once. Emptied
+#: when it grows large.
+_PARSED: dict[str, dt.date | None] = {}
+
+
 def parse_date(text: str) -> dt.date | None:
     """The date ``text`` consists of (surrounding words such as a weekday allowed), else None:
     the first of :func:`find_dates`."""
+    try:
+        return _PARSED[text]
+    except KeyError:
+        pass
+    found: dt.date | None = None
     start = _search_from(text)
-    while start is not None:
-        match = _DATE.search(text, start)
-        if match is None:
-            return None
-        found = _date_of(match)
-        if found is not None:
-            return found
-        start = match.end()
-    return None
+    if start is not None:
+        for match in _DATE.finditer(text, start):
+            found = _date_of(match)
+            if found is not None:
+                break
+    if len(_PARSED) >= 4096:
+        _PARSED.clear()
+    _PARSED[text] = found
+    return found
 
 
 def format_date(value: dt.date) -> str:
