@@ -30,11 +30,15 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 def row_counts(store: Store) -> dict[str, int]:
+    """Rows of every table; of ``current_totals`` (always one row), the sum of its sums."""
     with store.engine.connect() as conn:
-        return {
+        counts = {
             table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             for table in t.metadata.sorted_tables
         }
+        totals = conn.execute(sa.select(t.current_totals)).one()
+    counts["current_totals"] = sum(totals[1:])
+    return counts
 
 
 def lines(election: Election) -> list[int | None]:
@@ -274,6 +278,40 @@ def test_stats_across_elections(three: Store) -> None:
         (2004, "75.00", "computed"),
     ]
     assert "Portland, Oregon" not in stats["turnout_by_city"]
+    assert stats["turnout_places"] == {"places": 2, "listed": 2}
+
+
+def test_stats_of_the_elections_a_filter_matches(three: Store) -> None:
+    milwaukee = three.stats(ElectionFilter(city="MILWAUKEE"))
+    assert (milwaukee["elections"], milwaukee["versions"], milwaukee["sources"]) == (2, 2, 2)
+    assert milwaukee["incumbents"] == {"ran": 2, "won": 1, "lost": 1, "unknown": 0}
+    # 200/1000 and 400/1000 -> 30.00 points.
+    assert milwaukee["winning_margin"] == {"elections": 2, "average_percent": "30.00"}
+    assert milwaukee["decided_in"] == {"primary": 0, "general": 1, "runoff": 1}
+    assert list(milwaukee["turnout_by_city"]) == ["Milwaukee, Wisconsin"]
+    assert milwaukee["turnout_places"] == {"places": 1, "listed": 1}
+    green = three.stats(ElectionFilter(party="green", year=2004))
+    assert (green["elections"], green["decided_in"]["runoff"]) == (1, 1)
+    nothing = three.stats(ElectionFilter(city="Boston"))
+    assert (nothing["elections"], nothing["versions"], nothing["sources"]) == (0, 0, 0)
+    assert nothing["winning_margin"] == {"elections": 0, "average_percent": None}
+    assert nothing["turnout_by_city"] == {}
+    # No filter at all is the whole archive.
+    assert three.stats(ElectionFilter()) == three.stats()
+
+
+def test_stats_lists_turnout_for_the_places_with_most_elections(three: Store) -> None:
+    # Milwaukee has two elections, Portland one: with room for one place, Milwaukee is listed,
+    # and the count says one place was left out.
+    one = three.stats(places=1)
+    assert list(one["turnout_by_city"]) == ["Milwaukee, Wisconsin"]
+    assert one["turnout_places"] == {"places": 2, "listed": 1}
+    assert three.stats(places=0)["turnout_by_city"] == {}
+    # The other figures are of every election, whatever the number of places listed.
+    everything = three.stats()
+    assert {k: v for k, v in one.items() if not k.startswith("turnout")} == {
+        k: v for k, v in everything.items() if not k.startswith("turnout")
+    }
 
 
 # Indexes on expressions (lower(city), ...) cannot be reflected to compare: test_store_plans
@@ -377,6 +415,8 @@ def test_upgrading_an_old_database_fills_the_new_columns(db_url: str, tmp_path: 
             for table in t.metadata.sorted_tables:
                 if table is t.version_figures:
                     continue  # 0005 makes it from the outcomes below
+                if table in (t.current_totals, t.place_counts):
+                    continue  # 0011 sums the versions current then
                 rows = [dict(row._mapping) for row in source.execute(sa.select(table))]
                 for row in rows:
                     later = ("threshold", *NEW_IN_0005, *NEW_IN_0009)  # 0004, 0005, 0009

@@ -51,6 +51,11 @@ def test_import_list_show_history_stats(db_url: str, seeds_dir: Path) -> None:
     stats = data("stats", "--db", db_url)
     assert stats["elections"] == 3
     assert "incumbents: ran" in run("stats", "--db", db_url).stdout
+    oregon = data("stats", "--state", "oregon", "--db", db_url)
+    assert (oregon["elections"], oregon["versions"], oregon["sources"]) == (1, 1, 1)
+    # Turnout for one place of the three (the others are counted, and the table says so).
+    one = run("stats", "--places", "1", "--db", db_url).stdout
+    assert "1 of 3 places" in " ".join(one.split())
 
 
 def test_a_changed_file_makes_a_new_version(db_url: str, seeds_dir: Path, tmp_path: Path) -> None:

@@ -256,3 +256,40 @@ def test_without_the_text_index_the_text_filters_still_match(tmp_path: Path) -> 
         found = store.list_elections(ElectionFilter(candidate="O'Malley"), limit=10)
         assert [row.title for row in found.rows] == ["2003–04 Baltimore mayoral election"]
         assert store.list_elections(ElectionFilter(q="PORTLAND"), limit=10).total == 1
+
+
+def test_stats_reads_kept_sums_and_only_the_listed_places(db_url: str) -> None:
+    """``stats`` over every election reads the kept sums and the places with most elections
+    from ``place_counts``' index, and the turnout of those places only (explained with the
+    parameters it is run with: a bound LIMIT once made SQLite read every version)."""
+    ran: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        ran.append((statement, parameters))
+
+    with Store.open(db_url) as store:
+        service.import_files(store, SAMPLES)
+        store.optimize()
+        sa.event.listen(store.engine, "before_cursor_execute", seen)
+        try:
+            store.stats(places=2)
+        finally:
+            sa.event.remove(store.engine, "before_cursor_execute", seen)
+        with store.engine.connect() as conn, conn.begin():
+            sqlite = conn.dialect.name == "sqlite"
+            if not sqlite:
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+            plans = {
+                statement: "\n".join(
+                    str(row[-1]) for row in conn.exec_driver_sql(explain + statement, parameters)
+                )
+                for statement, parameters in ran
+            }
+    assert "current_totals" in " ".join(plans), list(plans)
+    (turnout,) = (plan for statement, plan in plans.items() if "place_counts" in statement
+                  and "GROUP BY" in statement)  # fmt: skip
+    assert "ix_place_counts_most" in turnout, turnout
+    if sqlite:
+        assert "SCAN versions" not in turnout, turnout
+        assert "SEARCH versions USING COVERING INDEX ix_versions_places" in turnout, turnout

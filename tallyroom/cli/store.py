@@ -8,6 +8,7 @@ a ``--json`` twin.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import tempfile
@@ -25,6 +26,7 @@ from tallyroom.figures import ElectionFigures
 from tallyroom.model import Election
 from tallyroom.store import DEFAULT_DB, ElectionFilter, ElectionRecord, Store
 from tallyroom.store.codec import to_json
+from tallyroom.store.queries import TURNOUT_PLACES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -212,31 +214,37 @@ def db_upgrade(db: str) -> None:
             click.echo(f"{store.url}: schema upgraded from {before or 'nothing'} to {after}")
 
 
+def filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that narrow ``list`` and ``stats`` to some elections (an
+    :class:`ElectionFilter`, given to the command as ``where``)."""
+    options = (
+        click.option("--city", help="City, whole name, any case."),
+        click.option("--state", help="State, whole name, any case."),
+        click.option("--year", type=int, help="Year of the deciding stage."),
+        click.option("--office", help="Office, e.g. Mayor."),
+        click.option("--candidate", help="Part of a candidate's name, in any stage."),
+        click.option("--party", help="A candidate's party, in any stage."),
+        click.option("--rules", help="Name of the rules the election is decided by."),
+    )
+    fields = ("city", "state", "year", "office", "candidate", "party", "rules")
+
+    @functools.wraps(command)
+    def narrowed(**given: Any) -> None:
+        where = ElectionFilter(**{name: given.pop(name) for name in fields})
+        command(where=where, **given)
+
+    for option in reversed(options):
+        narrowed = option(narrowed)
+    return narrowed
+
+
 @click.command(name="list")
 @db_option
-@click.option("--city", help="City, whole name, any case.")
-@click.option("--state", help="State, whole name, any case.")
-@click.option("--year", type=int, help="Year of the deciding stage.")
-@click.option("--office", help="Office, e.g. Mayor.")
-@click.option("--candidate", help="Part of a candidate's name, in any stage.")
-@click.option("--party", help="A candidate's party, in any stage.")
-@click.option("--rules", help="Name of the rules the election is decided by.")
+@filter_options
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many elections.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_command(
-    db: str,
-    city: str | None,
-    state: str | None,
-    year: int | None,
-    office: str | None,
-    candidate: str | None,
-    party: str | None,
-    rules: str | None,
-    limit: int | None,
-    as_json: bool,
-) -> None:
+def list_command(db: str, where: ElectionFilter, limit: int | None, as_json: bool) -> None:
     """List the stored elections (their current versions), newest first."""
-    where = ElectionFilter(city, state, year, office, candidate, party, rules)
     with Store.open(db, read_only=True) as store:
         page = store.list_elections(where, limit=limit)
     if as_json:
@@ -393,11 +401,19 @@ def export_parquet_command(folder: Path, db: str) -> None:
 
 @click.command()
 @db_option
+@filter_options
+@click.option(
+    "--places",
+    type=click.IntRange(min=0),
+    default=TURNOUT_PLACES,
+    show_default=True,
+    help="Turnout over time for at most this many places (those with the most elections).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def stats(db: str, as_json: bool) -> None:
+def stats(db: str, where: ElectionFilter, places: int, as_json: bool) -> None:
     """Figures across elections: incumbents, margins, turnout per city, deciding stages."""
     with Store.open(db, read_only=True) as store:
-        data = store.stats()
+        data = store.stats(where, places=places)
     if as_json:
         _dump(data)
         return
@@ -428,7 +444,14 @@ def print_stats(console: Console, data: dict[str, Any]) -> None:
         "decided in: " + ", ".join(f"{kind} {count}" for kind, count in decided.items()),
         highlight=False,
     )
-    table = Table("city", "year", "turnout %", "basis", title="Turnout over time")
+    places = data["turnout_places"]
+    title = "Turnout over time"
+    if places["listed"] < places["places"]:
+        title += (
+            f" ({places['listed']:,} of {places['places']:,} places, those with the most"
+            " elections; --city or --places for others)"
+        )
+    table = Table("city", "year", "turnout %", "basis", title=title)
     for city, points in data["turnout_by_city"].items():
         for point in points:
             table.add_row(city, str(point["year"] or ""), point["turnout_percent"], point["basis"])

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from tallyroom.figures import percent, ratio_percent
 from tallyroom.store import schema as t
-from tallyroom.store.read import current_versions
+from tallyroom.store.read import ElectionFilter, current_versions, filtered_query, has_text_index
+from tallyroom.store.schema import STAGE_KINDS
 
 __all__ = ["election_source", "history", "source_text", "stats"]
 
@@ -99,8 +100,10 @@ def history(conn: sa.Connection, election_id: int) -> list[JSONDict]:
 MARGIN_SCALE = 1_000_000
 
 
-def _across(conn: sa.Connection, current: Any) -> JSONDict:
-    """Incumbents' record, average winning margin and deciding stages, in one pass.
+def _across(conn: sa.Connection, current: Any) -> tuple[int, ...]:
+    """Incumbents' record, winning margins and deciding stages of the versions ``current``
+    selects, summed in one pass (the sums :func:`_shaped` reads; migration 0011 keeps the same
+    sums over all current versions in ``current_totals``).
 
     Incumbents are candidates flagged incumbent in any stage, or named as the holder before;
     the margin is the winner's votes less the best other's, over the deciding stage's counted
@@ -114,7 +117,6 @@ def _across(conn: sa.Connection, current: Any) -> JSONDict:
     def total(value: Any) -> Any:
         return sa.func.coalesce(sa.func.sum(value), zero)
 
-    kinds = ("primary", "general", "runoff")
     row = conn.execute(
         sa.select(
             total(c.incumbents_ran),
@@ -122,17 +124,40 @@ def _across(conn: sa.Connection, current: Any) -> JSONDict:
             total(sa.case((c.winner.is_(None), c.incumbents_ran), else_=zero)),
             sa.func.count(sa.case((has_margin, 1))),
             total(sa.case((has_margin, share))),
-            *(sa.func.count(sa.case((c.decided_in == kind, 1))) for kind in kinds),
+            *(sa.func.count(sa.case((c.decided_in == kind, 1))) for kind in STAGE_KINDS),
             sa.func.count(sa.case((c.decided_in.is_(None), 1))),
         )
     ).one()
-    ran, won, unknown, margins, shares, *decided = (int(value) for value in row)
+    return tuple(int(value) for value in row)
+
+
+def _totals(conn: sa.Connection) -> tuple[int, ...]:
+    """:func:`_across` of every current version, as migration 0011's triggers keep it."""
+    c = t.current_totals.c
+    row = conn.execute(
+        sa.select(
+            c.incumbents_ran,
+            c.incumbents_won,
+            c.incumbents_unknown,
+            c.margins,
+            c.margin_shares,
+            c.decided_primary,
+            c.decided_general,
+            c.decided_runoff,
+            c.decided_none,
+        )
+    ).one()
+    return tuple(int(value) for value in row)
+
+
+def _shaped(sums: tuple[int, ...]) -> JSONDict:
+    ran, won, unknown, margins, shares, *decided = sums
     if margins:
         average = percent(Fraction(shares, MARGIN_SCALE * margins))
         margin: JSONDict = {"elections": margins, "average_percent": average}
     else:
         margin = {"elections": 0, "average_percent": None}
-    decided_in = dict(zip(kinds, decided[:3], strict=True))
+    decided_in = dict(zip(STAGE_KINDS, decided[:3], strict=True))
     if decided[3]:
         decided_in["no stages"] = decided[3]
     return {
@@ -142,13 +167,41 @@ def _across(conn: sa.Connection, current: Any) -> JSONDict:
     }
 
 
-def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
-    """Per city and year: ballots cast over registered voters of the deciding stages, summed
-    over the year's elections where both are known; else the turnouts the sources state.
+#: The places whose turnout over time :func:`stats` lists: those with the most elections, ties
+#: by name. An archive of every city's elections would otherwise list a table the size of the
+#: archive (100,000 points for 100,000 one-off places); ``turnout_places`` says how many places
+#: have elections, so none is left out unseen, and a filter (``stats --city``) lists any place.
+TURNOUT_PLACES = 50
 
-    One grouped query: the sums where both are known, and the stated turnouts of the others
-    (listed, to be averaged exactly here)."""
+
+def _turnout(conn: sa.Connection, current: Any, places: int, *, every: bool) -> JSONDict:
+    """Per city and year: ballots cast over registered voters of the deciding stages, summed
+    over the year's elections where both are known; else the turnouts the sources state. For
+    the ``places`` places with the most elections of those ``current`` selects (``every``:
+    it selects every current version, whose places migration 0011 counts in
+    ``place_counts``); with how many places there are.
+
+    One grouped query over those places: the sums where both are known, and the stated
+    turnouts of the others (listed, to be averaged exactly here)."""
     c = current.c
+    counted: Any
+    if every:
+        counted = t.place_counts
+    else:
+        counted = (
+            sa.select(c.city, c.state, sa.func.count().label("elections"))
+            .where(c.city.is_not(None))
+            .group_by(c.city, c.state)
+            .subquery()
+        )
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one())
+    top = (
+        sa.select(counted.c.city, counted.c.state)
+        .order_by(counted.c.elections.desc(), counted.c.city, counted.c.state)
+        # Written into the SQL: with the limit a parameter, SQLite plans to read every version.
+        .limit(sa.bindparam("places", places, literal_execute=True))
+        .subquery()
+    )
     both = sa.and_(c.turnout_ballots.is_not(None), c.turnout_registered > 0)
     stated = sa.case((sa.and_(sa.not_(both), c.stated_turnout.is_not(None)), c.stated_turnout))
     place = (c.city, c.state, c.year)
@@ -160,10 +213,10 @@ def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
             sa.func.count(sa.case((both, 1))),
             sa.func.aggregate_strings(stated, " "),
         )
-        .where(c.city.is_not(None))
+        .join(top, sa.and_(c.city == top.c.city, c.state.is_not_distinct_from(top.c.state)))
         .group_by(*place)
     )
-    places: dict[tuple[str, str | None], list[tuple[int, JSONDict]]] = defaultdict(list)
+    found: dict[tuple[str, str | None], list[tuple[int, JSONDict]]] = defaultdict(list)
     for city, state, year, ballots, voters, count, claims in rows:
         if count:
             point = {
@@ -183,26 +236,53 @@ def _turnout(conn: sa.Connection, current: Any) -> dict[str, list[JSONDict]]:
             }
         else:
             continue
-        places[city, state].append((year or 0, point))
+        found[city, state].append((year or 0, point))
     by_city: dict[str, list[JSONDict]] = {}
-    for city, state in sorted(places, key=lambda place: (place[0], place[1] or "")):
-        points = places[city, state]
+    for city, state in sorted(found, key=lambda place: (place[0], place[1] or "")):
+        points = found[city, state]
         points.sort(key=lambda item: item[0])
         shown = by_city.setdefault(f"{city}, {state}" if state else city, [])
         shown.extend(point for _, point in points)
-    return by_city
-
-
-def stats(conn: sa.Connection) -> JSONDict:
-    """Figures across the current versions of all elections (see docs/store.md)."""
-    current = current_versions().subquery()
-    counts = {
-        "elections": conn.execute(sa.select(sa.func.count()).select_from(t.elections)),
-        "versions": conn.execute(sa.select(sa.func.count()).select_from(t.versions)),
-        "sources": conn.execute(sa.select(sa.func.count()).select_from(t.sources)),
-    }
     return {
-        **{name: int(result.scalar_one()) for name, result in counts.items()},
-        **_across(conn, current),
-        "turnout_by_city": _turnout(conn, current),
+        "turnout_places": {"places": total, "listed": min(total, places)},
+        "turnout_by_city": by_city,
+    }
+
+
+def stats(
+    conn: sa.Connection, where: ElectionFilter | None = None, *, places: int = TURNOUT_PLACES
+) -> JSONDict:
+    """Figures across the current versions of the elections ``where`` matches (all when
+    ``None``; see docs/store.md); turnout over time for ``places`` places at most.
+
+    Over all elections, the sums are read as migration 0011's triggers keep them; a filter
+    sums the versions it matches."""
+    if where is None or where == ElectionFilter():
+        current = current_versions().subquery()
+        counts = {
+            "elections": sa.select(sa.func.count()).select_from(t.elections),
+            "versions": sa.select(sa.func.count()).select_from(t.versions),
+            "sources": sa.select(sa.func.count()).select_from(t.sources),
+        }
+        sums = _totals(conn)
+        every = True
+    else:
+        dialect = conn.dialect.name
+        text_index = dialect != "sqlite" or has_text_index(conn)
+        current = filtered_query(where, dialect=dialect, text_index=text_index).subquery()
+        matched = sa.select(current.c.election_id)
+        v = t.versions
+        counts = {
+            "elections": sa.select(sa.func.count()).select_from(current),
+            "versions": sa.select(sa.func.count()).where(v.c.election_id.in_(matched)),
+            "sources": sa.select(sa.func.count(v.c.source_id.distinct())).where(
+                v.c.election_id.in_(matched)
+            ),
+        }
+        sums = _across(conn, current)
+        every = False
+    return {
+        **{name: int(conn.execute(query).scalar_one()) for name, query in counts.items()},
+        **_shaped(sums),
+        **_turnout(conn, current, places, every=every),
     }

@@ -32,6 +32,7 @@ __all__ = [
     "account_audit",
     "audit",
     "candidates",
+    "current_totals",
     "declarations",
     "elections",
     "findings",
@@ -42,6 +43,7 @@ __all__ = [
     "outline",
     "paragraphs",
     "parties",
+    "place_counts",
     "reporting_units",
     "returns_audit",
     "round_inactive",
@@ -243,6 +245,42 @@ SEARCH_TABLES = (
     "versions_search_idx",
 )
 TRIGRAM_INDEXES = tuple(f"ix_versions_trgm_{column}" for column in ("title", "city", "people"))
+
+# Added by migration 0011: sums over the current versions that ``stats`` reads instead of
+# adding up every version (one row), and the number of current elections of each place (most
+# first). Kept by triggers on ``versions`` (a new current version) and ``elections`` (the
+# current version moves); see the migration. Derived like the columns above: the versions
+# remain the truth.
+current_totals = sa.Table(
+    "current_totals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("incumbents_ran", sa.Integer, nullable=False),
+    sa.Column("incumbents_won", sa.Integer, nullable=False),
+    sa.Column("incumbents_unknown", sa.Integer, nullable=False),
+    sa.Column("margins", sa.Integer, nullable=False),
+    sa.Column("margin_shares", sa.BigInteger, nullable=False),
+    sa.Column("decided_primary", sa.Integer, nullable=False),
+    sa.Column("decided_general", sa.Integer, nullable=False),
+    sa.Column("decided_runoff", sa.Integer, nullable=False),
+    sa.Column("decided_none", sa.Integer, nullable=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)
+place_counts = sa.Table(
+    "place_counts",
+    metadata,
+    sa.Column("city", sa.String(NAME), nullable=False),
+    sa.Column("state", sa.String(NAME)),
+    sa.Column("elections", sa.Integer, nullable=False),
+    sa.CheckConstraint("elections >= 0", name="elections_non_negative"),
+    sa.Index("ix_place_counts_place", "city", "state", unique=True),
+)
+sa.Index(
+    "ix_place_counts_most",
+    place_counts.c.elections.desc(),
+    place_counts.c.city,
+    place_counts.c.state,
+)
 
 # Added by migration 0005, replacing the table of rule outcomes: what was decided for each
 # version, once, at import — the figures every output shows (JSON of
