@@ -54,6 +54,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         "candidate": f"/candidates/{candidate_slug(portland.figures.winner or '')}",
         "city": f"/cities/{city_slug(city.city or '', city.state)}",
         "year": "/years/2004",
+        "every place": "/places",
         "API": "/docs",
         "not found": "/elections/424242",
     }

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from tallyroom.service import import_files
 from tallyroom.store import Store
 from tallyroom.store.codec import to_json
+from tallyroom.store.read import RecordInPlace
 from tallyroom.views import INFOBOX_MARKER, INFOBOX_NOTE
 from tallyroom.web import create_app
 from tests.web_helpers import SAMPLES
@@ -217,13 +218,13 @@ def test_a_cold_page_asked_for_at_once_is_made_once(db: Path) -> None:
     thread pool, and every request gets it; later requests are answered from the cache."""
     store = Store.open(db, migrate=False)
     reads: list[int] = []
-    record = store.record
+    record = store.record_in_place  # what an election's page reads
 
-    def counted(ref: int | str, version: int | None = None) -> object:
-        reads.append(int(ref))
-        return record(ref, version)
+    def counted(election_id: int) -> RecordInPlace:
+        reads.append(election_id)
+        return record(election_id)
 
-    store.record = counted  # type: ignore[method-assign]
+    store.record_in_place = counted  # type: ignore[method-assign]
     app = create_app(db, store=store)
     try:
         answers = _ask_at_once(app, "/elections/2", 20)
@@ -242,15 +243,15 @@ def test_a_page_that_cannot_be_made_fails_every_waiter_and_is_tried_again(db: Pa
     from tallyroom.errors import StorageError
 
     store = Store.open(db, migrate=False)
-    record = store.record
+    record = store.record_in_place  # what an election's page reads
     failures = [StorageError("the disk is gone")]
 
-    def flaky(ref: int | str, version: int | None = None) -> object:
+    def flaky(election_id: int) -> RecordInPlace:
         if failures:
             raise failures.pop()
-        return record(ref, version)
+        return record(election_id)
 
-    store.record = flaky  # type: ignore[method-assign]
+    store.record_in_place = flaky  # type: ignore[method-assign]
     app = create_app(db, store=store)
     try:
         answers = _ask_at_once(app, "/elections/3", 10)

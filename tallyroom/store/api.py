@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
 from tallyroom.model import Election
-from tallyroom.store import queries, read
+from tallyroom.store import changes, queries, read
 from tallyroom.store.batch import Batch
 from tallyroom.store.engine import (
     create_engine,
@@ -41,6 +41,7 @@ from tallyroom.store.read import (
     ElectionFilter,
     ElectionRecord,
     ElectionSummary,
+    FacetCounts,
     Order,
     Page,
 )
@@ -205,6 +206,11 @@ class Store:
 
         return self._read(work)
 
+    def record_in_place(self, election_id: int) -> read.RecordInPlace:
+        """An election's current version, its source's text and its city's elections: what its
+        page shows, read in one transaction."""
+        return self._read(lambda c: read.record_in_place(c, election_id))
+
     def get_election(self, ref: int | str, version: int | None = None) -> Election:
         """The stored election (its current version unless ``version`` is given)."""
         return self.record(ref, version).election
@@ -227,16 +233,26 @@ class Store:
         """The election's audit trail, oldest first: version, action, at, by, source, changes."""
         return self._read(lambda c: queries.history(c, read.find_election(c, ref)))
 
-    def stats(self) -> dict[str, Any]:
-        """Figures across elections: incumbents' record, average winning margin, turnout per
-        city over time, and the kind of stage that decided each election."""
-        return self._read(queries.stats)
+    def stats(
+        self, where: ElectionFilter | None = None, *, places: int = queries.TURNOUT_PLACES
+    ) -> dict[str, Any]:
+        """Figures across the elections ``where`` matches (all by default): incumbents' record,
+        average winning margin, turnout per city over time (for ``places`` places at most, those
+        with the most elections), and the kind of stage that decided each election."""
+        return self._read(lambda c: queries.stats(c, where, places=places))
 
-    def facets(
-        self,
-    ) -> tuple[tuple[CityPlace, ...], tuple[tuple[int, int], ...], tuple[tuple[str, int], ...]]:
-        """Places, years and offices of the current elections, with counts."""
-        return self._read(read.facets)
+    def facets(self, places: int | None = None) -> FacetCounts:
+        """Places (every one, or the ``places`` with the most elections), years and offices of
+        the current elections, with counts, and how many places there are."""
+        return self._read(lambda c: read.facets(c, places))
+
+    def places(self) -> tuple[CityPlace, ...]:
+        """Every place with current elections, by name, with their count."""
+        return self._read(read.places)
+
+    def place_state(self, name: str) -> str | None:
+        """The state of the place called ``name`` in full ("Portland, Maine"), if any."""
+        return self._read(lambda c: read.place_state(c, name))
 
     def city_elections(self, city: str, state: str | None) -> tuple[int, ...]:
         """Ids of one city's current elections, oldest first."""
@@ -249,6 +265,24 @@ class Store:
     def candidate_index(self, slug_of: Callable[[str], str]) -> dict[str, tuple[int, ...]]:
         """Ids of the current elections naming each person, by ``slug_of(name)``."""
         return self._read(lambda c: read.candidate_index(c, slug_of))
+
+    def people_runs(
+        self, slugs: Collection[str], slug_of: Callable[[str], str]
+    ) -> dict[str, tuple[int, ...]]:
+        """:meth:`candidate_index` for the people ``slugs`` only (see
+        :func:`~tallyroom.store.changes.people_runs`)."""
+        return self._read(lambda c: changes.people_runs(c, slugs, slug_of))
+
+    def election_changes(
+        self,
+        election_ids: Collection[int],
+        *,
+        after: int | None = None,
+        at: dt.datetime | None = None,
+    ) -> tuple[changes.ElectionChange, ...]:
+        """How each of ``election_ids`` was listed at the mark and since (see
+        :func:`~tallyroom.store.changes.election_changes`)."""
+        return self._read(lambda c: changes.election_changes(c, election_ids, after=after, at=at))
 
     def audit_mark(self) -> int:
         """The newest audit record's id: what :meth:`changed_elections` counts from."""

@@ -7,7 +7,9 @@ Every function reads the *current* version of each election unless it is given a
 - :func:`list_elections`: summaries matching an :class:`ElectionFilter`, newest first, a page
   at a time, with the count;
 - :func:`election_record`: one version with its figures, decisions, findings and provenance;
-- :func:`facets`, :func:`city_elections`, :func:`candidate_index`: the website's listings.
+- :func:`record_in_place`: what an election's page reads (record, source text, its city's list);
+- :func:`facets`, :func:`places`, :func:`place_state`, :func:`city_elections`,
+  :func:`candidate_index`: the website's listings.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -35,7 +38,9 @@ __all__ = [
     "ElectionFilter",
     "ElectionRecord",
     "ElectionSummary",
+    "FacetCounts",
     "Page",
+    "RecordInPlace",
     "StoredElection",
     "audit_mark",
     "candidate_index",
@@ -51,6 +56,9 @@ __all__ = [
     "generation",
     "has_text_index",
     "list_elections",
+    "place_state",
+    "places",
+    "record_in_place",
     "stored_election",
     "version_id",
 ]
@@ -425,10 +433,11 @@ def version_id(conn: sa.Connection, election_id: int, number: int | None = None)
 
 
 @functools.cache
-def _record_query(*, current: bool) -> sa.Select[Any]:
-    """The stored row of a version, its figures, its source's name and the count of the
-    election's versions (bound: ``election_id``, and ``number`` unless ``current``). Made once:
-    building a statement costs more than SQLite takes to run it."""
+def _record_query(*, current: bool, text: bool = False) -> sa.Select[Any]:
+    """The stored row of a version, its figures, its source's name (and with ``text`` the
+    source's text) and the count of the election's versions (bound: ``election_id``, and
+    ``number`` unless ``current``). Made once: building a statement costs more than SQLite
+    takes to run it."""
     v, s, e = t.versions, t.sources, t.elections
     wanted = e.c.current_version if current else sa.bindparam("number", type_=sa.Integer)
     others = v.alias("others")
@@ -447,6 +456,7 @@ def _record_query(*, current: bool) -> sa.Select[Any]:
             s.c.sha256,
             e.c.current_version,
             count.label("versions"),
+            *((s.c.text.label("source_text"),) if text else ()),
         )
         .select_from(e)
         .join(v, sa.and_(v.c.election_id == e.c.id, v.c.number == wanted))
@@ -469,7 +479,35 @@ def election_record(
     """Version ``number`` (default: the current one) of an election, as stored: its row, its
     figures, its source's name and the count of versions in one query, its findings in one, and
     the election's rows (:func:`~tallyroom.store.rows.load_election`)."""
-    query = _record_query(current=number is None)
+    return _election_record(conn, _record_query(current=number is None), election_id, number)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordInPlace:
+    """An election's current version with what its page shows beside it."""
+
+    record: ElectionRecord
+    source_text: str
+    """The text of the source the version was read from."""
+    city: tuple[ElectionSummary, ...]
+    """The current elections of its city, oldest first (none when it names no city)."""
+
+
+def record_in_place(conn: sa.Connection, election_id: int) -> RecordInPlace:
+    """The current version of an election (as :func:`election_record`, with its source's text
+    in the same query) and its city's elections (:func:`city_summaries`): what an election's
+    page reads, in one transaction."""
+    record, text = _election_record(conn, _record_query(current=True, text=True), election_id)
+    place = record.election.jurisdiction
+    city = () if place.city is None else city_summaries(conn, place.city, place.state)
+    return RecordInPlace(record, str(text), city)
+
+
+def _election_record(
+    conn: sa.Connection, query: sa.Select[Any], election_id: int, number: int | None = None
+) -> tuple[ElectionRecord, Any]:
+    """The record :func:`election_record` reads with ``query`` (one of :func:`_record_query`),
+    and the source's text when the query reads it (else ``None``)."""
     row = conn.execute(query, {"election_id": election_id, "number": number}).one_or_none()
     if row is None:
         find_election(conn, election_id)  # no such election: its own message
@@ -490,7 +528,7 @@ def election_record(
         imported_at = dt.datetime.fromisoformat(imported_at)
     if imported_at.tzinfo is None:
         imported_at = imported_at.replace(tzinfo=dt.UTC)
-    return ElectionRecord(
+    record = ElectionRecord(
         id=election_id,
         version=int(row.number),
         current=int(row.current_version),
@@ -508,37 +546,116 @@ def election_record(
         findings=findings,
         errors=int(row.error_findings),
     )
+    return record, getattr(row, "source_text", None)
 
 
-def facets(conn: sa.Connection) -> tuple[tuple[CityPlace, ...], tuple[tuple[int, int], ...],
-                                          tuple[tuple[str, int], ...]]:  # fmt: skip
-    """The values the index can be filtered by, with how many current elections have each:
-    places, years (newest first) and offices."""
-    v = t.versions
+@dataclass(frozen=True, slots=True)
+class FacetCounts:
+    """What the index can be filtered by, with how many current elections have each value."""
+
+    places: tuple[CityPlace, ...]
+    """By name; with a limit, only the places with the most elections (see :func:`facets`)."""
+    place_count: int
+    """How many places there are in all."""
+    years: tuple[tuple[int, int], ...]
+    """Newest first."""
+    offices: tuple[tuple[str, int], ...]
+
+
+def _places_query(*, limit: int | None) -> sa.Select[Any]:
+    """Places with their current elections' count (migration 0011 keeps them in
+    ``place_counts``), by name; with ``limit``, the ``limit`` with the most elections (ties by
+    name), read in the order of that table's index (``ix_place_counts_most``)."""
+    p = t.place_counts
+    query = sa.select(p.c.city, p.c.state, p.c.elections).where(p.c.elections > 0)
+    if limit is None:
+        return query.order_by(p.c.city, p.c.state)
+    return query.order_by(p.c.elections.desc(), p.c.city, p.c.state).limit(limit)
+
+
+def _by_name(place: CityPlace) -> tuple[str, str]:
+    return place.city, place.state or ""
+
+
+@functools.cache
+def _facet_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """The counts of years and of offices over every version, and of the versions that are not
+    their election's current one (the stale ones, to take away), looked for only among the
+    elections with a second version (through the index of version numbers).
+
+    Every version is counted without its election: each count reads one index in order (years:
+    ix_versions_year; offices: the index of places, ix_versions_places) and no version's row.
+    Joining every version to its election to keep the current ones took three times as long
+    at 100,000 elections."""
+    v, e = t.versions, t.elections
     count = sa.func.count()
-    # Each count reads the index of places (ix_versions_places) and no version's row: the year
-    # and the office are grouped as expressions no other index serves (``year + 0``,
-    # ``office || ''``), which SQLite without statistics would read version by version in the
-    # order of the index on years.
-    year = v.c.year + sa.literal_column("0")
-    office = v.c.office.concat(sa.literal_column("''"))
-    cities = conn.execute(
-        current_versions(v.c.city, v.c.state, count)
-        .where(v.c.city.is_not(None))
-        .group_by(v.c.city, v.c.state)
-        .order_by(v.c.city, v.c.state)
-    ).all()
-    years = conn.execute(
-        current_versions(year, count).where(year.is_not(None)).group_by(year).order_by(year.desc())
-    ).all()
-    offices = conn.execute(
-        current_versions(office, count).where(office.is_not(None)).group_by(office).order_by(office)
-    ).all()
-    return (
-        tuple(CityPlace(c, s, int(n)) for c, s, n in cities),
-        tuple((int(y), int(n)) for y, n in years),
-        tuple((str(o), int(n)) for o, n in offices),
+    years = sa.select(v.c.year, count).group_by(v.c.year)
+    offices = sa.select(v.c.office, count).group_by(v.c.office)
+    others = v.alias("others")
+    revised = sa.select(others.c.election_id).where(others.c.number >= 2)
+    stale = (
+        sa.select(v.c.year, v.c.office, count)
+        .join(e, v.c.election_id == e.c.id)
+        .where(v.c.number != e.c.current_version, v.c.election_id.in_(revised))
+        .group_by(v.c.year, v.c.office)
     )
+    return years, offices, stale
+
+
+def facets(conn: sa.Connection, places: int | None = None) -> FacetCounts:
+    """The values the index can be filtered by, with how many current elections have each:
+    places (every one, or the ``places`` with the most elections, listed by name), years
+    (newest first) and offices (every one: they are few)."""
+    found = [CityPlace(c, s, int(n)) for c, s, n in conn.execute(_places_query(limit=places))]
+    if places is None or len(found) < places:
+        total = len(found)
+    else:
+        p = t.place_counts
+        counted = sa.select(sa.func.count()).select_from(p).where(p.c.elections > 0)
+        total = int(conn.execute(counted).scalar_one())
+    every_year, every_office, stale = _facet_queries()
+    years: Counter[int] = Counter()
+    offices: Counter[str] = Counter()
+    for year, count in conn.execute(every_year):
+        if year is not None:
+            years[int(year)] += int(count)
+    for office, count in conn.execute(every_office):
+        if office is not None:
+            offices[str(office)] += int(count)
+    for year, office, count in conn.execute(stale):
+        if year is not None:
+            years[int(year)] -= int(count)
+        if office is not None:
+            offices[str(office)] -= int(count)
+    return FacetCounts(
+        tuple(found if places is None else sorted(found, key=_by_name)),
+        total,
+        tuple(sorted(((y, n) for y, n in years.items() if n > 0), reverse=True)),
+        tuple(sorted((o, n) for o, n in offices.items() if n > 0)),
+    )
+
+
+def places(conn: sa.Connection) -> tuple[CityPlace, ...]:
+    """Every place with current elections, by name, with their count."""
+    return tuple(CityPlace(c, s, int(n)) for c, s, n in conn.execute(_places_query(limit=None)))
+
+
+def place_state(conn: sa.Connection, name: str) -> str | None:
+    """The state of the place whose full name (``"Portland, Maine"``, any case and spacing) is
+    ``name``; ``None`` when no place with a state is called so. The city and the state are
+    compared as the index's filters compare them, through their indexes."""
+    wanted = " ".join(name.split()).casefold()
+    city, comma, state = wanted.rpartition(", ")
+    if not comma or not city or not state:
+        return None
+    v = t.versions
+    rows = conn.execute(
+        current_versions(v.c.city, v.c.state)
+        .where(sa.func.lower(v.c.city) == city, sa.func.lower(v.c.state) == state)
+        .distinct()
+    ).all()
+    found = sorted((str(c), str(s)) for c, s in rows if f"{c}, {s}".casefold() == wanted)
+    return found[0][1] if found else None
 
 
 def city_elections(conn: sa.Connection, city: str, state: str | None) -> tuple[int, ...]:

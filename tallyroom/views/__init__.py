@@ -50,6 +50,7 @@ from tallyroom.views.lists import (
     IndexFilters,
     IndexView,
     ListedElection,
+    PlacesView,
     YearFacet,
     candidate_view,
     city_view,
@@ -58,6 +59,8 @@ from tallyroom.views.lists import (
     index_url,
     index_view,
     listed,
+    places_url,
+    places_view,
 )
 from tallyroom.views.source import (
     ComparedElection,
@@ -92,6 +95,7 @@ __all__ = [
     "ListedElection",
     "Order",
     "OutcomeView",
+    "PlacesView",
     "RowView",
     "SourceLine",
     "SourceView",
@@ -114,6 +118,8 @@ __all__ = [
     "index_view",
     "listed",
     "party_colour",
+    "places_url",
+    "places_view",
     "slug",
     "source_url",
     "source_view",

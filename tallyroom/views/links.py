@@ -44,6 +44,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "unnamed"
 
 
+@functools.lru_cache(maxsize=65536)
 def city_slug(city: str, state: str | None) -> str:
     return slug(f"{city} {state}" if state else city)
 

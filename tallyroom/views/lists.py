@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 from urllib.parse import urlencode
 
 from tallyroom.store import ElectionRecord, ElectionSummary
-from tallyroom.store.read import CityPlace
+from tallyroom.store.read import CityPlace, FacetCounts
 from tallyroom.views.election import row_view
 from tallyroom.views.links import (
     candidate_slug,
@@ -24,6 +24,9 @@ from tallyroom.views.links import (
 from tallyroom.views.wording import date_text, percent_text
 
 __all__ = [
+    "PLACES_PER_PAGE",
+    "PLACES_SHOWN",
+    "PLACES_URL",
     "CandidateRun",
     "CandidateStage",
     "CandidateView",
@@ -35,6 +38,7 @@ __all__ = [
     "IndexFilters",
     "IndexView",
     "ListedElection",
+    "PlacesView",
     "YearFacet",
     "candidate_view",
     "city_view",
@@ -43,6 +47,8 @@ __all__ = [
     "index_url",
     "index_view",
     "listed",
+    "places_url",
+    "places_view",
 ]
 
 
@@ -152,28 +158,49 @@ class Facets:
     years: tuple[YearFacet, ...] = ()
     """Newest first."""
     offices: tuple[tuple[str, int], ...] = ()
+    place_count: int = 0
+    """How many places there are in all (``cities`` may list only some)."""
+    all_places_url: str | None = None
+    """The list of every place (when there is one)."""
 
 
-FacetCounts = tuple[tuple[CityPlace, ...], tuple[tuple[int, int], ...], tuple[tuple[str, int], ...]]
+#: Places the index lists "by city", at most: those with the most elections (ties by name).
+#: Every place is on the pages of :func:`places_view`.
+PLACES_SHOWN = 60
+#: Places on one page of the list of every place.
+PLACES_PER_PAGE = 500
+PLACES_URL = "/places"
 
 
-def facets_of(rows: Iterable[ElectionSummary]) -> FacetCounts:
-    """The places, years and offices of these elections, with counts (as the store's facets)."""
-    places: Counter[tuple[str, str | None]] = Counter()
+def places_url(page: int = 1) -> str:
+    """The list of every place: ``/places``, then ``/places/2``... (pages in the path, so the
+    static export has them too)."""
+    return PLACES_URL if page <= 1 else f"{PLACES_URL}/{page}"
+
+
+def facets_of(rows: Iterable[ElectionSummary], places: int | None = PLACES_SHOWN) -> FacetCounts:
+    """The places, years and offices of these elections, with counts (as the store's facets,
+    with at most ``places`` places: those with the most elections, ties by name)."""
+    counted: Counter[tuple[str, str | None]] = Counter()
     years: Counter[int] = Counter()
     offices: Counter[str] = Counter()
     for row in rows:
         if row.city is not None:
-            places[(row.city, row.state)] += 1
+            counted[(row.city, row.state)] += 1
         if row.year is not None:
             years[row.year] += 1
         if row.office is not None:
             offices[row.office] += 1
-    return (
+    chosen = list(counted.items())
+    if places is not None and len(chosen) > places:
+        chosen.sort(key=lambda i: (-i[1], i[0][0], i[0][1] or ""))
+        chosen = chosen[:places]
+    return FacetCounts(
         tuple(
             CityPlace(city, state, n)
-            for (city, state), n in sorted(places.items(), key=lambda i: (i[0][0], i[0][1] or ""))
+            for (city, state), n in sorted(chosen, key=lambda i: (i[0][0], i[0][1] or ""))
         ),
+        len(counted),
         tuple(sorted(years.items(), reverse=True)),
         tuple(sorted(offices.items())),
     )
@@ -186,8 +213,8 @@ def place_name(city: str, state: str | None) -> str:
 def facets_view(found: FacetCounts, filters: IndexFilters | None = None) -> Facets:
     """The lists "by city" and "by year": with no filter given, links to the city's and the
     year's pages; with filters, links to the index narrowed further (counts are of the
-    elections the filters match)."""
-    places, years, offices = found
+    elections the filters match), and a link to the list of every place."""
+    places, years, offices = found.places, found.years, found.offices
     active = filters is not None and filters.active
 
     def city_link(name: str, page: str) -> str:
@@ -215,6 +242,8 @@ def facets_view(found: FacetCounts, filters: IndexFilters | None = None) -> Face
         ),
         years=tuple(YearFacet(y, year_link(y), f"/years/{y}", n) for y, n in years),
         offices=offices,
+        place_count=found.place_count,
+        all_places_url=places_url() if found.place_count else None,
     )
 
 
@@ -236,7 +265,8 @@ class IndexView:
     facets: Facets
     """What the listed elections can be narrowed by (counts of the filtered elections)."""
     city_choices: tuple[str, ...]
-    """Every place, by its full name ("Portland, Oregon"), for the city filter."""
+    """The places of the index's facets (and the one filtered by), by their full name
+    ("Portland, Oregon"), for the city filter."""
     office_choices: tuple[str, ...]
 
 
@@ -256,6 +286,12 @@ def index_view(
 ) -> IndexView:
     """A list of elections; ``page_url(n)`` gives the address of page ``n`` when paged."""
     pages = max(1, -(-total // per_page)) if per_page else 1
+    shown = filters or IndexFilters()
+    cities = tuple(place_name(p.city, p.state) for p in choices.places) if choices else ()
+    some = choices is not None and choices.place_count > len(choices.places)
+    if some and shown.city and shown.city.casefold() not in {c.casefold() for c in cities}:
+        # Not every place is a choice: the one filtered by stays chosen.
+        cities = (shown.city, *cities)
     return IndexView(
         heading=heading,
         url=url,
@@ -269,8 +305,43 @@ def index_view(
         next_url=page_url(page + 1) if page_url and page < pages else None,
         elections=tuple(listed(row) for row in rows),
         facets=facets or Facets(),
-        city_choices=tuple(place_name(p.city, p.state) for p in choices[0]) if choices else (),
-        office_choices=tuple(office for office, _ in choices[2]) if choices else (),
+        city_choices=cities,
+        office_choices=tuple(office for office, _ in choices.offices) if choices else (),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlacesView:
+    """One page of the list of every place, by name, with its count of elections."""
+
+    heading: str
+    url: str
+    page: int
+    pages: int
+    total: int
+    """Places in all."""
+    previous_url: str | None
+    next_url: str | None
+    places: tuple[CityFacet, ...]
+
+
+def places_view(
+    places: Sequence[CityPlace], page: int, per_page: int = PLACES_PER_PAGE
+) -> PlacesView | None:
+    """Page ``page`` (from 1) of ``places`` (every place, by name); ``None`` past the last."""
+    pages = max(1, -(-len(places) // per_page))
+    if not 1 <= page <= pages:
+        return None
+    shown = places[(page - 1) * per_page : page * per_page]
+    return PlacesView(
+        heading="Every place",
+        url=places_url(page),
+        page=page,
+        pages=pages,
+        total=len(places),
+        previous_url=places_url(page - 1) if page > 1 else None,
+        next_url=places_url(page + 1) if page < pages else None,
+        places=facets_view(FacetCounts(tuple(shown), len(shown), (), ())).cities,
     )
 
 

@@ -2,11 +2,34 @@
 
 - :func:`create_app` gives the FastAPI app over a results database (``tallyroom serve``);
 - :func:`export_site` writes the whole site as static files (``tallyroom export-site``).
+
+Each name is imported on first use: the static export never loads FastAPI, Starlette and the
+election-night pages, which took most of a one-election ``export-site --since`` run's start-up.
 """
 
 from __future__ import annotations
 
-from tallyroom.web.app import create_app
-from tallyroom.web.export import ExportReport, export_site
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tallyroom.web.app import create_app
+    from tallyroom.web.export import ExportReport, export_site
 
 __all__ = ["ExportReport", "create_app", "export_site"]
+
+#: The module of this package that defines each public name.
+_HOMES = {"create_app": "app", "ExportReport": "export", "export_site": "export"}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tallyroom.web' has no attribute {name!r}")
+    value = getattr(import_module(f"tallyroom.web.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

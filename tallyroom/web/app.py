@@ -41,6 +41,7 @@ from tallyroom.views import (
     ElectionView,
     IndexView,
     Order,
+    PlacesView,
     SourceView,
 )
 from tallyroom.web import render
@@ -476,6 +477,26 @@ def create_app(
     async def year_page(year: str) -> Response:
         return page(await year_of(year))
 
+    async def places_of(number: int) -> Rendered[PlacesView]:
+        found = await fetch("places", number, lambda: site.places(number))
+        return _found(found, f"The list of places has no page {number}.")
+
+    @app.get("/places.json", summary="Every place with elections, by name, as JSON (page 1)")
+    async def places_json() -> Response:
+        return twin(await places_of(1))
+
+    @app.get("/places", summary="Every place with elections, by name, with links (page 1)")
+    async def places_page() -> Response:
+        return page(await places_of(1))
+
+    @app.get("/places/{number}.json", summary="A later page of the list of places, as JSON")
+    async def places_more_json(number: str) -> Response:
+        return twin(await places_of(_page_number(number)))
+
+    @app.get("/places/{number}", summary="A later page of the list of places")
+    async def places_more(number: str) -> Response:
+        return page(await places_of(_page_number(number)))
+
     @app.get("/docs", summary="This API, described for people", include_in_schema=False)
     async def docs() -> Response:
         return Response(site.renderer.docs(app.openapi()), media_type=HTML)
@@ -487,6 +508,13 @@ def _stage(view: ElectionView, index: str) -> int:
     if not index.isascii() or not index.isdigit() or int(index) >= len(view.stages):
         raise NotFound(f"Election {view.id} has no stage {index}.")
     return int(index)
+
+
+def _page_number(text: str) -> int:
+    """A later page's number in a path (``/places/2``); page 1 is the list's own address."""
+    if not text.isascii() or not text.isdigit() or len(text) > 7 or int(text) < 2:
+        raise NotFound(f"There is no page {_clip(text)!r} of the list of places.")
+    return int(text)
 
 
 def _year(text: str) -> int:

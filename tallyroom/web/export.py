@@ -11,6 +11,7 @@ election (a static host cannot filter); the city and year pages take the filters
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -23,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from tallyroom.errors import StorageError
-from tallyroom.store import Store
-from tallyroom.views import CityFacet, Facets, YearFacet, candidate_slug
+from tallyroom.store import ElectionSummary, Store
+from tallyroom.store.changes import ElectionChange
+from tallyroom.store.codec import to_json
+from tallyroom.views import candidate_slug, candidate_url, city_slug, city_url, city_view
 from tallyroom.web import render
+from tallyroom.web.render import json_bytes
 from tallyroom.web.site import IndexQuery, Rendered, Site
 
 __all__ = ["STAMP", "ExportReport", "export_site"]
@@ -104,6 +108,18 @@ class _Files:
         while self.pending and (self.pending[0].done() or len(self.pending) > PENDING):
             self.pending.popleft().result()
 
+    def remove(self, site_path: str) -> None:
+        """Remove a page and its JSON twin that the site no longer has (unlinked: a hard-linked
+        copy of the export keeps them)."""
+        for path in (render.export_path(site_path), site_path + ".json"):
+            try:
+                (self.folder / path.lstrip("/")).unlink(missing_ok=True)
+            except OSError as error:
+                raise StorageError(
+                    f"{self.folder / path.lstrip('/')}: cannot remove the file: "
+                    f"{error.strerror or error}"
+                ) from None
+
     def page(self, site_path: str, rendered: Rendered[Any]) -> None:
         self.write(site_path, rendered.html)
         self.write(site_path + ".json" if site_path != "/" else "/index.json", rendered.json)
@@ -127,26 +143,32 @@ def export_site(
     it is in the site's bounded cache (see :func:`_export`).
 
     With ``since`` (a time, or ``"last"``: the last export into ``folder``, which it notes in
-    :data:`STAMP`) only what the elections changed since then touch is written again: their
-    pages, those of the other elections of their cities, the people named in them, their cities'
-    and years' pages, and the index. Each file is replaced whole (written beside it, then
-    renamed), so a copy of an export made with hard links is never changed through them."""
+    :data:`STAMP`) only what the elections changed since then touch is written again (see
+    :func:`_touched`). Each file is replaced whole (written beside it, then renamed), so a copy
+    of an export made with hard links is never changed through them."""
     started = time.perf_counter()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StorageError(f"{folder}: cannot create the export folder: {error}") from None
     mark = store.audit_mark()  # taken first: what is stored meanwhile goes in the next export
-    changed: tuple[int, ...] | None = None
+    changes: tuple[ElectionChange, ...] | None = None
     if since == "last":
         last = _last_mark(folder)
-        changed = None if last is None else store.changed_elections(after=last)
+        if last is not None:
+            changes = store.election_changes(store.changed_elections(after=last), after=last)
     elif isinstance(since, dt.datetime):
-        changed = store.changed_elections(at=since)
-    site = Site(store, static=True, cache_size=CACHE_SIZE)
+        changes = store.election_changes(store.changed_elections(at=since), at=since)
+    if changes is None:
+        runs = store.candidate_index(candidate_slug)
+        touched = None
+    else:
+        touched = _touched(store, changes)
+        runs = store.people_runs(touched.people, candidate_slug)
+    site = _ExportSite(store, runs)
     out = _Files(folder)
     try:
-        elections, candidates, cities = _export(site, store, out, changed)
+        elections, candidates, cities = _export(site, out, runs, touched)
         out.close()
     finally:
         out.stop()
@@ -163,8 +185,42 @@ def export_site(
     )
 
 
-def _export(site: Site, store: Store, out: _Files, changed: tuple[int, ...] | None) -> Counts:
-    """Write the site (``changed=None``) or what the change of ``changed`` elections touches.
+class _ExportSite(Site):
+    """The static site, with the people index the export read (every person's, or only the
+    people a change touches: the whole index slugs every name of the archive, the largest part
+    of an export of one change)."""
+
+    def __init__(self, store: Store, runs: Mapping[str, tuple[int, ...]]) -> None:
+        self._runs = dict(runs)
+        super().__init__(store, static=True, cache_size=CACHE_SIZE)
+
+    def _read_names(self, generation: object) -> dict[str, tuple[int, ...]]:
+        return self._runs
+
+
+Place = tuple[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Touched:
+    """What a change touches: the elections whose files are written again, the people's, the
+    cities' and the years' pages, and whether the index is."""
+
+    elections: tuple[int, ...]
+    people: Mapping[str, str]
+    """The people's slugs, each with a name it is the slug of."""
+    places: tuple[Place, ...]
+    years: tuple[int, ...]
+    index: bool
+    listed_as_before: Mapping[Place, tuple[int, ...]]
+    """Places whose changed elections are all listed as before, with those elections: only
+    their rows of the city's page can have changed (see :func:`_city_rows_as_before`)."""
+
+
+def _export(
+    site: Site, out: _Files, runs: Mapping[str, tuple[int, ...]], touched: _Touched | None
+) -> Counts:
+    """Write the site (``touched=None``) or what a change touches.
 
     Pages that read the same elections follow one another, so that the site's bounded cache of
     records (:data:`CACHE_SIZE`) holds what each needs and memory does not grow with the
@@ -172,19 +228,27 @@ def _export(site: Site, store: Store, out: _Files, changed: tuple[int, ...] | No
     their elections; the years' pages (lists) at the end."""
     stylesheet = resources.files("tallyroom.web") / "static" / "style.css"
     out.write("/static/style.css", stylesheet.read_bytes())
-    index = site.index(IndexQuery())
-    out.page("/", index)
-    facets = index.view.facets
-    runs = store.candidate_index(candidate_slug)
-    if changed is None:
+    place_of: dict[int, Place] = {}
+    if touched is None:
+        index = site.index(IndexQuery())
+        out.page("/", index)
         listed = sorted(index.view.elections, key=lambda e: (e.city or "", e.state or ""))
         elections = [election.id for election in listed]
-        place_of = {election.id: (election.city, election.state) for election in listed}
+        place_of = {e.id: (e.city, e.state) for e in listed if e.city is not None}
         people = list(runs)
-        cities, years = list(facets.cities), list(facets.years)
+        # Every place and year with elections (the index's lists may name only some).
+        cities = list(dict.fromkeys(place_of[e] for e in elections if e in place_of))
+        years = sorted({e.year for e in listed if e.year is not None}, reverse=True)
     else:
-        elections, people, cities, years = _touched(site, store, changed, facets, runs)
-        place_of = {}
+        if touched.index:
+            out.page("/", site.index(IndexQuery()))
+        elections = list(touched.elections)
+        people = sorted(touched.people)
+        # A person no election names any more has no page: the full export would not write it.
+        for wanted in people:
+            if wanted not in runs:
+                out.remove(candidate_url(touched.people[wanted]))
+        cities, years = list(touched.places), list(touched.years)
     position = {election_id: at for at, election_id in enumerate(elections)}
     people_after: defaultdict[int, list[str]] = defaultdict(list)
     for wanted in people:
@@ -192,23 +256,35 @@ def _export(site: Site, store: Store, out: _Files, changed: tuple[int, ...] | No
         people_after[max(ids, default=-1)].append(wanted)
     # A city's page follows its last election here; pages of cities not met follow at the end.
     last_of = {place_of[e]: at for at, e in enumerate(elections) if e in place_of}
-    city_after: defaultdict[int, list[CityFacet]] = defaultdict(list)
+    city_after: defaultdict[int, list[Place]] = defaultdict(list)
     for place in cities:
-        city_after[last_of.get((place.city, place.state), len(elections))].append(place)
+        city_after[last_of.get(place, len(elections))].append(place)
     compared: set[tuple[int, int]] = set()
-    written = persons = 0
+    written = persons = cities_written = 0
     for at in range(-1, len(elections) + 1):
         if 0 <= at < len(elections):
             written += _election_files(site, out, elections[at], compared)
         for wanted in people_after.pop(at, ()):
             persons += _person_page(site, out, wanted)
-        for place in city_after.pop(at, ()):
-            _city_page(site, out, place)
-    for facet in years:
-        rendered_year = site.year(facet.year)
+        for city, state in city_after.pop(at, ()):
+            here = touched.listed_as_before.get((city, state)) if touched else None
+            if here is None or not _city_rows_as_before(site, out, (city, state), here):
+                cities_written += _city_page(site, out, city_slug(city, state))
+    for year in years:
+        rendered_year = site.year(year)
         if rendered_year is not None:
-            out.page(facet.page_url, rendered_year)
-    return written, persons, len(cities)
+            out.page(rendered_year.view.url, rendered_year)
+    if touched is None or touched.index:  # the list of every place changes with the index's
+        _places_pages(site, out)
+    return written, persons, cities_written
+
+
+def _places_pages(site: Site, out: _Files) -> None:
+    """Every page of the list of places (``/places``, ``/places/2``, ...)."""
+    number = 1
+    while (rendered := site.places(number)) is not None:
+        out.page(rendered.view.url, rendered)
+        number += 1
 
 
 def _person_page(site: Site, out: _Files, wanted: str) -> int:
@@ -219,11 +295,13 @@ def _person_page(site: Site, out: _Files, wanted: str) -> int:
     return 1
 
 
-def _city_page(site: Site, out: _Files, place: CityFacet) -> None:
-    rendered = site.city(place.slug)
-    if rendered is not None:
-        out.page(rendered.view.url, rendered)
-        out.write(rendered.view.chart_url, render.city_chart(rendered.view))
+def _city_page(site: Site, out: _Files, wanted: str) -> int:
+    rendered = site.city(wanted)
+    if rendered is None:
+        return 0
+    out.page(rendered.view.url, rendered)
+    out.write(rendered.view.chart_url, render.city_chart(rendered.view))
+    return 1
 
 
 Counts = tuple[int, int, int]
@@ -255,34 +333,74 @@ def _election_files(
     return 1
 
 
-def _touched(
-    site: Site,
-    store: Store,
-    changed: tuple[int, ...],
-    facets: Facets,
-    runs: Mapping[str, tuple[int, ...]],
-) -> tuple[list[int], list[str], list[CityFacet], list[YearFacet]]:
-    """The pages a change of ``changed`` elections touches: theirs, those of the other elections
-    of their cities (whose comparisons and neighbours' links may change), the people named in
-    them, their cities' pages and their years' pages."""
-    places: set[tuple[str, str | None]] = set()
+def _city_rows_as_before(site: Site, out: _Files, place: Place, ids: tuple[int, ...]) -> bool:
+    """Whether the city's page in the folder shows these elections as they are now, so that it
+    need not be made again (which reads every election of the city). Their rows are made as
+    the page makes them; the link of a row to the election before it (``compare_url``) follows
+    the city's list, which elections listed as before leave as it was."""
+    city, state = place
+    twin = out.folder / render.export_path(city_url(city, state) + ".json").lstrip("/")
+    try:
+        shown = json.loads(twin.read_bytes())["elections"]
+        before = {row["id"]: row for row in shown if isinstance(row, dict)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    for election_id in ids:
+        record = site.record(election_id)
+        old = before.get(election_id)
+        if record is None or old is None:
+            return False
+        row = json.loads(json_bytes(to_json(city_view(city, state, [record]).elections[0])))
+        if {**row, "compare_url": None} != {**old, "compare_url": None}:
+            return False
+    return True
+
+
+def _listing(summary: ElectionSummary) -> ElectionSummary:
+    """How an election is listed, whichever of its versions: its summary without the number."""
+    return dataclasses.replace(summary, version=0)
+
+
+def _touched(store: Store, changes: tuple[ElectionChange, ...]) -> _Touched:
+    """The pages a change of these elections touches.
+
+    Always their own (page, source, comparisons, charts), their cities' pages and the pages of
+    the people named in them then or now. An election listed anew or differently (title,
+    place, year, office, date, winner, ...: anything of its summary) also changes the lists
+    made of summaries: the index, its years' pages, and the other elections of its cities,
+    whose links to the neighbours they compare with follow the city's list. An election listed
+    as it was at the last export changes none of them."""
+    elections: set[int] = set()
+    people: dict[str, str] = {}
+    places: dict[Place, None] = {}
     years: set[int] = set()
-    for election_id in changed:
-        rendered = site.election(election_id)
-        if rendered is None:
-            continue
-        view = rendered.view
-        if view.city is not None:
-            places.add((view.city, view.state))
-        if view.figures.year is not None:
-            years.add(view.figures.year)
-    elections = set(changed)
-    for city, state in places:
+    listings_changed = False
+    as_before: dict[Place, list[int]] = {}
+    relisted: set[Place] = set()
+    for change in changes:
+        elections.add(change.id)
+        people.update((candidate_slug(name), name) for name in sorted(change.names))
+        shown = [s for s in (change.before, *change.since) if s is not None]
+        for summary in shown:
+            if summary.city is not None:
+                places[(summary.city, summary.state)] = None
+        if change.before is not None and all(
+            _listing(s) == _listing(change.before) for s in change.since
+        ):
+            city, state = change.before.city, change.before.state
+            if city is not None:
+                as_before.setdefault((city, state), []).append(change.id)
+        else:
+            relisted.update((s.city, s.state) for s in shown if s.city is not None)
+            listings_changed = True
+            years.update(s.year for s in shown if s.year is not None)
+    for city, state in relisted:
         elections.update(store.city_elections(city, state))
-    people = [wanted for wanted, ids in runs.items() if not elections.isdisjoint(ids)]
-    return (
-        sorted(elections),
-        sorted(people),
-        [place for place in facets.cities if (place.city, place.state) in places],
-        [facet for facet in facets.years if facet.year in years],
+    return _Touched(
+        tuple(sorted(elections)),
+        people,
+        tuple(places),
+        tuple(sorted(years, reverse=True)),
+        listings_changed,
+        {place: tuple(ids) for place, ids in as_before.items() if place not in relisted},
     )

@@ -1,6 +1,8 @@
-"""The static site kept up to date on election night: after each accepted change the whole site
-is exported into a new folder, and a symlink is switched to it in one step, so that a static
-host (or a CDN in front of it) serves either the old site or the new one, never half of each.
+"""The static site kept up to date on election night: after each accepted change the site is
+exported into a new folder, and a symlink is switched to it in one step, so that a static host
+(or a CDN in front of it) serves either the old site or the new one, never half of each. The new
+folder starts as a copy of the current one made of hard links, and the export writes into it
+only what changed since (``since="last"``); without a current export it writes everything.
 
 ``export_to`` is the symlink (``site``); the exports are folders beside it
 (``site.20261103T211500.123456``). The two newest are kept: the one the link points at and the
@@ -20,7 +22,7 @@ import threading
 from pathlib import Path
 
 from tallyroom.store import Store
-from tallyroom.web.export import export_site
+from tallyroom.web.export import STAMP, export_site
 
 __all__ = ["Publisher", "publish"]
 
@@ -40,12 +42,36 @@ def publish(store: Store, link: Path) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
         folder = link.parent / f"{link.name}.{stamp}"
-        export_site(store, folder)
+        export_site(store, folder, since="last" if _linked_copy(link, folder) else None)
         temporary = link.parent / f".{link.name}.{stamp}.link"
         temporary.symlink_to(folder.name)
         os.replace(temporary, link)  # rename(2): readers see the old target or the new one
         _prune(link)
     return folder
+
+
+def _linked_copy(link: Path, folder: Path) -> bool:
+    """Make ``folder`` a copy of the export ``link`` points at, each file a hard link to its
+    file there; whether it was made. The export then writes only what changed since (it
+    replaces files whole and unlinks those it drops, so the copy it was made from, which
+    readers may be in, is left as it was)."""
+    if not link.is_symlink():
+        return False
+    current = link.resolve()
+    if not (current / STAMP).is_file():
+        return False
+    try:
+        shutil.copytree(
+            current,
+            folder,
+            symlinks=True,
+            copy_function=os.link,
+            ignore=shutil.ignore_patterns(".*.partial"),  # left by an export that failed
+        )
+    except (OSError, shutil.Error):
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    return True
 
 
 def _prune(link: Path) -> None:

@@ -24,6 +24,7 @@ from tallyroom.views import (
     CompareView,
     ElectionView,
     IndexView,
+    PlacesView,
     SourceView,
 )
 from tallyroom.views.wording import date_text
@@ -49,12 +50,27 @@ def export_path(path: str) -> str:
 def relative(target: str, current: str, *, static: bool) -> str:
     """The link from page ``current`` to ``target`` (both site paths; ``target`` may carry a
     query string, which the export drops, and a fragment, ``#L12``, which it keeps)."""
+    return _link(target, _folder(current, static), static)
+
+
+def _folder(current: str, static: bool) -> str:
+    """The folder of page ``current``, which its links are relative to."""
+    if static:
+        current = export_path(current)
+    base = posixpath.dirname(current) if not current.endswith("/") else current
+    return base or "/"
+
+
+@functools.lru_cache(maxsize=65536)
+def _link(target: str, base: str, static: bool) -> str:
+    """The link to ``target`` from the pages of folder ``base``: the same for every page of a
+    folder (every election's page links the index, the stylesheet, the same people), so it is
+    kept for the next page."""
     target, hash_, fragment = target.partition("#")
     path, _, query = target.partition("?")
     if static:
-        path, current, query = export_path(path), export_path(current), ""
-    base = posixpath.dirname(current) if not current.endswith("/") else current
-    link = _relpath(path, base or "/")
+        path, query = export_path(path), ""
+    link = _relpath(path, base)
     if path.endswith("/"):
         link = "./" if link == "." else link + "/"
     return link + (f"?{query}" if query else "") + hash_ + fragment
@@ -147,8 +163,10 @@ class Renderer:
         self.rounds_template = "_rounds.html" in self.env.list_templates()
 
     def page(self, template: str, page: Page, title: str, **context: Any) -> bytes:
+        folder, static = _folder(page.path, self.static), self.static
+
         def href(target: str) -> str:
-            return relative(target, page.path, static=self.static)
+            return _link(target, folder, static)
 
         html = self.env.get_template(template).render(
             title=title,
@@ -208,6 +226,9 @@ class Renderer:
     def compare(self, view: CompareView) -> bytes:
         title = f"{view.first.title} and {view.second.title}"
         return self.page("compare.html", Page(view.url, view.url + ".json"), title, data=view)
+
+    def places(self, view: PlacesView) -> bytes:
+        return self.page("places.html", Page(view.url, view.url + ".json"), view.heading, data=view)
 
     def listing(self, view: IndexView, path: str, title: str) -> bytes:
         json_path = "/index.json" if path == "/" else path + ".json"

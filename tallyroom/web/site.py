@@ -23,8 +23,10 @@ import cachetools
 from tallyroom.errors import NotFoundError
 from tallyroom.store import ElectionFilter, ElectionRecord, ElectionSummary, Store
 from tallyroom.store.codec import to_json
+from tallyroom.store.read import CityPlace, FacetCounts, RecordInPlace
 from tallyroom.views import (
     CandidateView,
+    CityFacet,
     CityView,
     CompareLink,
     CompareView,
@@ -32,6 +34,7 @@ from tallyroom.views import (
     IndexFilters,
     IndexView,
     Order,
+    PlacesView,
     SourceView,
     candidate_slug,
     candidate_view,
@@ -43,14 +46,18 @@ from tallyroom.views import (
     facets_of,
     facets_view,
     index_view,
+    places_view,
     source_view,
 )
+from tallyroom.views.lists import PLACES_SHOWN
 from tallyroom.views.wording import source_label
 from tallyroom.web.render import Renderer, json_bytes
 
 __all__ = ["MISSING", "PER_PAGE", "IndexQuery", "Missing", "Rendered", "Site"]
 
 PER_PAGE = 50
+#: Election pages' readings kept (record, source text, city's list): see :meth:`Site.election`.
+IN_PLACE_KEPT = 64
 Generation = tuple[int, int, int]
 
 
@@ -67,7 +74,9 @@ def _page_key(method: str, argument: Hashable, generation: Generation) -> tuple[
     return (method, argument, generation)
 
 
-V = TypeVar("V", ElectionView, IndexView, CandidateView, CityView, SourceView, CompareView)
+V = TypeVar(
+    "V", ElectionView, IndexView, CandidateView, CityView, SourceView, CompareView, PlacesView
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -107,13 +116,27 @@ class IndexQuery:
         return f"/?{text}" if text else "/"
 
 
-@dataclass(frozen=True, slots=True)
 class Rendered(Generic[V]):
-    """A page: its HTML, its JSON twin, and the view both were made from."""
+    """A page: its HTML, its JSON twin, and the view both were made from. The twin is made when
+    first asked for (then kept): most first visits to a page want only its HTML."""
+
+    __slots__ = ("_json", "html", "view")
 
     html: bytes
-    json: bytes
     view: V
+
+    def __init__(self, html: bytes, view: V) -> None:
+        self.html = html
+        self.view = view
+        self._json: bytes | None = None
+
+    @property
+    def json(self) -> bytes:
+        made = self._json
+        if made is None:
+            # Two threads may both make it at first: the same bytes, from the same view.
+            made = self._json = json_bytes(to_json(self.view))
+        return made
 
 
 class Site:
@@ -126,21 +149,30 @@ class Site:
         static: bool = False,
         cache_size: int = 4096,
         fresh_for: float = 1.0,
+        places_shown: int = PLACES_SHOWN,
     ) -> None:
         """``fresh_for``: seconds a look at the database's generation is trusted; within that
         time pages are served from the cache without touching the database, so an import
-        shows at most this long after it is committed."""
+        shows at most this long after it is committed. ``places_shown``: places the index
+        lists "by city" at most (those with the most elections)."""
         self.store = store
+        self.places_shown = places_shown
         self.renderer = Renderer(static=static)
         self.fresh_for = fresh_for
         self._seen: tuple[float, Generation] | None = None
         self._refresh = threading.Lock()
         self._looking_since: float | None = None
         self._record = functools.lru_cache(maxsize=cache_size)(self._read_record)
+        # An election page's reading serves its two orders of rows, then the page is cached:
+        # a few are kept, not ``cache_size`` (every object kept is one more for each of the
+        # garbage collector's full passes, which would then cost a page's rendering again).
+        self._in_place = functools.lru_cache(maxsize=IN_PLACE_KEPT)(self._read_in_place)
         self._names = functools.lru_cache(maxsize=2)(self._read_names)
         self._facets = functools.lru_cache(maxsize=2)(self._read_facets)
         self._sources = functools.lru_cache(maxsize=cache_size)(self._read_source)
         self._places = functools.lru_cache(maxsize=cache_size)(self._read_places)
+        self._every_place = functools.lru_cache(maxsize=2)(self._read_every_place)
+        self._states = functools.lru_cache(maxsize=256)(self._read_state)
         # Pages by (kind, argument, generation), in one cache the app can look into without
         # touching the database (see :meth:`cached`).
         self.pages: cachetools.LRUCache[tuple[Hashable, ...], Any] = cachetools.LRUCache(
@@ -159,6 +191,7 @@ class Site:
         self._city = cached(self._city_page)
         self._source = cached(self._source_page)
         self._compare = cached(self._compare_page)
+        self._places_list = cached(self._places_page)
 
     def cached(self, kind: str, argument: Hashable) -> Rendered[Any] | Missing | None:
         """The page ``kind`` (``"election"``, ``"index"``, ...) for ``argument`` when it is
@@ -206,11 +239,30 @@ class Site:
         except NotFoundError:
             return None
 
+    def _read_in_place(self, election_id: int, generation: Generation) -> RecordInPlace | None:
+        try:
+            return self.store.record_in_place(election_id)
+        except NotFoundError:
+            return None
+
     def _read_names(self, generation: Generation) -> dict[str, tuple[int, ...]]:
         return self.store.candidate_index(candidate_slug)
 
-    def _read_facets(self, generation: Generation) -> Any:
-        return self.store.facets()
+    def _read_facets(self, generation: Generation) -> FacetCounts:
+        return self.store.facets(self.places_shown)
+
+    def _read_every_place(
+        self, generation: Generation
+    ) -> tuple[tuple[CityPlace, ...], dict[str, CityPlace]]:
+        """Every place by name, and by the slug of its page (the first of a name wins)."""
+        found = self.store.places()
+        by_slug: dict[str, CityPlace] = {}
+        for place in found:
+            by_slug.setdefault(city_slug(place.city, place.state), place)
+        return found, by_slug
+
+    def _read_state(self, city: str, generation: Generation) -> str | None:
+        return self.store.place_state(city)
 
     def _read_source(self, election_id: int, generation: Generation) -> tuple[str, str]:
         return self.store.source(election_id)
@@ -224,19 +276,14 @@ class Site:
         """The state a city filter names when it is a place's full name ("Portland, Maine")."""
         if city is None or "," not in city:
             return None
-        wanted = " ".join(city.split()).casefold()
-        for place in self._facets(generation)[0]:
-            if place.state and f"{place.city}, {place.state}".casefold() == wanted:
-                return str(place.state)
-        return None
+        return self._states(city, generation)
 
-    def _compare_links(self, record: ElectionRecord, generation: Generation) -> list[CompareLink]:
+    @staticmethod
+    def _compare_links(
+        record: ElectionRecord, listed: tuple[ElectionSummary, ...]
+    ) -> list[CompareLink]:
         """The elections of the same city and office just before and after this one (from the
-        city's list: no other election's record is read)."""
-        place = record.election.jurisdiction
-        if place.city is None:
-            return []
-        listed = self._places(place.city, place.state, generation)
+        city's list ``listed``: no other election's record is read)."""
         order = {row.id: n for n, row in enumerate(listed)}
         office = record.election.office
         same = [row for row in listed if row.office == office]
@@ -272,7 +319,7 @@ class Site:
         if filters.active:
             # The lists by city and by year count (and link to) what the filters match.
             matching = found if found.total == len(found.rows) else self.store.list_elections(where)
-            counts = facets_of(matching.rows)
+            counts = facets_of(matching.rows, self.places_shown)
         else:
             counts = self._facets(generation)
         view = index_view(
@@ -314,15 +361,17 @@ class Site:
         self, wanted: tuple[int, Order], generation: Generation
     ) -> Rendered[ElectionView] | None:
         election_id, order = wanted
-        record = self._record(election_id, generation)
-        if record is None:
+        # The record, its source and its city's list, in one transaction; the page in the
+        # other order of rows is made from the same reading.
+        found = self._in_place(election_id, generation)
+        if found is None:
             return None
-        name, text = self._sources(election_id, generation)
+        record = found.record
         view = election_view(
             record,
             order=order,
-            source_label=source_label(name, text),
-            compare=self._compare_links(record, generation),
+            source_label=source_label(record.source_name, found.source_text),
+            compare=self._compare_links(record, found.city),
         )
         return self._rendered(self.renderer.election(view), view)
 
@@ -366,10 +415,10 @@ class Site:
         return self._city(wanted, self.generation())
 
     def _city_page(self, wanted: str, generation: Generation) -> Rendered[CityView] | None:
-        places = [p for p in self._facets(generation)[0] if city_slug(p.city, p.state) == wanted]
-        if not places:
+        place = self._every_place(generation)[1].get(wanted)
+        if place is None:
             return None
-        city, state = places[0].city, places[0].state
+        city, state = place.city, place.state
         ids = [row.id for row in self._places(city, state, generation)]
         records = [r for r in (self._record(i, generation) for i in ids) if r is not None]
         if not records:
@@ -377,6 +426,20 @@ class Site:
         view = city_view(city, state, records)
         return self._rendered(self.renderer.city(view), view)
 
+    def places(self, page: int = 1) -> Rendered[PlacesView] | None:
+        """Page ``page`` of the list of every place; ``None`` past the last."""
+        return self._places_list(page, self.generation())
+
+    def _places_page(self, page: int, generation: Generation) -> Rendered[PlacesView] | None:
+        view = places_view(self._every_place(generation)[0], page)
+        if view is None:
+            return None
+        return self._rendered(self.renderer.places(view), view)
+
+    def every_place(self) -> tuple[CityFacet, ...]:
+        """Every place with elections, by name, as the index would link it (its page)."""
+        return facets_view(FacetCounts(self._every_place(self.generation())[0], 0, (), ())).cities
+
     @staticmethod
     def _rendered(html: bytes, view: V) -> Rendered[V]:
-        return Rendered(html, json_bytes(to_json(view)), view)
+        return Rendered(html, view)
