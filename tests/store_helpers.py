@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from tallyroom import service
 from tallyroom.model import Election
 from tallyroom.store import ImportResult, Store
+from tallyroom.store import schema as t
 
 
 def import_election(
@@ -28,3 +31,16 @@ def import_file(store: Store, path: Path, *, replace: bool = False) -> tuple[Imp
     (outcome,) = service.import_files(store, [path], replace=replace)
     assert outcome.error is None, outcome.error
     return outcome.results
+
+
+def row_counts(store: Store) -> dict[str, int]:
+    """Rows of every table; for ``current_totals`` (always one row), the sum of its sums: all
+    zero is a database that holds nothing."""
+    with store.engine.connect() as conn:
+        counts = {
+            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
+        }
+        totals = conn.execute(sa.select(t.current_totals)).one()
+    counts["current_totals"] = sum(totals[1:])
+    return counts

@@ -20,25 +20,13 @@ from tallyroom.store import schema as t
 from tallyroom.store.codec import canonical_text, to_json
 from tallyroom.store.generate import detailed_election, generated_election
 from tests.conftest import SEEDS
-from tests.store_helpers import import_election, import_file
+from tests.store_helpers import import_election, import_file, row_counts
 
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     with Store.open(db_url) as opened:
         yield opened
-
-
-def row_counts(store: Store) -> dict[str, int]:
-    """Rows of every table; of ``current_totals`` (always one row), the sum of its sums."""
-    with store.engine.connect() as conn:
-        counts = {
-            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
-        totals = conn.execute(sa.select(t.current_totals)).one()
-    counts["current_totals"] = sum(totals[1:])
-    return counts
 
 
 def lines(election: Election) -> list[int | None]:

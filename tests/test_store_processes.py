@@ -16,13 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from tallyroom.store import Store
-from tallyroom.store import schema as t
 from tallyroom.store.generate import detailed_election, generated_election
 from tests.conftest import ROOT
-from tests.store_helpers import import_election
+from tests.store_helpers import import_election, row_counts
 
 # Stalls the writer once the STALL-th version's rows are written (its audit entry is the last),
 # before the source's savepoint is released or the batch is committed, announcing it, to be
@@ -121,14 +118,6 @@ def _child(script: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _counts(store: Store) -> dict[str, int]:
-    with store.engine.connect() as conn:
-        return {
-            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
-
-
 def _kill_mid_import(db_url: str, argument: int | str, script: str = KILLED_CHILD) -> None:
     child = _child(script, db_url, str(argument))
     assert child.stdout is not None
@@ -146,7 +135,7 @@ def test_a_killed_import_leaves_no_partial_election(db_url: str) -> None:
     _kill_mid_import(db_url, 5)
     with Store.open(db_url) as store:
         assert store.list_elections().rows == ()
-        assert set(_counts(store).values()) == {0}
+        assert set(row_counts(store).values()) == {0}
         if store.engine.dialect.name == "sqlite":
             with store.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
@@ -161,10 +150,10 @@ def test_a_killed_new_version_keeps_the_old_one(db_url: str) -> None:
     older = dataclasses.replace(election, office="An older office")
     with Store.open(db_url) as store:
         import_election(store, older, "first text", "first.txt")
-        before = _counts(store)
+        before = row_counts(store)
     _kill_mid_import(db_url, 6)
     with Store.open(db_url) as store:
-        assert _counts(store) == before
+        assert row_counts(store) == before
         assert store.get_election(election.title) == older
         assert [entry["version"] for entry in store.history(election.title)] == [1]
 
@@ -189,7 +178,7 @@ def test_two_processes_importing_at_once_lose_nothing(db_url: str, tmp_path: Pat
         rows = store.list_elections().rows
         assert len(rows) == 50
         assert {row.version for row in rows} == {1}
-        counts = _counts(store)
+        counts = row_counts(store)
         assert (counts["elections"], counts["versions"], counts["audit"]) == (50, 50, 50)
         assert counts["stages"] == 150 and counts["stage_results"] == 50 * 12
 
@@ -201,6 +190,6 @@ def test_a_killed_batch_keeps_the_committed_sources_whole(db_url: str, tmp_path:
         rows = store.list_elections().rows
         expected = [generated_election(n, random.Random(n)).title for n in range(4)]
         assert sorted(row.title for row in rows) == sorted(expected)
-        counts = _counts(store)
+        counts = row_counts(store)
         assert (counts["versions"], counts["sources"], counts["audit"]) == (4, 4, 4)
         assert counts["stages"] == 4 * 3 and counts["stage_results"] == 4 * 12
