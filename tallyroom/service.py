@@ -324,11 +324,13 @@ def store_source(
     rules: str | None = None,
     decided: Sequence[Decided | None] | None = None,
     correction: str | None = None,
+    sha256: str | None = None,
 ) -> tuple[ImportResult, ...]:
     """Every election of one source in one savepoint of ``batch``: all stored, or none
     (:class:`~tallyroom.errors.StorageError`); decided again when another writer changed one
     of them meanwhile. ``decided``: the elections' decisions when already made; ``correction``:
-    the reason for a new version of a certified election (:class:`Certified` without one)."""
+    the reason for a new version of a certified election (:class:`Certified` without one);
+    ``sha256``: of ``text``, when the caller has it."""
     judged = decided if decided is not None else [None] * len(elections)
     for election in elections:  # refused as input before anything is written
         check_storable(election, name)
@@ -343,7 +345,7 @@ def store_source(
 
     for attempt in range(ATTEMPTS):
         try:
-            return batch.write(text, name, work)
+            return batch.write(text, name, work, sha256)
         except Conflict:
             if attempt == ATTEMPTS - 1:
                 raise
@@ -503,6 +505,8 @@ class Staged:
     path: Path
     name: str
     text: str
+    sha256: str
+    """Of ``text``."""
     warnings: tuple[str, ...]
     identities: tuple[str, ...]
     versions: tuple[VersionRows, ...]
@@ -520,6 +524,7 @@ def _staged(path: Path, item: Prepared | FileOutcome) -> Staged | FileOutcome:
         return item
     versions = []
     identities = tuple(election_identity(e) for e in item.elections)
+    sha256 = sha256_text(item.text)
     try:
         for election, decided, identity in zip(
             item.elections, item.decided, identities, strict=True
@@ -533,9 +538,9 @@ def _staged(path: Path, item: Prepared | FileOutcome) -> Staged | FileOutcome:
             "refused",
             error=str(error),
             warnings=item.warnings,
-            sha256=sha256_text(item.text),
+            sha256=sha256,
         )
-    return Staged(path, item.name, item.text, item.warnings, identities, tuple(versions))
+    return Staged(path, item.name, item.text, sha256, item.warnings, identities, tuple(versions))
 
 
 def _digest(path: Path) -> str | None:
@@ -563,6 +568,19 @@ def _write_chunk(
             with store.batch(
                 user=user, commit_every=len(chunk) + 1, optimize=False, buffered=buffered
             ) as batch:
+                if buffered:
+                    batch.create_ahead(
+                        [
+                            (
+                                item.text,
+                                item.name,
+                                item.sha256,
+                                [(v.identity, v.title) for v in item.versions],
+                            )
+                            for item in chunk
+                            if isinstance(item, Staged)
+                        ]
+                    )
                 outcomes: list[FileOutcome] = []
                 for item in chunk:
                     identities: tuple[str, ...] | None = None
@@ -572,9 +590,10 @@ def _write_chunk(
                         store_file = functools.partial(
                             _store_staged, batch, item, replace, rules, correction, date
                         )
-                        outcome = _write_file(item, store_file)
+                        outcome = _write_file(item, store_file, item.sha256)
                         identities = item.identities
                     else:
+                        sha256 = sha256_text(item.text)
                         store_file = functools.partial(
                             store_source,
                             batch,
@@ -585,8 +604,9 @@ def _write_chunk(
                             rules=rules,
                             decided=item.decided,
                             correction=correction,
+                            sha256=sha256,
                         )
-                        outcome = _write_file(item, store_file)
+                        outcome = _write_file(item, store_file, sha256)
                         identities = tuple(election_identity(e) for e in item.elections)
                     batch.attempt(
                         Attempt(
@@ -614,9 +634,8 @@ def _write_chunk(
 
 
 def _write_file(
-    item: Prepared | Staged, store: Callable[[], tuple[ImportResult, ...]]
+    item: Prepared | Staged, store: Callable[[], tuple[ImportResult, ...]], sha256: str
 ) -> FileOutcome:
-    sha256 = sha256_text(item.text)
     try:
         results = store()
     except (Busy, Replay):
@@ -669,7 +688,7 @@ def _store_staged(
 
     for attempt in range(ATTEMPTS):
         try:
-            return batch.write(item.text, item.name, work)
+            return batch.write(item.text, item.name, work, item.sha256)
         except Conflict:
             if attempt == ATTEMPTS - 1:
                 raise

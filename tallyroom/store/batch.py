@@ -17,13 +17,15 @@ stored; and it opens no savepoint per source. A database that refuses those rows
 all at once, without saying whose they are, and a source that fails leaves no savepoint to roll
 back: either way :class:`Replay` is raised, the batch is rolled back, and the caller writes the
 same sources again in a batch that is not buffered, where each source's refusal is its own.
-Every source still lands whole or not at all.
+Every source still lands whole or not at all. A buffered batch also creates the new elections
+of the sources it is about to write, and stores their texts, one statement for all of them
+(:meth:`Batch.create_ahead`) rather than one per source.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
@@ -33,13 +35,16 @@ from tallyroom.errors import StorageError
 from tallyroom.store import schema as t
 from tallyroom.store.engine import write_connection
 from tallyroom.store.writes import (
+    Ahead,
     Attempt,
     ImportResult,
     Pending,
     SourceWriter,
     attempt_row,
+    create_elections,
     record_attempt,
     revert_version,
+    store_sources,
 )
 
 if TYPE_CHECKING:
@@ -74,6 +79,7 @@ class Batch:
         self.written = 0
         self._parties: dict[str, int] = {}
         self._pending: Pending | None = Pending() if buffered else None
+        self._ahead: Ahead | None = Ahead() if buffered else None
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
 
@@ -88,10 +94,15 @@ class Batch:
         trace: TracebackType | None,
     ) -> None:
         try:
+            if error is None and self._ahead is not None and self._ahead.elections:
+                unclaimed = ", ".join(sorted(self._ahead.elections))[:300]
+                error = Replay(f"elections created ahead were not written: {unclaimed}")
             if error is None:
                 self.commit()
             elif self._transaction is not None:
                 self._transaction.rollback()
+            if isinstance(error, Replay) and kind is None:
+                raise error
         finally:
             if self._connection is not None:
                 self._connection.close()
@@ -107,9 +118,16 @@ class Batch:
             self._transaction = conn.begin()
         return conn
 
-    def write(self, source_text: str, source_name: str, work: Callable[[SourceWriter], T]) -> T:
+    def write(
+        self,
+        source_text: str,
+        source_name: str,
+        work: Callable[[SourceWriter], T],
+        sha256: str | None = None,
+    ) -> T:
         """Run ``work`` with a writer of one source, in a savepoint: all of its writes or none.
-        Raises :class:`StorageError` when the database refuses one.
+        Raises :class:`StorageError` when the database refuses one. ``sha256``: of the text,
+        when the caller has it already.
 
         In a buffered batch there is no savepoint: a source that fails in any way raises
         :class:`Replay` (or :class:`Busy`), and the whole batch is rolled back, to be written
@@ -117,7 +135,15 @@ class Batch:
         conn = self._conn()
         if self._pending is not None:
             writer = SourceWriter(
-                conn, source_text, source_name, self.user, self._parties, self._pending, self.flush
+                conn,
+                source_text,
+                source_name,
+                self.user,
+                self._parties,
+                self._pending,
+                self.flush,
+                self._ahead,
+                sha256,
             )
             try:
                 result = work(writer)
@@ -135,7 +161,9 @@ class Batch:
         parties = set(self._parties)
         try:
             with conn.begin_nested():
-                writer = SourceWriter(conn, source_text, source_name, self.user, self._parties)
+                writer = SourceWriter(
+                    conn, source_text, source_name, self.user, self._parties, sha256=sha256
+                )
                 result = work(writer)
         except BaseException as error:
             # The savepoint is rolled back, and with it the parties the source added.
@@ -151,6 +179,45 @@ class Batch:
             raise
         self._count()
         return result
+
+    def create_ahead(
+        self, sources: Sequence[tuple[str, str, str, Sequence[tuple[str, str]]]]
+    ) -> None:
+        """Before a buffered batch writes ``sources`` (each one's text, name, the text's SHA-256,
+        and the identity and title of each of its elections), in this order: create the elections
+        not stored yet in one statement, and store the texts of the sources, from the first on,
+        whose elections all are among those, in another; each source's writer then takes them
+        instead of inserting them one by one (a statement each, which costs more than the
+        database's work). The ids are those one source at a time would have given. An election
+        created here that no source has claimed when the batch ends makes it roll back and
+        raise :class:`Replay` instead of committing."""
+        if self._ahead is None:
+            raise ValueError("only a buffered batch creates elections ahead")
+        conn = self._conn()
+        wanted: dict[str, str] = {}
+        for _text, _name, _sha256, elections in sources:
+            for identity, title in elections:
+                wanted.setdefault(identity, title)
+        try:
+            created = create_elections(conn, list(wanted.items()))
+            self._ahead.elections.update((key, (id_, wanted[key])) for key, id_ in created.items())
+            texts = []
+            seen: set[str] = set()
+            for text, name, sha256, elections in sources:
+                identities = [identity for identity, _title in elections]
+                if not identities:
+                    continue  # no version refers to its text: it is not stored
+                if any(i not in created or i in seen for i in identities):
+                    break  # and the sources after it are stored as they are written, in order
+                seen.update(identities)
+                texts.append((text, name, sha256))
+            if texts:
+                self._ahead.sources.update(store_sources(conn, texts, self.user))
+        except sa.exc.DBAPIError as error:
+            detail = " ".join(str(error.orig).split())[:300]
+            if retryable(error):
+                raise Busy(f"another writer was in the way: {detail}") from None
+            raise Replay(f"the database refused a buffered batch: {detail}") from None
 
     def attempt(self, attempt: Attempt) -> None:
         """Record one file an import tried; written outside the file's savepoint, so that a

@@ -106,7 +106,9 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_GETTERS: dict[type, operator.attrgetter[Any]] = {}
+#: Per model type: a getter of its comparing fields' values, and whether there is one field
+#: only (whose value the getter gives alone, not in a tuple).
+_GETTERS: dict[type, tuple[operator.attrgetter[Any], bool]] = {}
 _LEAVES: frozenset[type] = frozenset({str, int, bool, float, type(None), Decimal, dt.date})
 
 
@@ -114,13 +116,12 @@ def _values(value: Any) -> tuple[Any, ...]:
     """The comparing field values of a model value, nested as tuples (its equality, as data)."""
     kind = type(value)
     if kind is not tuple:
-        getter = _GETTERS.get(kind)
-        if getter is None:
-            names = [item.name for item in dataclasses.fields(kind) if item.compare]
-            getter = _GETTERS[kind] = operator.attrgetter(*names)
-        value = getter(value)
-        if len(_field_names(kind, False)) == 1:
-            value = (value,)
+        shape = _GETTERS.get(kind)
+        if shape is None:
+            names = _field_names(kind, False)
+            shape = _GETTERS[kind] = operator.attrgetter(*names), len(names) == 1
+        getter, single = shape
+        value = (getter(value),) if single else getter(value)
     return tuple([item if type(item) in _LEAVES else _values(item) for item in value])
 
 

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["fetch_rows", "insert_returning_id", "insert_rows", "insert_values"]
+__all__ = ["fetch_rows", "insert_new", "insert_returning_id", "insert_rows", "insert_values"]
 
 Row = dict[str, Any]
 
@@ -29,7 +28,11 @@ Row = dict[str, Any]
 @functools.cache
 def _statement(dialect_name: str, table: sa.Table, returning: bool, ignore_conflict: bool) -> Any:
     """``INSERT`` into ``table``, with ``RETURNING id`` and ``ON CONFLICT DO NOTHING`` when
-    asked."""
+    asked. The dialect's module is imported here, when the first insert is compiled: the
+    PostgreSQL dialect's import costs a process that imports the store (an import's workers,
+    a command on SQLite) more than many of its inserts."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     match dialect_name:
         case "postgresql":
             statement: Any = postgresql.insert(table)
@@ -137,7 +140,10 @@ def insert_values(
         _copy(conn, table, keys, rows)
     elif rows:
         insert = _compiled(conn.dialect, table, keys)
-        _run(conn, insert.sql, [insert.parameters(row) for row in rows], False)
+        if insert.order is None and insert.names is None and not insert.processors:
+            _run(conn, insert.sql, rows, False)  # as the driver takes them
+        else:
+            _run(conn, insert.sql, [insert.parameters(row) for row in rows], False)
 
 
 def _copy(
@@ -162,6 +168,54 @@ def insert_returning_id(
     insert = _compiled(conn.dialect, table, tuple(row), True, ignore_conflict)
     found = _run(conn, insert.sql, [insert.parameters(tuple(row.values()))], True)
     return None if found is None else int(found[0])
+
+
+#: Rows per statement of :func:`insert_new` (its parameters stay far below SQLite's limit).
+NEW_ROWS = 200
+
+
+def insert_new(
+    conn: sa.Connection,
+    table: sa.Table,
+    keys: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    returning: tuple[str, ...],
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` (the values of ``keys``) that no unique key of ``table`` holds already,
+    a few hundred in one statement (``INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING
+    RETURNING``): the ``returning`` columns of the rows inserted, in no particular order. One
+    statement for many rows where each would be a statement of its own, with its round trip to
+    PostgreSQL and its work in the driver and in SQLAlchemy."""
+    dialect = conn.dialect
+    if dialect.paramstyle not in ("qmark", "format", "pyformat"):
+        raise AssertionError(f"unsupported parameter style {dialect.paramstyle}")
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    preparer = dialect.identifier_preparer
+    converters = [
+        (position, processor)
+        for position, key in enumerate(keys)
+        if (processor := table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    head = (
+        f"INSERT INTO {preparer.format_table(table)} "
+        f"({', '.join(preparer.quote(key) for key in keys)}) VALUES "
+    )
+    group = f"({', '.join([mark] * len(keys))})"
+    tail = f" ON CONFLICT DO NOTHING RETURNING {', '.join(preparer.quote(c) for c in returning)}"
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(rows), NEW_ROWS):
+        part = rows[start : start + NEW_ROWS]
+        sql = head + ", ".join([group] * len(part)) + tail
+        parameters: list[Any] = []
+        for row in part:
+            values = list(row)
+            for position, processor in converters:
+                values[position] = processor(values[position])
+            parameters.extend(values)
+        with _cursor(conn, sql, parameters) as cursor:
+            cursor.execute(sql, parameters)
+            found.extend(tuple(item) for item in cursor.fetchall())
+    return found
 
 
 def fetch_rows(conn: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:

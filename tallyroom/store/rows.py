@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any, cast
 
@@ -38,10 +38,9 @@ from tallyroom.model import (
 )
 from tallyroom.store import schema as t
 
-__all__ = ["Rows", "election_rows", "load_election", "version_columns"]
+__all__ = ["ROW_KEYS", "Values", "election_rows", "load_election", "version_columns"]
 
 Row = dict[str, Any]
-Rows = dict[sa.Table, list[Row]]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -123,162 +122,125 @@ def party_names(election: Election) -> set[str]:
     return {row.party for stage in election.stages for row in stage.results if row.party}
 
 
-def election_rows(election: Election, version_id: int, party_ids: Mapping[str, object]) -> Rows:
-    """Rows of every table below ``versions`` for one version of ``election`` (``party_ids``:
-    what ``party_id`` holds for each party's name)."""
-    rows: Rows = defaultdict(list)
-    v = version_id
+#: The tables below ``versions`` and the keys of their rows in :func:`election_rows` (each
+#: row's ``version_id`` comes first in the table, and is added by the writer).
+ROW_KEYS: dict[sa.Table, tuple[str, ...]] = {
+    t.stages: (
+        "position", "kind", "party", "date", "caption", "section", "stated_total", "result",
+        "registered_voters", "ballots_cast", "status", "date_source", "caption_line",
+        "total_line",
+    ),
+    t.stage_results: (
+        "stage", "position", "name", "name_key", "votes", "party_id", "incumbent", "write_in",
+        "line",
+    ),
+    t.reporting_units: ("stage", "unit", "position", "name", "kind", "parent"),
+    t.unit_results: ("stage", "unit", "candidate", "vote_type", "position", "votes"),
+    t.rounds: ("stage", "number", "position", "elected", "eliminated", "inactive", "threshold"),
+    t.round_tallies: ("stage", "round", "position", "candidate", "votes"),
+    t.round_inactive: ("stage", "round", "reason", "position", "votes"),
+    t.round_transfers: ("stage", "round", "position", "source", "target", "votes"),
+    t.candidates: ("position", "name", "nickname", "description", "section", "line"),
+    t.nominees: ("position", "name", "party", "votes", "stated_percentage"),
+    t.paragraphs: ("position", "text", "section", "line"),
+    t.outline: ("position", "section"),
+    t.infobox_fields: ("position", "key", "value", "line"),
+}  # fmt: skip
+
+Values = list[tuple[Any, ...]]
+
+
+def election_rows(election: Election) -> dict[sa.Table, Values]:
+    """Rows of every table below ``versions`` for one version of ``election``, as values in
+    the order of :data:`ROW_KEYS`, without the version's id (which the writer puts first) and
+    with each result's party by name in ``party_id`` (the writer has the parties' ids). Made
+    as tuples, not dicts: an import makes them for every file, in a worker process, and sends
+    them to the writer as they are."""
+    rows: dict[sa.Table, Values] = defaultdict(list)
+    stages, results = rows[t.stages], rows[t.stage_results]
     for s, stage in enumerate(election.stages):
-        rows[t.stages].append(
-            {
-                "version_id": v,
-                "position": s,
-                "kind": stage.kind,
-                "party": stage.party,
-                "date": stage.date,
-                "caption": stage.caption,
-                "section": _section(stage.section),
-                "stated_total": stage.stated_total,
-                "result": stage.result,
-                "registered_voters": stage.registered_voters,
-                "ballots_cast": stage.ballots_cast,
-                "status": stage.status,
-                "date_source": stage.date_source,
-                "caption_line": stage.caption_line,
-                "total_line": stage.total_line,
-            }
+        stages.append(
+            (
+                s,
+                stage.kind,
+                stage.party,
+                stage.date,
+                stage.caption,
+                _section(stage.section),
+                stage.stated_total,
+                stage.result,
+                stage.registered_voters,
+                stage.ballots_cast,
+                stage.status,
+                stage.date_source,
+                stage.caption_line,
+                stage.total_line,
+            )
         )
-        for p, row in enumerate(stage.results):
-            rows[t.stage_results].append(
-                {
-                    "version_id": v,
-                    "stage": s,
-                    "position": p,
-                    "name": row.name,
-                    "name_key": person_key(row.name),
-                    "votes": row.votes,
-                    "party_id": party_ids[row.party] if row.party else None,
-                    "incumbent": row.incumbent,
-                    "write_in": row.write_in,
-                    "line": row.line,
-                }
+        results.extend(
+            (
+                s,
+                p,
+                row.name,
+                person_key(row.name),
+                row.votes,
+                row.party or None,
+                row.incumbent,
+                row.write_in,
+                row.line,
             )
-        for p, unit in enumerate(stage.units):
-            rows[t.reporting_units].append(
-                {
-                    "version_id": v,
-                    "stage": s,
-                    "unit": unit.id,
-                    "position": p,
-                    "name": unit.name,
-                    "kind": unit.kind,
-                    "parent": unit.parent,
-                }
+            for p, row in enumerate(stage.results)
+        )
+        if stage.units:
+            rows[t.reporting_units].extend(
+                (s, unit.id, p, unit.name, unit.kind, unit.parent)
+                for p, unit in enumerate(stage.units)
             )
-        for p, result in enumerate(stage.unit_results):
-            rows[t.unit_results].append(
-                {
-                    "version_id": v,
-                    "stage": s,
-                    "unit": result.unit,
-                    "candidate": result.candidate,
-                    "vote_type": result.vote_type,
-                    "position": p,
-                    "votes": result.votes,
-                }
+        if stage.unit_results:
+            rows[t.unit_results].extend(
+                (s, result.unit, result.candidate, result.vote_type, p, result.votes)
+                for p, result in enumerate(stage.unit_results)
             )
         for p, round_ in enumerate(stage.rounds):
+            number = round_.number
             rows[t.rounds].append(
-                {
-                    "version_id": v,
-                    "stage": s,
-                    "number": round_.number,
-                    "position": p,
-                    "elected": json.dumps(list(round_.elected), ensure_ascii=False),
-                    "eliminated": json.dumps(list(round_.eliminated), ensure_ascii=False),
-                    "inactive": str(round_.inactive),
-                    "threshold": None if round_.threshold is None else str(round_.threshold),
-                }
+                (
+                    s,
+                    number,
+                    p,
+                    json.dumps(list(round_.elected), ensure_ascii=False),
+                    json.dumps(list(round_.eliminated), ensure_ascii=False),
+                    str(round_.inactive),
+                    None if round_.threshold is None else str(round_.threshold),
+                )
             )
-            for q, (name, votes) in enumerate(round_.tally):
-                rows[t.round_tallies].append(
-                    {
-                        "version_id": v,
-                        "stage": s,
-                        "round": round_.number,
-                        "position": q,
-                        "candidate": name,
-                        "votes": str(votes),
-                    }
-                )
-            for q, (reason, ballots) in enumerate(round_.inactive_by_reason):
-                rows[t.round_inactive].append(
-                    {
-                        "version_id": v,
-                        "stage": s,
-                        "round": round_.number,
-                        "reason": reason,
-                        "position": q,
-                        "votes": str(ballots),
-                    }
-                )
-            for q, moved in enumerate(round_.transfers):
-                rows[t.round_transfers].append(
-                    {
-                        "version_id": v,
-                        "stage": s,
-                        "round": round_.number,
-                        "position": q,
-                        "source": moved.source,
-                        "target": moved.target,
-                        "votes": str(moved.votes),
-                    }
-                )
-    for p, person in enumerate(election.candidates):
-        rows[t.candidates].append(
-            {
-                "version_id": v,
-                "position": p,
-                "name": person.name,
-                "nickname": person.nickname,
-                "description": person.description,
-                "section": _section(person.section),
-                "line": person.line,
-            }
-        )
-    for p, nominee in enumerate(election.nominees):
-        rows[t.nominees].append(
-            {
-                "version_id": v,
-                "position": p,
-                "name": nominee.name,
-                "party": nominee.party,
-                "votes": nominee.votes,
-                "stated_percentage": _decimal(nominee.stated_percentage),
-            }
-        )
-    for p, paragraph in enumerate(election.paragraphs):
-        rows[t.paragraphs].append(
-            {
-                "version_id": v,
-                "position": p,
-                "text": paragraph.text,
-                "section": _section(paragraph.section),
-                "line": paragraph.line,
-            }
-        )
-    for p, heading in enumerate(election.outline):
-        rows[t.outline].append({"version_id": v, "position": p, "section": _section(heading)})
-    for p, item in enumerate(election.infobox):
-        rows[t.infobox_fields].append(
-            {
-                "version_id": v,
-                "position": p,
-                "key": item.key,
-                "value": item.value,
-                "line": item.line,
-            }
-        )
+            rows[t.round_tallies].extend(
+                (s, number, q, name, str(votes)) for q, (name, votes) in enumerate(round_.tally)
+            )
+            rows[t.round_inactive].extend(
+                (s, number, reason, q, str(ballots))
+                for q, (reason, ballots) in enumerate(round_.inactive_by_reason)
+            )
+            rows[t.round_transfers].extend(
+                (s, number, q, moved.source, moved.target, str(moved.votes))
+                for q, moved in enumerate(round_.transfers)
+            )
+    rows[t.candidates] = [
+        (p, person.name, person.nickname, person.description, _section(person.section), person.line)
+        for p, person in enumerate(election.candidates)
+    ]
+    rows[t.nominees] = [
+        (p, nominee.name, nominee.party, nominee.votes, _decimal(nominee.stated_percentage))
+        for p, nominee in enumerate(election.nominees)
+    ]
+    rows[t.paragraphs] = [
+        (p, paragraph.text, _section(paragraph.section), paragraph.line)
+        for p, paragraph in enumerate(election.paragraphs)
+    ]
+    rows[t.outline] = [(p, _section(heading)) for p, heading in enumerate(election.outline)]
+    rows[t.infobox_fields] = [
+        (p, item.key, item.value, item.line) for p, item in enumerate(election.infobox)
+    ]
     return rows
 
 

@@ -31,10 +31,11 @@ from tallyroom.figures import ElectionFigures
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
 from tallyroom.store.codec import sha256_text, to_json
-from tallyroom.store.driver import insert_returning_id, insert_rows, insert_values
-from tallyroom.store.rows import election_rows, party_names, version_columns
+from tallyroom.store.driver import insert_new, insert_returning_id, insert_rows, insert_values
+from tallyroom.store.rows import ROW_KEYS, election_rows, party_names, version_columns
 
 __all__ = [
+    "Ahead",
     "Attempt",
     "AuditAction",
     "Certified",
@@ -46,9 +47,11 @@ __all__ = [
     "SourceWriter",
     "VersionRows",
     "attempt_row",
+    "create_elections",
     "record_attempt",
     "revert_version",
     "running_as",
+    "store_sources",
     "version_rows",
 ]
 
@@ -102,6 +105,13 @@ def record_attempt(conn: sa.Connection, actor: str, attempt: Attempt) -> None:
     insert_rows(conn, t.import_attempts, [attempt_row(actor, attempt)])
 
 
+@functools.cache
+def _table_order() -> dict[sa.Table, int]:
+    """Each table's place in an order where parents come before children (sorting the schema's
+    tables takes longer than inserting a chunk's rows of a small table)."""
+    return {table: position for position, table in enumerate(t.metadata.sorted_tables)}
+
+
 class Pending:
     """Rows waiting to be inserted: for each table and set of keys, the rows' values in the
     keys' order. :meth:`flush` inserts them, one ``executemany`` per table, parents first."""
@@ -124,7 +134,7 @@ class Pending:
     def flush(self, conn: sa.Connection) -> None:
         """Insert the rows, and forget them (whether the database took them or not)."""
         waiting, self.rows = self.rows, {}
-        order = {table: position for position, table in enumerate(t.metadata.sorted_tables)}
+        order = _table_order()
         for (table, keys), values in sorted(waiting.items(), key=lambda item: order[item[0][0]]):
             insert_values(conn, table, keys, values)
 
@@ -195,24 +205,19 @@ class VersionRows:
     figures: str
     rules: str
     tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...]], ...]
-    """Each table below a version: its name, the keys, and the rows' values in that order (with
-    the party's name as ``party_id`` and any ``version_id``, ``source_id`` to be replaced)."""
+    """Each table below a version: its name, the keys, and the rows' values in that order;
+    without the ``version_id`` that comes first (and a stage's ``source_id`` that comes last),
+    and with a result's party by name in ``party_id``."""
     findings: int
     errors: int
-
-
-class _Names(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return key
 
 
 def version_rows(new: NewVersion) -> VersionRows:
     """The rows of ``new`` (its findings included), with no id of the database in them."""
     election, figures = new.election, new.figures
-    rows = election_rows(election, 0, _Names())
-    findings = _finding_rows(0, new.findings)
-    if findings:
-        rows[t.findings] = findings
+    rows = election_rows(election)
+    if new.findings:
+        rows[t.findings] = _finding_rows(new.findings)
     return VersionRows(
         identity=new.identity,
         title=election.title,
@@ -223,12 +228,12 @@ def version_rows(new: NewVersion) -> VersionRows:
             "error_findings": new.errors,
             "figure_count": new.figure_count,
         },
-        figures=_json(to_json(figures)),
-        rules=_json({"rules": new.rules, "note": new.rules_note}),
+        figures=_sorted_json(to_json(figures)),
+        rules=_sorted_json({"rules": new.rules, "note": new.rules_note}),
         tables=tuple(
-            (table.name, tuple(items[0]), tuple(tuple(row.values()) for row in items))
-            for table, items in rows.items()
-            if items
+            (table.name, _FINDING_KEYS if table is t.findings else ROW_KEYS[table], tuple(values))
+            for table, values in rows.items()
+            if values
         ),
         findings=len(new.findings),
         errors=new.errors,
@@ -248,22 +253,61 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _finding_rows(version_id: int, findings: Sequence[Any]) -> list[dict[str, Any]]:
+#: The keys of a finding's row (after its version's id, as in :data:`ROW_KEYS`).
+_FINDING_KEYS = ("position", "code", "severity", "message", "data")
+#: ``json.dumps(value, ensure_ascii=False, sort_keys=True)``, without making an encoder for
+#: each value (an import encodes every finding, and each version's figures and rules).
+_sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+def _finding_rows(findings: Sequence[Any]) -> list[tuple[Any, ...]]:
     return [
-        {
-            "version_id": version_id,
-            "position": position,
-            "code": str(getattr(finding, "code", "")),
-            "severity": str(getattr(finding, "severity", "")),
-            "message": str(getattr(finding, "message", "")),
-            "data": json.dumps(to_json(finding), ensure_ascii=False, sort_keys=True),
-        }
+        (
+            position,
+            str(getattr(finding, "code", "")),
+            str(getattr(finding, "severity", "")),
+            str(getattr(finding, "message", "")),
+            _sorted_json(to_json(finding)),
+        )
         for position, finding in enumerate(findings)
     ]
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+@dataclass(slots=True)
+class Ahead:
+    """What a buffered batch made for many sources at once, before their writers need it: the
+    elections it created (id and title, by identity), each to be claimed by the first source
+    that claims its identity, and the sources it stored (id, by the text's SHA-256)."""
+
+    elections: dict[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
+    sources: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def create_elections(conn: sa.Connection, elections: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Create the elections (identity, title) that are not stored yet, together: the ids of
+    those created, by identity (in the order given, as one at a time would)."""
+    now = _now()
+    rows = [(identity, title, 1, now) for identity, title in elections]
+    keys = ("key", "title", "current_version", "created_at")
+    return {key: int(id_) for id_, key in insert_new(conn, t.elections, keys, rows, ("id", "key"))}
+
+
+def store_sources(
+    conn: sa.Connection, sources: Sequence[tuple[str, str, str]], user: str
+) -> dict[str, int]:
+    """Store the sources (text, name, the text's SHA-256) not stored yet, together: every
+    source's id, by the SHA-256 (see :meth:`SourceWriter.source_id`)."""
+    now = _now()
+    rows = []
+    for text, name, sha256 in sources:
+        rows.append((sha256, name, text, len(text.encode("utf-8")), now, user))
+    keys = ("sha256", "name", "text", "size", "imported_at", "imported_by")
+    ids = {sha: int(id_) for id_, sha in insert_new(conn, t.sources, keys, rows, ("id", "sha256"))}
+    stored = [row[0] for row in rows if row[0] not in ids]
+    if stored:
+        query = sa.select(t.sources.c.sha256, t.sources.c.id).where(t.sources.c.sha256.in_(stored))
+        ids.update((sha, int(id_)) for sha, id_ in conn.execute(query))
+    return ids
 
 
 class SourceWriter:
@@ -275,7 +319,8 @@ class SourceWriter:
     With ``pending`` (a batch's buffer), the rows nothing is read back from (everything below a
     version, its audit entry) are added to it instead of inserted, for the batch to insert with
     those of other sources in one statement per table; :meth:`flush` (the batch's ``flush``)
-    inserts them at once, before anything stored is read.
+    inserts them at once, before anything stored is read. With ``ahead``, an election the batch
+    created already is claimed from it, and the source's id taken from it when it is there.
     """
 
     def __init__(
@@ -287,16 +332,19 @@ class SourceWriter:
         parties: dict[str, int],
         pending: Pending | None = None,
         flush: Callable[[], None] | None = None,
+        ahead: Ahead | None = None,
+        sha256: str | None = None,
     ) -> None:
         self.conn = conn
         self.text = text
         self.name = name
         self.user = user
-        self.sha256 = sha256_text(text)
+        self.sha256 = sha256 if sha256 is not None else sha256_text(text)
         self.parties = parties
         self.pending = pending
         self._flush = flush
-        self._source_id: int | None = None
+        self.ahead = ahead
+        self._source_id: int | None = None if ahead is None else ahead.sources.get(self.sha256)
         self._claimed: dict[str, tuple[int, str]] = {}
 
     def _insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -351,6 +399,11 @@ class SourceWriter:
         """Create the election ``identity`` unless it exists: ``True`` when this writer made it
         (its first version is the next :meth:`write` with ``base=None``), ``False`` when it is
         stored already (read it, decide against it, and write with its current version)."""
+        if self.ahead is not None:
+            made = self.ahead.elections.pop(identity, None)
+            if made is not None:
+                self._claimed[identity] = made
+                return True
         created = insert_returning_id(
             self.conn,
             t.elections,
@@ -475,23 +528,25 @@ class SourceWriter:
         parties = self.parties
         for name, keys, values in rows.tables:
             table = t.metadata.tables[name]
-            at = keys.index("version_id")
-            party = keys.index("party_id") if "party_id" in keys else None
-            items = []
-            for row in values:
-                item = list(row)
-                item[at] = version_id
-                if party is not None and item[party] is not None:
-                    item[party] = parties[item[party]]
-                items.append(tuple(item))
-            if table is t.stages:
-                position = keys.index("position")
-                keys = (*keys, "source_id")
+            items: list[tuple[Any, ...]]
+            if table is t.stage_results:
+                at = keys.index("party_id")
                 items = [
-                    (*item, (stage_sources[item[position]] if stage_sources else None) or source_id)
-                    for item in items
+                    (
+                        version_id,
+                        *row[:at],
+                        None if row[at] is None else parties[row[at]],
+                        *row[at + 1 :],
+                    )
+                    for row in values
                 ]
-            self._insert_values(table, keys, items)
+            elif table is t.stages:
+                keys = (*keys, "source_id")
+                sources = stage_sources or (None,) * len(values)
+                items = [(version_id, *row, sources[row[0]] or source_id) for row in values]
+            else:
+                items = [(version_id, *row) for row in values]
+            self._insert_values(table, ("version_id", *keys), items)
         self._audit(election_id, number, action, source_id, changes, now)
 
     def _audit(
