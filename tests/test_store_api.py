@@ -310,10 +310,14 @@ def test_schema_is_at_head_and_matches_the_tables(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from tallyroom.store.engine import head_revision
+    from tallyroom.store.engine import head_revision, migrations_head
 
+    # The head named in the code (read commands open a database without Alembic) is the
+    # migrations' head, and what Alembic itself reads of the database.
+    assert head_revision() == migrations_head()
     assert store.revision() == head_revision()
     with store.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
         # The text search tables (SQLite) and trigram indexes (PostgreSQL, when pg_trgm can be
         # installed) are outside the metadata: test_store_plans checks them.
         outside = {*t.SEARCH_TABLES, *t.TRIGRAM_INDEXES}
