@@ -9,7 +9,7 @@ C-level ``map``/``split`` passes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +24,19 @@ if TYPE_CHECKING:
     from tallyroom.rcv.read_table import TableLayout
 
 __all__ = ["add_cell_groups", "add_distinct_rows", "cell_codes"]
+
+
+def merged(keys: Sequence[Hashable], counts: Sequence[int]) -> tuple[list[int], list[int]] | None:
+    """Rows whose keys repeat, as one: the index of each key's first row, in order, and the sum
+    of the counts of its rows; ``None`` when no key repeats (nothing to merge)."""
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    if len(first) == len(keys):
+        return None
+    totals = [0] * len(keys)
+    for key, count in zip(keys, counts, strict=True):
+        totals[first[key]] += count
+    chosen = sorted(first.values())
+    return chosen, [totals[i] for i in chosen]
 
 
 def add_distinct_rows(
@@ -102,15 +115,11 @@ def add_cell_groups(
         builder.add_groups(rankings, precincts, counts, lines, (codes, general), source)
         return
     keys = list(zip(_ballot_keys(rankings, codes, general), precincts, strict=True))
-    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-    if len(first) < len(keys):
-        totals = [0] * len(keys)
-        for key, count in zip(keys, counts, strict=True):
-            totals[first[key]] += count
-        chosen = sorted(first.values())
+    found = merged(keys, counts)
+    if found is not None:
+        chosen, counts = found
         rankings = [rankings[i] for i in chosen]
         precincts = [precincts[i] for i in chosen]
-        counts = [totals[i] for i in chosen]
         lines = [lines[i] for i in chosen]
         codes, general = codes[chosen], general[chosen]
     builder.add_groups(rankings, precincts, counts, lines, (codes, general), source)

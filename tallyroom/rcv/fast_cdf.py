@@ -35,6 +35,7 @@ import numpy as np
 from tallyroom.errors import ValidationError
 from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS
 from tallyroom.rcv.builder import BallotBuilder
+from tallyroom.rcv.distinct_rows import merged
 from tallyroom.rcv.rank_table import rank_table_of
 from tallyroom.rcv.read_nist import (
     _add_record,
@@ -218,17 +219,12 @@ def _add_distinct(
     precincts = [
         None if unit is None else names.units.get(text := str(unit), text) for unit in units
     ]
-    keys = list(zip(rankings, precincts, strict=True))
-    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
     counts = [tally[number] for number in numbers]
-    if len(first) < len(keys):
-        totals = [0] * len(keys)
-        for key, size in zip(keys, counts, strict=True):
-            totals[first[key]] += size
-        chosen = sorted(first.values())
+    found = merged(list(zip(rankings, precincts, strict=True)), counts)
+    if found is not None:
+        chosen, counts = found
         rankings = [rankings[i] for i in chosen]
         precincts = [precincts[i] for i in chosen]
-        counts = [totals[i] for i in chosen]
         numbers = [numbers[i] for i in chosen]
     table = rank_table_of(rankings, counts)
     builder.add_groups(rankings, precincts, counts, numbers, (table.codes, table.general), source)
