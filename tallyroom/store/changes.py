@@ -91,10 +91,10 @@ def election_changes(
         version_ids: dict[int, list[int]] = {}
         # The store's own reading of a summary (the columns, and the dates as drivers give them).
         rows = conn.execute(
-            sa.select(*read._summary_columns(), v.c.id).where(v.c.election_id.in_(ids))
+            sa.select(*read.summary_columns(), v.c.id).where(v.c.election_id.in_(ids))
         )
         for row in rows:
-            summary = read._summary(row[:-1])
+            summary = read.summary_of(row[:-1])
             if summary.version in wanted.get(summary.id, ()):
                 summaries[summary.id, summary.version] = summary
                 version_ids.setdefault(summary.id, []).append(int(row[-1]))

@@ -60,6 +60,8 @@ __all__ = [
     "places",
     "record_in_place",
     "stored_election",
+    "summary_columns",
+    "summary_of",
     "version_id",
 ]
 
@@ -192,7 +194,8 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _summary_columns() -> list[sa.ColumnElement[Any]]:
+def summary_columns() -> list[sa.ColumnElement[Any]]:
+    """The columns of a version :func:`summary_of` reads, in its order."""
     # Dates as the driver gives them (ISO text from SQLite, dates from PostgreSQL): _date reads
     # both, several times faster than SQLAlchemy's SQLite date parsing.
     v = t.versions
@@ -308,8 +311,8 @@ def filtered_query(
     return query
 
 
-def _summary(row: Any) -> ElectionSummary:
-    """A summary from a row of :data:`SUMMARY_COLUMNS` (read by position: fast for long lists)."""
+def summary_of(row: Any) -> ElectionSummary:
+    """A summary from a row of :func:`summary_columns` (read by position: fast for long lists)."""
     (ident, number, title, city, state, office, year, decided_on, date, rules, winner,
      share, outcome, margin, counted) = row  # fmt: skip
     return ElectionSummary(
@@ -363,18 +366,18 @@ def list_elections(
     dialect = conn.dialect.name
     texts = where.candidate is not None or where.q is not None
     text_index = not texts or _text_index(conn)
-    query = filtered_query(where, *_summary_columns(), dialect=dialect, text_index=text_index)
+    query = filtered_query(where, *summary_columns(), dialect=dialect, text_index=text_index)
     if dialect == "sqlite" and limit is None and not offset:
         # The whole list from SQLite is sorted here: ordered by SQL, SQLite reads the rows
         # through the year index one page at a time, which is slower than reading the table
         # and sorting it. The order is the same.
-        rows = sorted((_summary(row) for row in conn.execute(query)), key=_newest_first)
+        rows = sorted((summary_of(row) for row in conn.execute(query)), key=_newest_first)
         return Page(tuple(rows if order == "newest" else _oldest(rows)), len(rows))
     counted = filtered_query(where, v.c.id, dialect=dialect, text_index=text_index)
     total = conn.execute(sa.select(sa.func.count()).select_from(counted.subquery())).scalar_one()
     many = dialect == "sqlite" and order == "newest" and where != ElectionFilter()
     if many and limit is not None and _in_order(conn, int(total), offset + limit):
-        query = filtered_query(where, *_summary_columns(), dialect=dialect, indexed=False)
+        query = filtered_query(where, *summary_columns(), dialect=dialect, indexed=False)
     if order == "newest":
         keys = [sa.nulls_last(v.c.year.desc()), sa.nulls_last(v.c.decided_on.desc())]
     else:
@@ -382,7 +385,7 @@ def list_elections(
     ordered = query.order_by(*keys, v.c.title, v.c.election_id).offset(offset)
     if limit is not None:
         ordered = ordered.limit(limit)
-    return Page(tuple(_summary(row) for row in conn.execute(ordered)), int(total))
+    return Page(tuple(summary_of(row) for row in conn.execute(ordered)), int(total))
 
 
 def find_election(conn: sa.Connection, ref: int | str) -> int:
@@ -668,13 +671,13 @@ def city_summaries(
 ) -> tuple[ElectionSummary, ...]:
     """Summaries of the current elections of one city, oldest first (undated first)."""
     query = _city_query(known_state=state is not None)
-    return tuple(_summary(row) for row in conn.execute(query, {"city": city, "state": state}))
+    return tuple(summary_of(row) for row in conn.execute(query, {"city": city, "state": state}))
 
 
 @functools.cache
 def _city_query(*, known_state: bool) -> sa.Select[Any]:
     v = t.versions
-    query = current_versions(*_summary_columns()).where(v.c.city == sa.bindparam("city"))
+    query = current_versions(*summary_columns()).where(v.c.city == sa.bindparam("city"))
     state = v.c.state == sa.bindparam("state") if known_state else v.c.state.is_(None)
     return query.where(state).order_by(
         sa.nulls_first(v.c.year), sa.nulls_first(v.c.decided_on), v.c.title, v.c.election_id
