@@ -237,6 +237,57 @@ def test_a_cold_page_asked_for_at_once_is_made_once(db: Path) -> None:
         store.close()
 
 
+def _ask_for_each_at_once(app: Any, paths: list[str]) -> list[Any]:
+    """A request for each of ``paths``, all at the same time, and their answers."""
+    import asyncio
+
+    import httpx
+
+    async def ask() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await asyncio.gather(*(client.get(path) for path in paths))
+
+    return asyncio.run(ask())
+
+
+def test_cold_pages_asked_for_at_once_are_made_a_few_at_a_time(db: Path) -> None:
+    """Making a page holds the interpreter lock: the server makes at most ``PAGE_MAKERS`` at
+    once (more threads only take turns, at a cost), and every request is answered."""
+    import threading
+    import time
+
+    from tallyroom.web.app import PAGE_MAKERS
+
+    store = Store.open(db, migrate=False)
+    record = store.record_in_place
+    lock = threading.Lock()
+    running = [0]
+    most = [0]
+
+    def counted(election_id: int) -> RecordInPlace:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.02)  # long enough for the others to start, were they allowed to
+            return record(election_id)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    store.record_in_place = counted  # type: ignore[method-assign]
+    app = create_app(db, store=store)
+    try:
+        ids = [row.id for row in store.list_elections().rows]
+        answers = _ask_for_each_at_once(app, [f"/elections/{i}" for i in ids])
+        assert {a.status_code for a in answers} == {200}
+        assert len(ids) > PAGE_MAKERS
+        assert most[0] == PAGE_MAKERS
+    finally:
+        store.close()
+
+
 def test_a_page_that_cannot_be_made_fails_every_waiter_and_is_tried_again(db: Path) -> None:
     """When reading the database fails while a page is being made, every request waiting for
     it gets the same 503, and the next request tries again."""
