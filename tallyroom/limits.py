@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
@@ -89,10 +90,15 @@ def read_limited(path: Path) -> bytes:
     """The bytes of the file at ``path``, refused beyond :data:`MAX_FILE_BYTES`."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # Read into a buffer of the file's size (a read of the limit itself sets aside the
+            # whole limit first, 256 MB for any file); one byte more tells a file that grew.
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(size, MAX_FILE_BYTES) + 1)
+            if len(data) > size:
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as error:
         raise ParseError(f"cannot read file: {error.strerror}", source=str(path)) from None
-    check_file_size(len(data), str(path))
+    check_file_size(len(data), str(path), MAX_FILE_BYTES)
     return data
 
 
