@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import json
 import os
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ __all__ = [
     "check_file_size",
     "check_nesting",
     "check_storable",
+    "collector_paused",
     "csv_rows",
     "line_at",
     "load_json",
@@ -84,6 +87,20 @@ def check_file_size(size: int, source: str, limit: int = MAX_FILE_BYTES) -> None
             f"file of {size:,} bytes is larger than the limit of {limit:,} bytes",
             source=source,
         )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a large input is read: a reader makes millions of
+    small objects, none in a cycle, which the collector would otherwise scan again each time
+    more are made (it doubled the time of decoding a million cast-vote records)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def read_limited(path: Path) -> bytes:

@@ -52,3 +52,20 @@ def test_reading_a_small_file_sets_aside_about_its_size(tmp_path: Path) -> None:
         tracemalloc.stop()
     # A read of the limit itself (256 MB) would show here.
     assert peak < 4_000_000
+
+
+def test_the_collector_is_paused_while_reading_and_left_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError), limits.collector_paused():
+        assert not gc.isenabled()
+        raise ValueError("a reader that fails")
+    assert gc.isenabled()  # back on, the failure notwithstanding
+    gc.disable()
+    try:
+        with limits.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: not switched on behind the caller
+    finally:
+        gc.enable()

@@ -36,11 +36,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
@@ -59,7 +57,7 @@ from tallyroom.formats.conversion import (
 from tallyroom.formats.openelections_write import write_openelections
 from tallyroom.formats.rollup import root_totals
 from tallyroom.formats.states import nonpartisan_primary
-from tallyroom.limits import MAX_COLUMNS, MAX_DIGITS, check_count, csv_rows
+from tallyroom.limits import MAX_COLUMNS, MAX_DIGITS, check_count, collector_paused, csv_rows
 from tallyroom.model import (
     CandidateResult,
     Election,
@@ -412,19 +410,6 @@ def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
     )
 
 
-@contextmanager
-def _no_cycle_scans() -> Iterator[None]:
-    """Pause the cycle collector: a large file's million rows hold no reference cycles, and the
-    collector would otherwise scan every one of them again each time more are made."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def _text_lines(text: str, size: int = 1 << 20) -> Iterator[str]:
     """The lines of ``text`` as ``io.StringIO(text)`` gives them (split after each ``\\n``), made
     a slice of about ``size`` characters at a time, so no copy of the whole text is held."""
@@ -515,7 +500,7 @@ def read_openelections(
 
     The text is read a slice at a time and every cell that repeats (a unit, an office, a party,
     a candidate) is understood once, so time and memory grow with the number of rows only."""
-    with _no_cycle_scans():
+    with collector_paused():
         return _read_openelections(text, source, precinct_wards, date, kind, jurisdiction)
 
 

@@ -33,7 +33,7 @@ import msgspec
 import numpy as np
 
 from tallyroom.errors import ValidationError
-from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS
+from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS, collector_paused
 from tallyroom.rcv.builder import BallotBuilder
 from tallyroom.rcv.distinct_rows import merged
 from tallyroom.rcv.rank_table import rank_table_of
@@ -44,7 +44,7 @@ from tallyroom.rcv.read_nist import (
     _selection_code,
     names_from_json,
 )
-from tallyroom.rcv.readers import collector_paused, fast_read_size, mapped_file
+from tallyroom.rcv.readers import fast_read_size, mapped_file
 from tallyroom.rcv.types import Ranking
 
 __all__ = ["FAST_MAX_BYTES", "FAST_MIN_BYTES", "read_fast_cdf"]

@@ -30,11 +30,11 @@ import numpy as np
 import numpy.typing as npt
 
 from tallyroom.errors import ParseError
-from tallyroom.limits import MAX_COLUMNS, MAX_FIELD_CHARS
+from tallyroom.limits import MAX_COLUMNS, MAX_FIELD_CHARS, collector_paused
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
 from tallyroom.rcv.distinct_rows import add_cell_groups, cell_codes
 from tallyroom.rcv.read_table import TableLayout, detect_layout
-from tallyroom.rcv.readers import collector_paused, fast_read_size, mapped_file
+from tallyroom.rcv.readers import fast_read_size, mapped_file
 
 if TYPE_CHECKING:
     import pyarrow as pa

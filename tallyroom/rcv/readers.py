@@ -7,10 +7,8 @@ without loading them.
 
 from __future__ import annotations
 
-import gc
 import mmap
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -62,19 +60,6 @@ def fast_read_size(path: Path, builder: BallotBuilder, limit: int = MAX_FILE_BYT
         return None
     check_file_size(size, str(path), limit)
     return size
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off: a fast reader makes many small objects, none in a
-    cycle, which the collector would only scan again and again as they are made."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _labels() -> CellLabels:
