@@ -17,7 +17,13 @@ import sqlalchemy as sa
 
 from tallyroom.figures import percent, ratio_percent
 from tallyroom.store import schema as t
-from tallyroom.store.read import ElectionFilter, current_versions, filtered_query, has_text_index
+from tallyroom.store.read import (
+    ElectionFilter,
+    current_versions,
+    filtered_query,
+    has_text_index,
+    most_elections_first,
+)
 from tallyroom.store.schema import STAGE_KINDS
 
 __all__ = ["election_source", "history", "source_text", "stats"]
@@ -195,13 +201,7 @@ def _turnout(conn: sa.Connection, current: Any, places: int, *, every: bool) -> 
             .subquery()
         )
     total = int(conn.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one())
-    top = (
-        sa.select(counted.c.city, counted.c.state)
-        .order_by(counted.c.elections.desc(), counted.c.city, counted.c.state)
-        # Written into the SQL: with the limit a parameter, SQLite plans to read every version.
-        .limit(sa.bindparam("places", places, literal_execute=True))
-        .subquery()
-    )
+    top = most_elections_first(counted, places).subquery()
     both = sa.and_(c.turnout_ballots.is_not(None), c.turnout_registered > 0)
     stated = sa.case((sa.and_(sa.not_(both), c.stated_turnout.is_not(None)), c.stated_turnout))
     place = (c.city, c.state, c.year)

@@ -56,6 +56,7 @@ __all__ = [
     "generation",
     "has_text_index",
     "list_elections",
+    "most_elections_first",
     "place_state",
     "places",
     "record_in_place",
@@ -565,15 +566,29 @@ class FacetCounts:
     offices: tuple[tuple[str, int], ...]
 
 
+def most_elections_first(counted: Any, limit: int) -> sa.Select[Any]:
+    """The ``limit`` places of ``counted`` (a table or subquery of ``city``, ``state`` and
+    ``elections``) with the most elections, ties by name: the places the index and ``stats``
+    list. The limit is written into the SQL: as a parameter, SQLite plans a join with these
+    places to read every version."""
+    c = counted.c
+    return (
+        sa.select(c.city, c.state, c.elections)
+        .order_by(c.elections.desc(), c.city, c.state)
+        .limit(sa.bindparam("places", limit, literal_execute=True))
+    )
+
+
 def _places_query(*, limit: int | None) -> sa.Select[Any]:
     """Places with their current elections' count (migration 0011 keeps them in
     ``place_counts``), by name; with ``limit``, the ``limit`` with the most elections (ties by
     name), read in the order of that table's index (``ix_place_counts_most``)."""
     p = t.place_counts
-    query = sa.select(p.c.city, p.c.state, p.c.elections).where(p.c.elections > 0)
     if limit is None:
-        return query.order_by(p.c.city, p.c.state)
-    return query.order_by(p.c.elections.desc(), p.c.city, p.c.state).limit(limit)
+        query = sa.select(p.c.city, p.c.state, p.c.elections).order_by(p.c.city, p.c.state)
+    else:
+        query = most_elections_first(p, limit)
+    return query.where(p.c.elections > 0)
 
 
 def _by_name(place: CityPlace) -> tuple[str, str]:
