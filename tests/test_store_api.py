@@ -302,6 +302,27 @@ def test_stats_lists_turnout_for_the_places_with_most_elections(three: Store) ->
     }
 
 
+def test_a_database_at_two_revisions_at_once_is_refused(tmp_path: Path) -> None:
+    """The revision is read without Alembic: a second row in its table (two heads) is named,
+    not read as either."""
+    path = tmp_path / "two.db"
+    Store.open(path).close()
+    with sa.create_engine(f"sqlite:///{path}").begin() as conn:
+        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0099')")
+    from tallyroom.store.engine import head_revision
+
+    both = rf"several schema revisions at once: \['{head_revision()}', '0099'\]"
+    with pytest.raises(StorageError, match=both):
+        Store.open(path, read_only=True)
+
+
+def test_an_empty_database_is_at_no_revision(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    sa.create_engine(f"sqlite:///{path}").connect().close()
+    with Store.connect(path) as store:
+        assert store.revision() is None
+
+
 # Indexes on expressions (lower(city), ...) cannot be reflected to compare: test_store_plans
 # checks that the queries use them.
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
