@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tallyroom import service
 from tallyroom.model import Election
 from tallyroom.store import ImportResult, Store
 from tallyroom.store import schema as t
+from tallyroom.store.engine import create_engine, normalize_url, write_connection
 
 
 def import_election(
@@ -44,3 +48,21 @@ def row_counts(store: Store) -> dict[str, int]:
         totals = conn.execute(sa.select(t.current_totals)).one()
     counts["current_totals"] = sum(totals[1:])
     return counts
+
+
+@contextmanager
+def tables_on(
+    request: pytest.FixtureRequest, tmp_path: Path, metadata: sa.MetaData
+) -> Iterator[sa.Connection]:
+    """A write transaction on a new SQLite file or on the test PostgreSQL database (as
+    ``request.param`` says), with the tables of ``metadata`` created; for fixtures of tests of
+    the store's driver over tables of their own."""
+    sqlite = request.param == "sqlite"
+    url = str(tmp_path / "new.db") if sqlite else request.getfixturevalue("pg_url")
+    engine = create_engine(normalize_url(url))
+    metadata.create_all(engine)
+    try:
+        with write_connection(engine) as connection, connection.begin():
+            yield connection
+    finally:
+        engine.dispose()

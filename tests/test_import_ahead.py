@@ -14,7 +14,7 @@ from tallyroom import service
 from tallyroom.store import Store
 from tallyroom.store import schema as t
 from tallyroom.store.driver import NEW_ROWS, insert_new
-from tallyroom.store.engine import create_engine, normalize_url, write_connection
+from tests.store_helpers import tables_on
 
 from .conftest import ROOT
 
@@ -32,16 +32,8 @@ AT = dt.datetime(2004, 4, 6, 21, 30, 5, 123456, tzinfo=dt.UTC)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def conn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Connection]:
-    url = (
-        str(tmp_path / "new.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    )
-    engine = create_engine(normalize_url(url))
-    metadata.create_all(engine)
-    try:
-        with write_connection(engine) as connection, connection.begin():
-            yield connection
-    finally:
-        engine.dispose()
+    with tables_on(request, tmp_path, metadata) as connection:
+        yield connection
 
 
 def test_insert_new_inserts_what_no_unique_key_holds(conn: sa.Connection) -> None:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tallyroom.store.driver import fetch_rows, insert_returning_id, insert_rows
-from tallyroom.store.engine import create_engine, normalize_url, write_connection
+from tests.store_helpers import tables_on
 
 metadata = sa.MetaData()
 sources = sa.Table(
@@ -35,18 +35,8 @@ AT = dt.datetime(2004, 4, 6, 21, 30, 5, 123456, tzinfo=dt.UTC)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def conn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Connection]:
-    url = (
-        str(tmp_path / "driver.db")
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    engine = create_engine(normalize_url(url))
-    metadata.create_all(engine)
-    try:
-        with write_connection(engine) as connection, connection.begin():
-            yield connection
-    finally:
-        engine.dispose()
+    with tables_on(request, tmp_path, metadata) as connection:
+        yield connection
 
 
 def test_rows_go_in_with_their_types_and_come_back(conn: sa.Connection) -> None:
