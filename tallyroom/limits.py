@@ -18,10 +18,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tallyroom.errors import ParseError, ValidationError
-from tallyroom.model import Election
+
+if TYPE_CHECKING:
+    from tallyroom.model import Election
 
 __all__ = [
     "MAX_COLUMNS",

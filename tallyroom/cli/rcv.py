@@ -250,7 +250,7 @@ def _method_count(method: str) -> Any:
 
 
 def _from_options(path: Path, kw: dict[str, Any]) -> tuple[BallotSet, RcvOptions]:
-    from tallyroom.rcv.builder import CandidateSpec, CellLabels
+    from tallyroom.rcv.cells import CandidateSpec, CellLabels
     from tallyroom.rcv.readers import BallotSource, read_ballots
 
     aliases: dict[str, list[str]] = {}

@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tallyroom.rcv.builder import CandidateSpec, CellLabels
+    from tallyroom.rcv.cells import CandidateSpec, CellLabels
     from tallyroom.rcv.options import RcvOptions
     from tallyroom.rcv.rctab_config import RctabContest, read_rctab_config
     from tallyroom.rcv.readers import BallotSource, read_ballot_sources, read_ballots
@@ -55,7 +55,7 @@ __all__ = [
 
 #: The module of this package that defines each public name.
 _HOMES = {
-    **dict.fromkeys(("CandidateSpec", "CellLabels"), "builder"),
+    **dict.fromkeys(("CandidateSpec", "CellLabels"), "cells"),
     "RcvOptions": "options",
     **dict.fromkeys(("RctabContest", "read_rctab_config"), "rctab_config"),
     **dict.fromkeys(("BallotSource", "read_ballot_sources", "read_ballots"), "readers"),

@@ -9,29 +9,11 @@ import numpy as np
 import numpy.typing as npt
 
 from tallyroom.errors import ValidationError
+from tallyroom.rcv.cells import CandidateSpec, CellLabels
 from tallyroom.rcv.rank_table import rank_table_of
 from tallyroom.rcv.types import OVERVOTE, UNDECLARED_WRITE_INS, BallotSet, Ranking, RankTable
 
 __all__ = ["BallotBuilder", "CandidateSpec", "CellLabels"]
-
-
-@dataclass(frozen=True, slots=True)
-class CandidateSpec:
-    """A declared candidate and the other spellings ballot files use for it."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CellLabels:
-    """How a ballot file marks what is not a candidate (as offices configure their exports)."""
-
-    overvote_label: str | None = None
-    overvote_delimiter: str | None = None
-    skipped_rank_label: str | None = None
-    undeclared_write_in_label: str | None = None
-    treat_blank_as_undeclared_write_in: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,11 @@
 """Large rank-column CSV files read with pyarrow's columnar CSV reader.
 
 A cast-vote record export of a city is a plain table: no quotes, one ballot per line, every line
-as wide as the header. pyarrow parses such a file (mapped, on one thread: its threads cost more
-processor time than they save) and dictionary-encodes each rank column, so each cell is a small
-integer from the start; identical ballots are grouped on those integers with numpy, and only
-the few distinct cell values (candidate names, labels) are read in Python. The result is the
-same :class:`~tallyroom.rcv.types.BallotSet` the general reader
+as wide as the header. pyarrow parses such a file (mapped; see :mod:`tallyroom.rcv.csv_start`,
+which may have started the parse before the readers were imported) and dictionary-encodes each
+rank column, so each cell is a small integer from the start; identical ballots are grouped on
+those integers with numpy, and only the few distinct cell values (candidate names, labels) are
+read in Python. The result is the same :class:`~tallyroom.rcv.types.BallotSet` the general reader
 (:func:`~tallyroom.rcv.read_table.read_rank_csv`) makes: the same groups in the same order, the
 same first lines, the same candidate order, the same errors.
 
@@ -19,8 +19,6 @@ keeps every ballot in the order read.
 
 from __future__ import annotations
 
-import codecs
-import mmap
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,8 +28,19 @@ import numpy as np
 import numpy.typing as npt
 
 from tallyroom.errors import ParseError
-from tallyroom.limits import MAX_COLUMNS, MAX_FIELD_CHARS, collector_paused
+from tallyroom.limits import MAX_FIELD_CHARS, collector_paused
 from tallyroom.rcv.builder import BallotBuilder, CellLabels
+from tallyroom.rcv.csv_start import (
+    FAST_MIN_BYTES,
+    StartedParse,
+    blank_lines,
+    first_width,
+    handled,
+    line_at,
+    plain,
+    read_table,
+    used,
+)
 from tallyroom.rcv.distinct_rows import add_cell_groups, cell_codes
 from tallyroom.rcv.read_table import TableLayout, detect_layout
 from tallyroom.rcv.readers import fast_read_size, mapped_file
@@ -41,11 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FAST_MIN_BYTES", "read_fast_csv"]
 
-#: The file's bytes: mapped (or, for a last line without its end, copied with one added).
-Text = bytes | mmap.mmap
-
-#: Smallest file read with pyarrow: below this, importing it costs more than the reading saves.
-FAST_MIN_BYTES = 4 * 1024 * 1024
 #: Largest product of the columns' distinct value counts grouped through one integer key.
 _KEY_SPACE = 1 << 62
 #: Key spaces up to this size (or four times the rows) are counted in arrays over every key.
@@ -59,30 +63,43 @@ def read_fast_csv(
     builder: BallotBuilder,
     *,
     min_bytes: int | None = None,
+    started: StartedParse | None = None,
 ) -> bool:
     """Add the ballots of a plain rank-column CSV file to ``builder``; False (nothing added)
     when the file is not one this reader takes (or smaller than ``min_bytes``, by default
-    :data:`FAST_MIN_BYTES`)."""
+    :data:`FAST_MIN_BYTES`). ``started``: the parse of this file, begun from its header
+    (:func:`~tallyroom.rcv.csv_start.start_parse`), taken when no ``layout`` is given."""
     size = fast_read_size(path, builder)
     if size is None or size < (FAST_MIN_BYTES if min_bytes is None else min_bytes):
         return False
     with collector_paused():
-        return _read(path, layout, labels, builder, str(path))
+        return _read(path, layout, labels, builder, str(path), started)
 
 
 def _read(
-    path: Path, layout: TableLayout | None, labels: CellLabels, builder: BallotBuilder, source: str
+    path: Path,
+    layout: TableLayout | None,
+    labels: CellLabels,
+    builder: BallotBuilder,
+    source: str,
+    started: StartedParse | None,
 ) -> bool:
-    with path.open("rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            return False
-        # Mapped, not copied: pyarrow parses the file's own pages.
-        raw = mapped_file(handle.fileno())
-    begin = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
-    if not _plain(raw, begin):
+    if started is not None and layout is None:
+        # The file as the parse maps it, and the layout its header names; the checks below
+        # run while the parse goes on.
+        raw, begin, layout = started.raw, started.begin, started.layout
+    else:
+        started = None
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return False
+            # Mapped, not copied: pyarrow parses the file's own pages.
+            raw = mapped_file(handle.fileno())
+        begin = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
+    if not plain(raw, begin):
         return False
     if layout is None:
-        header = _line(raw, begin)[0].decode("utf-8")
+        header = line_at(raw, begin)[0].decode("utf-8")
         try:
             layout = detect_layout(header.split(","))
         except ParseError:
@@ -91,31 +108,21 @@ def _read(
             return False
     # From the first used column on, a row must have two cells at least: the general reader
     # skips a row of one blank cell there (a line of spaces) rather than count a blank ballot.
-    if not _handled(layout) or _first_width(raw, begin, layout.first_row) < min(_used(layout)) + 2:
+    if not handled(layout) or first_width(raw, begin, layout.first_row) < min(used(layout)) + 2:
         return False
-    table = _read_table(raw, begin, layout)
+    table = started.table() if started is not None else read_table(raw, begin, layout)
     if table is None:
         return False
-    columns = {column: _column(table, column) for column in set(_used(layout))}
+    columns = {column: _column(table, column) for column in set(used(layout))}
     del table
     if any(len(value) > MAX_FIELD_CHARS for _, values in columns.values() for value in values):
         return False  # the general reader words the error
-    first, counts = _groups([columns[column] for column in _used(layout)])
-    if _all_empty(columns, first) and _blank_lines(raw):
+    first, counts = _groups([columns[column] for column in used(layout)])
+    if _all_empty(columns, first) and blank_lines(raw):
         return False  # pyarrow reads a blank line as a row of empty cells; it is no ballot
     del raw
     _add_groups(columns, first, counts, layout, labels, builder, source)
     return True
-
-
-def _first_width(raw: Text, begin: int, first_row: int) -> int:
-    """The number of cells of the first ballot line; 0 when a line before it is blank."""
-    start = begin
-    for _ in range(first_row):
-        line, start = _line(raw, start)
-        if not line or start > len(raw):
-            return 0
-    return _line(raw, start)[0].count(b",") + 1
 
 
 def _all_empty(
@@ -128,92 +135,6 @@ def _all_empty(
         is_empty = np.array([value == "" for value in values], dtype=bool)
         empty &= is_empty[indices[first]]
     return bool(empty.any())
-
-
-def _handled(layout: TableLayout) -> bool:
-    """Whether the layout uses only what this reader reads (no weights, nothing unknown)."""
-    if layout.weight_column is not None or layout.offset:
-        return False
-    known = {"first_row", "id_column", "offset", "precinct_column", "rank_columns"}
-    return all(
-        getattr(layout, name, None) is None for name in layout.__slots__ if name not in known
-    )
-
-
-def _plain(raw: Text, begin: int) -> bool:
-    """Whether the bytes are UTF-8 text without quotes or NULs, and not starting blank.
-
-    Line ends may be ``\\n``, ``\\r\\n`` or ``\\r`` (both readers split lines alike); blank
-    lines are looked for only when a row reads as all empty (:func:`_blank_lines`).
-    """
-    if raw.find(b'"') >= 0 or raw.find(b"\x00") >= 0 or raw[begin : begin + 1] in (b"\n", b"\r"):
-        return False
-    if int(np.frombuffer(raw, dtype=np.uint8).max(initial=0)) >= 0x80:
-        try:
-            codecs.utf_8_decode(raw, "strict", True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-def _blank_lines(raw: Text) -> bool:
-    """Whether a line of the file is empty."""
-    return any(raw.find(pair) >= 0 for pair in (b"\n\n", b"\n\r", b"\r\r"))
-
-
-def _line(raw: Text, start: int) -> tuple[bytes, int]:
-    """The line starting at ``start`` (without its end) and where the next one starts."""
-    newline = raw.find(b"\n", start)
-    end = len(raw) if newline < 0 else newline
-    carriage = raw.find(b"\r", start, end)
-    if carriage >= 0:
-        after = carriage + 2 if carriage + 1 == newline else carriage + 1
-        return raw[start:carriage], after
-    return raw[start:end], end + 1
-
-
-def _used(layout: TableLayout) -> list[int]:
-    """The columns the ballots are read from: the rank columns, then the precinct's."""
-    extra = [layout.precinct_column] if layout.precinct_column is not None else []
-    return [*layout.rank_columns, *extra]
-
-
-def _read_table(raw: Text, begin: int, layout: TableLayout) -> pa.Table | None:
-    """The used columns, dictionary-encoded; None when pyarrow finds the rows uneven."""
-    import pyarrow as pa
-    from pyarrow import csv
-
-    used = sorted(set(_used(layout)))
-    names = [f"f{column}" for column in used]
-    if raw[-1:] not in (b"\n", b"\r"):
-        raw = raw[:] + b"\n"  # pyarrow cannot size a table from a lone unterminated row
-    text = pa.py_buffer(raw).slice(begin)
-    try:
-        table = csv.read_csv(
-            pa.BufferReader(text),
-            read_options=csv.ReadOptions(
-                skip_rows=layout.first_row, autogenerate_column_names=True, use_threads=False
-            ),
-            parse_options=csv.ParseOptions(
-                quote_char=False,
-                double_quote=False,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-            ),
-            convert_options=csv.ConvertOptions(
-                include_columns=names,
-                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
-                strings_can_be_null=False,
-                null_values=[],
-                check_utf8=False,  # checked whole in _plain
-            ),
-        )
-    except (pa.ArrowException, KeyError):  # uneven rows, or fewer columns than the layout's
-        return None
-    if table.num_rows == 0 or table.num_columns != len(names) or len(table.schema) > MAX_COLUMNS:
-        return None
-    return table
 
 
 def _column(table: pa.Table, column: int) -> tuple[npt.NDArray[np.int32], list[str]]:

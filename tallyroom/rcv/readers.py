@@ -2,7 +2,9 @@
 
 Each format's reader (and numpy, which the readers and the ballot set need) is imported when a
 file is read, so that a command line can name the formats and build a :class:`BallotSource`
-without loading them.
+without loading them. A single large CSV file whose header names its columns has its parse
+started first (:func:`tallyroom.rcv.csv_start.start_parse`): the readers are imported while it
+runs.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from tallyroom.errors import ParseError
 from tallyroom.limits import MAX_FILE_BYTES, check_file_size
 
 if TYPE_CHECKING:
-    from tallyroom.rcv.builder import BallotBuilder, CandidateSpec, CellLabels
+    from tallyroom.rcv.builder import BallotBuilder
+    from tallyroom.rcv.cells import CandidateSpec, CellLabels
+    from tallyroom.rcv.csv_start import StartedParse
     from tallyroom.rcv.read_table import TableLayout
     from tallyroom.rcv.types import BallotSet
 
@@ -33,6 +37,10 @@ BallotFormat = Literal[
     "clear-ballot",
     "abif",
 ]
+
+
+#: Names of files that are never a CSV file (the parse of a CSV file is not started for them).
+_NOT_CSV = (".json", ".xml", ".xlsx", ".xlsm", ".abif", ".blt")
 
 
 def mapped_file(descriptor: int) -> mmap.mmap:
@@ -63,8 +71,8 @@ def fast_read_size(path: Path, builder: BallotBuilder, limit: int = MAX_FILE_BYT
 
 
 def _labels() -> CellLabels:
-    """Cell labels as none are given (the builder's module is imported on first use)."""
-    from tallyroom.rcv.builder import CellLabels
+    """Cell labels as none are given."""
+    from tallyroom.rcv.cells import CellLabels
 
     return CellLabels()
 
@@ -118,17 +126,34 @@ def read_ballot_sources(
     """Read several ballot files into one set (the sources of one contest); with
     ``keep_ballots`` the set also lists every ballot in the order read
     (:attr:`BallotSet.ballots`)."""
-    from tallyroom.rcv.builder import BallotBuilder
+    # A single large CSV file's parse starts first, and the readers are imported while it runs.
+    started = _start_parse(sources[0]) if len(sources) == 1 and not keep_ballots else None
+    try:
+        from tallyroom.rcv.builder import BallotBuilder
 
-    builder = BallotBuilder(
-        candidates,
-        unknown_as_write_in=unknown_as_write_in,
-        write_ins_declared=write_ins_declared,
-        keep_ballots=keep_ballots,
-    )
-    for source in sources:
-        _read_one(source, builder)
+        builder = BallotBuilder(
+            candidates,
+            unknown_as_write_in=unknown_as_write_in,
+            write_ins_declared=write_ins_declared,
+            keep_ballots=keep_ballots,
+        )
+        for source in sources:
+            _read_one(source, builder, started)
+    finally:
+        if started is not None:
+            started.close()
     return builder.build()
+
+
+def _start_parse(source: BallotSource) -> StartedParse | None:
+    """The parse of a large CSV file whose header names its columns, started; None otherwise."""
+    if source.format not in ("auto", "csv") or source.path.suffix.lower() in _NOT_CSV:
+        return None
+    if source.first_vote_column is not None or source.weight_column is not None:
+        return None
+    from tallyroom.rcv.csv_start import start_parse
+
+    return start_parse(source.path, MAX_FILE_BYTES)
 
 
 def detect_format(path: Path) -> BallotFormat:
@@ -160,8 +185,10 @@ def detect_format(path: Path) -> BallotFormat:
     return "csv"
 
 
-def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
-    from tallyroom.rcv.builder import CellLabels
+def _read_one(
+    source: BallotSource, builder: BallotBuilder, started: StartedParse | None = None
+) -> None:
+    from tallyroom.rcv.cells import CellLabels
     from tallyroom.rcv.read_table import (
         read_candidate_columns_csv,
         read_rank_csv,
@@ -183,7 +210,7 @@ def _read_one(source: BallotSource, builder: BallotBuilder) -> None:
             if fmt == "csv":
                 from tallyroom.rcv.fast_csv import read_fast_csv
 
-                if not read_fast_csv(path, layout, labels, builder):
+                if not read_fast_csv(path, layout, labels, builder, started=started):
                     read_rank_csv(path, layout, labels, builder)
             else:
                 read_rank_table(rows_of_xlsx(path), layout, labels, builder, name)
