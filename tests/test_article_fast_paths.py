@@ -2,7 +2,10 @@
 
 - The model's frozen dataclasses are built by a faster ``__init__`` (:mod:`tallyroom.model`):
   the same parameters and defaults, and instances as immutable, comparable, hashable, picklable
-  and replaceable as the dataclass makes them.
+  and replaceable as the dataclass makes them. A :func:`~tallyroom.model.builder` makes the
+  same instances as calling the class.
+- A title line, a title's place, a heading and a row's name are read as their patterns (or the
+  plain folding) read them, each kept once for the documents that repeat it.
 - The walk over an election for counts beyond the limit is skipped for a document with no run
   of 13 digits: a count beyond the limit is still refused, with its line; one at the limit is
   read.
@@ -271,3 +274,120 @@ def test_a_usual_row_in_a_table_is_read_as_the_general_way_reads_it(group: str) 
         return
     assert stage.results == (expected, expected)
     assert [row.line for row in stage.results] == [7, 8]
+
+
+@pytest.mark.parametrize("kind", DATACLASSES, ids=lambda kind: kind.__name__)
+def test_a_builder_makes_what_calling_the_class_makes(kind: type) -> None:
+    make = model.builder(kind)
+    fields = dataclasses.fields(kind)
+    # Each field given a value of its own (a marker string), then each left to its default.
+    values = [f"{item.name}!" for item in fields]
+    if kind is model.Round:
+        values = [1, ()]  # the other fields' defaults satisfy __post_init__
+    built, called = make(*values), kind(*values)
+    assert type(built) is kind and built == called and repr(built) == repr(called)
+    assert hash(built) == hash(called) and pickle.loads(pickle.dumps(built)) == called
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(built, fields[0].name, None)
+    required = [item for item in fields if item.default is dataclasses.MISSING]
+    assert make(*values[: len(required)]) == kind(*values[: len(required)])
+    assert make(**dict(zip([f.name for f in fields], values, strict=False))) == called
+
+
+def test_a_builder_runs_post_init_and_leaves_other_classes_to_their_own_init() -> None:
+    make = model.builder(model.Round)
+    with pytest.raises(ValueError, match="sum to 2, not 1"):
+        make(1, (), inactive=Decimal(1), inactive_by_reason=(("exhausted", Decimal(2)),))
+
+    @dataclasses.dataclass(frozen=True)
+    class NotSlotted:
+        name: str
+
+    assert model.builder(NotSlotted) is NotSlotted
+
+
+_TITLE_PIECES = st.sampled_from(["=", "==", " ", "\t", "\u2003", "2004 X", "a=b", "x", ""])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_TITLE_PIECES, max_size=8).map("".join).map(str.strip).filter(bool))
+def test_a_title_line_is_read_as_the_title_and_heading_patterns_read_it(line: str) -> None:
+    match = article._TITLE.match(line)
+    expected = match["title"] if match and not article._HEADING.match(line) else None
+    assert article._title(line) == expected
+
+
+_PLACE_PIECES = st.sampled_from(
+    [
+        *("2004", "2003–04", "2003-2004", "199", "12", " ", "  ", "\t", "\u00a0", "–", "-"),
+        *("mayoral", "Mayoral", "mayoralty", "Baltimore,", "Baltimore", " Maryland", "X"),
+    ]
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_PLACE_PIECES, min_size=1, max_size=7).map("".join))
+def test_a_titles_place_is_read_as_the_place_pattern_reads_it(title: str) -> None:
+    match = article._PLACE.match(title)
+    for _ in range(2):  # read, then from what the first reading kept
+        place = article._place(title)
+        assert (place[0] if place else None) == (match["place"] if match else None)
+        if place is not None:
+            assert place[1] == frozenset(article._PLACE_WORD.findall(place[0]))
+            city, _, state = place[0].partition(",")
+            paragraphs = [model.Paragraph("Elected in Ohio.")]
+            expected = model.Jurisdiction(city.strip() or None, state.strip() or "Ohio")
+            assert article._jurisdiction(place, paragraphs) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="TtOoAaLlJjDdSsKkXx -\t19ſ", min_size=1, max_size=12))
+def test_a_name_passed_as_no_summary_label_by_its_letters_is_none(name: str) -> None:
+    if name[0] in article._NO_SUMMARY_FIRST or name[-1] in article._NO_SUMMARY_LAST:
+        assert article._fold_label(name) not in article._SUMMARY
+    for label in article._SUMMARY:
+        for spelled in (label, label.upper(), label.capitalize()):
+            assert spelled[0] not in article._NO_SUMMARY_FIRST
+            assert spelled[-1] not in article._NO_SUMMARY_LAST
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Results", "Candidates", "", "A"]), max_size=3).map(tuple),
+    st.sampled_from(["==Results==", "===Candidates===", "== A ==", "======X======", "=x", "= T ="]),
+)
+def test_a_heading_enters_the_section_it_enters_read_plainly(
+    section: tuple[str, ...], line: str
+) -> None:
+    heading = article._heading(line)
+    if heading is None:
+        expected = article._NOT_HEADING
+    else:
+        level, title = heading
+        within = (*section[: level - 1], title)
+        within = (*within, *[""] * (level - len(within)))[:level]
+        expected = (within, "candidate" in within[0].casefold())
+    assert article._enter_section(section, line) == expected
+    assert article._SECTIONS[section, line] == expected
+
+
+#: The order in which the reader passes the fields of these classes, by position
+#: (``formats/article.py``, ``_new_election`` and ``_new_stage``).
+POSITIONAL = {
+    model.Election: (
+        "title jurisdiction office district date type term previous_election previous_year "
+        "next_election next_year before_holder before_acting before_party after_holder "
+        "after_party stated_turnout registered_voters nominees stages candidates paragraphs "
+        "outline infobox rules unread source"
+    ),
+    model.Stage: (
+        "kind party date caption section results stated_total result registered_voters "
+        "ballots_cast status units unit_results rounds date_source caption_line total_line"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(POSITIONAL), ids=lambda kind: kind.__name__)
+def test_the_fields_the_reader_passes_by_position_are_in_that_order(kind: type) -> None:
+    """A field added to or moved in the model fails here, pointing at the reader's calls."""
+    assert [f.name for f in dataclasses.fields(kind)] == POSITIONAL[kind].split()

@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass, field
+import string
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
@@ -46,6 +47,7 @@ from tallyroom.model import (
     Stage,
     StageKind,
     Unread,
+    builder,
 )
 from tallyroom.names import NONPARTISAN_LABELS, party_short, split_nickname
 
@@ -101,6 +103,16 @@ _SUMMARY: dict[str, str] = {
     "invalidvotes": "other",
     "invalidballots": "other",
 }
+#: ASCII letters and digits that no label of :data:`_SUMMARY` starts (ends) with, in either
+#: case: a name starting (ending) with one is no summary label, whatever its other characters
+#: (folding drops only spaces, hyphens and tabs, so an ASCII letter or digit at either end of
+#: a name stays there, in lower case).
+_NO_SUMMARY_FIRST = frozenset(
+    c for c in string.ascii_letters + string.digits if c.lower() not in {k[0] for k in _SUMMARY}
+)
+_NO_SUMMARY_LAST = frozenset(
+    c for c in string.ascii_letters + string.digits if c.lower() not in {k[-1] for k in _SUMMARY}
+)
 #: The inactive reasons of the summary rows that count ballots out of a round.
 _INACTIVE: dict[str, InactiveReason] = {
     "exhausted": "exhausted",
@@ -129,6 +141,11 @@ _CELL_SPLIT = re.compile(r",\s+|;\s*|\s*\|\s*|\t+")
 _DIGIT = re.compile(r"\d")
 _CLAUSE = re.compile(r"[;.]\s+")
 _PLACE = re.compile(r"^(?:\d{4}(?:[–-]\d{2,4})?\s+)?(?P<place>.+?)\s+mayoral\b", re.I)
+#: :data:`_PLACE` in two: the year its optional group takes first, and what follows it.
+_YEAR_PREFIX = re.compile(r"\d{4}(?:[–-]\d{2,4})?\s+")
+_PLACE_AFTER = re.compile(r"(?P<place>.+?)\s+mayoral\b", re.I)
+#: A title's place, the place's words, and its jurisdiction when the place names the state.
+_Place = tuple[str, frozenset[str], Jurisdiction | None]
 _NOT_PARTIES = frozenset({"non-partisan", "nonpartisan", "blanket", "open", "jungle", "mayoral"})
 _ACTING = re.compile(r"\s*\(acting\)\s*$", re.I)
 _MAYORAL = re.compile(r"\bmayoral\b", re.I)
@@ -155,6 +172,17 @@ _SUMMARY_COUNT = re.compile(
 _MARKERS = frozenset({"incumbent", "write-in", "write in", *NONPARTISAN_LABELS})
 
 
+#: The model's classes, each made by a :func:`~tallyroom.model.builder`: a reader makes many.
+_new_field = builder(InfoboxField)
+_new_result = builder(CandidateResult)
+_new_candidate = builder(Candidate)
+_new_paragraph = builder(Paragraph)
+_new_stage = builder(Stage)
+_new_nominee = builder(InfoboxCandidate)
+_new_jurisdiction = builder(Jurisdiction)
+_new_election = builder(Election)
+
+
 @dataclass(frozen=True, slots=True)
 class ParseWarning:
     """Something odd that the reader read past; shown to the user, never silent."""
@@ -174,6 +202,9 @@ class ParseWarning:
 class ArticleRead:
     election: Election
     warnings: tuple[ParseWarning, ...]
+
+
+_new_read = builder(ArticleRead)
 
 
 def parse_article(text: str, source: str | None = None) -> Election:
@@ -206,37 +237,61 @@ _LONG_FIGURE = bytes(13)
 _FIGURE_BYTES = bytes(0 if chr(byte) in "0123456789," else 1 for byte in range(256))
 
 
-@dataclass(slots=True)
 class _Table:
-    caption: str
-    section: Section
-    line: int
-    rows: list[CandidateResult]
-    total: int | None = None
-    total_line: int | None = None
-    result: str | None = None
-    registered: int | None = None
-    ballots: int | None = None
-    #: The round of each figure column, from a header row ("Round 1", "Round 2", ...), and the
-    #: column (after the name's) that holds the party, when the header has one.
-    columns: list[int] | None = None
-    party_column: int | None = None
-    #: Each candidate row's figures round by round (``None``: no figure in that round), in
-    #: the order of :attr:`rows`.
-    counts: list[list[int | None]] = field(default_factory=list)
-    #: The candidates marked elected or eliminated, with the round named when one is.
-    fates: list[tuple[str, str, int | None]] = field(default_factory=list)
-    #: Summary rows round by round: inactive ballots by reason, continuing votes.
-    inactive: dict[InactiveReason, list[int | None]] = field(default_factory=dict)
-    totals: list[int | None] = field(default_factory=list)
-    inactive_lines: dict[InactiveReason, tuple[int, str, str]] = field(default_factory=dict)
+    """A results table as read so far."""
 
-    #: Whether the table gives figures for more than one round: set as a row or summary line
-    #: with more than one figure is added (they are only ever added, so it stays so).
-    by_rounds: bool = False
+    __slots__ = (
+        "ballots",
+        "by_rounds",
+        "caption",
+        "columns",
+        "fates",
+        "inactive",
+        "inactive_lines",
+        "line",
+        "party_column",
+        "registered",
+        "result",
+        "rows",
+        "section",
+        "total",
+        "total_line",
+        "totals",
+        "wide",
+    )
+
+    def __init__(self, caption: str, section: Section, line: int) -> None:
+        self.caption = caption
+        self.section = section
+        self.line = line
+        self.rows: list[CandidateResult] = []
+        self.total: int | None = None
+        self.total_line: int | None = None
+        self.result: str | None = None
+        self.registered: int | None = None
+        self.ballots: int | None = None
+        #: The round of each figure column, from a header row ("Round 1", "Round 2", ...), and
+        #: the column (after the name's) that holds the party, when the header has one.
+        self.columns: list[int] | None = None
+        self.party_column: int | None = None
+        #: The figures round by round (``None``: no figure in that round) of each candidate row
+        #: that has more than one, by the row's index in :attr:`rows`; a row's one figure is
+        #: its votes (see :func:`_counts`).
+        self.wide: dict[int, list[int | None]] = {}
+        #: The candidates marked elected or eliminated, with the round named when one is.
+        self.fates: list[tuple[str, str, int | None]] = []
+        #: Summary rows round by round: inactive ballots by reason, continuing votes.
+        self.inactive: dict[InactiveReason, list[int | None]] = {}
+        self.totals: list[int | None] = []
+        self.inactive_lines: dict[InactiveReason, tuple[int, str, str]] = {}
+        #: Whether the table gives figures for more than one round: set as a row or summary
+        #: line with more than one figure is added (they are only ever added, so it stays so).
+        self.by_rounds = False
 
 
 class _Reader:
+    __slots__ = ("lines", "source", "unread", "warnings")
+
     def __init__(self, text: str, source: str | None) -> None:
         self.source = source
         if "\r" in text:
@@ -267,10 +322,7 @@ class _Reader:
         if first_no is None:
             raise self.error(None, "empty document: expected an article starting '= Title ='")
         first = lines[first_no - 1].strip()
-        title_match = _TITLE.match(first)
-        title: str | None = None
-        if title_match and not _HEADING.match(first):
-            title = title_match.group("title")
+        title = _title(first)
         infobox: list[InfoboxField] = []
         paragraphs: list[Paragraph] = []
         candidates: list[Candidate] = []
@@ -284,6 +336,7 @@ class _Reader:
         usual_row = _ROW.fullmatch
         row_groups = _ROW_GROUPS.get
         label_kinds = _LABEL_KINDS.get
+        sections = _SECTIONS.get
         start = first_no if title else first_no - 1
         for number, raw in enumerate(lines[start:], start + 1):
             stripped = raw.strip()
@@ -293,17 +346,18 @@ class _Reader:
             lead = stripped[0]
             if in_infobox:
                 if lead == "-" and stripped[1:2] in (" ", "\t"):
-                    key, colon, value = stripped[2:].partition(":")
-                    key = key.strip()
+                    # (The first colon is after the "- ": partitioned as it stands, with no copy.)
+                    key, colon, value = stripped.partition(":")
+                    key = key[2:].strip()
                     if colon and key and (not value or value[0] in " \t"):
-                        infobox.append(InfoboxField(key, value.strip(), number))
+                        infobox.append(_new_field(key, value.strip(), number))
                         continue
                 in_infobox = False
             if lead == "-":
                 if raw[0] != "-" and stripped.endswith("**"):
                     caption = _CAPTION.match(raw)
                     if caption:
-                        table = _Table(caption["caption"].strip(), section, number, [])
+                        table = _Table(caption["caption"].strip(), section, number)
                         tables.append(table)
                         rows = table.rows
                         continue
@@ -315,9 +369,10 @@ class _Reader:
                         party, incumbent, write_in, usual = (
                             _NO_GROUP if group is None else row_groups(group) or _row_group(group)
                         )
-                        if (
-                            usual
-                            and name.casefold().replace(" ", "").replace("-", "").replace("\t", "")
+                        if usual and (
+                            name[0] in _NO_SUMMARY_FIRST
+                            or name[-1] in _NO_SUMMARY_LAST
+                            or name.casefold().replace(" ", "").replace("-", "").replace("\t", "")
                             not in _SUMMARY
                         ):
                             if marks:
@@ -325,9 +380,8 @@ class _Reader:
                                 write_in = write_in or "(write-in)" in marks
                             figure = int(votes.replace(",", ""))
                             rows.append(
-                                CandidateResult(name, figure, party, incumbent, write_in, number)
+                                _new_result(name, figure, party, incumbent, write_in, number)
                             )
-                            table.counts.append([figure])
                             continue
                     who, colon, count = stripped[2:].rpartition(":")
                     if colon and who.strip():
@@ -347,7 +401,7 @@ class _Reader:
                 elif ":" in stripped and _ROW_LIKE.search(stripped):
                     # A results row after its table ended or without a caption: a table of
                     # the section, so that no figure is lost.
-                    table = _Table("", section, number, [])
+                    table = _Table("", section, number)
                     tables.append(table)
                     rows = table.rows
                     self.warn(number, "results rows without a table caption ('  - ...**')")
@@ -355,7 +409,6 @@ class _Reader:
                     read = _usual_row(row, number) if row is not None else None
                     if read is not None and _fold_label(read.name) not in _SUMMARY:
                         rows.append(read)
-                        table.counts.append([read.votes])
                     else:
                         who, _, count = stripped[2:].rpartition(":")
                         self._table_row(table, who, count, number, stripped)
@@ -368,18 +421,14 @@ class _Reader:
                     else:
                         name, nickname = " ".join(who.split()), None
                     candidates.append(
-                        Candidate(name, nickname, description.strip() or None, section, number)
+                        _new_candidate(name, nickname, description.strip() or None, section, number)
                     )
                     continue
             elif lead == "=":
-                heading = _heading(stripped)
-                if heading is not None:
-                    level, heading_title = heading
-                    section = (*section[: level - 1], heading_title)
-                    if len(section) < level:
-                        section = (*section, *[""] * (level - len(section)))[:level]
+                entered = sections((section, stripped)) or _enter_section(section, stripped)
+                if entered is not _NOT_HEADING:
+                    section, listing = entered
                     outline.append(section)
-                    listing = "candidate" in section[0].casefold()
                     table = rows = None
                     continue
             elif stripped == "Infobox" and not infobox:
@@ -427,28 +476,28 @@ class _Reader:
                 cells = _cells(stripped)
                 if cells[0] and not any(cells[1:]) and not _SUMMARY.get(_fold_label(cells[0])):
                     if table is None or rows is None or table.rows or table.caption:
-                        table = _Table(cells[0], section, number, [])
+                        table = _Table(cells[0], section, number)
                         tables.append(table)
                         rows = table.rows
                     else:
                         table.caption = cells[0]
                     continue
                 if table is None or rows is None:
-                    table = _Table("", section, number, [])
+                    table = _Table("", section, number)
                     tables.append(table)
                     rows = table.rows
                 self._cells_row(table, cells, number, stripped)
                 continue
             if lead.isupper() and ":" in stripped and _BARE_ROW.fullmatch(stripped):
                 if table is None or rows is None:
-                    table = _Table("", section, number, [])
+                    table = _Table("", section, number)
                     tables.append(table)
                     rows = table.rows
                 who, _, count = stripped.rpartition(":")
                 self._table_row(table, who, count, number, stripped)
                 continue
             table = rows = None
-            paragraphs.append(Paragraph(stripped, section, number))
+            paragraphs.append(_new_paragraph(stripped, section, number))
         if not infobox and not tables:
             raise self.error(
                 first_no,
@@ -462,7 +511,7 @@ class _Reader:
                 self.skip(first_no, first, "expected a title line '= Title =' first")
                 title = Path(self.source).stem if self.source else "Untitled election"
         election = self._election(title, infobox, paragraphs, candidates, outline, tables)
-        return ArticleRead(election, tuple(self.warnings))
+        return _new_read(election, tuple(self.warnings))
 
     def _table_line(self, table: _Table, kind: str, label: str, value: str, number: int) -> None:
         """A summary line of a table ("Total: 161 votes", "Exhausted: 0 votes, 1,234 votes")."""
@@ -629,12 +678,12 @@ class _Reader:
                 party = group
             else:
                 self.warn(number, f"second party label {group!r} ignored")
+        if len(figures) > 1:
+            table.wide[len(table.rows)] = figures
+            table.by_rounds = True
         table.rows.append(
             CandidateResult(name, figures[0], party, incumbent, write_in, line=number)
         )
-        table.counts.append(figures)
-        if len(figures) > 1:
-            table.by_rounds = True
         if fate is not None:
             table.fates.append((name, *fate))
 
@@ -649,10 +698,8 @@ class _Reader:
         outline: list[Section],
         tables: list[_Table],
     ) -> Election:
-        fields, columns = self._infobox_fields(infobox)
-
-        # Each field's value, None for an empty one.
-        text = {key: item.value for key, item in fields.items() if item.value}.get
+        fields, values, columns = self._infobox_fields(infobox)
+        text = values.get
 
         before = text("before election")
         before_acting = False
@@ -664,46 +711,52 @@ class _Reader:
         date_text = date_item.value if date_item else ""
         date_found = _dates_in(date_text) if date_text else ()
         election_date = self._date_field(date_item, date_found)
-        place = _PLACE.match(title)
-        place_words = frozenset(_PLACE_WORD.findall(place["place"])) if place else frozenset()
+        place = _place(title)
+        place_words = place[1] if place is not None else frozenset()
         stages = self._stages(tables, election_date, date_text, date_found, paragraphs, place_words)
         office = text("title")
         if office is None and _MAYORAL.search(title):
             office = "Mayor"
-        return Election(
-            title=title,
-            jurisdiction=_jurisdiction(place, paragraphs),
-            office=office,
-            date=election_date,
-            type=text("type"),
-            term=text("term"),
-            previous_election=text("previous election"),
-            previous_year=self._int_field(fields.get("previous year")),
-            next_election=text("next election"),
-            next_year=self._int_field(fields.get("next year")),
-            before_holder=before,
-            before_acting=before_acting,
-            before_party=text("before party"),
-            after_holder=text("after election"),
-            after_party=text("after party"),
-            stated_turnout=self._percent_field(fields.get("turnout")),
-            registered_voters=self._int_field(fields.get("registered")),
-            nominees=self._nominees(columns, fields, stages),
-            stages=stages,
-            candidates=tuple(candidates),
-            paragraphs=tuple(paragraphs),
-            outline=tuple(outline),
-            infobox=tuple(infobox),
-            unread=tuple(self.unread),
-            source=self.source,
+        # (The fields in their order, passed by position: a call with 27 keywords takes a
+        # measurable share of reading a document.)
+        return _new_election(
+            title,
+            _jurisdiction(place, paragraphs),
+            office,
+            None,  # district
+            election_date,
+            text("type"),
+            text("term"),
+            text("previous election"),
+            self._int_field(fields.get("previous year")),
+            text("next election"),
+            self._int_field(fields.get("next year")),
+            before,  # before_holder
+            before_acting,
+            text("before party"),
+            text("after election"),  # after_holder
+            text("after party"),
+            self._percent_field(fields.get("turnout")),  # stated_turnout
+            self._int_field(fields.get("registered")),  # registered_voters
+            self._nominees(columns, fields, stages),
+            stages,
+            tuple(candidates),
+            tuple(paragraphs),
+            tuple(outline),
+            tuple(infobox),
+            None,  # rules
+            tuple(self.unread),
+            self.source,
         )
 
     def _infobox_fields(
         self, infobox: list[InfoboxField]
-    ) -> tuple[dict[str, InfoboxField], dict[int, dict[str, InfoboxField]]]:
-        """The fields by their key folded (the first of a repeated key, with a warning), and
-        the numbered fields ("Candidate1", "Popular Vote1") by number, then by folded stem."""
+    ) -> tuple[dict[str, InfoboxField], dict[str, str], dict[int, dict[str, InfoboxField]]]:
+        """The fields by their key folded (the first of a repeated key, with a warning), the
+        values of those not empty, and the numbered fields ("Candidate1", "Popular Vote1") by
+        number, then by folded stem."""
         fields: dict[str, InfoboxField] = {}
+        values: dict[str, str] = {}
         columns: dict[int, dict[str, InfoboxField]] = {}
         known = _INFOBOX_KEYS.get
         for item in infobox:
@@ -721,7 +774,9 @@ class _Reader:
                 )
                 continue
             fields[key] = item
-        return fields, columns
+            if item.value:
+                values[key] = item.value
+        return fields, values, columns
 
     def _nominees(
         self,
@@ -733,7 +788,8 @@ class _Reader:
         row of numbered rows ("1Blank: First round", "1Data1: 2,585") for the deciding stage: the
         runoff's ("Runoff", "Second round", "Final round") when there is a runoff stage, else
         the first round's."""
-        data_row = _data_row(columns, fields, any(stage.kind == "runoff" for stage in stages))
+        data_row: int | None = None
+        data_read = False  # data_row is read when a column first needs it
         nominees = []
         for index in sorted(columns):
             column = columns[index]
@@ -742,11 +798,13 @@ class _Reader:
                 continue
             party = column.get("party")
             votes = self._int_field(column.get("popular vote"))
+            if votes is None and not data_read:
+                data_row, data_read = _data_row(columns, fields, stages), True
             if votes is None and data_row is not None:
                 data = column.get(f"{data_row}data")
                 votes = _leading_number(data.value) if data is not None else None
             nominees.append(
-                InfoboxCandidate(
+                _new_nominee(
                     who.value,
                     party.value if party and party.value else None,
                     votes,
@@ -807,58 +865,64 @@ class _Reader:
         ``"prose"``, which gives the day, and a warning says the year was the caption's). The
         checks still report the prose's year (:mod:`tallyroom.checks.dates`)."""
         kinds = [_stage_kind(table.caption, table.section, place_words) for table in tables]
-        by_infobox = _infobox_dated(
-            [kind for kind, _ in kinds], election_date, date_text, date_found
-        )
-        dated: list[tuple[dt.date | None, Literal["caption", "infobox"] | None]] = []
+        # The date of each stage from its caption or the infobox, and how it was found.
+        dated: list[tuple[dt.date | None, Literal["caption", "infobox", "prose"] | None]] = []
+        by_infobox: dict[int, dt.date] | None = None  # read when a caption names no date
         # The kinds of the stages still undated, with the years their captions name.
         wanted: dict[StageKind, set[int]] = {}
         # The year each undated stage's caption names.
         years_named: dict[int, int | None] = {}
-        for index, (table, (kind, _)) in enumerate(zip(tables, kinds, strict=True)):
-            digits = _DIGIT.search(table.caption) is not None
-            date = parse_date(table.caption) if digits else None
+        for index, table in enumerate(tables):
+            # (A caption without a year names no date: parse_date finds none in it.)
+            date = parse_date(table.caption)
             if date is not None:
                 dated.append((date, "caption"))
-            elif index in by_infobox:
+                continue
+            if by_infobox is None:
+                by_infobox = _infobox_dated(
+                    [kind for kind, _ in kinds], election_date, date_text, date_found
+                )
+            if index in by_infobox:
                 dated.append((by_infobox[index], "infobox"))
             else:
                 dated.append((None, None))
-                years = wanted.setdefault(kind, set())
+                years = wanted.setdefault(kinds[index][0], set())
+                digits = _DIGIT.search(table.caption) is not None
                 year = years_named[index] = _caption_year(table.caption) if digits else None
                 if year is not None:
                     years.add(year)
         prose = _prose_dates(paragraphs, wanted) if wanted else {}
         stages = []
-        counted = [table.by_rounds or bool(table.columns) for table in tables]
-        for table, by_round in zip(tables, counted, strict=True):
-            if not by_round:
+        for index, table in enumerate(tables):
+            by_round = table.by_rounds or bool(table.columns)
+            if not by_round and table.inactive_lines:
                 # Blank, overvote or exhausted ballots of a single count: no place in a stage.
                 for number, text, label in table.inactive_lines.values():
                     self.skip(number, text, f"a summary line ({label}) with no place in the model")
-        for index, (table, (kind, party), (date, stated), by_round) in enumerate(
-            zip(tables, kinds, dated, counted, strict=True)
-        ):
-            source: Literal["caption", "infobox", "prose"] | None = stated
+            kind, party = kinds[index]
+            date, source = dated[index]
             if date is None and kind in prose:
                 date = self._prose_date(table, years_named[index], kind, prose[kind])
                 source = "prose" if date is not None else None
             stages.append(
-                Stage(
-                    kind=kind,
-                    party=party,
-                    date=date,
-                    caption=table.caption or None,
-                    section=table.section,
-                    results=tuple(table.rows),
-                    rounds=_rounds(table) if by_round else (),
-                    stated_total=table.total,
-                    result=table.result,
-                    registered_voters=table.registered,
-                    ballots_cast=table.ballots,
-                    date_source=source,
-                    caption_line=table.line,
-                    total_line=table.total_line,
+                _new_stage(  # (the fields in their order, passed by position)
+                    kind,
+                    party,
+                    date,
+                    table.caption or None,
+                    table.section,
+                    tuple(table.rows),  # results
+                    table.total,  # stated_total
+                    table.result,
+                    table.registered,  # registered_voters
+                    table.ballots,  # ballots_cast
+                    None,  # status
+                    (),  # units
+                    (),  # unit_results
+                    _rounds(table) if by_round else (),
+                    source,  # date_source
+                    table.line,  # caption_line
+                    table.total_line,
                 )
             )
         return tuple(stages)
@@ -927,6 +991,49 @@ def _infobox_key(key: str) -> tuple[str, int | None, str]:
             _INFOBOX_KEYS.clear()
         _INFOBOX_KEYS[key] = read
     return read
+
+
+#: The section a heading line enters from a section, and whether it lists candidates, by
+#: (section, heading line stripped); :data:`_NOT_HEADING` for a line that is no heading.
+#: Documents share a small vocabulary of headings, so each is read once. Emptied when large.
+_SECTIONS: dict[tuple[Section, str], tuple[Section, bool]] = {}
+_NOT_HEADING: tuple[Section, bool] = ((), False)
+
+
+def _enter_section(section: Section, line: str) -> tuple[Section, bool]:
+    """The section the heading ``line`` (stripped) enters from ``section``, and whether it is
+    a list of candidates (its top heading names them); :data:`_NOT_HEADING` for a line that
+    is no heading."""
+    heading = _heading(line)
+    if heading is None:
+        entered = _NOT_HEADING
+    else:
+        level, title = heading
+        within = (*section[: level - 1], title)
+        if len(within) < level:
+            within = (*within, *[""] * (level - len(within)))[:level]
+        entered = (within, "candidate" in within[0].casefold())
+    if len(_SECTIONS) >= 4096:
+        _SECTIONS.clear()
+    _SECTIONS[section, line] = entered
+    return entered
+
+
+def _title(line: str) -> str | None:
+    """The title of a title line (stripped), as :data:`_TITLE` reads it on a line that is no
+    heading (:data:`_HEADING`): "= 2004 Milwaukee mayoral election =" -> "2004 Milwaukee
+    mayoral election"; None for another line. The usual title line, one "=" at each end around
+    a title that neither starts with "=" nor is empty, is read without the patterns: there the
+    title is what lies between the marks, stripped (the pattern's lazy title leaves the spaces
+    before the closing mark, its ``\\s*`` those after the opening one)."""
+    if line[:1] == "=" and line[1:2] != "=" and line[-1:] == "=" and len(line) > 2:
+        title = line[1:-1].strip()
+        if title and title[0] != "=":
+            return title
+    match = _TITLE.match(line)
+    if match is None or _HEADING.match(line):
+        return None
+    return match["title"]
 
 
 def _heading(line: str) -> tuple[int, str] | None:
@@ -1092,11 +1199,19 @@ def _round_in(text: str) -> int | None:
     return int(match[1]) if match else None
 
 
+def _counts(table: _Table) -> list[list[int | None]]:
+    """Each candidate row's figures round by round, in the order of the rows: a row with one
+    figure has its votes."""
+    wide = table.wide
+    return [wide.get(index) or [row.votes] for index, row in enumerate(table.rows)]
+
+
 def _rounds(table: _Table) -> tuple[Round, ...]:
     """The rounds a table gives, one per figure column: each round's tally is the candidates with
     a figure in it; a candidate with none in any later round is eliminated in it (or in the
     round a mark names); inactive ballots are those of the exhausted, overvote and blank rows."""
-    width = max((len(figures) for figures in [*table.counts, *table.inactive.values()]), default=0)
+    counts = _counts(table)
+    width = max((len(figures) for figures in [*counts, *table.inactive.values()]), default=0)
     columns = table.columns or []
     ordered = all(a < b for a, b in itertools.pairwise(columns))
     numbers = columns if len(columns) >= width and ordered else list(range(1, width + 1))
@@ -1105,14 +1220,14 @@ def _rounds(table: _Table) -> tuple[Round, ...]:
     # a figure after a round are found without reading the rest of each row again.
     last_figure = [
         (row.name, max((i for i, figure in enumerate(figures) if figure is not None), default=-1))
-        for row, figures in zip(table.rows, table.counts, strict=True)
+        for row, figures in zip(table.rows, counts, strict=True)
     ]
     rounds = []
     for index in range(width):
         number = numbers[index]
         tally = [
             (row.name, Decimal(figure))
-            for row, figures in zip(table.rows, table.counts, strict=True)
+            for row, figures in zip(table.rows, counts, strict=True)
             if index < len(figures) and (figure := figures[index]) is not None
         ]
         if not tally:
@@ -1154,19 +1269,23 @@ _LEADING_NUMBER = re.compile(
 
 
 def _data_row(
-    columns: dict[int, dict[str, InfoboxField]], fields: dict[str, InfoboxField], runoff: bool
+    columns: dict[int, dict[str, InfoboxField]],
+    fields: dict[str, InfoboxField],
+    stages: tuple[Stage, ...],
 ) -> int | None:
-    """The numbered infobox row ("1Data1", "2Data1", ...) holding the deciding stage's votes."""
-    rows = sorted(
-        {
-            int(m[1])
-            for column in columns.values()
-            for stem in column
-            if stem.endswith("data") and (m := _DATA_STEM.fullmatch(stem))
-        }
-    )
-    if not rows:
+    """The numbered infobox row ("1Data1", "2Data1", ...) holding the deciding stage's votes:
+    the runoff's when a stage is a runoff."""
+    found: set[int] = set()
+    for column in columns.values():
+        for stem in column:
+            if stem.endswith("data"):
+                match = _DATA_STEM.fullmatch(stem)
+                if match is not None:
+                    found.add(int(match[1]))
+    if not found:
         return None
+    rows = sorted(found)
+    runoff = any(stage.kind == "runoff" for stage in stages)
     labels = {row: (fields[f"{row}blank"].value if f"{row}blank" in fields else "") for row in rows}
     wanted = ("runoff", "run-off", "second", "final", "last") if runoff else ("first",)
     for row in rows:
@@ -1377,12 +1496,49 @@ def _caption_year(caption: str) -> int | None:
     return years.pop()
 
 
-def _jurisdiction(match: re.Match[str] | None, paragraphs: list[Paragraph]) -> Jurisdiction:
-    """The city and state of the title's place (``match``, :data:`_PLACE` matched on it)."""
-    if not match:
-        return Jurisdiction()
-    city, _, state = match["place"].partition(",")
+#: What :func:`_place` reads of a title, by the title less its year (:data:`_YEAR_PREFIX`):
+#: titles differ by their year more than by their place. Emptied when it grows large.
+_PLACES: dict[str, _Place | None] = {}
+
+
+def _place(title: str) -> _Place | None:
+    """The place a title names (as :data:`_PLACE` reads it: "2004 Baltimore, Maryland mayoral
+    election" -> "Baltimore, Maryland"), its words, and its jurisdiction when it names a state
+    (None when the state is to be found in the prose); None for a title naming no place."""
+    prefix = _YEAR_PREFIX.match(title)
+    rest = title[prefix.end() :] if prefix is not None else title
+    try:
+        read = _PLACES[rest]
+    except KeyError:
+        # What the pattern reads after the year, as it first splits the year off.
+        match = _PLACE_AFTER.match(rest)
+        read = _place_read(match["place"]) if match is not None else None
+        if len(_PLACES) >= 4096:
+            _PLACES.clear()
+        _PLACES[rest] = read
+    if read is None and prefix is not None:
+        # The pattern then splits the year off otherwise, or not at all.
+        match = _PLACE.match(title)
+        read = _place_read(match["place"]) if match is not None else None
+    return read
+
+
+def _place_read(place: str) -> _Place:
+    """A place, its words (which name no party, see :func:`_stage_kind`) and its jurisdiction
+    when it names a state after a comma ("Riverton, Wyoming")."""
+    city, _, state = place.partition(",")
     state = state.strip()
-    if not state:
-        state = find_state(" ".join([p.text for p in paragraphs])) or ""
-    return Jurisdiction(city.strip() or None, state or None)
+    known = _new_jurisdiction(city.strip() or None, state) if state else None
+    return place, frozenset(_PLACE_WORD.findall(place)), known
+
+
+def _jurisdiction(place: _Place | None, paragraphs: list[Paragraph]) -> Jurisdiction:
+    """The city and state of the title's place (see :func:`_place`): the state it names, else
+    the first the prose names."""
+    if place is None:
+        return Jurisdiction()
+    if place[2] is not None:
+        return place[2]
+    city, _, _ = place[0].partition(",")
+    state = find_state(" ".join([p.text for p in paragraphs])) or ""
+    return _new_jurisdiction(city.strip() or None, state or None)
