@@ -3,6 +3,7 @@ and the election page's comparison links made from the city's list instead of ev
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Iterator
@@ -14,22 +15,20 @@ import sqlalchemy as sa
 
 from tallyroom import service
 from tallyroom.errors import NotFoundError
-from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
+from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage, Transfer
 from tallyroom.store import ElectionRecord, Store
 from tallyroom.store import schema as t
 from tallyroom.store.codec import canonical_text
-from tallyroom.store.generate import generated_election
+from tallyroom.store.generate import detailed_election, generated_election
 from tallyroom.views import compare_url
 from tallyroom.web.site import Site
 
 #: Elections 0, 10, 20, ... share a city (and office), in different years.
 COUNT = 40
 
-#: One statement for the version's row, figures, source and count of versions, one for its
-#: findings, one for the election's own row, one for the parties, one per table below it.
-ROW_TABLES = (
-    t.stages,
-    t.stage_results,
+#: Tables of an election's rows that many elections have none in: the statement that reads the
+#: election's own row also says which of them hold its rows, and only those are read.
+SOMETIMES = (
     t.reporting_units,
     t.unit_results,
     t.rounds,
@@ -42,7 +41,29 @@ ROW_TABLES = (
     t.outline,
     t.infobox_fields,
 )
-STATEMENTS = 4 + len(ROW_TABLES)
+#: One statement for the version's row (with which tables of :data:`SOMETIMES` hold its rows),
+#: figures, source and count of versions, one for its findings, one for its stages, one for its
+#: results (with their parties' names); then one per table of :data:`SOMETIMES` that holds its
+#: rows.
+ALWAYS = 4
+
+
+def _holding(store: Store, election_id: int) -> int:
+    """How many tables of :data:`SOMETIMES` hold rows of the election's current version."""
+    e, v = t.elections, t.versions
+    with store.engine.connect() as conn:
+        version = conn.execute(
+            sa.select(v.c.id)
+            .join(e, sa.and_(e.c.id == v.c.election_id, e.c.current_version == v.c.number))
+            .where(e.c.id == election_id)
+        ).scalar_one()
+        return sum(
+            conn.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.version_id == version)
+            ).scalar_one()
+            > 0
+            for table in SOMETIMES
+        )
 
 
 @pytest.fixture
@@ -78,7 +99,58 @@ def test_a_record_is_read_in_one_statement_per_table(store: Store) -> None:
     assert record == by_title
     assert record.election.stages and record.findings is not None
     # By id: no lookup of the id first; by title: one more, to find it.
-    assert len(seen) == 2 * STATEMENTS + 1, seen
+    statements = ALWAYS + _holding(store, 7)
+    assert len(seen) == 2 * statements + 1, seen
+
+
+def _in_every_table() -> Election:
+    """An election with rows in every table: precincts, rounds with inactive ballots by reason
+    and transfers, listed candidates, nominees, paragraphs, outline, infobox."""
+    election = detailed_election(7)
+    first = election.stages[0]
+    second = first.rounds[1]
+    rounds = (
+        first.rounds[0],
+        dataclasses.replace(
+            second,
+            inactive_by_reason=(("exhausted", Decimal("12.25")),),
+            transfers=(Transfer("Ben Ford 7-3", "Frank Cruz 7-0", Decimal("10.5")),),
+        ),
+        *first.rounds[2:],
+    )
+    stages = (dataclasses.replace(first, rounds=rounds), *election.stages[1:])
+    return dataclasses.replace(election, stages=stages)
+
+
+@pytest.mark.parametrize(
+    ("election", "holding"),
+    [
+        (_in_every_table(), len(SOMETIMES)),
+        (
+            Election(
+                title="2001 Salem mayoral election",
+                jurisdiction=Jurisdiction("Salem", "Oregon"),
+                office="Mayor",
+                stages=(Stage(kind="general", results=(CandidateResult("Ann Lee", 600),)),),
+            ),
+            0,
+        ),
+    ],
+    ids=["rows-in-every-table", "rows-in-none-of-the-sometimes-tables"],
+)
+def test_only_the_tables_holding_an_elections_rows_are_read(
+    db_url: str, election: Election, holding: int
+) -> None:
+    with Store.open(db_url) as store:
+        service.import_elections(store, [election], canonical_text(election), "one.json")
+        assert _holding(store, 1) == holding
+        seen, listener = _statements(store)
+        try:
+            back = store.get_election(1)
+        finally:
+            sa.event.remove(store.engine, "before_cursor_execute", listener)
+    assert back == election
+    assert len(seen) == ALWAYS + holding, seen
 
 
 def test_a_missing_election_or_version_is_named(store: Store) -> None:

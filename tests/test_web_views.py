@@ -252,12 +252,12 @@ def _ask_for_each_at_once(app: Any, paths: list[str]) -> list[Any]:
 
 
 def test_cold_pages_asked_for_at_once_are_made_a_few_at_a_time(db: Path) -> None:
-    """Making a page holds the interpreter lock: the server makes at most ``PAGE_MAKERS`` at
+    """Making a page holds the interpreter lock: the server makes at most ``page_makers`` at
     once (more threads only take turns, at a cost), and every request is answered."""
     import threading
     import time
 
-    from tallyroom.web.app import PAGE_MAKERS
+    from tallyroom.web.app import page_makers
 
     store = Store.open(db, migrate=False)
     record = store.record_in_place
@@ -282,10 +282,20 @@ def test_cold_pages_asked_for_at_once_are_made_a_few_at_a_time(db: Path) -> None
         ids = [row.id for row in store.list_elections().rows]
         answers = _ask_for_each_at_once(app, [f"/elections/{i}" for i in ids])
         assert {a.status_code for a in answers} == {200}
-        assert len(ids) > PAGE_MAKERS
-        assert most[0] == PAGE_MAKERS
+        assert len(ids) > page_makers(store)
+        assert most[0] == page_makers(store)
     finally:
         store.close()
+
+
+def test_pages_are_made_one_at_a_time_over_sqlite_and_two_over_postgresql(db_url: str) -> None:
+    """SQLite is read without waiting on a network, so a second maker would only take turns
+    for the interpreter lock; PostgreSQL keeps two, one making while the other waits."""
+    from tallyroom.web.app import page_makers
+
+    with Store.open(db_url) as store:
+        expected = 1 if store.engine.dialect.name == "sqlite" else 2
+        assert page_makers(store) == expected
 
 
 def test_a_page_that_cannot_be_made_fails_every_waiter_and_is_tried_again(db: Path) -> None:

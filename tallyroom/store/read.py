@@ -30,7 +30,7 @@ from tallyroom.figures import ElectionFigures, person_key
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
 from tallyroom.store.records import from_json
-from tallyroom.store.rows import load_election
+from tallyroom.store.rows import head_columns, load_election
 
 __all__ = [
     "CityPlace",
@@ -438,24 +438,20 @@ def version_id(conn: sa.Connection, election_id: int, number: int | None = None)
 
 @functools.cache
 def _record_query(*, current: bool, text: bool = False) -> sa.Select[Any]:
-    """The stored row of a version, its figures, its source's name (and with ``text`` the
-    source's text) and the count of the election's versions (bound: ``election_id``, and
-    ``number`` unless ``current``). Made once: building a statement costs more than SQLite
-    takes to run it."""
+    """The stored row of a version (what :func:`~tallyroom.store.rows.load_election` reads of
+    it too), its figures and rules' record (``rules_record``), its source's name (and with
+    ``text`` the source's text) and the count of the election's versions (bound:
+    ``election_id``, and ``number`` unless ``current``). Made once: building a statement costs
+    more than SQLite takes to run it."""
     v, s, e = t.versions, t.sources, t.elections
     wanted = e.c.current_version if current else sa.bindparam("number", type_=sa.Integer)
     others = v.alias("others")
     count = sa.select(sa.func.count()).where(others.c.election_id == e.c.id).scalar_subquery()
     return (
         sa.select(
-            v.c.id,
-            v.c.number,
-            v.c.title,
-            v.c.imported_at,
-            v.c.imported_by,
+            *head_columns(),
             t.version_figures.c.figures,
-            v.c.error_findings,
-            t.version_figures.c.rules,
+            t.version_figures.c.rules.label("rules_record"),
             s.c.name.label("source_name"),
             s.c.sha256,
             e.c.current_version,
@@ -493,18 +489,24 @@ class RecordInPlace:
     record: ElectionRecord
     source_text: str
     """The text of the source the version was read from."""
-    city: tuple[ElectionSummary, ...]
-    """The current elections of its city, oldest first (none when it names no city)."""
+    same_office: tuple[tuple[int, str], ...]
+    """The current elections of its city for the same office (itself included), as election
+    id and title, in the order of :func:`city_summaries` (none when it names no city)."""
 
 
 def record_in_place(conn: sa.Connection, election_id: int) -> RecordInPlace:
     """The current version of an election (as :func:`election_record`, with its source's text
-    in the same query) and its city's elections (:func:`city_summaries`): what an election's
-    page reads, in one transaction."""
+    in the same query) and its city's elections for the same office: what an election's page
+    reads, in one transaction."""
     record, text = _election_record(conn, _record_query(current=True, text=True), election_id)
-    place = record.election.jurisdiction
-    city = () if place.city is None else city_summaries(conn, place.city, place.state)
-    return RecordInPlace(record, str(text), city)
+    election = record.election
+    city, state, office = election.jurisdiction.city, election.jurisdiction.state, election.office
+    same: tuple[tuple[int, str], ...] = ()
+    if city is not None:
+        query = _office_query(known_state=state is not None, known_office=office is not None)
+        found = conn.execute(query, {"city": city, "state": state, "office": office})
+        same = tuple((int(ident), str(title)) for ident, title in found)
+    return RecordInPlace(record, str(text), same)
 
 
 def _election_record(
@@ -519,12 +521,12 @@ def _election_record(
             f"election {election_id} has no version {number}", ref=election_id, version=number
         )
     row_id = int(row.id)
-    record = json.loads(row.rules)
+    record = json.loads(row.rules_record)
     findings = tuple(
         from_json(Finding, json.loads(data))
         for (data,) in conn.execute(_findings_query(), {"version_id": row_id})
     )
-    election = load_election(conn, row_id, source=str(row.source_name))
+    election = load_election(conn, row_id, source=str(row.source_name), head=row)
     figures = from_json(ElectionFigures, json.loads(row.figures))
     decisions = tuple(stage.decision for stage in figures.stages if stage.decision is not None)
     imported_at = row.imported_at
@@ -689,14 +691,33 @@ def city_summaries(
     return tuple(summary_of(row) for row in conn.execute(query, {"city": city, "state": state}))
 
 
+#: The order of a city's elections: oldest first, undated first.
+_CITY_ORDER = (
+    sa.nulls_first(t.versions.c.year),
+    sa.nulls_first(t.versions.c.decided_on),
+    t.versions.c.title,
+    t.versions.c.election_id,
+)
+
+
 @functools.cache
 def _city_query(*, known_state: bool) -> sa.Select[Any]:
     v = t.versions
     query = current_versions(*summary_columns()).where(v.c.city == sa.bindparam("city"))
     state = v.c.state == sa.bindparam("state") if known_state else v.c.state.is_(None)
-    return query.where(state).order_by(
-        sa.nulls_first(v.c.year), sa.nulls_first(v.c.decided_on), v.c.title, v.c.election_id
-    )
+    return query.where(state).order_by(*_CITY_ORDER)
+
+
+@functools.cache
+def _office_query(*, known_state: bool, known_office: bool) -> sa.Select[Any]:
+    """Id and title of a city's current elections for one office, in :func:`_city_query`'s
+    order (bound: ``city``, ``state`` and ``office``; a ``None`` state or office matches
+    ``NULL``)."""
+    v = t.versions
+    query = current_versions(v.c.election_id, v.c.title).where(v.c.city == sa.bindparam("city"))
+    state = v.c.state == sa.bindparam("state") if known_state else v.c.state.is_(None)
+    office = v.c.office == sa.bindparam("office") if known_office else v.c.office.is_(None)
+    return query.where(state, office).order_by(*_CITY_ORDER)
 
 
 def audit_mark(conn: sa.Connection) -> int:

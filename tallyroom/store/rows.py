@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -38,7 +38,14 @@ from tallyroom.model import (
 )
 from tallyroom.store import schema as t
 
-__all__ = ["ROW_KEYS", "Values", "election_rows", "load_election", "version_columns"]
+__all__ = [
+    "ROW_KEYS",
+    "Values",
+    "election_rows",
+    "head_columns",
+    "load_election",
+    "version_columns",
+]
 
 Row = dict[str, Any]
 
@@ -253,20 +260,68 @@ def _version_rows(table: sa.Table) -> sa.Select[Any]:
     return query.order_by(*(table.c[c] for c in order))
 
 
+#: The tables of a version's rows that many versions have no rows in (most elections have no
+#: precincts and no rounds): :func:`_head` says which have rows, and only those are read.
+_SOMETIMES = (
+    t.reporting_units,
+    t.unit_results,
+    t.rounds,
+    t.round_tallies,
+    t.round_inactive,
+    t.round_transfers,
+    t.candidates,
+    t.nominees,
+    t.paragraphs,
+    t.outline,
+    t.infobox_fields,
+)
+
+
+def _has(table: sa.Table) -> str:
+    return f"has_{table.name}"
+
+
+def head_columns(without: frozenset[str] = frozenset()) -> list[sa.ColumnElement[Any]]:
+    """What :func:`load_election` reads of a version besides its rows: the ``versions`` columns
+    (but ``without``) and one flag per table of :data:`_SOMETIMES`, whether the version has
+    rows there (an index probe each). A query that reads a version's row can read these with
+    it and hand the row to :func:`load_election` (``head``), which then does not read it."""
+    v = t.versions
+    columns: list[sa.ColumnElement[Any]] = [c for c in v.c if c.name not in without]
+    probes = [
+        sa.exists().where(table.c.version_id == v.c.id).label(_has(table)) for table in _SOMETIMES
+    ]
+    return columns + probes
+
+
 @functools.cache
 def _head(without: frozenset[str]) -> sa.Select[Any]:
-    columns = [column for column in t.versions.c if column.name not in without]
-    return sa.select(*columns).where(t.versions.c.id == sa.bindparam("version_id"))
+    return sa.select(*head_columns(without)).where(t.versions.c.id == sa.bindparam("version_id"))
 
 
-_PARTIES = sa.select(t.parties.c.id, t.parties.c.name)
+@functools.cache
+def _results() -> sa.Select[Any]:
+    """A version's candidates' results in order, each with its party's name (``party_name``)."""
+    r, p = t.stage_results, t.parties
+    return (
+        sa.select(r, p.c.name.label("party_name"))
+        .select_from(r.outerjoin(p, p.c.id == r.c.party_id))
+        .where(r.c.version_id == sa.bindparam("version_id"))
+        .order_by(r.c.stage, r.c.position)
+    )
 
 
-def _select(conn: sa.Connection, table: sa.Table, version_id: int) -> list[sa.Row[Any]]:
-    return list(conn.execute(_version_rows(table), {"version_id": version_id}))
+def _select(
+    conn: sa.Connection, table: sa.Table, version_id: int, head: sa.Row[Any] | None = None
+) -> Sequence[sa.Row[Any]]:
+    """A version's rows of ``table``; none read when ``head`` (from :func:`_head`) says there
+    are none."""
+    if head is not None and not getattr(head, _has(table)):
+        return []
+    return conn.execute(_version_rows(table), {"version_id": version_id}).all()
 
 
-def _by_stage(rows: list[sa.Row[Any]]) -> dict[int, list[sa.Row[Any]]]:
+def _by_stage(rows: Sequence[sa.Row[Any]]) -> dict[int, list[sa.Row[Any]]]:
     grouped: dict[int, list[sa.Row[Any]]] = defaultdict(list)
     for row in rows:
         grouped[row.stage].append(row)
@@ -294,23 +349,25 @@ def load_election(
     source: str | None = None,
     *,
     without: Collection[str] = (),
+    head: sa.Row[Any] | None = None,
 ) -> Election:
     """The election stored as version ``version_id``. ``without``: columns of ``versions`` a
-    migration reads before a later one adds them (their fields are left unset)."""
-    head = conn.execute(_head(frozenset(without)), {"version_id": version_id}).one()
-    party_names = dict(conn.execute(_PARTIES).all())
-    results = _by_stage(_select(conn, t.stage_results, version_id))
-    units = _by_stage(_select(conn, t.reporting_units, version_id))
-    unit_results = _by_stage(_select(conn, t.unit_results, version_id))
-    rounds = _by_stage(_select(conn, t.rounds, version_id))
+    migration reads before a later one adds them (their fields are left unset). ``head``: the
+    version's :func:`head_columns`, when read already."""
+    if head is None:
+        head = conn.execute(_head(frozenset(without)), {"version_id": version_id}).one()
+    results = _by_stage(conn.execute(_results(), {"version_id": version_id}).all())
+    units = _by_stage(_select(conn, t.reporting_units, version_id, head))
+    unit_results = _by_stage(_select(conn, t.unit_results, version_id, head))
+    rounds = _by_stage(_select(conn, t.rounds, version_id, head))
     tallies: dict[tuple[int, int], list[tuple[str, Decimal]]] = defaultdict(list)
-    for row in _select(conn, t.round_tallies, version_id):
+    for row in _select(conn, t.round_tallies, version_id, head):
         tallies[row.stage, row.round].append((row.candidate, Decimal(row.votes)))
     reasons: dict[tuple[int, int], list[tuple[InactiveReason, Decimal]]] = defaultdict(list)
-    for row in sorted(_select(conn, t.round_inactive, version_id), key=lambda r: r.position):
+    for row in sorted(_select(conn, t.round_inactive, version_id, head), key=lambda r: r.position):
         reasons[row.stage, row.round].append((row.reason, Decimal(row.votes)))
     transfers: dict[tuple[int, int], list[Transfer]] = defaultdict(list)
-    for row in _select(conn, t.round_transfers, version_id):
+    for row in _select(conn, t.round_transfers, version_id, head):
         transfers[row.stage, row.round].append(Transfer(row.source, row.target, Decimal(row.votes)))
     stages = []
     for row in _select(conn, t.stages, version_id):
@@ -326,7 +383,7 @@ def load_election(
                     CandidateResult(
                         name=r.name,
                         votes=r.votes,
-                        party=party_names[r.party_id] if r.party_id is not None else None,
+                        party=r.party_name if r.party_id is not None else None,
                         incumbent=r.incumbent,
                         write_in=r.write_in,
                         line=r.line,
@@ -394,7 +451,7 @@ def load_election(
                 votes=r.votes,
                 stated_percentage=_optional_decimal(r.stated_percentage),
             )
-            for r in _select(conn, t.nominees, version_id)
+            for r in _select(conn, t.nominees, version_id, head)
         ),
         stages=tuple(stages),
         candidates=tuple(
@@ -405,16 +462,18 @@ def load_election(
                 section=_tuple_section(r.section),
                 line=r.line,
             )
-            for r in _select(conn, t.candidates, version_id)
+            for r in _select(conn, t.candidates, version_id, head)
         ),
         paragraphs=tuple(
             Paragraph(text=r.text, section=_tuple_section(r.section), line=r.line)
-            for r in _select(conn, t.paragraphs, version_id)
+            for r in _select(conn, t.paragraphs, version_id, head)
         ),
-        outline=tuple(_tuple_section(r.section) for r in _select(conn, t.outline, version_id)),
+        outline=tuple(
+            _tuple_section(r.section) for r in _select(conn, t.outline, version_id, head)
+        ),
         infobox=tuple(
             InfoboxField(key=r.key, value=r.value, line=r.line)
-            for r in _select(conn, t.infobox_fields, version_id)
+            for r in _select(conn, t.infobox_fields, version_id, head)
         ),
         rules=head.rules,
         source=source,

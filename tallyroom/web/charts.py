@@ -146,7 +146,9 @@ def bar_chart(ident: str, title: str, bars: Sequence[Bar]) -> str:
                 )
             )
             continue
-        length = Fraction(bar.votes, top) * span if top else Fraction(0)
+        # Integers divided once: the float nearest the exact length, as a Fraction's would be.
+        length = bar.votes * span / top if top else 0
+        end = ((LABEL_WIDTH + 6) * top + bar.votes * span) / top if top else LABEL_WIDTH + 6
         parts.append(
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{_px(length)}" height="{BAR}" '
             f'fill="{bar.colour}"/>'
@@ -154,7 +156,7 @@ def bar_chart(ident: str, title: str, bars: Sequence[Bar]) -> str:
         value = f"{bar.votes:,}" + (f" ({bar.percent}%)" if bar.percent else "")
         parts.append(
             _text(
-                _px(LABEL_WIDTH + length + 6),
+                _px(end),
                 _px(middle),
                 value,
                 extra=' dominant-baseline="middle"',

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from tallyroom.views import (
@@ -90,6 +91,13 @@ def _relpath(path: str, base: str) -> str:
     return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
+@pass_context
+def href(context: Context, target: str) -> str:
+    """The ``href`` filter: the link from the page being rendered to site path ``target``
+    (``{{ row.url|href }}``; a filter is called directly, a function through the context)."""
+    return _link(target, context["folder"], context["static"])
+
+
 def json_bytes(data: object) -> bytes:
     """A JSON twin: compact (the C encoder; indenting would take the slow pure-Python one)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -159,18 +167,14 @@ class Renderer:
         )
         self.env.filters["number"] = number
         self.env.filters["words"] = date_text
+        self.env.filters["href"] = href
         #: The ranked-choice rounds' own template, when installed (else the page's table).
         self.rounds_template = "_rounds.html" in self.env.list_templates()
 
     def page(self, template: str, page: Page, title: str, **context: Any) -> bytes:
-        folder, static = _folder(page.path, self.static), self.static
-
-        def href(target: str) -> str:
-            return _link(target, folder, static)
-
         html = self.env.get_template(template).render(
             title=title,
-            href=href,
+            folder=_folder(page.path, self.static),
             page=page,
             static=self.static,
             svg=Markup,

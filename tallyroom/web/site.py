@@ -279,27 +279,20 @@ class Site:
         return self._states(city, generation)
 
     @staticmethod
-    def _compare_links(
-        record: ElectionRecord, listed: tuple[ElectionSummary, ...]
-    ) -> list[CompareLink]:
+    def _compare_links(found: RecordInPlace) -> list[CompareLink]:
         """The elections of the same city and office just before and after this one (from the
-        city's list ``listed``: no other election's record is read)."""
-        order = {row.id: n for n, row in enumerate(listed)}
-        office = record.election.office
-        same = [row for row in listed if row.office == office]
-        at = next((n for n, row in enumerate(same) if row.id == record.id), None)
+        list of them read with it: no other election's record is read)."""
+        here, same = found.record.id, found.same_office
+        at = next((n for n, (ident, _) in enumerate(same) if ident == here), None)
         if at is None:
             return []
         links = []
-        for other in (
-            same[at - 1] if at > 0 else None,
-            same[at + 1] if at + 1 < len(same) else None,
-        ):
-            if other is not None:
-                first, second = sorted((other.id, record.id), key=order.__getitem__)
-                links.append(
-                    CompareLink(other.id, other.title, compare_url(first, second), first, second)
-                )
+        if at > 0:
+            other, title = same[at - 1]
+            links.append(CompareLink(other, title, compare_url(other, here), other, here))
+        if at + 1 < len(same):
+            other, title = same[at + 1]
+            links.append(CompareLink(other, title, compare_url(here, other), here, other))
         return links
 
     # -- pages -------------------------------------------------------------------------------
@@ -371,7 +364,7 @@ class Site:
             record,
             order=order,
             source_label=source_label(record.source_name, found.source_text),
-            compare=self._compare_links(record, found.city),
+            compare=self._compare_links(found),
         )
         return self._rendered(self.renderer.election(view), view)
 
