@@ -20,27 +20,13 @@ from tallyroom.store import ElectionRecord, Store
 from tallyroom.store import schema as t
 from tallyroom.store.codec import canonical_text
 from tallyroom.store.generate import detailed_election, generated_election
+from tallyroom.store.rows import SOMETIMES
 from tallyroom.views import compare_url
 from tallyroom.web.site import Site
 
 #: Elections 0, 10, 20, ... share a city (and office), in different years.
 COUNT = 40
 
-#: Tables of an election's rows that many elections have none in: the statement that reads the
-#: election's own row also says which of them hold its rows, and only those are read.
-SOMETIMES = (
-    t.reporting_units,
-    t.unit_results,
-    t.rounds,
-    t.round_tallies,
-    t.round_inactive,
-    t.round_transfers,
-    t.candidates,
-    t.nominees,
-    t.paragraphs,
-    t.outline,
-    t.infobox_fields,
-)
 #: One statement for the version's row (with which tables of :data:`SOMETIMES` hold its rows),
 #: figures, source and count of versions, one for its findings, one for its stages, one for its
 #: results (with their parties' names); then one per table of :data:`SOMETIMES` that holds its

@@ -40,6 +40,7 @@ from tallyroom.store import schema as t
 
 __all__ = [
     "ROW_KEYS",
+    "SOMETIMES",
     "Values",
     "election_rows",
     "head_columns",
@@ -262,7 +263,7 @@ def _version_rows(table: sa.Table) -> sa.Select[Any]:
 
 #: The tables of a version's rows that many versions have no rows in (most elections have no
 #: precincts and no rounds): :func:`_head` says which have rows, and only those are read.
-_SOMETIMES = (
+SOMETIMES = (
     t.reporting_units,
     t.unit_results,
     t.rounds,
@@ -283,13 +284,13 @@ def _has(table: sa.Table) -> str:
 
 def head_columns(without: frozenset[str] = frozenset()) -> list[sa.ColumnElement[Any]]:
     """What :func:`load_election` reads of a version besides its rows: the ``versions`` columns
-    (but ``without``) and one flag per table of :data:`_SOMETIMES`, whether the version has
+    (but ``without``) and one flag per table of :data:`SOMETIMES`, whether the version has
     rows there (an index probe each). A query that reads a version's row can read these with
     it and hand the row to :func:`load_election` (``head``), which then does not read it."""
     v = t.versions
     columns: list[sa.ColumnElement[Any]] = [c for c in v.c if c.name not in without]
     probes = [
-        sa.exists().where(table.c.version_id == v.c.id).label(_has(table)) for table in _SOMETIMES
+        sa.exists().where(table.c.version_id == v.c.id).label(_has(table)) for table in SOMETIMES
     ]
     return columns + probes
 
