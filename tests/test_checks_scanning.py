@@ -200,3 +200,25 @@ def test_word_prefilter_never_hides_a_match(text: str) -> None:
     for pattern, words in patterns:
         if pattern.search(text):
             assert may_match(text, words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_WORD_PIECES, max_size=8).map(" ".join), max_size=4),
+    st.sampled_from([None, 1990, 2004, 2030]),
+)
+def test_the_prose_looked_through_at_once_finds_what_each_paragraph_gives(
+    texts: list[str], year: int | None
+) -> None:
+    # The rules' inference first looks for a pattern's words in all the paragraphs joined: when
+    # none is there, no paragraph is looked at; the quotes are those found paragraph by paragraph.
+    from tallyroom.rules import inference
+
+    paragraphs = tuple(Paragraph(text, line=number) for number, text in enumerate(texts, 1))
+    at_once = inference._Prose.of(paragraphs)
+    one_by_one = inference._Prose(paragraphs, None)
+    assert all("\n" not in word for words in inference._WORDS.values() for word in words)
+    for pattern in inference._WORDS:
+        for denials in (True, False):
+            found = inference._quotes(at_once, pattern, year, denials=denials)
+            assert found == inference._quotes(one_by_one, pattern, year, denials=denials)

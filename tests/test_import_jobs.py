@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
+import threading
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tallyroom import service
@@ -146,3 +150,64 @@ def test_rows_postgresql_refuses_in_a_copy_cost_only_their_own_file(
         ]
         assert "not this one" in (outcomes[2].error or "")
         assert len(store.list_elections().rows) == len(paths) - 1
+
+
+def test_forked_workers_leave_the_writers_connection_alone(db_url: str, tmp_path: Path) -> None:
+    # On Linux the workers are forked from the writing process, its database connection open:
+    # they must neither use nor close it (a PostgreSQL connection closed by a worker would end
+    # the writer's session). The same store imports again and reads after each pool has ended.
+    import gc
+    import sys
+
+    if sys.platform == "linux":
+        with service._workers(1) as pool:
+            assert pool._mp_context.get_start_method() == "fork"
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() == 0  # the objects frozen for the workers are not kept so
+    paths = _samples(tmp_path)
+    with Store.open(db_url) as store:
+        first = service.import_files(store, paths[:3], jobs=2)
+        second = service.import_files(store, paths, jobs=2)
+        assert [o.status for o in first] == ["stored"] * 3
+        assert [o.status for o in second] == ["unchanged"] * 3 + ["stored"] * (len(paths) - 3)
+        assert gc.isenabled()  # the collector paused for each chunk is running again
+        with store.engine.connect() as conn:
+            count = conn.execute(sa.select(sa.func.count()).select_from(t.versions)).scalar()
+        assert count == sum(len(o.results) for o in second)
+
+
+class _StuckStream(io.TextIOBase):
+    """A standard error whose lock another thread held at the fork: writing waits forever."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+
+    def fileno(self) -> int:
+        return 2
+
+    def write(self, text: str) -> int:
+        with self.lock:
+            return len(text)
+
+
+def _warn_in_worker() -> str:
+    print("a worker's warning", file=sys.stderr)
+    return type(sys.stderr).__name__
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_forked_workers_write_through_streams_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The progress display's thread may be writing at the fork: a worker's copy of that stream
+    # would hold its lock for ever, and the worker's first warning would never return.
+    monkeypatch.setattr(sys, "stderr", _StuckStream())
+    with service._workers(1) as pool:
+        future = pool.submit(_warn_in_worker)
+        try:
+            assert future.result(timeout=60) == "TextIOWrapper"
+        finally:
+            if not future.done():  # the worker is stuck: end it, or the pool waits for it
+                for process in list(pool._processes.values()):
+                    process.kill()

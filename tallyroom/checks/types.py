@@ -52,8 +52,15 @@ FAMILIES: tuple[Family, ...] = get_args(Family)
 EvidenceValue = int | str | bool | None | tuple[int | str, ...]
 
 
+#: Each severity's place in :data:`SEVERITIES` (looked up for every finding a check makes).
+_RANKS: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
 def severity_rank(severity: Severity) -> int:
-    return SEVERITIES.index(severity)
+    rank = _RANKS.get(severity)
+    if rank is None:
+        raise ValueError(f"unknown severity {severity!r}")
+    return rank
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from tallyroom.model import Election, Paragraph
 from tallyroom.rules.loading import load_rules, preset_for
@@ -103,7 +104,8 @@ def infer_rules(election: Election) -> RulesChoice:
 def _from_document(election: Election) -> tuple[str, list[str]]:
     """The generic rules ``election``'s stages, headings and prose point to, and why."""
     year = election.year
-    ranked = _quotes(election.paragraphs, _RANKED, year)
+    prose = _Prose.of(election.paragraphs)
+    ranked = _quotes(prose, _RANKED, year)
     with_rounds = [stage.label() for stage in election.stages if stage.rounds]
     if with_rounds or ranked:
         based = [f"published ranked-choice rounds: {', '.join(with_rounds)}"] if with_rounds else []
@@ -112,16 +114,16 @@ def _from_document(election: Election) -> tuple[str, list[str]]:
     if parties:
         listed = ", ".join(dict.fromkeys(parties))
         return "partisan-primary", [f"the document has party primaries: {listed}"]
-    nonpartisan = _quotes(election.paragraphs, _NONPARTISAN, year)
+    nonpartisan = _quotes(prose, _NONPARTISAN, year)
     runoffs = [stage.label() for stage in election.stages if stage.kind == "runoff"]
     if runoffs:
-        majority = _quotes(election.paragraphs, _MAJORITY, year)
+        majority = _quotes(prose, _MAJORITY, year)
         return "majority-runoff", ["the document has a runoff stage", *majority, *nonpartisan]
     has_primary = any(stage.kind == "primary" for stage in election.stages)
-    plurality = _quotes(election.paragraphs, _PLURALITY, year, denials=False)
+    plurality = _quotes(prose, _PLURALITY, year, denials=False)
     if plurality and not has_primary:
         return "plurality", plurality
-    majority = _quotes(election.paragraphs, _MAJORITY, year)
+    majority = _quotes(prose, _MAJORITY, year)
     if majority:
         return "majority-runoff", [*majority, *nonpartisan]
     advanced = [
@@ -159,8 +161,22 @@ def _applies(clause: str, start: int, end: int, year: int | None, denials: bool)
     return True
 
 
+class _Prose(NamedTuple):
+    """An election's paragraphs, and their text joined by line breaks in lower case when all of
+    it is ASCII (else ``None``): a pattern none of whose words (see :data:`_WORDS`, none with a
+    line break) that text holds matches no paragraph, which need not be looked at one by one."""
+
+    paragraphs: tuple[Paragraph, ...]
+    lowered: str | None
+
+    @classmethod
+    def of(cls, paragraphs: tuple[Paragraph, ...]) -> _Prose:
+        joined = "\n".join(paragraph.text for paragraph in paragraphs)
+        return cls(paragraphs, joined.lower() if joined.isascii() else None)
+
+
 def _quotes(
-    paragraphs: tuple[Paragraph, ...],
+    prose: _Prose,
     pattern: re.Pattern[str],
     year: int | None = None,
     *,
@@ -168,9 +184,11 @@ def _quotes(
 ) -> list[str]:
     """Where ``pattern`` occurs in a clause that holds for the election's ``year``:
     'line 31: "…no candidate received an absolute majority…"'."""
-    found = []
+    found: list[str] = []
     words = _WORDS[pattern]
-    for paragraph in paragraphs:
+    if prose.lowered is not None and not any(word in prose.lowered for word in words):
+        return found
+    for paragraph in prose.paragraphs:
         if not may_match(paragraph.text, words):
             continue
         text = paragraph.text

@@ -57,7 +57,14 @@ from tallyroom.rules.types import (
     TieBreakMethod,
 )
 
-__all__ = ["PRESETS_PACKAGE", "load_rules", "parse_rules", "preset_for", "preset_names"]
+__all__ = [
+    "PRESETS_PACKAGE",
+    "load_presets",
+    "load_rules",
+    "parse_rules",
+    "preset_for",
+    "preset_names",
+]
 
 PRESETS_PACKAGE = "tallyroom.rules.presets"
 
@@ -123,6 +130,12 @@ def _preset_places() -> tuple[tuple[str, str, str, int | None, int | None], ...]
                 )
             )
     return tuple(places)
+
+
+def load_presets() -> None:
+    """Read and validate every preset now, rather than when an election first needs one (they
+    are remembered: a process that starts others by forking reads them for all)."""
+    _preset_places()
 
 
 def preset_for(city: str | None, state: str | None, year: int | None) -> str | None:

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import operator
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
@@ -57,32 +56,73 @@ def _field_names(kind: type, provenance: bool) -> tuple[str, ...]:
 
 _PLAIN: frozenset[type] = frozenset({str, int, bool, float, type(None)})
 
+#: How :func:`to_json` converts a value of each type it has met, by type and ``provenance``:
+#: what it does depends on the type alone, so it is worked out once per type.
+_CONVERTERS: dict[tuple[type, bool], Callable[[Any], JSON]] = {}
+
 
 def to_json(value: object, *, provenance: bool = True) -> JSON:
-    """Plain JSON data for a model value; ``provenance=False`` drops non-comparing fields."""
+    """Plain JSON data for a model value; ``provenance=False`` drops non-comparing fields.
+
+    Strings, numbers, booleans and ``None`` are themselves; tuples and lists become lists; dates
+    ISO text; decimals their exact text; dataclass records dicts of their fields (in their
+    order); mappings dicts with text keys; anything else its ``str``."""
+    return _json(value, provenance)
+
+
+def _json(value: Any, provenance: bool) -> JSON:
     kind = type(value)
     if kind in _PLAIN:
         return value
+    convert = _CONVERTERS.get((kind, provenance))
+    if convert is None:
+        convert = _CONVERTERS[kind, provenance] = _converter(kind, provenance)
+    return convert(value)
+
+
+def _converter(kind: type, provenance: bool) -> Callable[[Any], JSON]:
+    """How :func:`to_json` converts a value of type ``kind``."""
+    plain = _PLAIN
     if kind is tuple or kind is list:
-        assert isinstance(value, tuple | list)
-        return [
-            item if type(item) in _PLAIN else to_json(item, provenance=provenance) for item in value
-        ]
+
+        def items(value: Any) -> JSON:
+            return [item if type(item) in plain else _json(item, provenance) for item in value]
+
+        return items
     if kind is dt.date or kind is dt.datetime:
-        assert isinstance(value, dt.date)
-        return value.isoformat()
+        return _isoformat
     if kind is Decimal:
-        return str(value)
-    names = _FIELD_NAMES.get((kind, provenance))
-    if names is not None or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
-        out = {}
-        for name in names or _field_names(kind, provenance):
-            item = getattr(value, name)
-            out[name] = item if type(item) in _PLAIN else to_json(item, provenance=provenance)
-        return out
-    if isinstance(value, Mapping):
-        return {str(key): to_json(item, provenance=provenance) for key, item in value.items()}
-    return str(value)
+        return str
+    if dataclasses.is_dataclass(kind) and not issubclass(kind, type):
+        return _record_converter(kind, provenance)
+    if issubclass(kind, Mapping):
+
+        def mapping(value: Any) -> JSON:
+            return {str(key): _json(item, provenance) for key, item in value.items()}
+
+        return mapping
+    return str
+
+
+def _record_converter(kind: type, provenance: bool) -> Callable[[Any], JSON]:
+    """The dict of a dataclass record's fields, as a function written for ``kind`` (as
+    :mod:`dataclasses` writes ``__init__``): one attribute read per field, and a call only for
+    a value that is not plain already."""
+    names = _field_names(kind, provenance)
+    lines = [f"    v{i} = value.{name}" for i, name in enumerate(names)]
+    fields = ", ".join(
+        f"{name!r}: v{i} if type(v{i}) in plain else convert(v{i}, provenance)"
+        for i, name in enumerate(names)
+    )
+    source = "def record(value):\n" + "\n".join([*lines, f"    return {{{fields}}}"])
+    namespace: dict[str, Any] = {"plain": _PLAIN, "convert": _json, "provenance": provenance}
+    exec(source, namespace)  # its text is made of the record's field names alone
+    converter: Callable[[Any], JSON] = namespace["record"]
+    return converter
+
+
+def _isoformat(value: dt.date) -> str:
+    return value.isoformat()
 
 
 def election_json(election: Election, *, provenance: bool = True) -> dict[str, JSON]:
@@ -106,23 +146,34 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-#: Per model type: a getter of its comparing fields' values, and whether there is one field
-#: only (whose value the getter gives alone, not in a tuple).
-_GETTERS: dict[type, tuple[operator.attrgetter[Any], bool]] = {}
 _LEAVES: frozenset[type] = frozenset({str, int, bool, float, type(None), Decimal, dt.date})
+#: Per model type: the function that gives its comparing fields' values (see :func:`_values`).
+_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 
 
 def _values(value: Any) -> tuple[Any, ...]:
     """The comparing field values of a model value, nested as tuples (its equality, as data)."""
     kind = type(value)
-    if kind is not tuple:
-        shape = _GETTERS.get(kind)
-        if shape is None:
-            names = _field_names(kind, False)
-            shape = _GETTERS[kind] = operator.attrgetter(*names), len(names) == 1
-        getter, single = shape
-        value = (getter(value),) if single else getter(value)
-    return tuple([item if type(item) in _LEAVES else _values(item) for item in value])
+    if kind is tuple:
+        return tuple([item if type(item) in _LEAVES else _values(item) for item in value])
+    values = _VALUES.get(kind)
+    if values is None:
+        values = _VALUES[kind] = _values_function(kind)
+    return values(value)
+
+
+def _values_function(kind: type) -> Callable[[Any], tuple[Any, ...]]:
+    """:func:`_values` of a model type, written for it (as :func:`_record_converter`)."""
+    names = _field_names(kind, False)
+    if not names:
+        raise TypeError(f"{kind.__name__} has no comparing fields")
+    lines = [f"    v{i} = value.{name}" for i, name in enumerate(names)]
+    items = "".join(f"v{i} if type(v{i}) in leaves else nested(v{i}), " for i in range(len(names)))
+    source = "def values(value):\n" + "\n".join([*lines, f"    return ({items})"])
+    namespace: dict[str, Any] = {"leaves": _LEAVES, "nested": _values}
+    exec(source, namespace)  # its text is made of the model type's field names alone
+    function: Callable[[Any], tuple[Any, ...]] = namespace["values"]
+    return function
 
 
 def fingerprint(election: Election) -> str:

@@ -72,6 +72,16 @@ class _Insert:
         return dict(zip(self.names, values, strict=True))
 
 
+def _processor(column: sa.Column[Any], dialect: sa.Dialect) -> Processor | None:
+    """How a column's values are converted for the driver, if at all. Booleans on SQLite are
+    not: its driver binds ``True`` and ``False`` as the integers 1 and 0 itself, which is what
+    SQLAlchemy's conversion makes of them (at a function call per value)."""
+    if dialect.name == "sqlite" and isinstance(column.type, sa.Boolean):
+        return None
+    processor: Processor | None = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor
+
+
 @functools.lru_cache(maxsize=1024)
 def _compiled(
     dialect: sa.Dialect,
@@ -90,7 +100,7 @@ def _compiled(
         raise AssertionError(f"insert into {table.name}: parameters {columns} for rows {keys}")
     processors = []
     for position, key in enumerate(columns):
-        processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        processor = _processor(table.c[key], dialect)
         if processor is not None:
             processors.append((position, processor))
     order = None if columns == keys else tuple(keys.index(key) for key in columns)
@@ -194,7 +204,7 @@ def insert_new(
     converters = [
         (position, processor)
         for position, key in enumerate(keys)
-        if (processor := table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
+        if (processor := _processor(table.c[key], dialect))
     ]
     head = (
         f"INSERT INTO {preparer.format_table(table)} "

@@ -256,8 +256,9 @@ def _now() -> dt.datetime:
 #: The keys of a finding's row (after its version's id, as in :data:`ROW_KEYS`).
 _FINDING_KEYS = ("position", "code", "severity", "message", "data")
 #: ``json.dumps(value, ensure_ascii=False, sort_keys=True)``, without making an encoder for
-#: each value (an import encodes every finding, and each version's figures and rules).
-_sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+#: each value (an import encodes every finding, and each version's figures and rules), nor
+#: looking for cycles, which the data :func:`to_json` makes cannot have.
+_sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False).encode
 
 
 def _finding_rows(findings: Sequence[Any]) -> list[tuple[Any, ...]]:
