@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from tallyroom import service
 from tallyroom.formats.article import parse_article
-from tallyroom.store import Store
+from tallyroom.store import Store, writes
 from tallyroom.store import schema as t
 from tallyroom.store.read import ElectionFilter, list_elections
 
@@ -95,9 +95,14 @@ def test_workers_join_files_to_elections_already_stored(tmp_path: Path) -> None:
     assert results[1] == results[2]
 
 
-def test_rows_the_database_refuses_cost_only_their_own_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pending_rows", [writes.PENDING_ROWS, 1])
+def test_rows_the_database_refuses_cost_only_their_own_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pending_rows: int
+) -> None:
     # The rows of a chunk's files are inserted together; when the database refuses them, the
-    # chunk is written again file by file, and only the file whose rows were refused is.
+    # chunk is written again file by file, and only the file whose rows were refused is. So
+    # too when the buffer is full and a file's rows go in before the chunk's end.
+    monkeypatch.setattr(writes, "PENDING_ROWS", pending_rows)
     paths = _samples(tmp_path)
     election = parse_article(paths[2].read_text(encoding="utf-8"))
     refused = next(row.name for stage in election.stages for row in stage.results)
@@ -211,3 +216,46 @@ def test_forked_workers_write_through_streams_of_their_own(
             if not future.done():  # the worker is stuck: end it, or the pool waits for it
                 for process in list(pool._processes.values()):
                     process.kill()
+
+
+def _dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the tables an import writes below its versions, in key order."""
+    tables = (t.stages, t.stage_results, t.reporting_units, t.unit_results, t.audit)
+    with store.engine.connect() as conn:
+        return {
+            table.name: [
+                tuple(v for k, v in row._mapping.items() if k != "at")
+                for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in tables
+        }
+
+
+def test_a_full_buffer_is_written_early_and_the_database_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A precinct file's figures are many rows: the buffer is written once it holds
+    # PENDING_ROWS, at the end of a version, instead of at the end of the chunk.
+    paths = [
+        *_samples(tmp_path),
+        TEST_DATA / "openelections" / "20060912__dc__primary__precinct.csv",
+    ]
+    dumps, flushes = [], []
+    flush = writes.Pending.flush
+
+    def counted(pending: writes.Pending, conn: sa.Connection) -> None:
+        flushes[-1] += 1
+        flush(pending, conn)
+
+    monkeypatch.setattr(writes.Pending, "flush", counted)
+    for pending_rows in (writes.PENDING_ROWS, 1, 500):
+        monkeypatch.setattr(writes, "PENDING_ROWS", pending_rows)
+        flushes.append(0)
+        with Store.open(str(tmp_path / f"{pending_rows}.db")) as store:
+            outcomes = service.import_files(store, paths, user="clerk")
+            assert [o.status for o in outcomes] == ["stored"] * len(paths)
+            dumps.append(_dump(store))
+    assert flushes[1] > flushes[2] > flushes[0]
+    assert len(dumps[0]["unit_results"]) > 500
+    assert dumps[1] == dumps[0]
+    assert dumps[2] == dumps[0]
