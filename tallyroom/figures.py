@@ -23,7 +23,7 @@ from typing import Literal
 
 from tallyroom.claims import stage_participants, stated_statuses
 from tallyroom.evidence import StageTotal, stage_totals
-from tallyroom.model import Election, Stage, StageDecision, StageKind, Status, fast_init
+from tallyroom.model import Election, Stage, StageDecision, StageKind, Status, builder, fast_init
 from tallyroom.names import name_key, party_short
 
 __all__ = [
@@ -204,6 +204,8 @@ class ElectionFigures:
 for _kind in (RowFigures, TotalFigures, TurnoutFigures, StageFigures, ElectionFigures):
     fast_init(_kind)
 del _kind
+#: Makes a :class:`RowFigures` without calling the class (one per row of every stage).
+_new_row = builder(RowFigures)
 
 
 def turnout(election: Election) -> TurnoutFigures | None:
@@ -314,7 +316,7 @@ def stage_rows(
     total = _total(stage, [votes for _, _, _, _, votes, _, _ in drafted], analysis)
     denominator = total.counted
     rows = tuple(
-        RowFigures(
+        _new_row(
             name=name,
             key=key,
             party=party_short(row.party) if row else None,

@@ -18,6 +18,7 @@ from tallyroom.evidence import (
     pct_text,
     percent_consistent,
 )
+from tallyroom.figures import ratio_percent
 
 __all__ = ["CODES", "check_arithmetic"]
 
@@ -236,10 +237,10 @@ def _turnout(context: CheckContext) -> Iterator[Finding]:
     fits = percent_consistent(cast[0], stated, (registered, registered)) or percent_consistent(
         cast[1], stated, (registered, registered)
     )
-    derived_low = Fraction(cast[0] * 100, registered)
-    if fits or (not exact and Fraction(stated) > derived_low):
+    if fits or (not exact and Fraction(stated) > Fraction(cast[0] * 100, registered)):
         return
-    derived = pct_text(derived_low, places)
+    # pct_text of cast[0] * 100 / registered, from the two counts
+    derived = ratio_percent(cast[0], registered, places) or ""
     yield TURNOUT_MISMATCH.found(
         election,
         line,

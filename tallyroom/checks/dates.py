@@ -425,10 +425,10 @@ def _date_line(election: Election, context: CheckContext, stage: Stage) -> int |
 
 
 def _order(election: Election, context: CheckContext) -> Iterator[Finding]:
-    dated = [s for s in election.stages if s.date is not None]
-    for earlier in dated:
-        for later in dated:
-            if _rank(earlier) >= _rank(later):
+    dated = [(s, _rank(s)) for s in election.stages if s.date is not None]
+    for earlier, earlier_rank in dated:
+        for later, later_rank in dated:
+            if earlier_rank >= later_rank:
                 continue
             assert earlier.date is not None and later.date is not None
             if earlier.date <= later.date:

@@ -103,7 +103,13 @@ def _unaccounted(context: CheckContext) -> Iterator[Finding]:
         low, high = total.likely[0] - total.rows, total.likely[1] - total.rows
         if low <= 0:
             continue
-        share_high = high / total.likely[1]
+        # The share as a float, compared exactly with the plausible share (as comparing the
+        # float with the Fraction does, without making a Fraction of the float).
+        numerator, denominator = (high / total.likely[1]).as_integer_ratio()
+        plausible = (
+            numerator * UNACCOUNTED_PLAUSIBLE.denominator
+            <= UNACCOUNTED_PLAUSIBLE.numerator * denominator
+        )
         line = stage.total_line or stage.caption_line
         evidence = {
             "rows_total": total.rows,
@@ -112,7 +118,7 @@ def _unaccounted(context: CheckContext) -> Iterator[Finding]:
             "unaccounted_high": high,
         }
         span = number_text(low) if low == high else f"{number_text(low)}–{number_text(high)}"
-        if share_high <= UNACCOUNTED_PLAUSIBLE:
+        if plausible:
             yield VOTES_UNACCOUNTED.found(
                 election,
                 line,

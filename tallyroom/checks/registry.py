@@ -19,7 +19,14 @@ from tallyroom.checks import (
     reading,
 )
 from tallyroom.checks.context import CheckContext, make_context
-from tallyroom.checks.types import CheckCode, Family, Finding, Severity, severity_rank
+from tallyroom.checks.types import (
+    SEVERITIES,
+    CheckCode,
+    Family,
+    Finding,
+    Severity,
+    severity_rank,
+)
 from tallyroom.model import Election
 
 if TYPE_CHECKING:
@@ -28,6 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["CHECKS", "CODES", "code_info", "finding_json", "findings_json", "run_checks"]
 
 Check = Callable[[CheckContext], Iterator[Finding]]
+
+#: Each severity's rank (:func:`severity_rank`), for sorting findings.
+_RANKS = {severity: severity_rank(severity) for severity in SEVERITIES}
 
 #: Each family's check, in the order findings are reported.
 CHECKS: tuple[tuple[Family, Check], ...] = (
@@ -94,10 +104,13 @@ def run_checks(
             continue
         for finding in check(context):
             assert finding.code in CODES, f"unregistered check code {finding.code!r}"
-            if severity_rank(finding.severity) >= floor:
+            if not floor or severity_rank(finding.severity) >= floor:
                 found.append(finding)
+    if not found:
+        return ()
     unique = list(dict.fromkeys(found))
-    unique.sort(key=lambda f: (f.line is None, f.line or 0, -severity_rank(f.severity)))
+    ranks = _RANKS
+    unique.sort(key=lambda f: (f.line is None, f.line or 0, -ranks[f.severity]))
     return tuple(unique)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, get_args
 
-from tallyroom.model import Election, fast_init
+from tallyroom.model import Election
 
 __all__ = [
     "FAMILIES",
@@ -102,18 +102,34 @@ class CheckCode:
         confidence: Confidence = "high",
     ) -> Finding:
         """A finding of this code in ``election``."""
-        return Finding(
-            code=self.code,
-            severity=self.severity,
-            file=election.source,
-            line=line,
-            field=field,
-            message=message,
-            evidence=evidence or {},
-            fix=fix,
-            confidence=confidence,
-        )
+        # As Finding(...) makes it (its read-only copy of the evidence included), without the
+        # dataclass's __init__: the fields are stored on an instance of a class with the same
+        # slots and no __setattr__, which then becomes a Finding. A finding is made for every
+        # row of some elections (a nonpartisan one with party labels), so this is worth it.
+        finding = _UnfrozenFinding()
+        finding.code = self.code
+        finding.severity = self.severity
+        finding.file = election.source
+        finding.line = line
+        finding.field = field
+        finding.message = message
+        finding.evidence = MappingProxyType(dict(evidence) if evidence else {})
+        finding.fix = fix
+        finding.confidence = confidence
+        finding.__class__ = Finding  # type: ignore[assignment]
+        return finding  # type: ignore[return-value]
 
 
-# Made for every finding: the model's faster construction.
-fast_init(Finding)
+class _UnfrozenFinding:
+    """A :class:`Finding`'s slots, without its ``__setattr__`` (see :meth:`CheckCode.found`)."""
+
+    __slots__ = Finding.__slots__
+    code: str
+    severity: Severity
+    file: str | None
+    line: int | None
+    field: str | None
+    message: str
+    evidence: Mapping[str, EvidenceValue]
+    fix: str | None
+    confidence: Confidence

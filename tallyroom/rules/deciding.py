@@ -9,11 +9,10 @@ the stage's kind) is a :class:`~tallyroom.errors.ValidationError` naming the rul
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import NamedTuple, assert_never
 
 from tallyroom.errors import ValidationError
-from tallyroom.model import Stage
+from tallyroom.model import Stage, builder
 from tallyroom.rules.loading import STAGE_RULE_KINDS
 from tallyroom.rules.ranked import decide_ranked
 from tallyroom.rules.selection import Selection, select_leaders
@@ -30,12 +29,15 @@ from tallyroom.rules.types import (
 from tallyroom.rules.wording import (
     names_text,
     ratio_percent_text,
-    share_text,
+    ratio_share_text,
     threshold_text,
     votes_text,
 )
 
 __all__ = ["check_rule_fits", "decide", "rule_for_stage"]
+
+#: Makes an :class:`Outcome` without calling the class (several per election decided).
+_new_outcome = builder(Outcome)
 
 
 def rule_for_stage(stage: Stage, rules: RulesSpec) -> StageRule:
@@ -165,7 +167,7 @@ def _outcome(
     further_stage: bool | None = None,
     tie_break: TieBreakRecord | None = None,
 ) -> Outcome:
-    return Outcome(
+    return _new_outcome(
         stage=base.label,
         kind=stage.kind,
         party=stage.party,
@@ -295,8 +297,15 @@ def _majority_runoff(
     table = dict(counts)
     top = max(votes for _, votes in counts)
     leaders = sorted(name for name, votes in counts if votes == top)
-    share = Fraction(top, total)
-    passes = share >= rule.threshold if rule.threshold_inclusive else share > rule.threshold
+    # The leaders' share (top / total) against the threshold, compared as integers (``total``
+    # is positive here).
+    threshold = rule.threshold
+    scaled_top, scaled_threshold = top * threshold.denominator, threshold.numerator * total
+    passes = (
+        scaled_top >= scaled_threshold
+        if rule.threshold_inclusive
+        else scaled_top > scaled_threshold
+    )
     needed = ("at least " if rule.threshold_inclusive else "more than ") + threshold_text(
         rule.threshold
     )
@@ -304,7 +313,7 @@ def _majority_runoff(
     has = "has" if len(leaders) == 1 else "each have"
     measure = (
         f"{named} {has} {votes_text(top)} of {votes_text(total)} votes "
-        f"({share_text(share, rule.threshold)})"
+        f"({ratio_share_text(top, total, threshold)})"
     )
     if passes:
         picked = select_leaders(counts, 1, rules.tie_break)

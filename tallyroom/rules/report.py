@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tallyroom.model import StageDecision
+from tallyroom.model import StageDecision, builder
 from tallyroom.rules.types import ElectionVerdict, Outcome, RulesChoice, StageRule, StageVerdict
 from tallyroom.rules.wording import names_text, threshold_text
 
@@ -20,6 +20,9 @@ __all__ = [
     "tie_break_text",
     "verdict_json",
 ]
+
+#: Makes a :class:`StageDecision` without calling the class (one per stage decided).
+_new_decision = builder(StageDecision)
 
 
 def tie_break_text(outcome: Outcome) -> str | None:
@@ -48,7 +51,7 @@ def tie_break_text(outcome: Outcome) -> str | None:
 def stage_decision(stage: StageVerdict) -> StageDecision:
     """The stored record of one stage's decision (see :class:`~tallyroom.model.StageDecision`)."""
     outcome = stage.outcome
-    return StageDecision(
+    return _new_decision(
         status=outcome.status,
         rule=outcome.rule,
         basis=outcome.basis,

@@ -39,6 +39,11 @@ def select_leaders(counts: Sequence[tuple[str, int]], n: int, tie_break: TieBrea
     by_votes: dict[int, list[str]] = {}
     for name, votes in counts:
         by_votes.setdefault(votes, []).append(name)
+    if len(by_votes) == len(counts):
+        # No two candidates share a count (the usual case): no tie, and one order.
+        ordered = [by_votes[votes][0] for votes in sorted(by_votes, reverse=True)]
+        seats = max(n, 0)
+        return Selection(tuple(ordered[:seats]), tuple(ordered[seats:]))
     chosen: list[str] = []
     rest: list[str] = []
     tied: tuple[str, ...] | None = None
