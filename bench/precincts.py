@@ -16,6 +16,7 @@ in a fresh interpreter (its imports untimed) and prints CPU and wall seconds, ro
 its peak resident memory, the ratio to pyarrow's read, and how its CPU time grew per 10x rows.
 
     .venv/bin/python bench/precincts.py [--rows 100000,1000000] [--import] [--profile N]
+    .venv/bin/python bench/precincts.py --split 100000   # CPU of each part of an import
     .venv/bin/python bench/precincts.py --write FILE --rows 1000000   # only write the file
 """
 
@@ -354,16 +355,49 @@ def _import(path: Path) -> None:
 STEPS["import"] = _import
 
 
+def split(rows: int) -> None:
+    """CPU seconds (best of 3, the cyclic collector paused as in an import) of the parts of an
+    import that grow with the rows: reading, fingerprints, the storable check, the version
+    rows. Writing them to SQLite is measured by ``--import`` (and bench/store.py)."""
+    from tallyroom.formats import load_text, read_bytes
+    from tallyroom.limits import check_storable, collector_paused
+    from tallyroom.store.codec import fingerprint
+    from tallyroom.store.rows import election_rows
+
+    def best(work: Callable[[], object]) -> float:
+        return min(timed(work)[0] for _ in range(3))
+
+    with tempfile.TemporaryDirectory() as scratch, collector_paused():
+        path = Path(scratch) / "20241105__tx__general__precinct.csv"
+        count = write_file(path, rows)
+        text = read_bytes(path)
+        elections = load_text(text, str(path)).elections
+        cells = sum(len(s.unit_results) for e in elections for s in e.stages)
+        print(f"{count:,} rows: {len(elections)} elections, {cells:,} unit figures")
+        parts: list[tuple[str, Callable[[], object]]] = [
+            ("read (load_text)", lambda: load_text(text, str(path))),
+            ("fingerprint", lambda: [fingerprint(e) for e in elections]),
+            ("check_storable", lambda: [check_storable(e, str(path)) for e in elections]),
+            ("election_rows", lambda: [election_rows(e) for e in elections]),
+        ]
+        for label, work in parts:
+            print(f"  {label:<18} {best(work):6.3f} s cpu")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="100000,1000000")
     parser.add_argument("--import", dest="run_import", action="store_true")
     parser.add_argument("--profile", type=int, default=0, help="profile reading N rows")
+    parser.add_argument("--split", type=int, default=0, help="time each part for N rows")
     parser.add_argument("--write", type=Path, help="only write the file of --rows rows here")
     args = parser.parse_args()
     sizes = [int(s) for s in args.rows.split(",")]
     if args.write is not None:
         print(f"{write_file(args.write, sizes[0]):,} rows written to {args.write.name}")
+        return
+    if args.split:
+        split(args.split)
         return
     if args.profile:
         with tempfile.TemporaryDirectory() as scratch:

@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import gc
 import json
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from tallyroom.errors import ParseError, ValidationError
 
 if TYPE_CHECKING:
-    from tallyroom.model import Election
+    from tallyroom.model import Election, UnitResult
 
 __all__ = [
     "MAX_COLUMNS",
@@ -321,24 +322,8 @@ def check_storable(election: Election, source: str) -> None:
             units.add(unit.id)
             _check_name(unit.id, f"{where}: a reporting unit", source, None)
             _check_name(unit.name, f"{where}: a reporting unit's name", source, None)
-        cells: set[tuple[str, str, str]] = set()
-        for cell in stage.unit_results:
-            key = (cell.unit, cell.candidate, cell.vote_type)
-            if key in cells:
-                raise ValidationError(
-                    f"{where}: two figures for {cell.candidate!r} in reporting unit "
-                    f"{cell.unit!r} ({cell.vote_type}); expected one for each candidate, unit "
-                    "and vote type",
-                    source=source,
-                )
-            cells.add(key)
-            _check_name(cell.candidate, f"{where}: a candidate's name", source, None)
-            if len(cell.vote_type) > MAX_SHORT_CHARS:
-                raise ValidationError(
-                    f"{where}: vote type {cell.vote_type[:40]!r}… is longer than "
-                    f"{MAX_SHORT_CHARS} characters",
-                    source=source,
-                )
+        if stage.unit_results and not _cells_plain(stage.unit_results):
+            _check_cells(stage.unit_results, where, source)
         numbers: set[int] = set()
         for round_ in stage.rounds:
             if round_.number < 1 or round_.number in numbers:
@@ -349,6 +334,48 @@ def check_storable(election: Election, source: str) -> None:
                     source=source,
                 )
             numbers.add(round_.number)
+
+
+_UNIT = operator.attrgetter("unit")
+_CANDIDATE = operator.attrgetter("candidate")
+_VOTE_TYPE = operator.attrgetter("vote_type")
+
+
+def _cells_plain(cells: tuple[UnitResult, ...]) -> bool:
+    """Whether ``cells`` has no two figures for one candidate, unit and vote type, no candidate
+    name longer than :data:`MAX_NAME_CHARS` and no vote type longer than
+    :data:`MAX_SHORT_CHARS`: checked a column at a time (each distinct name once)."""
+    units = list(map(_UNIT, cells))
+    candidates = list(map(_CANDIDATE, cells))
+    vote_types = list(map(_VOTE_TYPE, cells))
+    return (
+        max(map(len, set(candidates))) <= MAX_NAME_CHARS
+        and max(map(len, set(vote_types))) <= MAX_SHORT_CHARS
+        and len(set(zip(units, candidates, vote_types, strict=True))) == len(cells)
+    )
+
+
+def _check_cells(cells: tuple[UnitResult, ...], where: str, source: str) -> None:
+    """Raise the error of the first of ``cells`` (in order) that is a second figure for its
+    candidate, unit and vote type, or whose candidate name or vote type is too long."""
+    seen: set[tuple[str, str, str]] = set()
+    for cell in cells:
+        key = (cell.unit, cell.candidate, cell.vote_type)
+        if key in seen:
+            raise ValidationError(
+                f"{where}: two figures for {cell.candidate!r} in reporting unit "
+                f"{cell.unit!r} ({cell.vote_type}); expected one for each candidate, unit "
+                "and vote type",
+                source=source,
+            )
+        seen.add(key)
+        _check_name(cell.candidate, f"{where}: a candidate's name", source, None)
+        if len(cell.vote_type) > MAX_SHORT_CHARS:
+            raise ValidationError(
+                f"{where}: vote type {cell.vote_type[:40]!r}… is longer than "
+                f"{MAX_SHORT_CHARS} characters",
+                source=source,
+            )
 
 
 def _check_name(value: str | None, what: str, source: str, line: int | None) -> None:

@@ -128,3 +128,44 @@ def test_records_of_one_field_none_and_provenance_only_fields() -> None:
             ).hexdigest()
         )
     assert fingerprint(_Two("a", line=1)) == fingerprint(_Two("a", line=2))  # type: ignore[arg-type]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Cell:
+    unit: Any
+    candidate: Any
+    votes: Any
+    line: int | None = dataclasses.field(default=None, compare=False)
+
+
+def _long_tuples() -> dict[str, tuple[Any, ...]]:
+    """Tuples long enough to be hashed a chunk at a time, of each kind of item a chunk can hold
+    (lengths around the chunk size, so that a last chunk of one item occurs)."""
+    cells = tuple(_Cell(f"p{n % 300}", f"C'{n % 7}\"", n) for n in range(2 * 16384 + 1))
+    return {
+        "records of text and numbers": cells,
+        "a last chunk of one record": cells[: 16384 + 1],
+        "exactly one chunk": cells[:16384],
+        "fields of mixed leaves": tuple(
+            _Cell(n if n % 3 else f"u{n}", None if n % 5 else Decimal(n) / 4, n % 2 == 0)
+            for n in range(20000)
+        ),
+        "equal values of other types in one column": tuple(
+            _Cell("u", (1, True, 1.0)[n % 3], n) for n in range(20000)
+        ),
+        "a record inside a record": tuple(_Cell(_One(n), "x", n) for n in range(17000)),
+        "records of one field": tuple(_One(f"v{n}") for n in range(17000)),
+        "two kinds of records": tuple(
+            _Cell("u", "c", n) if n % 2 else _Two(n) for n in range(17000)
+        ),
+        "leaves": tuple(f"v{n}" if n % 2 else n for n in range(16385)),
+        "tuples": tuple((n, f"v{n}") for n in range(17000)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_long_tuples()))
+def test_a_long_tuple_is_hashed_as_its_whole_repr(name: str) -> None:
+    items = _long_tuples()[name]
+    for value in (items, _One(items), _Two((items, items[:1], ()), line=1)):
+        expected = hashlib.sha256(repr(plain_values(value)).encode("utf-8")).hexdigest()
+        assert fingerprint(value) == expected  # type: ignore[arg-type]

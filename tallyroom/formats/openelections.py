@@ -40,6 +40,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import NoReturn
 
 from tallyroom.errors import ParseError
@@ -67,6 +68,7 @@ from tallyroom.model import (
     StageKind,
     UnitResult,
     Unread,
+    builder,
 )
 
 __all__ = [
@@ -112,6 +114,8 @@ TYPE_ORDER: dict[str, int] = {
     "provisional": 6,
 }
 CITY_UNIT = "city"
+#: Makes a UnitResult as calling the class does, in half the time (a file has millions).
+_new_unit_result = builder(UnitResult)
 
 _TOTAL_COLUMNS = ("votes", "total_votes", "total")
 _COUNTY_COLUMNS = ("county", "parish")
@@ -308,6 +312,7 @@ class _Units:
         self.known: dict[str, ReportingUnit] = {root.id: root}
         self.cache: dict[tuple[str, str, str], str] = {}
         self.order: dict[str, tuple[object, ...]] = {}
+        self.ranks: dict[str, int] = {}
 
     def unit(self, county: str, ward: str, precinct: str) -> str:
         key = (county, ward, precinct)
@@ -351,7 +356,17 @@ class _Units:
             while current is not None and current not in wanted:
                 wanted.add(current)
                 current = self.known[current].parent
-        return tuple(self.known[u] for u in sorted(wanted, key=self._order))
+        rank = self._rank()
+        return tuple(self.known[u] for u in sorted(wanted, key=rank.__getitem__))
+
+    def _rank(self) -> dict[str, int]:
+        """Each known unit's place in the order of :meth:`_order`: worked out once for all
+        units (again only after more were added), so each contest's units sort by a number.
+        Unit ids are distinct and so are their keys: the two orders agree."""
+        if len(self.ranks) != len(self.known):
+            ordered = sorted(self.known, key=self._order)
+            self.ranks = {unit_id: place for place, unit_id in enumerate(ordered)}
+        return self.ranks
 
     def _order(self, unit_id: str) -> tuple[object, ...]:
         """The root first, then by kind and natural order (worked out once per unit)."""
@@ -412,12 +427,19 @@ def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
 
 def _text_lines(text: str, size: int = 1 << 20) -> Iterator[str]:
     """The lines of ``text`` as ``io.StringIO(text)`` gives them (split after each ``\\n``), made
-    a slice of about ``size`` characters at a time, so no copy of the whole text is held."""
+    a slice of about ``size`` characters at a time, so no copy of the whole text is held. The
+    lines are chained in C (no generator step per line)."""
+    return chain.from_iterable(map(io.StringIO, _slices(text, size)))
+
+
+def _slices(text: str, size: int) -> Iterator[str]:
+    """``text`` in slices of about ``size`` characters, each ending after a ``\n`` (but the
+    last)."""
     start, end = 0, len(text)
     while start < end:
         cut = text.find("\n", start + size) if start + size < end else -1
         stop = end if cut < 0 else cut + 1
-        yield from io.StringIO(text[start:stop])
+        yield text[start:stop]
         start = stop
 
 
@@ -680,7 +702,7 @@ def _read_rows(reader: Iterator[list[str]], layout: _Layout, source: str, into: 
             if rows is None:
                 rows = summary[unit] = []
             for vote_type, votes in counts:
-                rows.append(UnitResult(unit, reserved, votes, vote_type))
+                rows.append(_new_unit_result(unit, reserved, votes, vote_type))
             continue
         if not office.name:
             notes_of_file.append(Unread.of(",".join(values[:width]), "expected an office", line))
@@ -742,7 +764,7 @@ def _read_rows(reader: Iterator[list[str]], layout: _Layout, source: str, into: 
             rows = contest.stages[stage_party] = []
             contest.units[stage_party] = {}
         for vote_type, votes in counts:
-            rows.append(UnitResult(unit, name, votes, vote_type))
+            rows.append(_new_unit_result(unit, name, votes, vote_type))
         contest.units[stage_party][unit] = None
 
 

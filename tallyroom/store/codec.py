@@ -17,8 +17,9 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import operator
 from collections import Counter, deque
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -147,33 +148,118 @@ def sha256_text(text: str) -> str:
 
 
 _LEAVES: frozenset[type] = frozenset({str, int, bool, float, type(None), Decimal, dt.date})
-#: Per model type: the function that gives its comparing fields' values (see :func:`_values`).
-_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+#: A tuple (or a record's fields) is hashed a chunk of this many items at a time.
+_CHUNK = 16384
 
 
-def _values(value: Any) -> tuple[Any, ...]:
-    """The comparing field values of a model value, nested as tuples (its equality, as data)."""
+class _Digest:
+    """SHA-256 of text given in pieces, hashed as UTF-8 a batch of pieces at a time."""
+
+    __slots__ = ("hash", "pieces")
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.pieces: list[str] = []
+
+    def add(self, text: str) -> None:
+        pieces = self.pieces
+        pieces.append(text)
+        if len(pieces) >= 64:
+            self.hash.update("".join(pieces).encode("utf-8"))
+            pieces.clear()
+
+    def hexdigest(self) -> str:
+        self.hash.update("".join(self.pieces).encode("utf-8"))
+        self.pieces.clear()
+        return self.hash.hexdigest()
+
+
+#: Per model type: a function giving its comparing fields' values (see :func:`_getter`).
+_GETTERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _getter(kind: type) -> Callable[[Any], Any]:
+    """The comparing field values of a record of ``kind`` as a tuple (one value alone for a
+    record of one field, which the callers wrap)."""
+    getter = _GETTERS.get(kind)
+    if getter is None:
+        names = _field_names(kind, False)
+        if not names:
+            raise TypeError(f"{kind.__name__} has no comparing fields")
+        getter = _GETTERS[kind] = operator.attrgetter(*names)
+    return getter
+
+
+def _feed(value: Any, digest: _Digest) -> None:
+    """Hash the ``repr`` of ``value``'s comparing field values, nested as tuples (a record as
+    the tuple of its comparing fields' values, each such value that is not a leaf nested the
+    same way), into ``digest``, without making the nested tuples or the whole text. The items
+    of a tuple or record go a chunk at a time: a chunk of leaves, or of records of one type
+    whose fields are all leaves, as one text (the ``repr`` of its values less the outer
+    brackets, see :func:`_records_text`); any other item by itself."""
     kind = type(value)
+    if kind in _LEAVES:
+        digest.add(repr(value))
+        return
     if kind is tuple:
-        return tuple([item if type(item) in _LEAVES else _values(item) for item in value])
-    values = _VALUES.get(kind)
-    if values is None:
-        values = _VALUES[kind] = _values_function(kind)
-    return values(value)
+        items: tuple[Any, ...] = value
+    else:
+        names = _field_names(kind, False)
+        got = _getter(kind)(value)
+        items = got if len(names) > 1 else (got,)
+    digest.add("(")
+    for start in range(0, len(items), _CHUNK):
+        if start:
+            digest.add(", ")
+        _feed_chunk(items[start : start + _CHUNK], digest)
+    digest.add(",)" if len(items) == 1 else ")")
 
 
-def _values_function(kind: type) -> Callable[[Any], tuple[Any, ...]]:
-    """:func:`_values` of a model type, written for it (as :func:`_record_converter`)."""
-    names = _field_names(kind, False)
-    if not names:
-        raise TypeError(f"{kind.__name__} has no comparing fields")
-    lines = [f"    v{i} = value.{name}" for i, name in enumerate(names)]
-    items = "".join(f"v{i} if type(v{i}) in leaves else nested(v{i}), " for i in range(len(names)))
-    source = "def values(value):\n" + "\n".join([*lines, f"    return ({items})"])
-    namespace: dict[str, Any] = {"leaves": _LEAVES, "nested": _values}
-    exec(source, namespace)  # its text is made of the model type's field names alone
-    function: Callable[[Any], tuple[Any, ...]] = namespace["values"]
-    return function
+def _feed_chunk(chunk: tuple[Any, ...], digest: _Digest) -> None:
+    """The items of ``chunk`` as ``, ``-separated text (see :func:`_feed`)."""
+    kinds = set(map(type, chunk))
+    if kinds <= _LEAVES:
+        text = repr(chunk)
+        digest.add(text[1:-2] if len(chunk) == 1 else text[1:-1])
+        return
+    if len(kinds) == 1:
+        (kind,) = kinds
+        if kind is not tuple:
+            names = _field_names(kind, False)
+            if len(names) > 1:
+                columns = [list(map(operator.attrgetter(name), chunk)) for name in names]
+                kinds_of = [set(map(type, column)) for column in columns]
+                if all(found <= _LEAVES for found in kinds_of):
+                    digest.add(_records_text(columns, kinds_of)[:-2])
+                    return
+    for index, item in enumerate(chunk):
+        if index:
+            digest.add(", ")
+        _feed(item, digest)
+
+
+def _records_text(columns: list[list[Any]], kinds_of: list[set[type]]) -> str:
+    """``repr`` of each record of two or more leaf fields (given as columns of equal length,
+    with the types each holds), each followed by ``, ``. A column of text takes the brackets and
+    separators beside it into the ``repr`` of each of its distinct values, worked out once; then
+    the text is joined in one pass, with no tuple made per record."""
+    last = len(columns) - 1
+    parts: list[Iterator[str]] = []
+    pending = "("  # separator text not yet given to a column
+    for index, column in enumerate(columns):
+        after = "), " if index == last else ", "
+        if kinds_of[index] == {str}:
+            texts = {value: f"{pending}{value!r}{after}" for value in set(column)}
+            parts.append(map(texts.__getitem__, column))
+            pending = ""
+        else:
+            if pending:
+                parts.append(itertools.repeat(pending))
+            parts.append(map(repr, column))
+            pending = after
+    if pending:
+        parts.append(itertools.repeat(pending))
+    return "".join(itertools.chain.from_iterable(zip(*parts, strict=False)))  # repeats end never
 
 
 def fingerprint(election: Election) -> str:
@@ -182,8 +268,14 @@ def fingerprint(election: Election) -> str:
     It hashes the ``repr`` of the model's comparing fields, nested as tuples (strings, integers,
     decimals and dates have exact, stable ``repr``s); line numbers and the source name, which
     take no part in equality, take no part in it either.
+
+    The text is hashed a piece at a time, not made whole: a long tuple of records (a precinct
+    file's unit results) is written a chunk of records at a time as the ``repr`` of a tuple of
+    their field values, which is the same text (see :func:`_feed`).
     """
-    return sha256_text(repr(_values(election)))
+    digest = _Digest()
+    _feed(election, digest)
+    return digest.hexdigest()
 
 
 def differences(old: JSON, new: JSON, path: str = "") -> list[dict[str, JSON]]:
