@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from tallyroom.model import Election
 
@@ -106,7 +106,7 @@ class CheckCode:
         # dataclass's __init__: the fields are stored on an instance of a class with the same
         # slots and no __setattr__, which then becomes a Finding. A finding is made for every
         # row of some elections (a nonpartisan one with party labels), so this is worth it.
-        finding = _UnfrozenFinding()
+        finding: Any = _UnfrozenFinding()
         finding.code = self.code
         finding.severity = self.severity
         finding.file = election.source
@@ -116,20 +116,10 @@ class CheckCode:
         finding.evidence = MappingProxyType(dict(evidence) if evidence else {})
         finding.fix = fix
         finding.confidence = confidence
-        finding.__class__ = Finding  # type: ignore[assignment]
-        return finding  # type: ignore[return-value]
+        finding.__class__ = Finding
+        made: Finding = finding
+        return made
 
 
-class _UnfrozenFinding:
-    """A :class:`Finding`'s slots, without its ``__setattr__`` (see :meth:`CheckCode.found`)."""
-
-    __slots__ = Finding.__slots__
-    code: str
-    severity: Severity
-    file: str | None
-    line: int | None
-    field: str | None
-    message: str
-    evidence: Mapping[str, EvidenceValue]
-    fix: str | None
-    confidence: Confidence
+#: A :class:`Finding`'s slots, without its ``__setattr__`` (see :meth:`CheckCode.found`).
+_UnfrozenFinding = type("_UnfrozenFinding", (), {"__slots__": Finding.__slots__})
