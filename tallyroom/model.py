@@ -428,17 +428,19 @@ class Election:
 def _buildable(cls: type) -> bool:
     """Whether :func:`fast_init` and :func:`builder` can build ``cls`` as its dataclass
     ``__init__`` does: a frozen, slotted dataclass whose fields are all plain ``__init__``
-    parameters (none keyword-only, none with a default factory)."""
+    parameters (none keyword-only)."""
     params = getattr(cls, "__dataclass_params__", None)
     return (
         params is not None
         and params.frozen
         and "__slots__" in cls.__dict__
-        and not any(
-            not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING
-            for f in dataclasses.fields(cls)
-        )
+        and not any(not f.init or f.kw_only for f in dataclasses.fields(cls))
     )
+
+
+#: The default of a parameter whose field has a default factory: the factory is called when
+#: the argument is not given (as the dataclass's own ``__init__`` does).
+_FACTORY = object()
 
 
 def _generated(cls: type, name: str, head: list[str], tail: list[str]) -> FunctionType:
@@ -452,15 +454,21 @@ def _generated(cls: type, name: str, head: list[str], tail: list[str]) -> Functi
         "_unfrozen": type(f"_Unfrozen{cls.__name__}", (), {"__slots__": cls.__dict__["__slots__"]}),
         "_frozen": cls,
         "_set": object.__setattr__,
+        "_factory": _FACTORY,
     }
     parameters = ["self"] if name == "__init__" else []
+    made = []
     for f in fields:
-        if f.default is dataclasses.MISSING:
+        if f.default_factory is not dataclasses.MISSING:
+            namespace[f"_make_{f.name}"] = f.default_factory
+            parameters.append(f"{f.name}=_factory")
+            made.append(f"if {f.name} is _factory: {f.name} = _make_{f.name}()")
+        elif f.default is dataclasses.MISSING:
             parameters.append(f.name)
         else:
             namespace[f"_default_{f.name}"] = f.default
             parameters.append(f"{f.name}=_default_{f.name}")
-    body = [*head, *(f"self.{f.name} = {f.name}" for f in fields), *tail]
+    body = [*made, *head, *(f"self.{f.name} = {f.name}" for f in fields), *tail]
     if hasattr(cls, "__post_init__"):
         body.append("self.__post_init__()")
     if name != "__init__":
@@ -483,7 +491,8 @@ def fast_init(cls: type) -> None:
     then an instance of ``cls`` again, before ``__post_init__``. Equality, hashing, pickling,
     :func:`dataclasses.replace` and immutability stay the dataclass's own. A class this cannot
     build as the dataclass does (not frozen or not slotted; a field without an ``__init__``
-    parameter, keyword-only or with a default factory) keeps its generated ``__init__``."""
+    parameter, or keyword-only) keeps its generated ``__init__``. A field's default factory is
+    called when its argument is not given, as the dataclass calls it."""
     if not _buildable(cls):
         return
     init = _generated(

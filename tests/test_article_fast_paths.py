@@ -306,6 +306,22 @@ def test_a_builder_runs_post_init_and_leaves_other_classes_to_their_own_init() -
     assert model.builder(NotSlotted) is NotSlotted
 
 
+def test_a_builder_calls_a_default_factory_as_the_dataclass_does() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Tagged:
+        name: str
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+    make = model.builder(Tagged)
+    assert make is not Tagged
+    first, second = make("a"), make("b")
+    assert first == Tagged("a") and first.tags == []
+    assert first.tags is not second.tags  # a new value each time, not one shared default
+    given = ["x"]
+    assert make("c", given).tags is given
+    assert make("c", tags=given) == Tagged("c", given)
+
+
 _TITLE_PIECES = st.sampled_from(["=", "==", " ", "\t", "\u2003", "2004 X", "a=b", "x", ""])
 
 

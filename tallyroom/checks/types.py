@@ -11,9 +11,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
-from tallyroom.model import Election
+from tallyroom.model import Election, builder
 
 __all__ = [
     "FAMILIES",
@@ -102,24 +102,19 @@ class CheckCode:
         confidence: Confidence = "high",
     ) -> Finding:
         """A finding of this code in ``election``."""
-        # As Finding(...) makes it (its read-only copy of the evidence included), without the
-        # dataclass's __init__: the fields are stored on an instance of a class with the same
-        # slots and no __setattr__, which then becomes a Finding. A finding is made for every
-        # row of some elections (a nonpartisan one with party labels), so this is worth it.
-        finding: Any = _UnfrozenFinding()
-        finding.code = self.code
-        finding.severity = self.severity
-        finding.file = election.source
-        finding.line = line
-        finding.field = field
-        finding.message = message
-        finding.evidence = MappingProxyType(dict(evidence) if evidence else {})
-        finding.fix = fix
-        finding.confidence = confidence
-        finding.__class__ = Finding
-        made: Finding = finding
-        return made
+        # By the model's builder, not the dataclass's __init__: a finding is made for every row
+        # of some elections (a nonpartisan one with party labels).
+        return _new_finding(
+            self.code,
+            self.severity,
+            election.source,
+            line,
+            field,
+            message,
+            evidence or {},
+            fix,
+            confidence,
+        )
 
 
-#: A :class:`Finding`'s slots, without its ``__setattr__`` (see :meth:`CheckCode.found`).
-_UnfrozenFinding = type("_UnfrozenFinding", (), {"__slots__": Finding.__slots__})
+_new_finding = builder(Finding)
