@@ -124,15 +124,14 @@ class Pending:
 
     def __init__(self) -> None:
         self.rows: dict[tuple[sa.Table, tuple[str, ...]], list[tuple[Any, ...]]] = {}
-        self.count = 0
 
-    def __bool__(self) -> bool:
-        return bool(self.rows)
+    def __len__(self) -> int:
+        """How many rows are waiting (a few lists' lengths: one per table and set of keys)."""
+        return sum(map(len, self.rows.values()))
 
     def add(self, table: sa.Table, keys: tuple[str, ...], values: list[tuple[Any, ...]]) -> None:
         if values:
             self.rows.setdefault((table, keys), []).extend(values)
-            self.count += len(values)
 
     def add_dicts(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -141,7 +140,7 @@ class Pending:
 
     def flush(self, conn: sa.Connection) -> None:
         """Insert the rows, and forget them (whether the database took them or not)."""
-        waiting, self.rows, self.count = self.rows, {}, 0
+        waiting, self.rows = self.rows, {}
         order = _table_order()
         for (table, keys), values in sorted(waiting.items(), key=lambda item: order[item[0][0]]):
             insert_values(conn, table, keys, values)
@@ -557,7 +556,7 @@ class SourceWriter:
                 items = [(version_id, *row) for row in values]
             self._insert_values(table, ("version_id", *keys), items)
         self._audit(election_id, number, action, source_id, changes, now)
-        if self.pending is not None and self.pending.count >= PENDING_ROWS:
+        if self.pending is not None and len(self.pending) >= PENDING_ROWS:
             self.flush()  # a whole version's rows: parents and children go in together
 
     def _audit(
