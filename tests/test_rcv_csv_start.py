@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -20,7 +18,6 @@ import pytest
 from tallyroom.errors import TallyroomError
 from tallyroom.limits import MAX_FILE_BYTES
 from tallyroom.rcv import BallotSet, CandidateSpec, csv_start, fast_csv, read_ballots
-from tests.conftest import ROOT
 
 BODY = "".join(
     f"{n},P{n % 3},{'ABC'[n % 3]},{'BCA'[n % 2]},{'' if n % 4 else 'C'}\n" for n in range(60)
@@ -143,19 +140,3 @@ def test_pyarrow_parses_on_its_threads_when_a_processor_is_free(
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: mask, raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert csv_start.parse_threads() is threads
-
-
-def test_the_options_of_a_count_import_neither_numpy_nor_the_model() -> None:
-    # What the command line imports before it reads a ballot file stays light, so that a large
-    # file's parse starts before numpy's users and the election model are imported.
-    script = (
-        "import sys\n"
-        "import tallyroom.cli.rcv, tallyroom.rcv.cells, tallyroom.rcv.table_layout\n"
-        "import tallyroom.rcv.csv_start\n"
-        "print(sorted(m for m in ('numpy', 'pyarrow', 'tallyroom.model', 'tallyroom.rcv.builder')"
-        " if m in sys.modules))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]"

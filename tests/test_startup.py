@@ -223,6 +223,27 @@ def test_rcv_imports_only_what_counting_needs(args: tuple[str, ...]) -> None:
         assert json.loads(done.stdout)["winners"]
 
 
+def _python(script: str) -> str:
+    """What ``script`` prints, run by a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def test_the_options_of_a_count_import_neither_numpy_nor_the_model() -> None:
+    # What the command line imports before it reads a ballot file stays light, so that a large
+    # file's parse starts before numpy's users and the election model are imported.
+    script = (
+        "import sys\n"
+        "import tallyroom.cli.rcv, tallyroom.rcv.cells, tallyroom.rcv.table_layout\n"
+        "import tallyroom.rcv.csv_start\n"
+        "print(sorted(m for m in ('numpy', 'pyarrow', 'tallyroom.model', 'tallyroom.rcv.builder')"
+        " if m in sys.modules))\n"
+    )
+    assert _python(script).strip() == "[]"
+
+
 def test_the_package_names_are_imported_on_first_use() -> None:
     script = (
         "import sys, tallyroom, tallyroom.rcv as rcv\n"
@@ -231,11 +252,8 @@ def test_the_package_names_are_imported_on_first_use() -> None:
         "names = [getattr(tallyroom, n) for n in tallyroom.__all__]\n"
         "print(sorted(before), rcv.read_rctab_config.__module__, tallyroom.Election.__module__)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
-    )
     # Importing tallyroom.rcv loads none of its modules; its names load theirs on first use.
-    assert done.stdout.split() == [
+    assert _python(script).split() == [
         "[]",
         "tallyroom.rcv.rctab_config",
         "tallyroom.model",
