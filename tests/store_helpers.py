@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -50,19 +50,21 @@ def row_counts(store: Store) -> dict[str, int]:
     return counts
 
 
-@contextmanager
-def tables_on(
-    request: pytest.FixtureRequest, tmp_path: Path, metadata: sa.MetaData
-) -> Iterator[sa.Connection]:
-    """A write transaction on a new SQLite file or on the test PostgreSQL database (as
-    ``request.param`` says), with the tables of ``metadata`` created; for fixtures of tests of
-    the store's driver over tables of their own."""
-    sqlite = request.param == "sqlite"
-    url = str(tmp_path / "new.db") if sqlite else request.getfixturevalue("pg_url")
-    engine = create_engine(normalize_url(url))
-    metadata.create_all(engine)
-    try:
-        with write_connection(engine) as connection, connection.begin():
-            yield connection
-    finally:
-        engine.dispose()
+def tables_fixture(metadata: sa.MetaData) -> Any:
+    """A ``conn`` fixture for tests of the store's driver over tables of their own: a write
+    transaction on a new SQLite file and on the test PostgreSQL database (one run each), with
+    the tables of ``metadata`` created. Use as ``conn = tables_fixture(metadata)``."""
+
+    @pytest.fixture(params=["sqlite", "postgresql"])
+    def conn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Connection]:
+        sqlite = request.param == "sqlite"
+        url = str(tmp_path / "new.db") if sqlite else request.getfixturevalue("pg_url")
+        engine = create_engine(normalize_url(url))
+        metadata.create_all(engine)
+        try:
+            with write_connection(engine) as connection, connection.begin():
+                yield connection
+        finally:
+            engine.dispose()
+
+    return conn

@@ -4,7 +4,6 @@ writing each file: the same rows, ids and outcomes as one file at a time."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from tallyroom import service
 from tallyroom.store import Store
 from tallyroom.store import schema as t
 from tallyroom.store.driver import NEW_ROWS, insert_new
-from tests.store_helpers import tables_on
+from tests.store_helpers import tables_fixture
 
 from .conftest import ROOT
 
@@ -30,10 +29,7 @@ keyed = sa.Table(
 AT = dt.datetime(2004, 4, 6, 21, 30, 5, 123456, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def conn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Connection]:
-    with tables_on(request, tmp_path, metadata) as connection:
-        yield connection
+conn = tables_fixture(metadata)
 
 
 def test_insert_new_inserts_what_no_unique_key_holds(conn: sa.Connection) -> None:

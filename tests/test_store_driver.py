@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tallyroom.store.driver import fetch_rows, insert_returning_id, insert_rows
-from tests.store_helpers import tables_on
+from tests.store_helpers import tables_fixture
 
 metadata = sa.MetaData()
 sources = sa.Table(
@@ -33,10 +31,7 @@ rows = sa.Table(
 AT = dt.datetime(2004, 4, 6, 21, 30, 5, 123456, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def conn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Connection]:
-    with tables_on(request, tmp_path, metadata) as connection:
-        yield connection
+conn = tables_fixture(metadata)
 
 
 def test_rows_go_in_with_their_types_and_come_back(conn: sa.Connection) -> None:
