@@ -9,8 +9,9 @@ command's ``--help``) does not load numpy and every reader.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tallyroom.lazy import exports
 
 if TYPE_CHECKING:
     from tallyroom.rcv.cells import CandidateSpec, CellLabels
@@ -55,11 +56,11 @@ __all__ = [
 
 #: The module of this package that defines each public name.
 _HOMES = {
-    **dict.fromkeys(("CandidateSpec", "CellLabels"), "cells"),
-    "RcvOptions": "options",
-    **dict.fromkeys(("RctabContest", "read_rctab_config"), "rctab_config"),
-    **dict.fromkeys(("BallotSource", "read_ballot_sources", "read_ballots"), "readers"),
-    "tabulate": "tally",
+    **dict.fromkeys(("CandidateSpec", "CellLabels"), ".cells"),
+    "RcvOptions": ".options",
+    **dict.fromkeys(("RctabContest", "read_rctab_config"), ".rctab_config"),
+    **dict.fromkeys(("BallotSource", "read_ballot_sources", "read_ballots"), ".readers"),
+    "tabulate": ".tally",
     **dict.fromkeys(
         (
             "EXHAUSTED",
@@ -73,19 +74,9 @@ _HOMES = {
             "TieBreak",
             "Transfer",
         ),
-        "types",
+        ".types",
     ),
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'tallyroom.rcv' has no attribute {name!r}")
-    value = getattr(import_module(f"tallyroom.rcv.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = exports(__name__, __all__, _HOMES)

@@ -9,8 +9,9 @@ election-night pages, which took most of a one-election ``export-site --since`` 
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tallyroom.lazy import exports
 
 if TYPE_CHECKING:
     from tallyroom.web.app import create_app
@@ -19,17 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["ExportReport", "create_app", "export_site"]
 
 #: The module of this package that defines each public name.
-_HOMES = {"create_app": "app", "ExportReport": "export", "export_site": "export"}
+_HOMES = {"create_app": ".app", "ExportReport": ".export", "export_site": ".export"}
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'tallyroom.web' has no attribute {name!r}")
-    value = getattr(import_module(f"tallyroom.web.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = exports(__name__, __all__, _HOMES)
