@@ -13,7 +13,7 @@ from tallyroom.rcv.cells import CandidateSpec, CellLabels
 from tallyroom.rcv.rank_table import rank_table_of
 from tallyroom.rcv.types import OVERVOTE, UNDECLARED_WRITE_INS, BallotSet, Ranking, RankTable
 
-__all__ = ["BallotBuilder", "CandidateSpec", "CellLabels"]
+__all__ = ["BallotBuilder"]
 
 
 @dataclass(frozen=True, slots=True)

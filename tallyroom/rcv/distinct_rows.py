@@ -16,12 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from tallyroom.errors import ParseError, ValidationError
-from tallyroom.rcv.builder import BallotBuilder, CellLabels
+from tallyroom.rcv.builder import BallotBuilder
+from tallyroom.rcv.cells import CellLabels
 from tallyroom.rcv.rank_table import rankings_from_cells
 from tallyroom.rcv.types import Ranking
 
 if TYPE_CHECKING:
-    from tallyroom.rcv.read_table import TableLayout
+    from tallyroom.rcv.table_layout import TableLayout
 
 __all__ = ["add_cell_groups", "add_distinct_rows", "cell_codes"]
 

@@ -29,7 +29,8 @@ import numpy.typing as npt
 
 from tallyroom.errors import ParseError
 from tallyroom.limits import MAX_FIELD_CHARS, collector_paused
-from tallyroom.rcv.builder import BallotBuilder, CellLabels
+from tallyroom.rcv.builder import BallotBuilder
+from tallyroom.rcv.cells import CellLabels
 from tallyroom.rcv.csv_start import (
     FAST_MIN_BYTES,
     StartedParse,
@@ -42,8 +43,8 @@ from tallyroom.rcv.csv_start import (
     used,
 )
 from tallyroom.rcv.distinct_rows import add_cell_groups, cell_codes
-from tallyroom.rcv.read_table import TableLayout, detect_layout
 from tallyroom.rcv.readers import fast_read_size, mapped_file
+from tallyroom.rcv.table_layout import TableLayout, detect_layout
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -16,7 +16,7 @@ from typing import Any
 
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.limits import load_json, read_limited
-from tallyroom.rcv.builder import CandidateSpec, CellLabels
+from tallyroom.rcv.cells import CandidateSpec, CellLabels
 from tallyroom.rcv.options import OvervoteRule, RcvOptions, TiebreakMode, WinnerMode
 from tallyroom.rcv.readers import BallotFormat, BallotSource, read_ballot_sources
 from tallyroom.rcv.types import BallotSet

@@ -28,13 +28,12 @@ from tallyroom.limits import (
     csv_rows,
     whole_count,
 )
-from tallyroom.rcv.builder import BallotBuilder, CellLabels
+from tallyroom.rcv.builder import BallotBuilder
+from tallyroom.rcv.cells import CellLabels
 from tallyroom.rcv.distinct_rows import add_distinct_rows
 from tallyroom.rcv.table_layout import TableLayout, detect_layout
 
 __all__ = [
-    "TableLayout",
-    "detect_layout",
     "read_candidate_columns_csv",
     "read_rank_csv",
     "read_rank_table",

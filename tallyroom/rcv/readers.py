@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tallyroom.rcv.builder import BallotBuilder
     from tallyroom.rcv.cells import CandidateSpec, CellLabels
     from tallyroom.rcv.csv_start import StartedParse
-    from tallyroom.rcv.read_table import TableLayout
+    from tallyroom.rcv.table_layout import TableLayout
     from tallyroom.rcv.types import BallotSet
 
 __all__ = ["BallotFormat", "BallotSource", "read_ballot_sources", "read_ballots"]
@@ -249,7 +249,7 @@ def _read_one(
 
 def _layout(source: BallotSource, rows_count_hint: int | None) -> TableLayout:
     from tallyroom.limits import MAX_RANKINGS
-    from tallyroom.rcv.read_table import TableLayout
+    from tallyroom.rcv.table_layout import TableLayout
 
     assert source.first_vote_column is not None
     first_column = source.first_vote_column - 1
@@ -285,7 +285,7 @@ def _layout(source: BallotSource, rows_count_hint: int | None) -> TableLayout:
 
 def _header_layout_with_weight(source: BallotSource) -> TableLayout:
     """The layout the header names, with the weight in the column given (not a ranking)."""
-    from tallyroom.rcv.read_table import TableLayout, detect_layout
+    from tallyroom.rcv.table_layout import TableLayout, detect_layout
 
     assert source.weight_column is not None
     header = _first_row(source)
