@@ -12,7 +12,6 @@ import csv
 import dataclasses
 import gc
 import json
-import operator
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tallyroom.errors import ParseError, ValidationError
 
 if TYPE_CHECKING:
-    from tallyroom.model import Election, UnitResult
+    from tallyroom.model import Election, UnitRows
 
 __all__ = [
     "MAX_COLUMNS",
@@ -297,6 +296,13 @@ def _check_record(value: object, source: str, line: int | None, depth: int) -> N
             item = getattr(value, name)
             if type(item) not in _NO_COUNTS:
                 _check_record(item, source, here, depth + 1)
+        return
+    from tallyroom.model import UnitResults  # a record is checked: model is in
+
+    if isinstance(value, UnitResults):  # a column of counts: its extremes are looked at
+        votes = value.votes
+        if votes and max(max(votes), -min(votes)) > MAX_VOTES:
+            _check_record(next(v for v in votes if abs(v) > MAX_VOTES), source, line, depth + 1)
 
 
 def check_storable(election: Election, source: str) -> None:
@@ -336,18 +342,22 @@ def check_storable(election: Election, source: str) -> None:
             numbers.add(round_.number)
 
 
-_UNIT = operator.attrgetter("unit")
-_CANDIDATE = operator.attrgetter("candidate")
-_VOTE_TYPE = operator.attrgetter("vote_type")
-
-
-def _cells_plain(cells: tuple[UnitResult, ...]) -> bool:
+def _cells_plain(cells: UnitRows) -> bool:
     """Whether ``cells`` has no two figures for one candidate, unit and vote type, no candidate
     name longer than :data:`MAX_NAME_CHARS` and no vote type longer than
     :data:`MAX_SHORT_CHARS`: checked a column at a time (each distinct name once)."""
-    units = list(map(_UNIT, cells))
-    candidates = list(map(_CANDIDATE, cells))
-    vote_types = list(map(_VOTE_TYPE, cells))
+    from tallyroom.model import UnitResults, unit_columns  # an election is made: model is in
+
+    if isinstance(cells, UnitResults):  # each distinct name once, the figures by their codes
+        return (
+            max(map(len, cells.candidates)) <= MAX_NAME_CHARS
+            and max(map(len, cells.vote_types)) <= MAX_SHORT_CHARS
+            and len(
+                set(zip(cells.unit_codes, cells.candidate_codes, cells.type_codes, strict=True))
+            )
+            == len(cells)
+        )
+    units, candidates, _, vote_types = unit_columns(cells)
     return (
         max(map(len, set(candidates))) <= MAX_NAME_CHARS
         and max(map(len, set(vote_types))) <= MAX_SHORT_CHARS
@@ -355,7 +365,7 @@ def _cells_plain(cells: tuple[UnitResult, ...]) -> bool:
     )
 
 
-def _check_cells(cells: tuple[UnitResult, ...], where: str, source: str) -> None:
+def _check_cells(cells: UnitRows, where: str, source: str) -> None:
     """Raise the error of the first of ``cells`` (in order) that is a second figure for its
     candidate, unit and vote type, or whose candidate name or vote type is too long."""
     seen: set[tuple[str, str, str]] = set()

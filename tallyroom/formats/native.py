@@ -40,7 +40,7 @@ from tallyroom.limits import (
     csv_rows,
     whole_count,
 )
-from tallyroom.model import Election, Stage, UnitResult
+from tallyroom.model import Election, Stage, UnitResult, UnitResults
 
 __all__ = ["FORMAT_NAME", "looks_like_native", "read_native", "write_native"]
 
@@ -68,7 +68,7 @@ def _dump(value: Any) -> Any:
                 continue
             table[item.name] = _dump(current)
         return table
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | UnitResults):
         return [_dump(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tallyroom.formats.conversion import BALLOTS_CAST, REGISTERED_VOTERS, WRITE_INS
-from tallyroom.model import ReportingUnit, Stage
+from tallyroom.model import ReportingUnit, Stage, UnitResults, unit_columns
 
 __all__ = [
     "RollupProblem",
@@ -59,7 +59,8 @@ def children_of(units: tuple[ReportingUnit, ...]) -> dict[str, list[str]]:
 
 def leaf_units(stage: Stage) -> set[str]:
     """Units that have rows while no unit under them has any."""
-    with_rows = {row.unit for row in stage.unit_results}
+    rows = stage.unit_results
+    with_rows = set(rows.units) if isinstance(rows, UnitResults) else {row.unit for row in rows}
     parents = {u.id: u.parent for u in stage.units}
     covered: set[str] = set()
     for unit in with_rows:
@@ -80,13 +81,13 @@ def unit_totals(stage: Stage, vote_type: str = "total") -> dict[str, dict[str, i
     parents = {u.id: u.parent for u in stage.units}
     leaves = leaf_units(stage)
     own: dict[str, dict[str, int]] = {}
-    for row in stage.unit_results:
-        if row.vote_type != vote_type or row.unit not in leaves:
+    for unit_id, candidate, votes, of_type in zip(*unit_columns(stage.unit_results), strict=True):
+        if of_type != vote_type or unit_id not in leaves:
             continue
-        rows = own.get(row.unit)
+        rows = own.get(unit_id)
         if rows is None:
-            rows = own[row.unit] = {}
-        rows[row.candidate] = rows.get(row.candidate, 0) + row.votes
+            rows = own[unit_id] = {}
+        rows[candidate] = rows.get(candidate, 0) + votes
     totals: dict[str, dict[str, int]] = {}
     for leaf, sums in own.items():
         unit: str | None = leaf
@@ -109,9 +110,9 @@ def root_totals(stage: Stage, vote_type: str = "total") -> dict[str, int]:
     pass over the rows."""
     leaves = leaf_units(stage)
     totals: dict[str, int] = {}
-    for row in stage.unit_results:
-        if row.vote_type == vote_type and row.unit in leaves:
-            totals[row.candidate] = totals.get(row.candidate, 0) + row.votes
+    for unit, candidate, votes, of_type in zip(*unit_columns(stage.unit_results), strict=True):
+        if of_type == vote_type and unit in leaves:
+            totals[candidate] = totals.get(candidate, 0) + votes
     return totals
 
 
@@ -125,7 +126,8 @@ def check_rollup(stage: Stage, where: str = "") -> tuple[RollupProblem, ...]:
     prefix = f"{where}, {stage.label()}" if where else stage.label()
     units = {u.id: u for u in stage.units}
     problems: list[RollupProblem] = []
-    keys = Counter((r.unit, r.candidate, r.vote_type) for r in stage.unit_results)
+    columns = unit_columns(stage.unit_results)
+    keys = Counter(zip(columns[0], columns[1], columns[3], strict=True))
     for (unit, candidate, vote_type), n in keys.items():
         if n > 1:
             problems.append(
@@ -150,12 +152,10 @@ def check_rollup(stage: Stage, where: str = "") -> tuple[RollupProblem, ...]:
     totals = unit_totals(stage)
     own: dict[str, dict[str, int]] = defaultdict(dict)
     leaves = leaf_units(stage)
-    for unit_row in stage.unit_results:
-        if unit_row.vote_type == "total" and unit_row.unit not in leaves:
-            stated_here = own[unit_row.unit]
-            stated_here[unit_row.candidate] = (
-                stated_here.get(unit_row.candidate, 0) + unit_row.votes
-            )
+    for unit_id, candidate, votes, vote_type in zip(*columns, strict=True):
+        if vote_type == "total" and unit_id not in leaves:
+            stated_here = own[unit_id]
+            stated_here[candidate] = stated_here.get(candidate, 0) + votes
     for unit, stated in sorted(own.items()):
         below = totals.get(unit, {})
         differ = [name for name, votes in stated.items() if below.get(name, 0) != votes]

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from tallyroom.figures import person_key
-from tallyroom.model import Election
+from tallyroom.model import Election, UnitResult, UnitResults
 
 __all__ = [
     "MAX_CHANGES",
@@ -90,6 +90,13 @@ def _converter(kind: type, provenance: bool) -> Callable[[Any], JSON]:
             return [item if type(item) in plain else _json(item, provenance) for item in value]
 
         return items
+    if kind is UnitResults:
+        record = _record_converter(UnitResult, provenance)
+
+        def figures(value: Any) -> JSON:
+            return list(map(record, value))
+
+        return figures
     if kind is dt.date or kind is dt.datetime:
         return _isoformat
     if kind is Decimal:
@@ -201,6 +208,9 @@ def _feed(value: Any, digest: _Digest) -> None:
     if kind in _LEAVES:
         digest.add(repr(value))
         return
+    if kind is UnitResults:
+        _feed_unit_results(value, digest)
+        return
     if kind is tuple:
         items: tuple[Any, ...] = value
     else:
@@ -236,6 +246,22 @@ def _feed_chunk(chunk: tuple[Any, ...], digest: _Digest) -> None:
         if index:
             digest.add(", ")
         _feed(item, digest)
+
+
+#: The types of a :class:`UnitResults`'s columns: unit, candidate, votes, vote type.
+_UNIT_KINDS: list[set[type]] = [{str}, {str}, {int}, {str}]
+
+
+def _feed_unit_results(figures: UnitResults, digest: _Digest) -> None:
+    """Hash unit figures held as columns as :func:`_feed` hashes the tuple of them: a chunk of
+    records at a time, from their columns, without making the figures."""
+    digest.add("(")
+    for start in range(0, len(figures), _CHUNK):
+        if start:
+            digest.add(", ")
+        columns: list[list[Any]] = list(figures.columns(start, start + _CHUNK))
+        digest.add(_records_text(columns, _UNIT_KINDS)[:-2])
+    digest.add(",)" if len(figures) == 1 else ")")
 
 
 def _records_text(columns: list[list[Any]], kinds_of: list[set[type]]) -> str:

@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from decimal import Decimal
+from itertools import count, repeat
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ from tallyroom.model import (
     Transfer,
     UnitKind,
     UnitResult,
+    unit_columns,
 )
 from tallyroom.store import schema as t
 
@@ -205,9 +207,9 @@ def election_rows(election: Election) -> dict[sa.Table, Values]:
                 for p, unit in enumerate(stage.units)
             )
         if stage.unit_results:
+            units, candidates, votes, vote_types = unit_columns(stage.unit_results)
             rows[t.unit_results].extend(
-                (s, result.unit, result.candidate, result.vote_type, p, result.votes)
-                for p, result in enumerate(stage.unit_results)
+                zip(repeat(s), units, candidates, vote_types, count(), votes, strict=False)
             )
         for p, round_ in enumerate(stage.rounds):
             number = round_.number
