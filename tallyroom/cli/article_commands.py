@@ -1,7 +1,8 @@
 """``tallyroom parse`` and ``tallyroom render``: files in, the model out, and back.
 
-Both read every format the other commands read (:func:`tallyroom.formats.load_text`, the same
-reader as ``check``, ``convert`` and ``import``)."""
+Both read every format the other commands read (:func:`tallyroom.formats.load_path`, the same
+reader as ``check``, ``convert`` and ``import``; a precinct file read from disk a line at a
+time)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tallyroom.claims import stage_participants, stated_statuses
 from tallyroom.cli.summary import election_json
 from tallyroom.errors import InputError
 from tallyroom.figures import percent
-from tallyroom.formats import WRITE_FORMATS, Loaded, load_text, read_bytes, write_text
+from tallyroom.formats import WRITE_FORMATS, Loaded, load_path, write_text
 from tallyroom.model import Election
 from tallyroom.names import party_short
 
@@ -24,7 +25,7 @@ __all__ = ["demo_summaries", "print_election"]
 
 
 def _read(path: Path) -> Loaded:
-    return load_text(read_bytes(path), str(path))
+    return load_path(path)
 
 
 def _number(value: int | None) -> str:

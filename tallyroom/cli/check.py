@@ -12,7 +12,7 @@ from rich.markup import escape
 from tallyroom.checks import Finding, Severity, findings_json, run_checks
 from tallyroom.checks.types import SEVERITIES
 from tallyroom.errors import InputError
-from tallyroom.formats import read_bytes, read_text
+from tallyroom.formats import load_path, read_bytes
 from tallyroom.model import Election
 
 __all__ = ["demo_findings", "print_findings"]
@@ -75,13 +75,13 @@ def check(files: tuple[Path, ...], as_json: bool, as_jsonl: bool, min_severity: 
     errors = False
     for path in files:
         try:
-            text = read_bytes(path)
-            elections = read_text(text, str(path))
+            elections = load_path(path).elections
+            # The findings' lines are shown from the text; JSON has no use for it.
+            lines = None if as_json or as_jsonl else read_bytes(path).splitlines()
         except InputError as error:
             click.echo(f"error: {error}", err=True)
             unreadable = True
             continue
-        lines = text.splitlines()
         for election in elections:
             found = run_checks(election, min_severity=min_severity)
             errors = errors or any(f.severity == "error" for f in found)

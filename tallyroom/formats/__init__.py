@@ -9,6 +9,7 @@ in a target format and returns what the target could not hold.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ __all__ = [
     "Loaded",
     "Written",
     "detect_format",
+    "load_path",
     "load_text",
     "read_path",
     "read_text",
@@ -104,6 +106,51 @@ def load_text(
     if fmt not in ("text", "openelections-csv"):  # these readers check their own figures
         check_figures(loaded.elections, source)
     return loaded
+
+
+#: How much of a file :func:`load_path` reads to tell its format before reading it all.
+HEAD_BYTES = 65536
+
+
+def load_path(path: Path, fmt: str | None = None, *, date: dt.date | None = None) -> Loaded:
+    """:func:`load_text` of the file at ``path`` (read as :func:`read_bytes` reads it).
+
+    A file whose first :data:`HEAD_BYTES` say it is an OpenElections precinct file (or that
+    ``fmt`` says is one) is read from disk a line at a time, never held whole: a statewide
+    file of a million rows is read in the memory of its figures. Any other file is read
+    whole. A file that cannot be read so (not UTF-8, binary, too large) gets the error
+    :func:`read_bytes` gives."""
+    if fmt in (None, "openelections-csv"):
+        head = _head(path)
+        if head is not None and (fmt or detect_format(head, path.name)) == "openelections-csv":
+            return _load_openelections(path, date)
+    return load_text(read_bytes(path), str(path), fmt, date=date)
+
+
+def _head(path: Path) -> str | None:
+    """The text of the file's first :data:`HEAD_BYTES` (less a character they cut); ``None``
+    when they are not text (:func:`read_bytes` then gives the error)."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(HEAD_BYTES)
+        if b"\x00" in data[:8192]:
+            return None
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _load_openelections(path: Path, date: dt.date | None) -> Loaded:
+    from tallyroom.formats.openelections import read_openelections_file
+    from tallyroom.limits import check_file_size
+
+    source = str(path)
+    try:
+        check_file_size(path.stat().st_size, source)
+        return read_openelections_file(path, source, date=date)
+    except (OSError, UnicodeDecodeError):
+        read_bytes(path)  # raises the error naming what is wrong (and where)
+        raise ParseError("expected a readable UTF-8 text file", source=source) from None
 
 
 def _load_text(text: str, source: str, fmt: str, date: dt.date | None) -> Loaded:
@@ -193,7 +240,7 @@ def read_text(text: str, source: str, fmt: str | None = None) -> tuple[Election,
 
 def read_path(path: Path, fmt: str | None = None) -> tuple[Election, ...]:
     """Read every election in the file at ``path``."""
-    return read_text(read_bytes(path), str(path), fmt)
+    return load_path(path, fmt).elections
 
 
 def write_text(elections: Sequence[Election], fmt: str) -> Written:

@@ -38,9 +38,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import chain
+from pathlib import Path
 from typing import NoReturn
 
 from tallyroom.errors import ParseError
@@ -77,6 +78,7 @@ __all__ = [
     "looks_like_openelections",
     "merge_elections",
     "read_openelections",
+    "read_openelections_file",
     "read_precinct_map",
     "write_openelections",
 ]
@@ -441,10 +443,14 @@ def _slices(text: str, size: int) -> Iterator[str]:
         start = stop
 
 
-def _refuse_malformed(text: str, source: str) -> NoReturn:
-    """Raise the error :func:`tallyroom.limits.csv_rows` gives for ``text`` (malformed CSV, or a
-    row wider than the limit), with its line."""
-    for _ in csv_rows(csv.reader(_text_lines(text)), source):
+#: The lines of a file's text, line ends made ``\n``, from its start each time it is called.
+Lines = Callable[[], Iterator[str]]
+
+
+def _refuse_malformed(lines: Lines, source: str) -> NoReturn:
+    """Raise the error :func:`tallyroom.limits.csv_rows` gives for the text of ``lines``
+    (malformed CSV, or a row wider than the limit), with its line."""
+    for _ in csv_rows(csv.reader(lines()), source):
         pass
     raise ParseError("malformed CSV", source=source)  # pragma: no cover - csv_rows raised
 
@@ -520,12 +526,43 @@ def read_openelections(
 
     The text is read a slice at a time and every cell that repeats (a unit, an office, a party,
     a candidate) is understood once, so time and memory grow with the number of rows only."""
+    normalized = _lines(text)
     with collector_paused():
-        return _read_openelections(text, source, precinct_wards, date, kind, jurisdiction)
+        return _read_openelections(
+            lambda: _text_lines(normalized), source, precinct_wards, date, kind, jurisdiction
+        )
+
+
+def read_openelections_file(
+    path: Path,
+    source: str | None = None,
+    *,
+    precinct_wards: Mapping[str, str] | None = None,
+    date: dt.date | None = None,
+    kind: StageKind | None = None,
+    jurisdiction: Jurisdiction | None = None,
+) -> Loaded:
+    """:func:`read_openelections` of the UTF-8 file at ``path``, read from disk a line at a time:
+    its text is never held whole (a statewide file is tens of megabytes), and memory grows with
+    its figures alone. Line ends are made ``\n`` as :func:`read_openelections` makes them. A
+    byte that is not UTF-8 raises :class:`UnicodeDecodeError` and a failed read
+    :class:`OSError` (the caller, which knows how the file was given, words the error)."""
+
+    def lines() -> Iterator[str]:
+        with path.open(encoding="utf-8-sig", newline=None) as file:
+            first = next(file, None)
+            if first is not None:
+                yield first.lstrip("\ufeff")
+                yield from file
+
+    with collector_paused():
+        return _read_openelections(
+            lines, source or str(path), precinct_wards, date, kind, jurisdiction
+        )
 
 
 def _read_openelections(
-    text: str,
+    lines: Lines,
     source: str,
     precinct_wards: Mapping[str, str] | None,
     date: dt.date | None,
@@ -544,8 +581,7 @@ def _read_openelections(
         jurisdiction = jurisdiction or Jurisdiction(state=named.group(2).upper())
     kind = kind or "general"
     jurisdiction = jurisdiction or Jurisdiction()
-    lines = _lines(text)
-    reader = csv.reader(_text_lines(lines))
+    reader = csv.reader(lines())
     try:
         header = next(reader)
     except StopIteration:
