@@ -153,6 +153,34 @@ class UnitResults(Sequence[UnitResult]):
             made.add(row.unit, row.candidate, row.votes, row.vote_type)
         return made.build()
 
+    @classmethod
+    def from_columns(
+        cls,
+        units: Sequence[str],
+        candidates: Sequence[str],
+        votes: Sequence[int],
+        vote_types: Sequence[str],
+    ) -> UnitResults:
+        """The figures of four columns of equal length (see :meth:`columns`), each column's
+        distinct values numbered in the order they come, as :class:`UnitResultsBuilder` does."""
+        if not len(units) == len(candidates) == len(votes) == len(vote_types):
+            raise ValueError("unit result columns of different lengths")
+        made = object.__new__(cls)
+        for name, column in (
+            ("units", units),
+            ("candidates", candidates),
+            ("vote_types", vote_types),
+        ):
+            distinct = tuple(dict.fromkeys(column))
+            code = {value: number for number, value in enumerate(distinct)}
+            typecode = next(c for c, top in _CODE_SIZES if len(distinct) <= top)
+            object.__setattr__(made, name, distinct)
+            object.__setattr__(
+                made, _CODES_OF[name], array(typecode, map(code.__getitem__, column))
+            )
+        object.__setattr__(made, "votes", _votes_array(votes))
+        return made
+
     def __len__(self) -> int:
         return len(self.votes)
 
@@ -244,6 +272,23 @@ _WIDER = {"B": "H", "H": "I", "I": "Q", "Q": None}
 #: Votes start as unsigned 16-bit (a precinct's count mostly fits); a count that does not fit
 #: widens them to unsigned 32-bit, then signed 64-bit, then (beyond any real count) a list.
 _WIDER_VOTES = {"H": "I", "I": "q", "q": None}
+
+
+#: The narrowest code type for a column of so many distinct values.
+_CODE_SIZES = (("B", 1 << 8), ("H", 1 << 16), ("I", 1 << 32), ("Q", 1 << 64))
+_CODES_OF = {"units": "unit_codes", "candidates": "candidate_codes", "vote_types": "type_codes"}
+
+
+def _votes_array(votes: Sequence[int]) -> Any:
+    """``votes`` in the narrowest array of :data:`_WIDER_VOTES` that holds them (a list when
+    none does)."""
+    typecode: str | None = "H"
+    while typecode is not None:
+        try:
+            return array(typecode, votes)
+        except (OverflowError, TypeError):
+            typecode = _WIDER_VOTES[typecode]
+    return list(votes)
 
 
 class UnitResultsBuilder:

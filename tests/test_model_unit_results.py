@@ -67,6 +67,19 @@ def test_columns_are_the_tuple_of_their_figures(rows: list[UnitResult]) -> None:
         held[len(whole)]
 
 
+@settings(max_examples=200)
+@given(figures)
+def test_columns_made_whole_are_those_made_a_figure_at_a_time(rows: list[UnitResult]) -> None:
+    built, whole = UnitResults.of(rows), UnitResults.from_columns(*unit_columns(tuple(rows)))
+    assert whole == built == tuple(rows)
+    for name in ("units", "candidates", "vote_types"):
+        assert getattr(whole, name) == getattr(built, name)
+    for name in ("unit_codes", "candidate_codes", "type_codes", "votes"):
+        assert list(getattr(whole, name)) == list(getattr(built, name))
+    with pytest.raises(ValueError, match="different lengths"):
+        UnitResults.from_columns(["a"], [], [], [])
+
+
 def test_arrays_widen_as_values_need() -> None:
     made = UnitResultsBuilder()
     made.add("u0", "c", 1, "total")

@@ -13,7 +13,8 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from decimal import Decimal
-from itertools import count, repeat
+from itertools import count, groupby, repeat
+from operator import itemgetter
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ from tallyroom.model import (
     StageKind,
     Transfer,
     UnitKind,
-    UnitResult,
+    UnitResults,
     unit_columns,
 )
 from tallyroom.store import schema as t
@@ -51,6 +52,32 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+
+
+@functools.cache
+def _unit_rows() -> sa.Select[Any]:
+    """A version's unit figures in order: stage, unit, candidate, votes and vote type."""
+    u = t.unit_results
+    return (
+        sa.select(u.c.stage, u.c.unit, u.c.candidate, u.c.votes, u.c.vote_type)
+        .where(u.c.version_id == sa.bindparam("version_id"))
+        .order_by(u.c.stage, u.c.position)
+    )
+
+
+def _unit_results(
+    conn: sa.Connection, version_id: int, head: sa.Row[Any]
+) -> dict[int, UnitResults]:
+    """Each stage's unit figures, held as columns (a precinct file's stage has hundreds of
+    thousands): read as rows, made columns a stage at a time."""
+    if not getattr(head, _has(t.unit_results)):
+        return {}
+    rows = conn.execute(_unit_rows(), {"version_id": version_id}).all()
+    found = {}
+    for stage, of_stage in groupby(rows, key=itemgetter(0)):
+        _, units, candidates, votes, vote_types = zip(*of_stage, strict=True)
+        found[stage] = UnitResults.from_columns(units, candidates, votes, vote_types)
+    return found
 
 
 @functools.lru_cache(maxsize=4096)
@@ -361,7 +388,7 @@ def load_election(
         head = conn.execute(_head(frozenset(without)), {"version_id": version_id}).one()
     results = _by_stage(conn.execute(_results(), {"version_id": version_id}).all())
     units = _by_stage(_select(conn, t.reporting_units, version_id, head))
-    unit_results = _by_stage(_select(conn, t.unit_results, version_id, head))
+    unit_results = _unit_results(conn, version_id, head)
     rounds = _by_stage(_select(conn, t.rounds, version_id, head))
     tallies: dict[tuple[int, int], list[tuple[str, Decimal]]] = defaultdict(list)
     for row in _select(conn, t.round_tallies, version_id, head):
@@ -404,12 +431,7 @@ def load_election(
                     )
                     for u in sorted(units[s], key=lambda u: u.position)
                 ),
-                unit_results=tuple(
-                    UnitResult(
-                        unit=u.unit, candidate=u.candidate, votes=u.votes, vote_type=u.vote_type
-                    )
-                    for u in sorted(unit_results[s], key=lambda u: u.position)
-                ),
+                unit_results=unit_results.get(s, ()),
                 rounds=tuple(
                     Round(
                         number=r.number,
