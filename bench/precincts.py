@@ -10,10 +10,11 @@ candidates plus ``Over Votes`` and ``Under Votes`` rows, and for the precincts o
 (a redacted count), as real files have.
 
 Measured at each size, in the same run: pyarrow's CSV reader reading the file (the yardstick),
-``tallyroom``'s reader reading it (``load_text``: read, figures checked), and with ``--import``
-``tallyroom import FILE`` into a new SQLite database (read, decide, check, store). Each step runs
-in a fresh interpreter (its imports untimed) and prints CPU and wall seconds, rows per second,
-its peak resident memory, the ratio to pyarrow's read, and how its CPU time grew per 10x rows.
+``tallyroom``'s reader reading it (``load_path``: read from disk, figures checked), and with
+``--import`` ``tallyroom import FILE`` into a new SQLite database (read, decide, check, store).
+Each step runs in a fresh interpreter (its imports untimed) and prints CPU and wall seconds, rows
+per second, its peak resident memory, the ratio to pyarrow's read, and how its CPU time grew per
+10x rows.
 
     .venv/bin/python bench/precincts.py [--rows 100000,1000000] [--import] [--profile N]
     .venv/bin/python bench/precincts.py --split 100000   # CPU of each part of an import
@@ -332,9 +333,9 @@ def step() -> None:
 
 
 def _read(path: Path) -> None:
-    from tallyroom.formats import load_text, read_bytes
+    from tallyroom.formats import load_path
 
-    load_text(read_bytes(path), str(path))
+    load_path(path)
 
 
 STEPS: dict[str, Callable[[Path], None]] = {"pyarrow": pyarrow_read, "read": _read}
@@ -418,7 +419,7 @@ def main() -> None:
             megabytes = path.stat().st_size / 1e6
             print(f"{rows:,} rows, {megabytes:.1f} MB")
             yardstick = _child("pyarrow", path)
-            steps = [("pyarrow read", yardstick), ("read (load_text)", _child("read", path))]
+            steps = [("pyarrow read", yardstick), ("read (load_path)", _child("read", path))]
             if args.run_import:
                 steps.append(("tallyroom import (SQLite)", _child("import", path)))
             for label, (cpu, wall, before, rss) in steps:
