@@ -21,6 +21,7 @@ import datetime as dt
 import inspect
 import pickle
 import re
+import typing
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from tallyroom.formats import article, dates
 from tallyroom.formats.article import parse_article, read_article
 from tallyroom.formats.dates import find_dates, parse_date, stage_words
 from tallyroom.formats.states import US_STATES, find_state
-from tallyroom.limits import MAX_VOTES
+from tallyroom.limits import MAX_VOTES, check_figures
 
 SAMPLES = Path(__file__).resolve().parent.parent / "tallyroom" / "data" / "samples"
 
@@ -147,10 +148,121 @@ def test_a_count_beyond_the_limit_is_refused_with_its_line(votes: str) -> None:
     assert raised.value.line == 9 and raised.value.source == "big.txt"
 
 
+@pytest.mark.parametrize("votes", ["9" * 4301, "1" + ",000" * 1434, "7" * 20_000])
+def test_a_number_too_long_to_convert_is_refused_with_its_line(votes: str) -> None:
+    """Python converts at most 4,300 digits to an integer: the reader stops at such a count
+    with a ``ValueError``, which is worded as the count beyond the limit it is."""
+    with pytest.raises(ValidationError, match="digits is more than the limit") as raised:
+        read_article(ARTICLE.format(votes=votes), source="huge.txt")
+    assert raised.value.line == 9 and raised.value.source == "huge.txt"
+
+
 @pytest.mark.parametrize("votes", [f"{MAX_VOTES:,}", str(MAX_VOTES), "0000000000000796"])
 def test_a_count_at_the_limit_or_with_leading_zeros_is_read(votes: str) -> None:
     election = read_article(ARTICLE.format(votes=votes), source="ok.txt").election
     assert election.stages[0].results[0].votes == int(votes.replace(",", ""))
+
+
+BEYOND = MAX_VOTES + 1
+_STAGE = model.Stage("general")
+#: For each whole-number field an election can hold (by the model's types, line numbers left
+#: out), an election holding a count beyond the limit there and nowhere else.
+_BEYOND_IN = {
+    ("Election", "previous_year"): model.Election("t", previous_year=BEYOND),
+    ("Election", "next_year"): model.Election("t", next_year=BEYOND),
+    ("Election", "registered_voters"): model.Election("t", registered_voters=BEYOND),
+    ("InfoboxCandidate", "votes"): model.Election(
+        "t", nominees=(model.InfoboxCandidate("A"), model.InfoboxCandidate("B", votes=BEYOND))
+    ),
+    **{
+        ("Stage", name): model.Election(
+            "t", stages=(_STAGE, dataclasses.replace(_STAGE, **{name: BEYOND}))
+        )
+        for name in ("stated_total", "registered_voters", "ballots_cast")
+    },
+    ("CandidateResult", "votes"): model.Election(
+        "t",
+        stages=(
+            model.Stage(
+                "general",
+                results=(model.CandidateResult("A", 5), model.CandidateResult("B", BEYOND)),
+            ),
+        ),
+    ),
+    ("UnitResult", "votes"): model.Election(
+        "t", stages=(model.Stage("general", unit_results=(model.UnitResult("u", "B", BEYOND),)),)
+    ),
+    ("Round", "number"): model.Election(
+        "t", stages=(model.Stage("general", rounds=(model.Round(1, ()), model.Round(BEYOND, ()))),)
+    ),
+}
+
+
+def _whole_number_fields(kind: type, seen: set[type]) -> set[tuple[str, str]]:
+    """The whole-number fields (not line numbers) of the dataclass ``kind`` and of every
+    dataclass its fields hold, by the model's type hints."""
+    if kind in seen or not dataclasses.is_dataclass(kind):
+        return set()
+    seen.add(kind)
+    found = set()
+    hints = typing.get_type_hints(kind)
+    for item in dataclasses.fields(kind):
+        kinds = [hints[item.name]]
+        while kinds:
+            hint = kinds.pop()
+            kinds.extend(typing.get_args(hint))
+            if hint is int and not item.name.endswith("line"):
+                found.add((kind.__name__, item.name))
+            elif isinstance(hint, type):
+                found |= _whole_number_fields(hint, seen)
+    return found
+
+
+def test_the_largest_count_is_read_from_every_whole_number_field_of_an_election() -> None:
+    assert _whole_number_fields(model.Election, set()) == set(_BEYOND_IN)
+    for election in _BEYOND_IN.values():
+        assert article._largest_count(election) == BEYOND
+        with pytest.raises(ValidationError, match="beyond the limit"):
+            check_figures(election, "x")
+    assert article._largest_count(model.Election("t")) == 0
+
+
+_COUNT_PLACES = [
+    "- Registered: {n}\n",
+    "- Previous Year: {n}\n",
+    "- Candidate1: Ann Lee\n- Popular Vote1: {n}\n",
+    "- Candidate1: Ann Lee\n- 1Blank: First round\n- 1Data1: {n} (5%)\n",
+]
+_TABLE_PLACES = [
+    "- Ann Lee (Nonpartisan candidate): {n} votes\n",
+    "- Ann Lee (eliminated in round 2): {n} votes\n",
+    "- Ann Lee: {n} votes, 5 votes\n",
+    "| Ann Lee | {n} | 5 |\n",
+    "Ann Lee (Green): {n} votes\n",
+    "Total: {n} votes\n",
+    "Registered voters: {n} votes\n",
+    "Ballots cast: {n} votes\n",
+    "Total: {n} votes, 5 votes\n",
+]
+
+
+@pytest.mark.parametrize("votes", [f"{BEYOND:,}", str(BEYOND), f"{MAX_VOTES:,}", str(MAX_VOTES)])
+@pytest.mark.parametrize("place", _COUNT_PLACES + _TABLE_PLACES)
+def test_a_count_beyond_the_limit_is_refused_wherever_the_reader_reads_one(
+    place: str, votes: str
+) -> None:
+    infobox, table = (place, "") if place in _COUNT_PLACES else ("", place)
+    text = (
+        "= 2004 Springfield mayoral election =\n\nInfobox\n- Election Date: April 6, 2004\n"
+        f"{infobox.format(n=votes)}\n==General election==\n"
+        "  - General election results, April 6, 2004**\n\n"
+        f"- Bo Park (Nonpartisan candidate): 1,204 votes\n{table.format(n=votes)}"
+    )
+    if votes.replace(",", "") == str(BEYOND):
+        with pytest.raises(ValidationError, match="beyond the limit"):
+            read_article(text, source="big.txt")
+    else:
+        read_article(text, source="ok.txt")
 
 
 _PLAIN_STATE = re.compile(
@@ -188,7 +300,8 @@ def test_stage_words_are_those_the_plain_pattern_finds(text: str) -> None:
 _DATE_PIECES = st.sampled_from(
     [
         *("April", "May", "December", "Sept", "6", "18", "31", "2004", "1907", "11", "02"),
-        *("st", "th", ",", " ", "   ", "-", "x", "é", "\u00a0", "\t"),
+        *("Mayor", "June", "-11-02", "2004-11", "٣", "_"),
+        *("st", "th", ",", " ", "   ", "-", "x", "é", "\u00a0", "\t", ". ", ";"),
     ]
 )
 
@@ -204,6 +317,83 @@ def test_dates_are_those_the_pattern_finds_from_the_start(text: str) -> None:
     assert [(found, match.span()) for found, match in find_dates(text)] == plain
     # Asked twice, the second answer from what the first one read.
     assert parse_date(text) == parse_date(text) == (plain[0][0] if plain else None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_DATE_PIECES, max_size=14).map("".join))
+def test_a_date_is_read_with_the_clause_the_clause_split_gives(text: str) -> None:
+    plain = [
+        (found, clause, match.span())
+        for clause in article._CLAUSE.split(text)
+        for found, match in find_dates(clause)
+    ]
+    read = []
+    for found, match in find_dates(text):
+        begin, end = article._clause(text, *match.span())
+        read.append((found, text[begin:end], (match.start() - begin, match.end() - begin)))
+    assert read == plain
+
+
+_PROSE_PIECES = st.sampled_from(
+    [
+        *("May 5, 2004", "18 May 2004", "2004-11-02", "May18, 2008", "November 6", "2003"),
+        *("the primary", "general", "runoff", " after the primaries", "held on ", "x", " "),
+        *(". ", ";", ".", "é"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_PROSE_PIECES, max_size=10).map("".join), max_size=4),
+    st.dictionaries(
+        st.sampled_from(["primary", "general", "runoff"]),
+        st.sets(st.sampled_from([2003, 2004, 2008]), max_size=2),
+        min_size=1,
+    ),
+)
+def test_the_prose_dates_stages_as_read_clause_by_clause(
+    texts: list[str], wanted: dict[model.StageKind, set[int]]
+) -> None:
+    paragraphs = [model.Paragraph(text, (), line) for line, text in enumerate(texts, 1)]
+    found: dict[str, list[tuple[dt.date, int | None]]] = {}
+    missing = {kind: set(years) for kind, years in wanted.items()}
+    for paragraph in paragraphs:
+        for clause in article._CLAUSE.split(paragraph.text):
+            for date, match in find_dates(clause):
+                kind = dates.stage_kind_near(clause, match.start(), match.end())
+                if missing and kind in missing:
+                    found.setdefault(kind, []).append((date, paragraph.line))
+                    missing[kind].discard(date.year)
+                    if not missing[kind]:
+                        del missing[kind]
+    assert article._prose_dates(paragraphs, wanted) == found
+
+
+_PLAIN_YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)([–-]\d{2,4})?(?!\d)")
+_YEAR_PIECES = st.sampled_from(
+    ["1", "2", "8", "9", "0", "19", "20", "2003", "1899", "2199", "–", "-", "04", "x", " ", "٣"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_YEAR_PIECES, max_size=10).map("".join))
+def test_a_captions_year_is_what_the_plain_year_pattern_finds(caption: str) -> None:
+    plain = list(_PLAIN_YEAR.finditer(caption))
+    assert [(m.span(), m.groups()) for m in article._YEAR.finditer(caption)] == [
+        (m.span(), m.groups()) for m in plain
+    ]
+    years = {int(m[1]) for m in plain}
+    expected = years.pop() if len(years) == 1 and not any(m[2] for m in plain) else None
+    assert article._caption_year(caption) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["1", "12", "123", "1234", ",", "0", " ", "٣", "²"]), max_size=7))
+def test_a_whole_number_is_read_as_its_pattern_reads_it(parts: list[str]) -> None:
+    text = "".join(parts)
+    match = article._NUMBER.fullmatch(text)
+    assert article._number(text) == (int(match[1].replace(",", "")) if match else None)
 
 
 _HEADING_PIECES = st.sampled_from(["=", "==", "===", " ", "\t", "Results", "a=b", "x", "\u2003"])

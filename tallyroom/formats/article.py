@@ -23,16 +23,27 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import operator
 import re
 import string
+import sys
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 
-from tallyroom.errors import ParseError
-from tallyroom.formats.dates import MONTHS, find_dates, format_date, parse_date, stage_kind_near
+from tallyroom.errors import ParseError, ValidationError
+from tallyroom.formats.dates import (
+    MONTHS,
+    StageWords,
+    find_dates,
+    format_date,
+    parse_date,
+    stage_kind_near,
+    stage_words,
+)
 from tallyroom.formats.states import find_state
+from tallyroom.limits import MAX_VOTES, check_figures
 from tallyroom.model import (
     Candidate,
     CandidateResult,
@@ -151,8 +162,11 @@ _ACTING = re.compile(r"\s*\(acting\)\s*$", re.I)
 _MAYORAL = re.compile(r"\bmayoral\b", re.I)
 _PLACE_WORD = re.compile(r"[\w.'-]+")
 _NUMBER = re.compile(r"\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*")
-#: A year in a caption, alone or opening a span ("2003–04"), not part of a longer number.
-_YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)([–-]\d{2,4})?(?!\d)")
+#: A year in a caption, alone or opening a span ("2003–04"), not part of a longer number:
+#: ``(?<![\d–-])(1[89]\d\d|2[01]\d\d)([–-]\d{2,4})?(?!\d)``, written to open with the year's
+#: first digit and the look-behind after it, which the regex engine finds by a quick scan
+#: instead of trying the pattern at every position.
+_YEAR = re.compile(r"([12](?<![\d–-][12])(?:(?<=1)[89]|(?<=2)[01])\d\d)([–-]\d{2,4})?(?!\d)")
 #: A results row in its usual shape, stripped, read in one go: a name without parentheses or
 #: colons, "(incumbent)"/"(write-in)" markers, at most one more group (the party, which may
 #: hold one level of parentheses) and a plain count. Other rows take the general way.
@@ -220,21 +234,53 @@ def read_article_file(path: Path) -> Election:
 
 def read_article(text: str, source: str | None = None) -> ArticleRead:
     """Read one election article, returning the election and the warnings met on the way."""
-    read = _Reader(text, source).read()
-    if _LONG_FIGURE in text.encode("utf-8", "surrogatepass").translate(_FIGURE_BYTES):
-        from tallyroom.limits import check_figures
-
+    try:
+        read = _Reader(text, source).read()
+    except ValueError:  # a number too long for Python to convert (see _refuse_huge_number)
+        _refuse_huge_number(text, source or "<input>")
+        raise
+    if _largest_count(read.election) > MAX_VOTES:
         check_figures(read.election, source or "<input>")
     return read
 
 
-#: A run of 13 digits and commas, in the text's bytes with each digit and comma made a zero byte
-#: (:data:`_FIGURE_BYTES`): the shortest text of a count beyond
-#: :data:`~tallyroom.limits.MAX_VOTES` (10^12 has 13 digits). Every count the reader keeps is
-#: read from such a run of ASCII digits (commas dropped), so a document without one holds no
-#: count beyond the limit, and the walk over the election that looks for one is skipped.
-_LONG_FIGURE = bytes(13)
-_FIGURE_BYTES = bytes(0 if chr(byte) in "0123456789," else 1 for byte in range(256))
+def _refuse_huge_number(text: str, source: str) -> None:
+    """Refuse ``text`` for its first number of more digits than Python converts to an integer
+    (``sys.get_int_max_str_digits()``, 4,300 by default), as a count beyond the limit, naming
+    its line. The reader converts a figure's digits as it meets them, so such a number stops
+    it with a ``ValueError``; this words it. Nothing is raised when there is none."""
+    most = sys.get_int_max_str_digits()
+    for match in re.finditer(rf"[\d,]{{{most + 1},}}", text):
+        digits = len(match[0]) - match[0].count(",")
+        if digits > most:
+            raise ValidationError(
+                f"a number of {digits:,} digits is more than the limit of {MAX_VOTES:,}",
+                source=source,
+                line=text.count("\n", 0, match.start()) + 1,
+            )
+
+
+def _largest_count(election: Election) -> int:
+    """The largest whole number of the fields of ``election`` that
+    :func:`~tallyroom.limits.check_figures` refuses beyond the limit: every field of a whole
+    number that an election holds, line numbers left out (a test keeps this list and the model
+    in step; the reader's numbers are never negative). Read from those fields, many times
+    faster than the walk over the whole election, which runs only to refuse a count beyond the
+    limit with its line."""
+    counts = [election.previous_year or 0, election.next_year or 0, election.registered_voters or 0]
+    counts.extend(filter(None, map(_VOTES, election.nominees)))
+    for stage in election.stages:
+        counts += (stage.stated_total or 0, stage.registered_voters or 0, stage.ballots_cast or 0)
+        counts.extend(filter(None, map(_VOTES, stage.results)))
+        if stage.unit_results:
+            counts.extend(map(_VOTES, stage.unit_results))
+        if stage.rounds:
+            counts.extend(map(_NUMBER_OF, stage.rounds))
+    return max(counts)
+
+
+_VOTES = operator.attrgetter("votes")
+_NUMBER_OF = operator.attrgetter("number")
 
 
 class _Table:
@@ -1053,6 +1099,15 @@ def _heading(line: str) -> tuple[int, str] | None:
 
 
 def _number(text: str) -> int | None:
+    # The usual year or count ("2004", "86,493": digits, or digits in groups of three after
+    # a first group of one to three), read at once as the pattern reads it.
+    plain = text.replace(",", "") if "," in text else text
+    if (
+        plain.isdigit()
+        and plain.isascii()
+        and (plain is text or (text[0] != "," and text[-4::-4] == "," * (len(text) - len(plain))))
+    ):
+        return int(plain)
     match = _NUMBER.fullmatch(text)
     return int(match.group(1).replace(",", "")) if match else None
 
@@ -1463,37 +1518,78 @@ def _prose_dates(
     missing = {kind: set(years) for kind, years in wanted.items()}
     for paragraph in paragraphs:
         text = paragraph.text
-        if not _DIGIT.search(text):
-            continue
         folded = text.casefold()
-        # The words that tie a date to a stage (see :func:`stage_kind_near`).
+        # The words that tie a date to a stage (see :func:`stage_kind_near`), then a digit.
         if not (
             "primar" in folded or "general" in folded or "runoff" in folded or "run-off" in folded
-        ):
+        ) or not _DIGIT.search(text):
             continue
-        for clause in _CLAUSE.split(text):
-            for date, match in find_dates(clause):
-                kind = stage_kind_near(clause, match.start(), match.end())
-                if kind is None or kind not in missing:
-                    continue
-                found.setdefault(kind, []).append((date, paragraph.line))
-                years = missing[kind]
-                years.discard(date.year)
-                if not years:
-                    del missing[kind]
-                    if not missing:
-                        return found
+        # The dates of the paragraph are those of its clauses (no date holds a "." or ";"),
+        # each read with the clause that holds it.
+        clause, begin, end = "", 0, -1
+        words: StageWords = []
+        for date, match in find_dates(text):
+            start = match.start()
+            if start >= end:
+                begin, end = _clause(text, start, match.end())
+                clause = text[begin:end]
+                words = stage_words(clause)
+            kind = stage_kind_near(clause, start - begin, match.end() - begin, words)
+            if kind is None or kind not in missing:
+                continue
+            found.setdefault(kind, []).append((date, paragraph.line))
+            years = missing[kind]
+            years.discard(date.year)
+            if not years:
+                del missing[kind]
+                if not missing:
+                    return found
     return found
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the clause holding the date ``text[start:end]`` begins and ends: the part of
+    ``_CLAUSE.split(text)`` it lies in. The clauses are split at each "." or ";" followed by a
+    space (and the spaces after it), which no date holds; the nearest such split before and
+    after the date are found with plain search."""
+    # (Each search goes on from where the last one of its character stopped: linear time.)
+    begin = 0
+    dot, semicolon = text.rfind(".", 0, start), text.rfind(";", 0, start)
+    while dot >= 0 or semicolon >= 0:
+        at = max(dot, semicolon)
+        if text[at + 1].isspace():
+            begin = at + 2
+            while text[begin].isspace():  # (a date starts with no space)
+                begin += 1
+            break
+        if at == dot:
+            dot = text.rfind(".", 0, at)
+        else:
+            semicolon = text.rfind(";", 0, at)
+    stop = len(text)
+    dot, semicolon = text.find(".", end), text.find(";", end)
+    while dot >= 0 or semicolon >= 0:
+        at = min(dot, semicolon) if dot >= 0 and semicolon >= 0 else max(dot, semicolon)
+        if text[at + 1 : at + 2].isspace():
+            stop = at
+            break
+        if at == dot:
+            dot = text.find(".", at + 1)
+        else:
+            semicolon = text.find(";", at + 1)
+    return begin, stop
 
 
 def _caption_year(caption: str) -> int | None:
     """The one year a caption names ("Primary election, 2004" -> 2004); None when it names
     none, several, or a span ("2003–04")."""
-    matches = list(_YEAR.finditer(caption))
-    years = {int(match[1]) for match in matches}
-    if len(years) != 1 or any(match[2] for match in matches):
-        return None
-    return years.pop()
+    year: int | None = None
+    for match in _YEAR.finditer(caption):
+        named = int(match[1])
+        if match[2] or named != (year or named):
+            return None
+        year = named
+    return year
 
 
 #: What :func:`_place` reads of a title, by the title less its year (:data:`_YEAR_PREFIX`):

@@ -87,15 +87,58 @@ def _search_from(text: str) -> int | None:
     return start if _YEAR.search(text, start) else None
 
 
+def _starts(text: str) -> list[int]:
+    """Every place in ``text`` where a date can begin, in order: four characters before an ISO
+    date's end ("-11-02"), at a month's name ("May 18, 2004"), and at the day before one ("18
+    May 2004": one or two characters before the spaces before the name). Every date holds a
+    month's name or an ISO date's end, and one pass finds all those a date can hold: no name
+    overlaps another or an ISO date's end, and an end that the pass skips, overlapping the one
+    before it ("-11-02-03"), has a "-" where its year would be."""
+    starts: set[int] = set()
+    for hint in _MONTH_OR_ISO_TAIL.finditer(text):
+        at = hint.start()
+        if text[at] == "-":
+            if at >= 4:
+                starts.add(at - 4)
+            continue
+        starts.add(at)
+        spaces = at
+        while spaces > 0 and text[spaces - 1].isspace():
+            spaces -= 1
+        if 0 < spaces < at and text[spaces - 1].isdigit():
+            starts.add(spaces - 1)
+            if spaces > 1:
+                starts.add(spaces - 2)
+    return sorted(starts)
+
+
+#: The date each date's text names (None for no date: "February 30, 2004"), by the text the
+#: pattern matched, which alone decides it: dates repeat across documents and within one.
+#: Emptied when it grows large.
+_DATES: dict[str, dt.date | None] = {}
+
+
 def find_dates(text: str) -> Iterator[tuple[dt.date, re.Match[str]]]:
-    """Every complete, valid date in ``text`` with its match, in order."""
-    start = _search_from(text)
-    if start is None:
-        return
-    for match in _DATE.finditer(text, start):
-        found = _date_of(match)
-        if found is not None:
-            yield found, match
+    """Every complete, valid date in ``text`` with its match, in order: what the pattern's
+    search from the start finds, the pattern tried only where a date can begin (:func:`_starts`),
+    which is many times faster than searching."""
+    end = 0
+    for start in _starts(text):
+        if start < end:
+            continue
+        match = _DATE.match(text, start)
+        if match is not None:
+            end = match.end()
+            written = match[0]
+            try:
+                found = _DATES[written]
+            except KeyError:
+                found = _date_of(match)
+                if len(_DATES) >= 4096:
+                    _DATES.clear()
+                _DATES[written] = found
+            if found is not None:
+                yield found, match
 
 
 #: The dates :func:`parse_date` found, by text: captions and infobox values repeat across
