@@ -43,6 +43,8 @@ if TYPE_CHECKING:
         StageDecision,
         Transfer,
         UnitResult,
+        UnitResults,
+        UnitResultsBuilder,
         Unread,
     )
 
@@ -73,6 +75,8 @@ __all__ = [
     "TieUnbrokenError",
     "Transfer",
     "UnitResult",
+    "UnitResults",
+    "UnitResultsBuilder",
     "Unread",
     "ValidationError",
     "__version__",
@@ -120,6 +124,8 @@ _HOMES = {
             "StageDecision",
             "Transfer",
             "UnitResult",
+            "UnitResults",
+            "UnitResultsBuilder",
             "Unread",
         ),
         "tallyroom.model",

@@ -19,9 +19,10 @@ import itertools
 import json
 import operator
 from collections import Counter, deque
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from tallyroom.figures import person_key
@@ -138,6 +139,103 @@ def election_json(election: Election, *, provenance: bool = True) -> dict[str, J
     data = to_json(election, provenance=provenance)
     assert isinstance(data, dict)
     return data
+
+
+#: ``json.dumps(value, ensure_ascii=False, sort_keys=True)``, without making an encoder for
+#: each value (an import encodes every finding, and each version's figures and rules), nor
+#: looking for cycles, which the data :func:`to_json` makes cannot have.
+_dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False).encode
+
+
+#: A string as JSON text, as the encoder of :data:`_dumps_sorted` writes it.
+_text = json.encoder.encode_basestring
+#: How :func:`sorted_json` writes a value of each type it has met that is not plain.
+_WRITERS: dict[type, Callable[[Any], str]] = {}
+
+
+def sorted_json(value: Any) -> str:
+    """``json.dumps(to_json(value), sort_keys=True, ensure_ascii=False)``, written directly:
+    the text of each record, list and mapping put together from the text of its values, without
+    the dicts :func:`to_json` makes nor the encoder's sorting of their keys (an import writes
+    every version's figures and every finding, and the general way costs half as much again).
+    A value of a type whose conversion is :func:`to_json`'s own (floats, unit figures, and what
+    it makes text of) is written the general way, which gives the same text for it within a
+    larger one. ``tests/test_store_sorted_json.py`` holds the two ways to the same bytes."""
+    kind = type(value)
+    if kind is str:
+        return _text(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    write = _WRITERS.get(kind)
+    if write is None:
+        write = _WRITERS[kind] = _writer(kind)
+    return write(value)
+
+
+def _writer(kind: type) -> Callable[[Any], str]:
+    """How :func:`sorted_json` writes a value of type ``kind``."""
+    if kind is bool:
+        return _bool_text
+    if kind is tuple or kind is list:
+        return _list_text
+    if kind is dict or kind is MappingProxyType:
+        return _mapping_text
+    if kind is dt.date or kind is dt.datetime:
+        return _iso_text
+    if kind is Decimal:
+        return _decimal_text
+    if dataclasses.is_dataclass(kind) and not issubclass(kind, type):
+        return _record_writer(kind)
+    return _general_text
+
+
+def _bool_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _list_text(value: Sequence[Any]) -> str:
+    return "[" + ", ".join([sorted_json(item) for item in value]) + "]"
+
+
+def _mapping_text(value: Mapping[Any, Any]) -> str:
+    items = sorted({str(key): item for key, item in value.items()}.items())
+    return "{" + ", ".join([f"{_text(key)}: {sorted_json(item)}" for key, item in items]) + "}"
+
+
+def _iso_text(value: dt.date) -> str:
+    return _text(value.isoformat())
+
+
+def _decimal_text(value: Decimal) -> str:
+    return _text(str(value))
+
+
+def _general_text(value: Any) -> str:
+    return _dumps_sorted(to_json(value))
+
+
+def _record_writer(kind: type) -> Callable[[Any], str]:
+    """The text of a dataclass record of type ``kind``: every field, by name in sorted order,
+    as a function written for ``kind`` (as :mod:`dataclasses` writes ``__init__``)."""
+    names = sorted(item.name for item in dataclasses.fields(kind))
+    if not names:
+        return lambda value: "{}"
+    lines = [f"    v{i} = value.{name}" for i, name in enumerate(names)]
+    parts = []
+    for i, name in enumerate(names):
+        parts.append(repr(("{" if i == 0 else ", ") + _text(name) + ": "))
+        parts.append(
+            f"(text(v{i}) if type(v{i}) is str else "
+            f"number(v{i}) if type(v{i}) is int else write(v{i}))"
+        )
+    body = f"    return ''.join(({', '.join(parts)}, '}}'))"
+    source = "def record(value):\n" + "\n".join([*lines, body])
+    namespace: dict[str, Any] = {"text": _text, "number": int.__repr__, "write": sorted_json}
+    exec(source, namespace)  # its text is made of the record's field names alone
+    writer: Callable[[Any], str] = namespace["record"]
+    return writer
 
 
 def canonical_text(election: Election) -> str:

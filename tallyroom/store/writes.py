@@ -30,7 +30,7 @@ from tallyroom.errors import NotFoundError, StorageError
 from tallyroom.figures import ElectionFigures
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
-from tallyroom.store.codec import sha256_text, to_json
+from tallyroom.store.codec import sha256_text, sorted_json
 from tallyroom.store.driver import insert_new, insert_returning_id, insert_rows, insert_values
 from tallyroom.store.rows import ROW_KEYS, election_rows, party_names, version_columns
 
@@ -180,7 +180,7 @@ class NewVersion:
     """The rules record (``tallyroom.rules.rules_json``), or ``None`` when none applied."""
     rules_note: str | None
     findings: tuple[Any, ...]
-    """The checks' findings (``tallyroom.checks.Finding``)."""
+    """The checks' findings (:class:`~tallyroom.checks.types.Finding`)."""
     errors: int
     figures: ElectionFigures
     figure_count: int
@@ -235,8 +235,8 @@ def version_rows(new: NewVersion) -> VersionRows:
             "error_findings": new.errors,
             "figure_count": new.figure_count,
         },
-        figures=_sorted_json(to_json(figures)),
-        rules=_sorted_json({"rules": new.rules, "note": new.rules_note}),
+        figures=sorted_json(figures),
+        rules=sorted_json({"rules": new.rules, "note": new.rules_note}),
         tables=tuple(
             (table.name, _FINDING_KEYS if table is t.findings else ROW_KEYS[table], tuple(values))
             for table, values in rows.items()
@@ -262,10 +262,6 @@ def _now() -> dt.datetime:
 
 #: The keys of a finding's row (after its version's id, as in :data:`ROW_KEYS`).
 _FINDING_KEYS = ("position", "code", "severity", "message", "data")
-#: ``json.dumps(value, ensure_ascii=False, sort_keys=True)``, without making an encoder for
-#: each value (an import encodes every finding, and each version's figures and rules), nor
-#: looking for cycles, which the data :func:`to_json` makes cannot have.
-_sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False).encode
 
 
 def _finding_rows(findings: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -275,7 +271,7 @@ def _finding_rows(findings: Sequence[Any]) -> list[tuple[Any, ...]]:
             str(getattr(finding, "code", "")),
             str(getattr(finding, "severity", "")),
             str(getattr(finding, "message", "")),
-            _sorted_json(to_json(finding)),
+            sorted_json(finding),
         )
         for position, finding in enumerate(findings)
     ]
