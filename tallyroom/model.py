@@ -119,14 +119,15 @@ class UnitResult:
 
 class UnitResults(Sequence[UnitResult]):
     """A stage's unit figures held as columns: each distinct unit, candidate and vote type once,
-    and per figure their codes and its votes in arrays of the narrowest fitting type (about 8
-    bytes a figure, where a tuple of :class:`UnitResult` objects takes about 80). A statewide
-    precinct file has millions of figures.
+    and per figure their codes and its votes in arrays of the narrowest fitting type (6 bytes a
+    figure for a precinct file, where a tuple of :class:`UnitResult` objects takes about 80). A
+    statewide precinct file has millions of figures.
 
     It is the sequence of its :class:`UnitResult` s, made as they are read, and compares equal
-    to the tuple of them (and hashes as it does). Make one with :meth:`of` or a
-    :class:`UnitResultsBuilder`; :meth:`columns` gives the four columns without making the
-    figures."""
+    to the tuple of them (and hashes as it does). Make one with :meth:`of`, :meth:`from_columns`
+    or a :class:`UnitResultsBuilder`; :meth:`columns` gives the four columns without making the
+    figures. Like the model's other types it cannot be changed (its arrays are its own: no code
+    holds them but it)."""
 
     __slots__ = (
         "candidate_codes",
@@ -165,21 +166,21 @@ class UnitResults(Sequence[UnitResult]):
         distinct values numbered in the order they come, as :class:`UnitResultsBuilder` does."""
         if not len(units) == len(candidates) == len(votes) == len(vote_types):
             raise ValueError("unit result columns of different lengths")
-        made = object.__new__(cls)
-        for name, column in (
-            ("units", units),
-            ("candidates", candidates),
-            ("vote_types", vote_types),
-        ):
-            distinct = tuple(dict.fromkeys(column))
-            code = {value: number for number, value in enumerate(distinct)}
-            typecode = next(c for c, top in _CODE_SIZES if len(distinct) <= top)
-            object.__setattr__(made, name, distinct)
-            object.__setattr__(
-                made, _CODES_OF[name], array(typecode, map(code.__getitem__, column))
-            )
-        object.__setattr__(made, "votes", _votes_array(votes))
-        return made
+        coded = [_coded(column) for column in (units, candidates, vote_types)]
+        return _unit_results(
+            *(distinct for distinct, _ in coded),
+            *(codes for _, codes in coded),
+            _votes_array(votes),
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"unit results cannot be changed (field {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"unit results cannot be changed (field {name!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _unit_results, tuple(getattr(self, name) for name in _FIELDS)
 
     def __len__(self) -> int:
         return len(self.votes)
@@ -274,9 +275,37 @@ _WIDER = {"B": "H", "H": "I", "I": "Q", "Q": None}
 _WIDER_VOTES = {"H": "I", "I": "q", "q": None}
 
 
+#: The order :func:`_unit_results` takes a :class:`UnitResults`'s fields in.
+_FIELDS = (
+    "units",
+    "candidates",
+    "vote_types",
+    "unit_codes",
+    "candidate_codes",
+    "type_codes",
+    "votes",
+)
+
+
+def _unit_results(*fields: Any) -> UnitResults:
+    """A :class:`UnitResults` of the fields of :data:`_FIELDS`, in that order."""
+    made = object.__new__(UnitResults)
+    for name, value in zip(_FIELDS, fields, strict=True):
+        object.__setattr__(made, name, value)
+    return made
+
+
+def _coded(column: Sequence[str]) -> tuple[tuple[str, ...], array[int]]:
+    """A column's distinct values in the order they come, and each value's number among them
+    in an array of the narrowest type that holds them."""
+    distinct = tuple(dict.fromkeys(column))
+    code = {value: number for number, value in enumerate(distinct)}
+    typecode = next(c for c, top in _CODE_SIZES if len(distinct) <= top)
+    return distinct, array(typecode, map(code.__getitem__, column))
+
+
 #: The narrowest code type for a column of so many distinct values.
 _CODE_SIZES = (("B", 1 << 8), ("H", 1 << 16), ("I", 1 << 32), ("Q", 1 << 64))
-_CODES_OF = {"units": "unit_codes", "candidates": "candidate_codes", "vote_types": "type_codes"}
 
 
 def _votes_array(votes: Sequence[int]) -> Any:
@@ -297,6 +326,9 @@ class UnitResultsBuilder:
     __slots__ = ("_candidates", "_codes", "_types", "_units", "_votes")
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self._units: dict[str, int] = {}
         self._candidates: dict[str, int] = {}
         self._types: dict[str, int] = {}
@@ -352,17 +384,16 @@ class UnitResultsBuilder:
                 self._votes = array(wider, self._votes) if wider else list(self._votes)
 
     def build(self) -> UnitResults:
-        made = object.__new__(UnitResults)
-        for name, value in (
-            ("units", tuple(self._units)),
-            ("candidates", tuple(self._candidates)),
-            ("vote_types", tuple(self._types)),
-            ("unit_codes", self._codes[0]),
-            ("candidate_codes", self._codes[1]),
-            ("type_codes", self._codes[2]),
-            ("votes", self._votes),
-        ):
-            object.__setattr__(made, name, value)
+        """The figures added so far. The builder hands its arrays over and starts empty again,
+        so that nothing it does later changes them."""
+        made = _unit_results(
+            tuple(self._units),
+            tuple(self._candidates),
+            tuple(self._types),
+            *self._codes,
+            self._votes,
+        )
+        self._clear()
         return made
 
 

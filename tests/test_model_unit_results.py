@@ -4,6 +4,7 @@ reader, writer, check and fingerprint."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import pickle
 from array import array
@@ -83,18 +84,32 @@ def test_columns_made_whole_are_those_made_a_figure_at_a_time(rows: list[UnitRes
 def test_arrays_widen_as_values_need() -> None:
     made = UnitResultsBuilder()
     made.add("u0", "c", 1, "total")
-    assert (made.build().unit_codes.typecode, made.build().votes.typecode) == ("H", "H")
+    first = made.build()
+    assert (first.unit_codes.typecode, first.votes.typecode) == ("H", "H")
+    assert len(made) == 0  # the arrays were handed over: what is added next is not in them
+    made.add("u0", "c", 1, "total")
     for n in range(1, 70_000):
         made.add(f"u{n}", f"c{n % 300}", n, "total")
     made.add("u0", "c", -5, "early")
     made.add("u0", "c", 2**70, "early")
+    assert len(made) == 70_002
     held = made.build()
+    assert first == (UnitResult("u0", "c", 1, "total"),)
     assert isinstance(held.unit_codes, array) and held.unit_codes.typecode == "I"
     assert isinstance(held.candidate_codes, array) and held.candidate_codes.typecode == "H"
     assert held.votes[-2:] == [-5, 2**70]  # beyond 64 bits: a list
     assert held[69_999] == UnitResult("u69999", "c99", 69_999, "total")
-    assert len(held) == 70_002 and len(made) == 70_002
+    assert len(held) == 70_002
     assert len(set(map(len, unit_columns(held)))) == 1  # the columns stay of one length
+
+
+def test_unit_results_cannot_be_changed() -> None:
+    held = UnitResults.of([UnitResult("u", "c", 1)])
+    with pytest.raises(AttributeError, match="cannot be changed"):
+        held.votes = [2]
+    with pytest.raises(AttributeError, match="cannot be changed"):
+        del held.units
+    assert held == (UnitResult("u", "c", 1),) and copy.deepcopy(held) == held
 
 
 def _election(unit_results: tuple[UnitResult, ...] | UnitResults) -> Election:
