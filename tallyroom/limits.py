@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import gc
 import json
 import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,8 +255,10 @@ def check_figures(record: object, source: str) -> None:
     _check_record(record, source, None, 0)
 
 
-#: Types that hold no count; skipped at once.
-_NO_COUNTS: frozenset[type] = frozenset({str, bool, float, type(None)})
+#: Types that hold no whole-number count (the counts this checks); skipped at once.
+_NO_COUNTS: frozenset[type] = frozenset(
+    {str, bool, float, type(None), Decimal, dt.date, dt.datetime}
+)
 #: Per dataclass type, the names of its fields to visit (not its ``line`` fields).
 _VISITED: dict[type, tuple[str, ...]] = {}
 
@@ -300,6 +304,7 @@ def _check_record(value: object, source: str, line: int | None, depth: int) -> N
     from tallyroom.model import UnitResults  # a record is checked: model is in
 
     if isinstance(value, UnitResults):  # a column of counts: its extremes are looked at
+        # (the only other type of the model that gets this far)
         votes = value.votes
         if votes and max(max(votes), -min(votes)) > MAX_VOTES:
             _check_record(next(v for v in votes if abs(v) > MAX_VOTES), source, line, depth + 1)
