@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tallyroom import limits
 from tallyroom.errors import InputError
 from tallyroom.formats import load_path, load_text, read_bytes
 from tallyroom.store.codec import fingerprint
@@ -92,6 +93,16 @@ def test_an_error_names_the_file_and_line(tmp_path: Path) -> None:
     path.write_bytes(VARIANTS["malformed late"])
     with pytest.raises(InputError, match=rf":{line}: malformed CSV"):
         load_path(path)
+
+
+def test_a_file_past_the_size_limit_is_refused_as_when_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "returns.csv"
+    path.write_bytes(VARIANTS["a thousand rows"])
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1000)
+    assert _streamed(path) == _whole(path)
+    assert "larger than the limit of 1,000 bytes" in str(_streamed(path)[1])
 
 
 def test_other_formats_are_read_whole(tmp_path: Path) -> None:

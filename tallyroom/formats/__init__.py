@@ -118,12 +118,19 @@ def load_path(path: Path, fmt: str | None = None, *, date: dt.date | None = None
     A file whose first :data:`HEAD_BYTES` say it is an OpenElections precinct file (or that
     ``fmt`` says is one) is read from disk a line at a time, never held whole: a statewide
     file of a million rows is read in the memory of its figures. Any other file is read
-    whole. A file that cannot be read so (not UTF-8, binary, too large) gets the error
-    :func:`read_bytes` gives."""
+    whole, and so is a precinct file that cannot be read so (too large, not UTF-8, a failed
+    read): the whole read then gives the error :func:`read_bytes` gives, with its line."""
     if fmt in (None, "openelections-csv"):
         head = _head(path)
         if head is not None and (fmt or detect_format(head, path.name)) == "openelections-csv":
-            return _load_openelections(path, date)
+            from tallyroom import limits
+            from tallyroom.formats.openelections import read_openelections_file
+
+            try:
+                if path.stat().st_size <= limits.MAX_FILE_BYTES:
+                    return read_openelections_file(path, str(path), date=date)
+            except (OSError, UnicodeDecodeError):
+                pass  # read whole below, which words what is wrong
     return load_text(read_bytes(path), str(path), fmt, date=date)
 
 
@@ -138,19 +145,6 @@ def _head(path: Path) -> str | None:
         return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _load_openelections(path: Path, date: dt.date | None) -> Loaded:
-    from tallyroom.formats.openelections import read_openelections_file
-    from tallyroom.limits import check_file_size
-
-    source = str(path)
-    try:
-        check_file_size(path.stat().st_size, source)
-        return read_openelections_file(path, source, date=date)
-    except (OSError, UnicodeDecodeError):
-        read_bytes(path)  # raises the error naming what is wrong (and where)
-        raise ParseError("expected a readable UTF-8 text file", source=source) from None
 
 
 def _load_text(text: str, source: str, fmt: str, date: dt.date | None) -> Loaded:
