@@ -306,11 +306,11 @@ def _feed(value: Any, digest: _Digest) -> None:
     if kind in _LEAVES:
         digest.add(repr(value))
         return
-    if kind is UnitResults:
-        _feed_unit_results(value, digest)
-        return
     if kind is tuple:
         items: tuple[Any, ...] = value
+    elif kind is UnitResults:
+        _feed_unit_results(value, digest)
+        return
     else:
         names = _field_names(kind, False)
         got = _getter(kind)(value)
