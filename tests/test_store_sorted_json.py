@@ -19,7 +19,7 @@ import pytest
 from tallyroom import service
 from tallyroom.checks.types import Finding
 from tallyroom.store.codec import sorted_json, to_json
-from tallyroom.store.writes import NewVersion, version_rows
+from tallyroom.store.writes import version_rows
 
 from .conftest import ROOT, SEEDS, TEST_DATA
 
@@ -40,21 +40,7 @@ def test_a_versions_stored_json_is_the_general_encoding(path: Path) -> None:
     _text, elections, _warnings = service.read_file(path)
     for election in elections:
         decided = service.decide(election)
-        new = NewVersion(
-            identity="x",
-            election=election,
-            decisions=decided.decisions,
-            rules=decided.rules,
-            rules_note=decided.rules_note,
-            findings=decided.findings,
-            errors=decided.errors,
-            figures=decided.figures,
-            figure_count=0,
-            fingerprint="",
-            base=None,
-            make_current=True,
-            action="created",
-        )
+        new = service._version(decided, "x", None, (), "", False, None)
         rows = version_rows(new)
         assert rows.figures == general(decided.figures)
         assert rows.rules == general({"rules": decided.rules, "note": decided.rules_note})

@@ -205,7 +205,8 @@ def _read(path: Path, contest_id: str | None, builder: BallotBuilder, source: st
 
 def _json_array(texts: list[bytes]) -> bytes:
     """The JSON texts as one array, copied once (the contests of a large report's distinct
-    records take some 20 MB; a second copy cost 0.04 s)."""
+    records take some 20 MB; a second copy cost 0.04 s). The brackets are added to the first
+    and last items of ``texts`` itself, a list the caller made for this."""
     if not texts:
         return b"[]"
     texts[0] = b"[" + texts[0]
