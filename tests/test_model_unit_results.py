@@ -64,6 +64,9 @@ def test_columns_are_the_tuple_of_their_figures(rows: list[UnitResult]) -> None:
     assert pickle.loads(pickle.dumps(held)) == whole
     assert held + () == whole and () + held == whole  # noqa: RUF005 - the operators are tested
     assert held != (*whole, UnitResult("x", "y", 1))
+    assert held != list(whole)  # as a tuple is not its list
+    with pytest.raises(TypeError):
+        held + list(whole)  # as a tuple and a list are not added
     with pytest.raises(IndexError):
         held[len(whole)]
 
