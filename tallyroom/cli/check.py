@@ -12,7 +12,7 @@ from rich.markup import escape
 from tallyroom.checks import Finding, Severity, findings_json, run_checks
 from tallyroom.checks.types import SEVERITIES
 from tallyroom.errors import InputError
-from tallyroom.formats import load_path, read_bytes
+from tallyroom.formats import load_path, read_bytes, read_text
 from tallyroom.model import Election
 
 __all__ = ["demo_findings", "print_findings"]
@@ -75,9 +75,13 @@ def check(files: tuple[Path, ...], as_json: bool, as_jsonl: bool, min_severity: 
     errors = False
     for path in files:
         try:
-            elections = load_path(path).elections
-            # The findings' lines are shown from the text; JSON has no use for it.
-            lines = None if as_json or as_jsonl else read_bytes(path).splitlines()
+            lines: list[str] | None = None
+            if as_json or as_jsonl:  # no text needed: a precinct file is read a line at a time
+                elections = load_path(path).elections
+            else:  # the findings are shown with their lines of the text
+                text = read_bytes(path)
+                elections = read_text(text, str(path))
+                lines = text.splitlines()
         except InputError as error:
             click.echo(f"error: {error}", err=True)
             unreadable = True
