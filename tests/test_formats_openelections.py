@@ -94,6 +94,12 @@ def test_primary_and_general_become_one_election_with_three_primaries() -> None:
     }
     assert f"{MAYOR}: 'ADRIAN FENTY' read as 'Adrian Fenty'" in loaded.warnings
     assert any(r.write_in for r in general.results if r.name == "Write In")
+    # the precincts' figures take the same spelling, and still sum to the stage's
+    by_name: dict[str, int] = {}
+    for row in general.unit_results:
+        if row.vote_type == "total" and row.unit.startswith("precinct-"):
+            by_name[row.candidate] = by_name.get(row.candidate, 0) + row.votes
+    assert "ADRIAN FENTY" not in by_name and by_name["Adrian Fenty"] == 104443
 
 
 def test_2018_turnout_rows_and_swapped_columns() -> None:

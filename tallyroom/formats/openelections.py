@@ -70,6 +70,7 @@ from tallyroom.model import (
     UnitResults,
     UnitResultsBuilder,
     Unread,
+    unit_columns,
 )
 
 __all__ = [
@@ -941,10 +942,10 @@ def merge_elections(elections: Iterable[Election]) -> Loaded:
 
 
 def _rename(stage: Stage, mapping: Mapping[str, str]) -> Stage:
+    units, candidates, votes, vote_types = unit_columns(stage.unit_results)
+    renamed = [mapping.get(name, name) for name in candidates]
     return replace(
         stage,
         results=tuple(replace(r, name=mapping.get(r.name, r.name)) for r in stage.results),
-        unit_results=UnitResults.of(
-            replace(r, candidate=mapping.get(r.candidate, r.candidate)) for r in stage.unit_results
-        ),
+        unit_results=UnitResults.from_columns(units, renamed, votes, vote_types),
     )
