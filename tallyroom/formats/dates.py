@@ -44,7 +44,6 @@ _DATE = re.compile(
 )
 
 
-_YEAR = re.compile(r"\d{4}")
 #: What every date the pattern finds holds: a month's name, or the end of an ISO date.
 _MONTH_OR_ISO_TAIL = re.compile(rf"{_MONTH}|-\d\d-\d\d")
 
@@ -67,24 +66,6 @@ def _date_of(match: re.Match[str]) -> dt.date | None:
     else:
         day, name, year = match.group(10, 11, 12)
     return _build(year, _MONTH_NUMBER[name], day)
-
-
-def _search_from(text: str) -> int | None:
-    """Where to search ``text`` for dates: None when it can hold none (no month's name, no ISO
-    date's end, or no year), else a place no date begins before: the first month's name or
-    ISO date end, less the day and spaces before a month ("18 May") or the year before an ISO
-    end. Searching from there finds what searching the whole text does, much faster."""
-    hint = _MONTH_OR_ISO_TAIL.search(text)
-    if hint is None:
-        return None
-    first = hint.start()
-    start = first - 4
-    if first > 2 and text[first - 3 : first].isspace():
-        # Three or more spaces before it: the day may stand before them all.
-        start = min(start, len(text[:first].rstrip()) - 2)
-    if start < 0:
-        start = 0
-    return start if _YEAR.search(text, start) else None
 
 
 def _starts(text: str) -> list[int]:
@@ -154,13 +135,7 @@ def parse_date(text: str) -> dt.date | None:
         return _PARSED[text]
     except KeyError:
         pass
-    found: dt.date | None = None
-    start = _search_from(text)
-    if start is not None:
-        for match in _DATE.finditer(text, start):
-            found = _date_of(match)
-            if found is not None:
-                break
+    found = next((date for date, _ in find_dates(text)), None)
     if len(_PARSED) >= 4096:
         _PARSED.clear()
     _PARSED[text] = found
