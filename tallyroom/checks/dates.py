@@ -8,14 +8,18 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import NamedTuple
 
 from tallyroom.checks.context import CheckContext
 from tallyroom.checks.types import CheckCode, Finding
+from tallyroom.formats.dates import ISO_TAIL as _ISO_TAIL
 from tallyroom.formats.dates import (
     MONTHS,
     StageWords,
+    date_starts,
     find_dates,
+    find_dates_at,
     format_date,
     stage_kind_near,
     stage_words,
@@ -54,15 +58,6 @@ _SPELLED = re.compile(
 _WEEKDAY = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAYS = re.compile(rf"\b(?P<weekday>{'|'.join(_WEEKDAY)}),?\s+$")
 _YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|2[01]\d\d)(?:[–-](\d{2,4}))?(?!\d)")
-#: The dates :func:`tallyroom.formats.dates.find_dates` finds (the same pattern), here matched
-#: only where one can begin (:func:`_dates`), which is many times faster than a search.
-_DATE = re.compile(
-    rf"(?P<iso>\b(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})\b)"
-    rf"|(?P<mdy>\b(?P<m1>{_MONTH})\s*(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})\b)"
-    rf"|(?P<dmy>\b(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH}),?\s+(?P<y2>\d{{4}})\b)",
-)
-#: The end of an ISO date ("-11-02"), which every ISO date has.
-_ISO_TAIL = re.compile(r"-\d\d-\d\d")
 #: Joins an election's texts to look for months' names and ISO dates in one pass. It is not a
 #: letter, digit, space or punctuation of a date, so nothing is found across it.
 _SEPARATOR = "\x00"
@@ -152,42 +147,9 @@ def _scan(
 def _dates(
     text: str, months: list[int], tails: list[int]
 ) -> tuple[tuple[dt.date, re.Match[str]], ...]:
-    """``tuple(find_dates(text))``, trying the pattern only where a date can begin: at an ISO
-    date's year (four characters before its end), at a month's name ("May 18, 2004"), or at the
-    day before one ("18 May 2004": one or two characters before the spaces before the month)."""
-    starts = {tail - 4 for tail in tails if tail >= 4}
-    for month in months:
-        starts.add(month)
-        spaces = month
-        while spaces > 0 and text[spaces - 1].isspace():
-            spaces -= 1
-        if spaces < month and spaces > 0 and text[spaces - 1].isdigit():
-            starts.update(day for day in (spaces - 1, spaces - 2) if day >= 0)
-    found = []
-    end = 0
-    for start in sorted(starts):
-        if start < end:
-            continue
-        match = _DATE.match(text, start)
-        if match is None:
-            continue
-        end = match.end()
-        if match["iso"]:
-            date = _date(match["iy"], int(match["im"]), match["id"])
-        elif match["mdy"]:
-            date = _date(match["y1"], MONTHS.index(match["m1"]) + 1, match["d1"])
-        else:
-            date = _date(match["y2"], MONTHS.index(match["m2"]) + 1, match["d2"])
-        if date is not None:
-            found.append((date, match))
-    return tuple(found)
-
-
-def _date(year: str, month: int, day: str) -> dt.date | None:
-    try:
-        return dt.date(int(year), month, int(day))
-    except ValueError:
-        return None
+    """``tuple(find_dates(text))``, given where the months' names and ISO date ends of ``text``
+    are, which are where a date can begin (:func:`tallyroom.formats.dates.date_starts`)."""
+    return tuple(find_dates_at(text, date_starts(text, months + tails)))
 
 
 def _matches_at(
@@ -312,9 +274,16 @@ def _prose(context: CheckContext, paragraphs: list[_Scan]) -> Iterator[Finding]:
         if not paragraph.dates and not paragraph.spelled:
             continue
         text = paragraph.text
+        # The matches of each clause, found by bisection: each list is in the text's order.
+        full_starts = [m.start() for _, m in paragraph.dates]
+        spelled_starts = [m.start() for m in paragraph.spelled]
         for first, last in _clauses(text):
-            full = [(d, m) for d, m in paragraph.dates if first <= m.start() < last]
-            spelled = [m for m in paragraph.spelled if first <= m.start() < last]
+            full = paragraph.dates[
+                bisect.bisect_left(full_starts, first) : bisect.bisect_left(full_starts, last)
+            ]
+            spelled = paragraph.spelled[
+                bisect.bisect_left(spelled_starts, first) : bisect.bisect_left(spelled_starts, last)
+            ]
             if not full and not spelled:
                 continue
             clause = text[first:last]
@@ -342,7 +311,7 @@ def _prose(context: CheckContext, paragraphs: list[_Scan]) -> Iterator[Finding]:
                         election, paragraph.line, date, match.group(0), stages, years
                     )
             for part in spelled:
-                if part["year"] or any(a <= part.start() < b for a, b in spans):
+                if part["year"] or _within(part.start(), spans):
                     continue
                 kind = stage_kind_near(clause, part.start() - first, part.end() - first, words)
                 stages = [s for s in election.stages if s.kind == kind]
@@ -360,6 +329,13 @@ def _prose(context: CheckContext, paragraphs: list[_Scan]) -> Iterator[Finding]:
                         fix=f"{MONTHS[firm[0].month - 1]} {firm[0].day}",
                         confidence="medium",
                     )
+
+
+def _within(position: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether ``position`` is within one of ``spans`` (in order, none overlapping another): the
+    last that begins at or before it."""
+    at = bisect.bisect_right(spans, position, key=itemgetter(0))
+    return at > 0 and position < spans[at - 1][1]
 
 
 def _source_words(stage: Stage) -> str:
@@ -458,7 +434,9 @@ def _order(election: Election, context: CheckContext) -> Iterator[Finding]:
 def _weekday_before(text: str, start: int) -> re.Match[str] | None:
     """A weekday ending right before ``text[start:]`` ("Tuesday, "), searched for only where it
     can be: within ten characters ("Wednesday,") before the whitespace that ends there."""
-    words_end = len(text[:start].rstrip())
+    words_end = start
+    while words_end > 0 and text[words_end - 1].isspace():
+        words_end -= 1
     return _WEEKDAYS.search(text, max(0, words_end - 10), start)
 
 

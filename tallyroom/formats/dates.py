@@ -4,16 +4,22 @@ general election")."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
 
 from tallyroom.model import StageKind
 
 __all__ = [
+    "ISO_TAIL",
     "MONTHS",
     "StageWords",
+    "date_starts",
     "find_dates",
+    "find_dates_at",
     "format_date",
     "parse_date",
     "stage_kind_near",
@@ -44,8 +50,11 @@ _DATE = re.compile(
 )
 
 
+#: The end of an ISO date ("-11-02"), which every ISO date has.
+ISO_TAIL = re.compile(r"-\d\d-\d\d")
+
 #: What every date the pattern finds holds: a month's name, or the end of an ISO date.
-_MONTH_OR_ISO_TAIL = re.compile(rf"{_MONTH}|-\d\d-\d\d")
+_MONTH_OR_ISO_TAIL = re.compile(rf"{_MONTH}|{ISO_TAIL.pattern}")
 
 
 def _build(year: str, month: int, day: str) -> dt.date | None:
@@ -68,16 +77,14 @@ def _date_of(match: re.Match[str]) -> dt.date | None:
     return _build(year, _MONTH_NUMBER[name], day)
 
 
-def _starts(text: str) -> list[int]:
-    """Every place in ``text`` where a date can begin, in order: four characters before an ISO
-    date's end ("-11-02"), at a month's name ("May 18, 2004"), and at the day before one ("18
-    May 2004": one or two characters before the spaces before the name). Every date holds a
-    month's name or an ISO date's end, and one pass finds all those a date can hold: no name
-    overlaps another or an ISO date's end, and an end that the pass skips, overlapping the one
-    before it ("-11-02-03"), has a "-" where its year would be."""
+def date_starts(text: str, marks: Iterable[int]) -> list[int]:
+    """Every place in ``text`` where a date can begin, in order, given ``marks``: where the
+    months' names ("May") and the ISO dates' ends ("-11-02") are written, in any order (those no
+    date can hold may be left out). A date can begin four characters before an ISO date's end,
+    at a month's name ("May 18, 2004"), and at the day before one ("18 May 2004": one or two
+    characters before the spaces before the name)."""
     starts: set[int] = set()
-    for hint in _MONTH_OR_ISO_TAIL.finditer(text):
-        at = hint.start()
+    for at in marks:
         if text[at] == "-":
             if at >= 4:
                 starts.add(at - 4)
@@ -93,6 +100,14 @@ def _starts(text: str) -> list[int]:
     return sorted(starts)
 
 
+def _starts(text: str) -> list[int]:
+    """Every place in ``text`` where a date can begin, in order (:func:`date_starts`). Every
+    date holds a month's name or an ISO date's end, and one pass finds all those a date can
+    hold: no name overlaps another or an ISO date's end, and an end that the pass skips,
+    overlapping the one before it ("-11-02-03"), has a "-" where its year would be."""
+    return date_starts(text, [hint.start() for hint in _MONTH_OR_ISO_TAIL.finditer(text)])
+
+
 #: The date each date's text names (None for no date: "February 30, 2004"), by the text the
 #: pattern matched, which alone decides it: dates repeat across documents and within one.
 #: Emptied when it grows large.
@@ -103,8 +118,14 @@ def find_dates(text: str) -> Iterator[tuple[dt.date, re.Match[str]]]:
     """Every complete, valid date in ``text`` with its match, in order: what the pattern's
     search from the start finds, the pattern tried only where a date can begin (:func:`_starts`),
     which is many times faster than searching."""
+    return find_dates_at(text, _starts(text))
+
+
+def find_dates_at(text: str, starts: list[int]) -> Iterator[tuple[dt.date, re.Match[str]]]:
+    """:func:`find_dates`, the pattern tried only at ``starts`` (in order), which must hold every
+    place a date can begin (:func:`date_starts`)."""
     end = 0
-    for start in _starts(text):
+    for start in starts:
         if start < end:
             continue
         match = _DATE.match(text, start)
@@ -171,6 +192,22 @@ def stage_words(clause: str) -> StageWords:
 _APART = re.compile(r"\b(after|before|following|since|than|unlike)\b", re.I)
 
 
+#: Blanks, to tell whether a date and the stage word after it have only blanks between them.
+_BLANKS = re.compile(r"\s*")
+
+
+@functools.lru_cache(maxsize=64)
+def _last_apart(clause: str, stop: int) -> int:
+    """Where the last of the words :data:`_APART` finds in ``clause[:stop]`` begins (-1: none).
+    Each is a whole word, so no two overlap and a search from any place finds one exactly when
+    one begins there or later. Kept for the clauses last asked about: every date of a clause
+    before its first stage word asks the same."""
+    last = -1
+    for word in _APART.finditer(clause, 0, stop):
+        last = word.start()
+    return last
+
+
 def stage_kind_near(
     clause: str, start: int, end: int, words: StageWords | None = None
 ) -> StageKind | None:
@@ -178,17 +215,20 @@ def stage_kind_near(
     right after it ("the November 6 general election"), else the nearest one before it ("the
     primary on May 18, 2004"), else the first one after it; None when the clause names no
     stage, or when the first one after it is set apart ("November 2, after the primaries").
-    ``words``: the clause's :func:`stage_words`, when already found."""
+    ``words``: the clause's :func:`stage_words`, when already found (in order, as found: each
+    word begins and ends after the one before it, so both are looked up by bisection)."""
     if words is None:
         words = stage_words(clause)
-    after = [word for word in words if word[0] >= end]
-    before = [word for word in words if word[1] <= start]
-    if after and not clause[end : after[0][0]].strip():
-        chosen = after[0][2]
-    elif before:
-        chosen = before[-1][2]
-    elif after and _APART.search(clause, end, after[0][0]) is None:
-        chosen = after[0][2]
+    # The first word beginning after the date, and how many words end before it.
+    first_after = bisect.bisect_left(words, end, key=itemgetter(0))
+    ending_before = bisect.bisect_right(words, start, key=itemgetter(1))
+    after = words[first_after] if first_after < len(words) else None
+    if after is not None and _BLANKS.fullmatch(clause, end, after[0]):
+        chosen = after[2]
+    elif ending_before:
+        chosen = words[ending_before - 1][2]
+    elif after is not None and _last_apart(clause, after[0]) < end:
+        chosen = after[2]
     else:
         return None
     if chosen.startswith("primar"):
