@@ -255,11 +255,14 @@ UnitRows = tuple[UnitResult, ...] | UnitResults
 _UNIT_FIELDS = operator.attrgetter("unit", "candidate", "votes", "vote_type")
 
 
-def unit_columns(rows: UnitRows) -> tuple[list[str], list[str], list[int], list[str]]:
-    """Units, candidates, votes and vote types of a stage's unit figures, as four lists (see
-    :meth:`UnitResults.columns`), whichever way the figures are held."""
+def unit_columns(
+    rows: UnitRows, start: int = 0, stop: int | None = None
+) -> tuple[list[str], list[str], list[int], list[str]]:
+    """Units, candidates, votes and vote types of a stage's unit figures ``start:stop``, as
+    four lists (see :meth:`UnitResults.columns`), whichever way the figures are held."""
     if isinstance(rows, UnitResults):
-        return rows.columns()
+        return rows.columns(start, stop)
+    rows = rows[start:stop]
     if not rows:
         return [], [], [], []
     units, candidates, votes, vote_types = zip(*map(_UNIT_FIELDS, rows), strict=True)

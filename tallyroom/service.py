@@ -45,8 +45,9 @@ from tallyroom.rules.report import stage_decisions
 from tallyroom.rules.types import ElectionVerdict
 from tallyroom.store import Batch, Busy, Conflict, ImportResult, NewVersion, Store, StoredElection
 from tallyroom.store.batch import OPTIMIZE_FROM, Replay
-from tallyroom.store.codec import MAX_CHANGES, differences, election_json, fingerprint, sha256_text
+from tallyroom.store.codec import MAX_CHANGES, differences, election_json, fingerprint
 from tallyroom.store.read import current_head, stored_election
+from tallyroom.store.sources import SourceFile, SourceText, source_sha256
 from tallyroom.store.writes import (
     Attempt,
     AuditAction,
@@ -144,20 +145,38 @@ class FileOutcome:
     """Of the file's text (its bytes when it could not be read; ``None``: not even those)."""
 
 
-Read = tuple[str, tuple[Election, ...], tuple[str, ...]]
+Read = tuple[SourceText, tuple[Election, ...], tuple[str, ...]]
+
+#: A precinct file of more bytes than this is read from disk a line at a time, never held
+#: whole: its text is read again, a piece at a time, as it is stored (:class:`SourceFile`).
+STREAMED_BYTES = 4 << 20
 
 
 def read_file(path: Path, rules: str | None = None, date: dt.date | None = None) -> Read:
-    """A file's text, its elections and the reader's warnings. A file of ranked ballots is
-    counted under ``rules`` (a preset's name or a rules file), which it needs."""
-    from tallyroom.formats import detect_format, load_text, read_bytes
+    """A file's text (or, for a long precinct file, where it is), its elections and the
+    reader's warnings. A file of ranked ballots is counted under ``rules`` (a preset's name or a
+    rules file), which it needs."""
+    from tallyroom.formats import detect_format, load_path_streamed, load_text, read_bytes
     from tallyroom.formats.ballots import read_ballots
 
+    if _large(path) and path.suffix.lower() != ".abif":
+        streamed = load_path_streamed(path, date=date)
+        if streamed is not None:
+            loaded = streamed.loaded
+            found = SourceFile(path, streamed.sha256, streamed.size)
+            return found, loaded.elections, tuple(loaded.warnings)
     text = read_bytes(path)
     if rules is not None and _ballots(path, text, detect_format(text, path.name)):
         return text, (read_ballots(path, rules),), ()
     loaded = load_text(text, str(path), date=date)
     return text, loaded.elections, tuple(loaded.warnings)
+
+
+def _large(path: Path) -> bool:
+    try:
+        return path.stat().st_size > STREAMED_BYTES
+    except OSError:
+        return False  # read whole, which words what is wrong
 
 
 def _ballots(path: Path, text: str, fmt: str) -> bool:
@@ -322,7 +341,7 @@ def _unchanged(
 def store_source(
     batch: Batch,
     elections: Sequence[Election],
-    text: str,
+    text: SourceText,
     name: str,
     *,
     replace: bool = False,
@@ -555,7 +574,7 @@ class Prepared:
     """A file read, decided and checked, ready to be written."""
 
     name: str
-    text: str
+    text: SourceText
     elections: tuple[Election, ...]
     decided: tuple[Decided, ...]
     warnings: tuple[str, ...]
@@ -583,7 +602,7 @@ class Staged:
 
     path: Path
     name: str
-    text: str
+    text: SourceText
     sha256: str
     """Of ``text``."""
     warnings: tuple[str, ...]
@@ -606,7 +625,7 @@ def _staged(path: Path, item: Prepared | FileOutcome) -> Staged | FileOutcome:
         return item
     versions = []
     identities = tuple(election_identity(e) for e in item.elections)
-    sha256 = sha256_text(item.text)
+    sha256 = source_sha256(item.text)
     try:
         for election, decided, identity in zip(
             item.elections, item.decided, identities, strict=True
@@ -675,7 +694,7 @@ def _write_chunk(
                         outcome = _write_file(item, store_file, item.sha256)
                         identities = item.identities
                     else:
-                        sha256 = sha256_text(item.text)
+                        sha256 = source_sha256(item.text)
                         store_file = functools.partial(
                             store_source,
                             batch,
@@ -757,7 +776,7 @@ def _store_staged(
         again = prepare(item.path, rules, date)
         if (
             isinstance(again, FileOutcome)
-            or again.text != item.text
+            or source_sha256(again.text) != item.sha256
             or tuple(election_identity(e) for e in again.elections) != item.identities
         ):
             raise StorageError(f"{item.path}: the file changed while it was imported")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tallyroom.errors import ConversionError, ParseError
@@ -23,9 +25,11 @@ __all__ = [
     "FORMATS",
     "WRITE_FORMATS",
     "Loaded",
+    "Streamed",
     "Written",
     "detect_format",
     "load_path",
+    "load_path_streamed",
     "load_text",
     "read_path",
     "read_text",
@@ -120,18 +124,62 @@ def load_path(path: Path, fmt: str | None = None, *, date: dt.date | None = None
     file of a million rows is read in the memory of its figures. Any other file is read
     whole, and so is a precinct file that cannot be read so (too large, not UTF-8, a failed
     read): the whole read then gives the error :func:`read_bytes` gives, with its line."""
-    if fmt in (None, "openelections-csv"):
-        head = _head(path)
-        if head is not None and (fmt or detect_format(head, path.name)) == "openelections-csv":
-            from tallyroom import limits
-            from tallyroom.formats.openelections import read_openelections_file
+    if _streams(path, fmt):
+        from tallyroom.formats.openelections import read_openelections_file
 
-            try:
-                if path.stat().st_size <= limits.MAX_FILE_BYTES:
-                    return read_openelections_file(path, str(path), date=date)
-            except (OSError, UnicodeDecodeError):
-                pass  # read whole below, which words what is wrong
+        try:
+            return read_openelections_file(path, str(path), date=date)
+        except (OSError, UnicodeDecodeError):
+            pass  # read whole below, which words what is wrong
     return load_text(read_bytes(path), str(path), fmt, date=date)
+
+
+@dataclass(frozen=True, slots=True)
+class Streamed:
+    """A file read from disk a line at a time: what it holds, and its text's SHA-256 and length
+    in UTF-8 (of its bytes, less a byte-order mark: the text :func:`read_bytes` gives)."""
+
+    loaded: Loaded
+    sha256: str
+    size: int
+
+
+def load_path_streamed(path: Path, *, date: dt.date | None = None) -> Streamed | None:
+    """:func:`load_path` of a file it reads a line at a time (a precinct file), with the digest
+    of its text; ``None`` for any other file, and for one that cannot be read so (read it whole:
+    :func:`read_bytes` words what is wrong)."""
+    if not _streams(path, None):
+        return None
+    from tallyroom.formats.openelections import read_openelections_file
+
+    digest, size = hashlib.sha256(), 0
+
+    def feed(data: memoryview) -> None:
+        nonlocal size
+        digest.update(data)
+        size += len(data)
+
+    try:
+        loaded = read_openelections_file(path, str(path), date=date, feed=feed)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return Streamed(loaded, digest.hexdigest(), size)
+
+
+def _streams(path: Path, fmt: str | None) -> bool:
+    """Whether the file is read a line at a time: its first :data:`HEAD_BYTES` say it is an
+    OpenElections precinct file (or ``fmt`` says so), and it is within the size limit."""
+    if fmt not in (None, "openelections-csv"):
+        return False
+    head = _head(path)
+    if head is None or (fmt or detect_format(head, path.name)) != "openelections-csv":
+        return False
+    from tallyroom import limits
+
+    try:
+        return path.stat().st_size <= limits.MAX_FILE_BYTES
+    except OSError:
+        return False
 
 
 def _head(path: Path) -> str | None:

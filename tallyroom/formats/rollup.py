@@ -110,10 +110,17 @@ def root_totals(stage: Stage, vote_type: str = "total") -> dict[str, int]:
     pass over the rows."""
     leaves = leaf_units(stage)
     totals: dict[str, int] = {}
-    for unit, candidate, votes, of_type in zip(*unit_columns(stage.unit_results), strict=True):
-        if of_type == vote_type and unit in leaves:
-            totals[candidate] = totals.get(candidate, 0) + votes
+    rows = stage.unit_results
+    for start in range(0, len(rows), _CHUNK):  # a chunk at a time: no column made whole
+        columns = unit_columns(rows, start, start + _CHUNK)
+        for unit, candidate, votes, of_type in zip(*columns, strict=True):
+            if of_type == vote_type and unit in leaves:
+                totals[candidate] = totals.get(candidate, 0) + votes
     return totals
+
+
+#: :func:`root_totals` reads this many unit figures at a time.
+_CHUNK = 65536
 
 
 def _name(units: dict[str, ReportingUnit], unit: str) -> str:

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from tallyroom.errors import StorageError
 from tallyroom.store import schema as t
 from tallyroom.store.engine import write_connection
+from tallyroom.store.sources import SourceText
 from tallyroom.store.writes import (
     Ahead,
     Attempt,
@@ -120,7 +121,7 @@ class Batch:
 
     def write(
         self,
-        source_text: str,
+        source_text: SourceText,
         source_name: str,
         work: Callable[[SourceWriter], T],
         sha256: str | None = None,
@@ -181,16 +182,16 @@ class Batch:
         return result
 
     def create_ahead(
-        self, sources: Sequence[tuple[str, str, str, Sequence[tuple[str, str]]]]
+        self, sources: Sequence[tuple[SourceText, str, str, Sequence[tuple[str, str]]]]
     ) -> None:
         """Before a buffered batch writes ``sources`` (each one's text, name, the text's SHA-256,
         and the identity and title of each of its elections), in this order: create the elections
         not stored yet in one statement, and store the texts of the sources, from the first on,
-        whose elections all are among those, in another; each source's writer then takes them
-        instead of inserting them one by one (a statement each, which costs more than the
-        database's work). The ids are those one source at a time would have given. An election
-        created here that no source has claimed when the batch ends makes it roll back and
-        raise :class:`Replay` instead of committing."""
+        whose elections all are among those (and whose text is held, not on disk), in another;
+        each source's writer then takes them instead of inserting them one by one (a statement
+        each, which costs more than the database's work). The ids are those one source at a
+        time would have given. An election created here that no source has claimed when the
+        batch ends makes it roll back and raise :class:`Replay` instead of committing."""
         if self._ahead is None:
             raise ValueError("only a buffered batch creates elections ahead")
         conn = self._conn()
@@ -207,7 +208,9 @@ class Batch:
                 identities = [identity for identity, _title in elections]
                 if not identities:
                     continue  # no version refers to its text: it is not stored
-                if any(i not in created or i in seen for i in identities):
+                if not isinstance(text, str) or any(
+                    i not in created or i in seen for i in identities
+                ):
                     break  # and the sources after it are stored as they are written, in order
                 seen.update(identities)
                 texts.append((text, name, sha256))

@@ -36,6 +36,7 @@ __all__ = [
     "fingerprint",
     "sha256_text",
     "to_json",
+    "utf8_size",
 ]
 
 #: The audit trail records at most this many changed values per version (and the count of all).
@@ -248,8 +249,27 @@ def canonical_text(election: Election) -> str:
     )
 
 
+#: Long texts are encoded this many characters at a time (to hash or measure them), so that a
+#: source of tens of megabytes is not copied whole once more.
+_ENCODE_CHARS = 1 << 20
+
+
 def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of ``text`` in UTF-8."""
+    digest = hashlib.sha256()
+    for start in range(0, len(text), _ENCODE_CHARS):
+        digest.update(text[start : start + _ENCODE_CHARS].encode("utf-8"))
+    return digest.hexdigest()
+
+
+def utf8_size(text: str) -> int:
+    """How many bytes ``text`` takes in UTF-8."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        len(text[start : start + _ENCODE_CHARS].encode("utf-8"))
+        for start in range(0, len(text), _ENCODE_CHARS)
+    )
 
 
 _LEAVES: frozenset[type] = frozenset({str, int, bool, float, type(None), Decimal, dt.date})
@@ -257,25 +277,36 @@ _LEAVES: frozenset[type] = frozenset({str, int, bool, float, type(None), Decimal
 _CHUNK = 16384
 
 
-class _Digest:
-    """SHA-256 of text given in pieces, hashed as UTF-8 a batch of pieces at a time."""
+#: :class:`_Digest` hashes its pieces when it holds this many, or this many characters.
+_BATCH_PIECES = 64
+_BATCH_CHARS = 1 << 16
 
-    __slots__ = ("hash", "pieces")
+
+class _Digest:
+    """SHA-256 of text given in pieces, hashed as UTF-8 a batch of pieces at a time (short
+    pieces are many: hashing each alone would cost more than joining them; a long one, such as
+    a chunk of unit figures, goes at once, so that no more than one is held)."""
+
+    __slots__ = ("chars", "hash", "pieces")
 
     def __init__(self) -> None:
         self.hash = hashlib.sha256()
         self.pieces: list[str] = []
+        self.chars = 0
 
     def add(self, text: str) -> None:
         pieces = self.pieces
         pieces.append(text)
-        if len(pieces) >= 64:
+        self.chars += len(text)
+        if len(pieces) >= _BATCH_PIECES or self.chars >= _BATCH_CHARS:
             self.hash.update("".join(pieces).encode("utf-8"))
             pieces.clear()
+            self.chars = 0
 
     def hexdigest(self) -> str:
         self.hash.update("".join(self.pieces).encode("utf-8"))
         self.pieces.clear()
+        self.chars = 0
         return self.hash.hexdigest()
 
 

@@ -25,6 +25,7 @@ from tallyroom.store.read import (
     most_elections_first,
 )
 from tallyroom.store.schema import STAGE_KINDS
+from tallyroom.store.sources import full_text
 
 __all__ = ["election_source", "history", "source_text", "stats"]
 
@@ -51,9 +52,11 @@ def source_text(conn: sa.Connection, version: int) -> tuple[str, str]:
     """The name and raw text of the source a version was imported from."""
     v, s = t.versions, t.sources
     row = conn.execute(
-        sa.select(s.c.name, s.c.text).join(v, v.c.source_id == s.c.id).where(v.c.id == version)
+        sa.select(s.c.id, s.c.name, s.c.text)
+        .join(v, v.c.source_id == s.c.id)
+        .where(v.c.id == version)
     ).one()
-    return str(row.name), str(row.text)
+    return str(row.name), full_text(conn, row.id, row.text)
 
 
 def election_source(
@@ -63,7 +66,7 @@ def election_source(
     an election, in one query; ``None`` when there is no such version."""
     query = _source_query(current=number is None)
     row = conn.execute(query, {"election_id": election_id, "number": number}).one_or_none()
-    return None if row is None else (str(row.name), str(row.text))
+    return None if row is None else (str(row.name), full_text(conn, row.id, row.text))
 
 
 @functools.cache
@@ -71,7 +74,7 @@ def _source_query(*, current: bool) -> sa.Select[Any]:
     e, v, s = t.elections, t.versions, t.sources
     wanted = e.c.current_version if current else sa.bindparam("number", type_=sa.Integer)
     return (
-        sa.select(s.c.name, s.c.text)
+        sa.select(s.c.id, s.c.name, s.c.text)
         .select_from(e)
         .join(v, sa.and_(v.c.election_id == e.c.id, v.c.number == wanted))
         .join(s, s.c.id == v.c.source_id)

@@ -440,7 +440,7 @@ def version_id(conn: sa.Connection, election_id: int, number: int | None = None)
 def _record_query(*, current: bool, text: bool = False) -> sa.Select[Any]:
     """The stored row of a version (what :func:`~tallyroom.store.rows.load_election` reads of
     it too), its figures and rules' record (``rules_record``), its source's name (and with
-    ``text`` the source's text) and the count of the election's versions (bound:
+    ``text`` its text's first piece) and the count of the election's versions (bound:
     ``election_id``, and ``number`` unless ``current``). Made once: building a statement costs
     more than SQLite takes to run it."""
     v, s, e = t.versions, t.sources, t.elections
@@ -456,7 +456,7 @@ def _record_query(*, current: bool, text: bool = False) -> sa.Select[Any]:
             s.c.sha256,
             e.c.current_version,
             count.label("versions"),
-            *((s.c.text.label("source_text"),) if text else ()),
+            *((s.c.text.label("source_head"),) if text else ()),
         )
         .select_from(e)
         .join(v, sa.and_(v.c.election_id == e.c.id, v.c.number == wanted))
@@ -487,17 +487,18 @@ class RecordInPlace:
     """An election's current version with what its page shows beside it."""
 
     record: ElectionRecord
-    source_text: str
-    """The text of the source the version was read from."""
+    source_head: str
+    """The start of the text of the source the version was read from: its first piece (a
+    mebibyte of characters at most; see :mod:`tallyroom.store.sources`), which names it."""
     same_office: tuple[tuple[int, str], ...]
     """The current elections of its city for the same office (itself included), as election
     id and title, in the order of :func:`city_summaries` (none when it names no city)."""
 
 
 def record_in_place(conn: sa.Connection, election_id: int) -> RecordInPlace:
-    """The current version of an election (as :func:`election_record`, with its source's text
-    in the same query) and its city's elections for the same office: what an election's page
-    reads, in one transaction."""
+    """The current version of an election (as :func:`election_record`, with the start of its
+    source's text in the same query) and its city's elections for the same office: what an
+    election's page reads, in one transaction."""
     record, text = _election_record(conn, _record_query(current=True, text=True), election_id)
     election = record.election
     city, state, office = election.jurisdiction.city, election.jurisdiction.state, election.office
@@ -513,7 +514,7 @@ def _election_record(
     conn: sa.Connection, query: sa.Select[Any], election_id: int, number: int | None = None
 ) -> tuple[ElectionRecord, Any]:
     """The record :func:`election_record` reads with ``query`` (one of :func:`_record_query`),
-    and the source's text when the query reads it (else ``None``)."""
+    and the first piece of the source's text when the query reads it (else ``None``)."""
     row = conn.execute(query, {"election_id": election_id, "number": number}).one_or_none()
     if row is None:
         find_election(conn, election_id)  # no such election: its own message
@@ -552,7 +553,7 @@ def _election_record(
         findings=findings,
         errors=int(row.error_findings),
     )
-    return record, getattr(row, "source_text", None)
+    return record, getattr(row, "source_head", None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count, groupby, repeat
 from operator import itemgetter
@@ -37,6 +38,7 @@ from tallyroom.model import (
     Transfer,
     UnitKind,
     UnitResults,
+    UnitRows,
     unit_columns,
 )
 from tallyroom.store import schema as t
@@ -44,6 +46,7 @@ from tallyroom.store import schema as t
 __all__ = [
     "ROW_KEYS",
     "SOMETIMES",
+    "UnitRowValues",
     "Values",
     "election_rows",
     "head_columns",
@@ -187,7 +190,7 @@ ROW_KEYS: dict[sa.Table, tuple[str, ...]] = {
 Values = list[tuple[Any, ...]]
 
 
-def election_rows(election: Election) -> dict[sa.Table, Values]:
+def election_rows(election: Election) -> dict[sa.Table, Values | UnitRowValues]:
     """Rows of every table below ``versions`` for one version of ``election``, as values in
     the order of :data:`ROW_KEYS`, without the version's id (which the writer puts first) and
     with each result's party by name in ``party_id`` (the writer has the parties' ids). Made
@@ -195,6 +198,7 @@ def election_rows(election: Election) -> dict[sa.Table, Values]:
     them to the writer as they are."""
     rows: dict[sa.Table, Values] = defaultdict(list)
     stages, results = rows[t.stages], rows[t.stage_results]
+    unit_figures: list[tuple[int, UnitRows]] = []
     for s, stage in enumerate(election.stages):
         stages.append(
             (
@@ -234,10 +238,7 @@ def election_rows(election: Election) -> dict[sa.Table, Values]:
                 for p, unit in enumerate(stage.units)
             )
         if stage.unit_results:
-            units, candidates, votes, vote_types = unit_columns(stage.unit_results)
-            rows[t.unit_results].extend(
-                zip(repeat(s), units, candidates, vote_types, count(), votes, strict=False)
-            )
+            unit_figures.append((s, stage.unit_results))
         for p, round_ in enumerate(stage.rounds):
             number = round_.number
             rows[t.rounds].append(
@@ -278,7 +279,51 @@ def election_rows(election: Election) -> dict[sa.Table, Values]:
     rows[t.infobox_fields] = [
         (p, item.key, item.value, item.line) for p, item in enumerate(election.infobox)
     ]
-    return rows
+    made: dict[sa.Table, Values | UnitRowValues] = dict(rows)
+    if unit_figures:
+        made[t.unit_results] = UnitRowValues(tuple(unit_figures))
+    return made
+
+
+#: :meth:`UnitRowValues.chunks` makes this many rows at a time, by default.
+UNIT_CHUNK = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRowValues:
+    """The ``unit_results`` rows of a version (in :data:`ROW_KEYS` order), kept as each stage's
+    figures and made a chunk at a time as they are inserted (:meth:`chunks`). A statewide
+    precinct file's largest version has some 600,000 figures: made at once as tuples, and again
+    with the version's id, they took about 130 MB."""
+
+    stages: tuple[tuple[int, UnitRows], ...]
+    """Each stage with figures: its position and its figures."""
+
+    def __len__(self) -> int:
+        return sum(len(figures) for _s, figures in self.stages)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def chunks(self, size: int = UNIT_CHUNK, *first: Any) -> Iterator[Values]:
+        """The rows, at most ``size`` at a time, each led by the values ``first``."""
+        lead = [repeat(value) for value in first]
+        for s, figures in self.stages:
+            for start in range(0, len(figures), size):
+                units, candidates, votes, vote_types = unit_columns(figures, start, start + size)
+                yield list(
+                    zip(
+                        *lead,
+                        repeat(s),
+                        units,
+                        candidates,
+                        vote_types,
+                        count(start),
+                        votes,
+                        strict=False,  # the repeats go on
+                    )
+                )
 
 
 @functools.cache

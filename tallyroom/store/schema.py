@@ -10,9 +10,10 @@ Figures are integers (``votes >= 0`` by CHECK constraints); ``NULL`` means unkno
 figures that a source *states* (a turnout, a percentage, a ranked-choice tally with fractional
 transfers) are stored as their exact decimal text, never as floats. Kinds are checked against the
 model's ``Literal`` values. The raw text of every imported source is kept in :data:`sources` with
-its SHA-256. :data:`audit` and :data:`import_attempts` are append-only, and a published version,
-its results and its sources (``versions``, ``version_figures``, ``stages``, ``stage_results``,
-``findings``, ``sources``) are immutable: the migrations add triggers that refuse UPDATE and
+its SHA-256 (a long one in pieces: :data:`source_pieces`). :data:`audit` and
+:data:`import_attempts` are append-only, and a published version, its results and its sources
+(``versions``, ``version_figures``, ``stages``, ``stage_results``, ``findings``, ``sources``,
+``source_pieces``) are immutable: the migrations add triggers that refuse UPDATE and
 DELETE on them. Only ``elections.current_version`` (and the title shown with it) moves.
 
 Columns marked *derived* (``year``, ``deciding_stage``, ``winner``, ``margin_votes``,
@@ -51,6 +52,7 @@ __all__ = [
     "round_transfers",
     "rounds",
     "sessions",
+    "source_pieces",
     "sources",
     "stage_results",
     "stages",
@@ -108,6 +110,17 @@ sources = sa.Table(
     sa.Column("imported_by", sa.String(NAME), nullable=False),
     sa.CheckConstraint("size >= 0", name="size_non_negative"),
     sa.CheckConstraint("length(sha256) = 64", name="sha256_length"),
+)
+
+#: The rest of a long source's text (see :data:`sources`): its pieces after the first, numbered
+#: from 1 in order. The text is ``sources.text`` followed by them (migration 0013).
+source_pieces = sa.Table(
+    "source_pieces",
+    metadata,
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id"), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.CheckConstraint("number >= 1", name="number_positive"),
 )
 
 parties = sa.Table(

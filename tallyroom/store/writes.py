@@ -20,7 +20,7 @@ import functools
 import getpass
 import json
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,9 +30,22 @@ from tallyroom.errors import NotFoundError, StorageError
 from tallyroom.figures import ElectionFigures
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
-from tallyroom.store.codec import sha256_text, sorted_json
+from tallyroom.store.codec import sorted_json, utf8_size
 from tallyroom.store.driver import insert_new, insert_returning_id, insert_rows, insert_values
-from tallyroom.store.rows import ROW_KEYS, election_rows, party_names, version_columns
+from tallyroom.store.rows import (
+    ROW_KEYS,
+    UnitRowValues,
+    election_rows,
+    party_names,
+    version_columns,
+)
+from tallyroom.store.sources import (
+    SourceText,
+    source_pieces,
+    source_sha256,
+    source_size,
+    store_pieces,
+)
 
 __all__ = [
     "Ahead",
@@ -211,10 +224,11 @@ class VersionRows:
     """The ``versions`` columns that do not depend on the database."""
     figures: str
     rules: str
-    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...]], ...]
+    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...] | UnitRowValues], ...]
     """Each table below a version: its name, the keys, and the rows' values in that order;
     without the ``version_id`` that comes first (and a stage's ``source_id`` that comes last),
-    and with a result's party by name in ``party_id``."""
+    and with a result's party by name in ``party_id``. The unit figures' rows are made as they
+    are inserted (:class:`~tallyroom.store.rows.UnitRowValues`)."""
     findings: int
     errors: int
 
@@ -238,7 +252,11 @@ def version_rows(new: NewVersion) -> VersionRows:
         figures=sorted_json(figures),
         rules=sorted_json({"rules": new.rules, "note": new.rules_note}),
         tables=tuple(
-            (table.name, _FINDING_KEYS if table is t.findings else ROW_KEYS[table], tuple(values))
+            (
+                table.name,
+                _FINDING_KEYS if table is t.findings else ROW_KEYS[table],
+                values if isinstance(values, UnitRowValues) else tuple(values),
+            )
             for table, values in rows.items()
             if values
         ),
@@ -303,10 +321,16 @@ def store_sources(
     source's id, by the SHA-256 (see :meth:`SourceWriter.source_id`)."""
     now = _now()
     rows = []
+    rest: dict[str, Iterator[str]] = {}
     for text, name, sha256 in sources:
-        rows.append((sha256, name, text, len(text.encode("utf-8")), now, user))
+        pieces = source_pieces(text, name)
+        rows.append((sha256, name, next(pieces), utf8_size(text), now, user))
+        rest[sha256] = pieces  # the pieces after the first, if any
     keys = ("sha256", "name", "text", "size", "imported_at", "imported_by")
     ids = {sha: int(id_) for id_, sha in insert_new(conn, t.sources, keys, rows, ("id", "sha256"))}
+    for sha256, pieces in rest.items():
+        if sha256 in ids:  # made now, not stored before
+            store_pieces(conn, ids[sha256], pieces)
     stored = [row[0] for row in rows if row[0] not in ids]
     if stored:
         query = sa.select(t.sources.c.sha256, t.sources.c.id).where(t.sources.c.sha256.in_(stored))
@@ -330,7 +354,7 @@ class SourceWriter:
     def __init__(
         self,
         conn: sa.Connection,
-        text: str,
+        text: SourceText,
         name: str,
         user: str,
         parties: dict[str, int],
@@ -343,7 +367,7 @@ class SourceWriter:
         self.text = text
         self.name = name
         self.user = user
-        self.sha256 = sha256 if sha256 is not None else sha256_text(text)
+        self.sha256 = sha256 if sha256 is not None else source_sha256(text)
         self.parties = parties
         self.pending = pending
         self._flush = flush
@@ -375,11 +399,12 @@ class SourceWriter:
 
     def source_id(self) -> int:
         if self._source_id is None:
+            pieces = source_pieces(self.text, self.name)
             row = {
                 "sha256": self.sha256,
                 "name": self.name,
-                "text": self.text,
-                "size": len(self.text.encode("utf-8")),
+                "text": next(pieces),
+                "size": source_size(self.text),
                 "imported_at": _now(),
                 "imported_by": self.user,
             }
@@ -387,6 +412,8 @@ class SourceWriter:
             if found is None:
                 query = sa.select(t.sources.c.id).where(t.sources.c.sha256 == self.sha256)
                 found = self.conn.execute(query).scalar_one()
+            else:
+                store_pieces(self.conn, found, pieces)
             self._source_id = int(found)
         return self._source_id
 
@@ -533,6 +560,14 @@ class SourceWriter:
         for name, keys, values in rows.tables:
             table = t.metadata.tables[name]
             items: list[tuple[Any, ...]]
+            if isinstance(values, UnitRowValues):
+                # A chunk at a time: the rows before them (their stages) are waiting or inserted
+                # already, and a flush inserts parents first.
+                for items in values.chunks(PENDING_ROWS, version_id):
+                    self._insert_values(table, ("version_id", *keys), items)
+                    if self.pending is not None and len(self.pending) >= PENDING_ROWS:
+                        self.flush()
+                continue
             if table is t.stage_results:
                 at = keys.index("party_id")
                 items = [

@@ -363,7 +363,7 @@ class Site:
         view = election_view(
             record,
             order=order,
-            source_label=source_label(record.source_name, found.source_text),
+            source_label=source_label(record.source_name, found.source_head),
             compare=self._compare_links(found),
         )
         return self._rendered(self.renderer.election(view), view)
