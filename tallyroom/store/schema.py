@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from tallyroom.limits import MAX_NAME_CHARS, MAX_SHORT_CHARS
 
 __all__ = [
+    "CHECKED_PER_STATEMENT",
     "SEARCH_TABLES",
     "TRIGRAM_INDEXES",
     "account_audit",
@@ -391,6 +392,10 @@ reporting_units = sa.Table(
     _kind_check("kind", UNIT_KINDS, "kind_known"),
 )
 
+#: Foreign keys that PostgreSQL checks by triggers, once per statement, rather than row by row
+#: (migration 0014): the database has no such constraint there, and refuses the same rows.
+CHECKED_PER_STATEMENT = ("fk_unit_results_stage_stages",)
+
 unit_results = sa.Table(
     "unit_results",
     metadata,
@@ -401,6 +406,7 @@ unit_results = sa.Table(
     sa.Column("vote_type", sa.String(SHORT), primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("votes", sa.Integer, nullable=False),
+    # On PostgreSQL, triggers check this key once per statement instead (migration 0014).
     sa.ForeignKeyConstraint(
         ["version_id", "stage"],
         ["stages.version_id", "stages.position"],

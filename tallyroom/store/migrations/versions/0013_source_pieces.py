@@ -54,7 +54,7 @@ def upgrade() -> None:
     for verb in ("UPDATE", "DELETE"):
         op.execute(
             f"CREATE TRIGGER source_pieces_no_{verb.lower()} BEFORE {verb} ON source_pieces "
-            f"BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END"
+            f"BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}: source_pieces'); END"
         )
 
 
@@ -89,7 +89,7 @@ def downgrade() -> None:
         else:
             op.execute(
                 "CREATE TRIGGER sources_no_update BEFORE UPDATE ON sources "
-                f"BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END"
+                f"BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}: sources'); END"
             )
     if postgresql:
         op.execute("DROP TRIGGER source_pieces_published_immutable ON source_pieces")
