@@ -27,6 +27,10 @@ depends_on: str | None = None
 
 FOREIGN_KEY = "fk_unit_results_stage_stages"
 FUNCTION = "unit_results_stages_stored"
+#: The refusal, in PostgreSQL's words for a foreign key.
+MESSAGE = (
+    f'insert or update on table "unit_results" violates foreign key constraint "{FOREIGN_KEY}"'
+)
 #: The statements checked: a trigger with a transition table has one event.
 EVENTS = ("insert", "update")
 
@@ -38,9 +42,8 @@ def upgrade() -> None:
         f"CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "IF EXISTS (SELECT 1 FROM new_rows AS n WHERE NOT EXISTS (SELECT 1 FROM stages AS s "
         "WHERE s.version_id = n.version_id AND s.position = n.stage)) THEN "
-        "RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', MESSAGE = "
-        f"'insert or update on table \"unit_results\" violates foreign key constraint "
-        f"\"{FOREIGN_KEY}\"', DETAIL = 'A figure names a stage that is not stored.'; "
+        f"RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', MESSAGE = '{MESSAGE}', "
+        "DETAIL = 'A figure names a stage that is not stored.'; "
         "END IF; RETURN NULL; END $$"
     )
     for event in EVENTS:
