@@ -434,6 +434,11 @@ def import_files(
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
     outcomes: list[FileOutcome] = []
+    # The planner's statistics are refreshed as the tables grow (after 100 files, 200, 400,
+    # ...): a database's cached plans, PostgreSQL's triggers' among them, are made for tables
+    # as they were then, and a plan made for a nearly empty table scans it whole. With
+    # autovacuum off or late, inserting the 100,000th version scanned 100,000 rows.
+    next_optimize = OPTIMIZE_FROM
     for chunk in _prepared_chunks(paths, rules, commit_every, jobs, date):
         with collector_paused():  # a chunk's rows are many small objects, none in a cycle
             written = _write_chunk(
@@ -449,6 +454,9 @@ def import_files(
             outcomes.append(outcome)
             if on_file is not None:
                 on_file(outcome)
+        if len(outcomes) >= next_optimize:
+            store.optimize()
+            next_optimize *= 2
     if len(outcomes) >= OPTIMIZE_FROM:
         store.optimize()
     return tuple(outcomes)
