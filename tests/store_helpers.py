@@ -37,6 +37,22 @@ def import_file(store: Store, path: Path, *, replace: bool = False) -> tuple[Imp
     return outcome.results
 
 
+def migrate(url: str | Path, target: str, *, down: bool = False) -> None:
+    """Move the database at ``url`` (a SQLite path or a URL) up or ``down`` to revision
+    ``target`` with Alembic, as ``tallyroom db upgrade`` does (not to the head, as opening a
+    store does)."""
+    from alembic import command
+
+    from tallyroom.store.engine import _alembic_config
+
+    engine = create_engine(normalize_url(url))
+    with write_connection(engine) as connection, connection.begin():
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, target)
+    engine.dispose()
+
+
 def row_counts(store: Store) -> dict[str, int]:
     """Rows of every table; for ``current_totals`` (always one row), the sum of its sums: all
     zero is a database that holds nothing."""

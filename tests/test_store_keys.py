@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tallyroom.store import Store
 from tallyroom.store import schema as t
 from tallyroom.store.driver import insert_values
-from tests.store_helpers import import_file
+from tests.store_helpers import import_file, migrate
 
 PRECINCTS = Path(__file__).parent / "data" / "openelections" / "20061107__dc__general__precinct.csv"
 KEYS = ("version_id", "stage", "unit", "candidate", "vote_type", "position", "votes")
@@ -60,22 +60,7 @@ def test_a_figure_of_a_stage_not_stored_is_refused(db_url: str, count: int) -> N
 
 
 def test_postgresql_checks_the_key_by_statement_and_moves_back(pg_url: str) -> None:
-    from alembic import command
-
-    from tallyroom.store.engine import (
-        _alembic_config,
-        create_engine,
-        normalize_url,
-        write_connection,
-    )
-
-    def migrate(target: str, down: bool) -> None:
-        engine = create_engine(normalize_url(pg_url))
-        with write_connection(engine) as connection, connection.begin():
-            config = _alembic_config()
-            config.attributes["connection"] = connection
-            (command.downgrade if down else command.upgrade)(config, target)
-        engine.dispose()
+    from tallyroom.store.engine import create_engine, normalize_url
 
     def keys() -> set[str]:
         engine = create_engine(normalize_url(pg_url))
@@ -87,9 +72,9 @@ def test_postgresql_checks_the_key_by_statement_and_moves_back(pg_url: str) -> N
     with Store.open(pg_url) as store:
         import_file(store, PRECINCTS)
     assert keys() == set()
-    migrate("0013", down=True)
+    migrate(pg_url, "0013", down=True)
     assert keys() == {"fk_unit_results_stage_stages"}
-    migrate("0014", down=False)
+    migrate(pg_url, "0014")
     assert keys() == set()
     with Store.open(pg_url) as store:
         version_id, _stage = _a_stage(store)

@@ -18,7 +18,7 @@ from tallyroom.store import Store, sources
 from tallyroom.store import schema as t
 from tallyroom.store.engine import create_engine, normalize_url
 from tallyroom.store.sources import SourceFile
-from tests.store_helpers import row_counts
+from tests.store_helpers import migrate, row_counts
 
 DATA = Path(__file__).parent / "data"
 PRECINCTS = DATA / "openelections" / "20061107__dc__general__precinct.csv"
@@ -160,19 +160,6 @@ def test_pieces_cannot_be_changed(tmp_path: Path, small_pieces: None) -> None:
     engine.dispose()
 
 
-def _migrate(path: Path, target: str, *, down: bool = False) -> None:
-    from alembic import command
-
-    from tallyroom.store.engine import _alembic_config, write_connection
-
-    engine = create_engine(normalize_url(path))
-    with write_connection(engine) as connection, connection.begin():
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, target)
-    engine.dispose()
-
-
 def test_down_and_up_across_0013_keeps_every_text(tmp_path: Path, small_pieces: None) -> None:
     path = tmp_path / "moved.db"
     with Store.open(path) as store:
@@ -181,12 +168,12 @@ def test_down_and_up_across_0013_keeps_every_text(tmp_path: Path, small_pieces: 
         before = store.source(election_id)
     assert before[1] == read_bytes(PRECINCTS)
 
-    _migrate(path, "0012", down=True)
+    migrate(path, "0012", down=True)
     engine = create_engine(normalize_url(path))
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT text FROM sources").scalar_one() == before[1]
     engine.dispose()
-    _migrate(path, "0013")
+    migrate(path, "0013")
     with Store.open(path) as store:
         assert store.source(election_id) == before
         assert _stored(store)[0][3] == 0  # the whole text in its row, as before the move

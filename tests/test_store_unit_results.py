@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tallyroom.store import Store
 from tallyroom.store.engine import create_engine, normalize_url
-from tests.store_helpers import import_file
+from tests.store_helpers import import_file, migrate
 
 DATA = Path(__file__).parent / "data" / "openelections"
 FILE = DATA / "20060912__dc__primary__precinct.csv"
@@ -35,19 +35,6 @@ def _figures(path: Path) -> list[tuple[object, ...]]:
         ).all()
     engine.dispose()
     return [tuple(row) for row in rows]
-
-
-def _migrate(path: Path, target: str, *, down: bool = False) -> None:
-    from alembic import command
-
-    from tallyroom.store.engine import _alembic_config, write_connection
-
-    engine = create_engine(normalize_url(path))
-    with write_connection(engine) as connection, connection.begin():
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, target)
-    engine.dispose()
 
 
 def test_a_new_database_keeps_precinct_figures_without_row_ids(tmp_path: Path) -> None:
@@ -76,10 +63,10 @@ def test_down_and_up_across_0012_keeps_every_figure(tmp_path: Path) -> None:
     copy = tmp_path / "copy.db"
     shutil.copy(path, copy)
 
-    _migrate(path, "0011", down=True)
+    migrate(path, "0011", down=True)
     assert "WITHOUT ROWID" not in _table_sql(path)
     assert _figures(path) == before
-    _migrate(path, "0012")
+    migrate(path, "0012")
     assert _table_sql(path).rstrip().endswith("WITHOUT ROWID")
     assert _figures(path) == before
 
