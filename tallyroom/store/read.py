@@ -236,13 +236,15 @@ def _pattern(text: str) -> str:
 
 def _names_contain(key: str, dialect: str) -> sa.ColumnElement[bool]:
     """Versions naming a person whose key contains ``key``. On PostgreSQL the case-folded names
-    are compared first, which the trigram index finds (the names are case-folded already)."""
+    are compared too, which the trigram index finds (the names are case-folded already); the
+    plain comparison goes first, for a scan of every version: it makes no lower-case copy of
+    each one's names (counting 100,000 versions' matches: 97–116 → 67–70 ms)."""
     people = t.versions.c.people
     pattern = _pattern(key)
     contains = people.like(pattern, escape="/")
     if dialect == "postgresql" and len(key) >= TRIGRAM:
         indexed = sa.func.lower(people).like(sa.func.lower(pattern), escape="/")
-        return sa.and_(indexed, contains)
+        return sa.and_(contains, indexed)
     return contains
 
 
