@@ -13,7 +13,7 @@ import codecs
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,13 +124,9 @@ def load_path(path: Path, fmt: str | None = None, *, date: dt.date | None = None
     file of a million rows is read in the memory of its figures. Any other file is read
     whole, and so is a precinct file that cannot be read so (too large, not UTF-8, a failed
     read): the whole read then gives the error :func:`read_bytes` gives, with its line."""
-    if _streams(path, fmt):
-        from tallyroom.formats.openelections import read_openelections_file
-
-        try:
-            return read_openelections_file(path, str(path), date=date)
-        except (OSError, UnicodeDecodeError):
-            pass  # read whole below, which words what is wrong
+    loaded = _read_streamed(path, fmt, date)
+    if loaded is not None:
+        return loaded
     return load_text(read_bytes(path), str(path), fmt, date=date)
 
 
@@ -148,10 +144,6 @@ def load_path_streamed(path: Path, *, date: dt.date | None = None) -> Streamed |
     """:func:`load_path` of a file it reads a line at a time (a precinct file), with the digest
     of its text; ``None`` for any other file, and for one that cannot be read so (read it whole:
     :func:`read_bytes` words what is wrong)."""
-    if not _streams(path, None):
-        return None
-    from tallyroom.formats.openelections import read_openelections_file
-
     digest, size = hashlib.sha256(), 0
 
     def feed(data: memoryview) -> None:
@@ -159,27 +151,34 @@ def load_path_streamed(path: Path, *, date: dt.date | None = None) -> Streamed |
         digest.update(data)
         size += len(data)
 
-    try:
-        loaded = read_openelections_file(path, str(path), date=date, feed=feed)
-    except (OSError, UnicodeDecodeError):
-        return None
-    return Streamed(loaded, digest.hexdigest(), size)
+    loaded = _read_streamed(path, None, date, feed)
+    return None if loaded is None else Streamed(loaded, digest.hexdigest(), size)
 
 
-def _streams(path: Path, fmt: str | None) -> bool:
-    """Whether the file is read a line at a time: its first :data:`HEAD_BYTES` say it is an
-    OpenElections precinct file (or ``fmt`` says so), and it is within the size limit."""
+def _read_streamed(
+    path: Path,
+    fmt: str | None,
+    date: dt.date | None,
+    feed: Callable[[memoryview], None] | None = None,
+) -> Loaded | None:
+    """The file read from disk a line at a time, when its first :data:`HEAD_BYTES` say it is an
+    OpenElections precinct file (or ``fmt`` says so) and it is within the size limit; ``feed``
+    is given its bytes as they are read. ``None`` for any other file, and for one that cannot be
+    read so (too large, not UTF-8, a failed read)."""
     if fmt not in (None, "openelections-csv"):
-        return False
+        return None
     head = _head(path)
     if head is None or (fmt or detect_format(head, path.name)) != "openelections-csv":
-        return False
+        return None
     from tallyroom import limits
+    from tallyroom.formats.openelections import read_openelections_file
 
     try:
-        return path.stat().st_size <= limits.MAX_FILE_BYTES
-    except OSError:
-        return False
+        if path.stat().st_size > limits.MAX_FILE_BYTES:
+            return None
+        return read_openelections_file(path, str(path), date=date, feed=feed)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _head(path: Path) -> str | None:
