@@ -21,6 +21,7 @@ from tallyroom.formats.dates import (
     find_dates,
     find_dates_at,
     format_date,
+    matches_at,
     stage_kind_near,
     stage_words,
 )
@@ -139,8 +140,8 @@ def _scan(
 ) -> _Scan:
     """What the date patterns find in ``text``, given where its months' names (``months``) and
     ISO date ends (``tails``) are."""
-    glued = _matches_at(_GLUED, text, months)
-    spelled = _matches_at(_SPELLED, text, months)
+    glued = tuple(matches_at(_GLUED, text, months))
+    spelled = tuple(matches_at(_SPELLED, text, months))
     return _Scan(line, field, text, paragraph, glued, spelled, _dates(text, months, tails))
 
 
@@ -150,23 +151,6 @@ def _dates(
     """``tuple(find_dates(text))``, given where the months' names and ISO date ends of ``text``
     are, which are where a date can begin (:func:`tallyroom.formats.dates.date_starts`)."""
     return tuple(find_dates_at(text, date_starts(text, months + tails)))
-
-
-def _matches_at(
-    pattern: re.Pattern[str], text: str, starts: list[int]
-) -> tuple[re.Match[str], ...]:
-    """``pattern.finditer(text)`` for a pattern whose matches begin where a month's name is
-    written (``starts``): tried only there, never overlapping."""
-    found = []
-    end = 0
-    for start in starts:
-        if start < end:
-            continue
-        match = pattern.match(text, start)
-        if match is not None:
-            found.append(match)
-            end = match.end()
-    return tuple(found)
 
 
 def check_dates(context: CheckContext) -> Iterator[Finding]:

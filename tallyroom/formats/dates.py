@@ -21,6 +21,7 @@ __all__ = [
     "find_dates",
     "find_dates_at",
     "format_date",
+    "matches_at",
     "parse_date",
     "stage_kind_near",
     "stage_words",
@@ -124,23 +125,34 @@ def find_dates(text: str) -> Iterator[tuple[dt.date, re.Match[str]]]:
 def find_dates_at(text: str, starts: list[int]) -> Iterator[tuple[dt.date, re.Match[str]]]:
     """:func:`find_dates`, the pattern tried only at ``starts`` (in order), which must hold every
     place a date can begin (:func:`date_starts`)."""
+    for match in matches_at(_DATE, text, starts):
+        written = match[0]
+        try:
+            found = _DATES[written]
+        except KeyError:
+            found = _date_of(match)
+            if len(_DATES) >= 4096:
+                _DATES.clear()
+            _DATES[written] = found
+        if found is not None:
+            yield found, match
+
+
+def matches_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> list[re.Match[str]]:
+    """``list(pattern.finditer(text))`` for a pattern whose matches can begin only at ``starts``
+    (in order): tried only there, none overlapping the one before."""
+    found = []
     end = 0
     for start in starts:
         if start < end:
             continue
-        match = _DATE.match(text, start)
+        match = pattern.match(text, start)
         if match is not None:
             end = match.end()
-            written = match[0]
-            try:
-                found = _DATES[written]
-            except KeyError:
-                found = _date_of(match)
-                if len(_DATES) >= 4096:
-                    _DATES.clear()
-                _DATES[written] = found
-            if found is not None:
-                yield found, match
+            found.append(match)
+    return found
 
 
 #: The dates :func:`parse_date` found, by text: captions and infobox values repeat across
