@@ -8,6 +8,7 @@ import copy
 import hashlib
 import pickle
 from array import array
+from itertools import chain
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,9 @@ from tallyroom.model import (
     UnitResultsBuilder,
     unit_columns,
 )
+from tallyroom.store import schema as t
 from tallyroom.store.codec import canonical_text, fingerprint, to_json
-from tallyroom.store.rows import election_rows
+from tallyroom.store.rows import UnitRowValues, election_rows
 
 from .test_store_codec import plain_values
 
@@ -137,6 +139,16 @@ def test_a_stage_holding_columns_is_the_same_stage(rows: list[UnitResult]) -> No
     assert to_json(as_columns) == to_json(as_tuple)
     assert canonical_text(as_columns) == canonical_text(as_tuple)
     assert election_rows(as_columns) == election_rows(as_tuple)
+    # The rows the writer inserts, made three at a time and led by a version's id, are each
+    # figure in order with its position.
+    in_order = [(7, 0, r.unit, r.candidate, r.vote_type, p, r.votes) for p, r in enumerate(rows)]
+    for election in (as_tuple, as_columns):
+        values = election_rows(election).get(t.unit_results)
+        if not rows:
+            assert values is None
+            continue
+        assert isinstance(values, UnitRowValues)
+        assert list(chain.from_iterable(values.chunks(3, 7))) == in_order
     (stage_t,), (stage_c,) = as_tuple.stages, as_columns.stages
     assert root_totals(stage_c) == root_totals(stage_t)
     assert unit_totals(stage_c, "early") == unit_totals(stage_t, "early")

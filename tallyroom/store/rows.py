@@ -285,10 +285,6 @@ def election_rows(election: Election) -> dict[sa.Table, Values | UnitRowValues]:
     return made
 
 
-#: :meth:`UnitRowValues.chunks` makes this many rows at a time, by default.
-UNIT_CHUNK = 50_000
-
-
 @dataclass(frozen=True, slots=True)
 class UnitRowValues:
     """The ``unit_results`` rows of a version (in :data:`ROW_KEYS` order), kept as each stage's
@@ -302,11 +298,7 @@ class UnitRowValues:
     def __len__(self) -> int:
         return sum(len(figures) for _s, figures in self.stages)
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for chunk in self.chunks():
-            yield from chunk
-
-    def chunks(self, size: int = UNIT_CHUNK, *first: Any) -> Iterator[Values]:
+    def chunks(self, size: int, *first: Any) -> Iterator[Values]:
         """The rows, at most ``size`` at a time, each led by the values ``first``."""
         lead = [repeat(value) for value in first]
         for s, figures in self.stages:
