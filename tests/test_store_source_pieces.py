@@ -177,3 +177,38 @@ def test_down_and_up_across_0013_keeps_every_text(tmp_path: Path, small_pieces: 
     with Store.open(path) as store:
         assert store.source(election_id) == before
         assert _stored(store)[0][3] == 0  # the whole text in its row, as before the move
+
+
+def test_a_long_precinct_file_not_utf8_is_refused_as_when_read_whole(
+    tmp_path: Path, small_pieces: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / PRECINCTS.name
+    data = PRECINCTS.read_bytes()
+    late = data.rindex(b"\n", 0, len(data) - 2) + 1  # the last line
+    path.write_bytes(data[:late] + b"\xff" + data[late:])
+    errors = []
+    for streamed in (0, 1 << 30):  # read from disk a line at a time, and read whole
+        monkeypatch.setattr(service, "STREAMED_BYTES", streamed)
+        with Store.open(tmp_path / f"{streamed}.db") as store:
+            (outcome,) = service.import_files(store, [path])
+            assert outcome.status == "refused" and store.list_elections().total == 0
+        errors.append(outcome.error)
+    line = data[:late].count(b"\n") + 1
+    assert errors[0] == errors[1]
+    assert errors[0] is not None and f":{line}: expected UTF-8 text, found byte 0xff" in errors[0]
+
+
+def test_a_precinct_file_gone_before_it_is_stored_is_refused(
+    tmp_path: Path, small_pieces: None
+) -> None:
+    path = tmp_path / PRECINCTS.name
+    shutil.copy(PRECINCTS, path)
+    prepared = service.prepare(path)
+    assert isinstance(prepared, service.Prepared)
+    path.unlink()
+    with Store.open(tmp_path / "store.db") as store:
+        gone = pytest.raises(StorageError, match="the file can no longer be read as it was")
+        with gone, store.batch() as batch:
+            service.store_source(batch, prepared.elections, prepared.text, path.name)
+        assert store.list_elections().total == 0
+        assert _stored(store) == []
