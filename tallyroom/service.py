@@ -159,7 +159,7 @@ def read_file(path: Path, rules: str | None = None, date: dt.date | None = None)
     from tallyroom.formats import detect_format, load_path_streamed, load_text, read_bytes
     from tallyroom.formats.ballots import read_ballots
 
-    if _large(path) and path.suffix.lower() != ".abif":
+    if _large(path) and path.suffix.lower() != ".abif":  # ABIF is ballots (see _ballots)
         streamed = load_path_streamed(path, date=date)
         if streamed is not None:
             loaded = streamed.loaded

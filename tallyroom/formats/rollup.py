@@ -104,6 +104,10 @@ def unit_totals(stage: Stage, vote_type: str = "total") -> dict[str, dict[str, i
     return totals
 
 
+#: :func:`root_totals` reads this many unit figures at a time.
+_CHUNK = 65536
+
+
 def root_totals(stage: Stage, vote_type: str = "total") -> dict[str, int]:
     """Row name → votes of the whole stage: the sum of its leaf rows, which is what
     :func:`unit_totals` gives the root of a stage whose units all lie under one root, in one
@@ -117,10 +121,6 @@ def root_totals(stage: Stage, vote_type: str = "total") -> dict[str, int]:
             if of_type == vote_type and unit in leaves:
                 totals[candidate] = totals.get(candidate, 0) + votes
     return totals
-
-
-#: :func:`root_totals` reads this many unit figures at a time.
-_CHUNK = 65536
 
 
 def _name(units: dict[str, ReportingUnit], unit: str) -> str:
