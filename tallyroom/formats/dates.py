@@ -138,9 +138,7 @@ def find_dates_at(text: str, starts: list[int]) -> Iterator[tuple[dt.date, re.Ma
             yield found, match
 
 
-def matches_at(
-    pattern: re.Pattern[str], text: str, starts: Iterable[int]
-) -> list[re.Match[str]]:
+def matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
     """``list(pattern.finditer(text))`` for a pattern whose matches can begin only at ``starts``
     (in order): tried only there, none overlapping the one before."""
     found = []
