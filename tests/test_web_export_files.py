@@ -1,7 +1,9 @@
-"""The static export's file writing: every file written once, failures named in one line."""
+"""The static export's file writing: every file written once, each election read once, failures
+named in one line."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,8 @@ from click.testing import CliRunner
 
 from tallyroom.cli import main
 from tallyroom.errors import StorageError
-from tallyroom.store import Store
+from tallyroom.store import ElectionRecord, Store
+from tallyroom.store.read import RecordInPlace
 from tallyroom.web import export_site
 from tests.web_helpers import build_database
 
@@ -28,6 +31,35 @@ def test_the_report_counts_what_is_on_disk(database: Path, tmp_path: Path) -> No
     with Store.open(database) as store:
         again = export_site(store, tmp_path / "site")  # over the earlier export
     assert (again.files, again.bytes) == (report.files, report.bytes)
+
+
+class _CountingStore(Store):
+    """The database, counting how often each election's record is read from it."""
+
+    reads: Counter[int]
+
+    def record(self, ref: int | str, version: int | None = None) -> ElectionRecord:
+        found = super().record(ref, version)
+        self.reads[found.id] += 1
+        return found
+
+    def record_in_place(self, election_id: int) -> RecordInPlace:
+        self.reads[election_id] += 1
+        return super().record_in_place(election_id)
+
+
+def test_each_election_is_read_from_the_database_once(database: Path, tmp_path: Path) -> None:
+    # An election's page, source page, comparisons with its neighbours, its city's page and
+    # its people's pages all show it; the export reads its record for the first and keeps it
+    # for the others (a comparison waits for the second election of the pair).
+    with _CountingStore.open(database) as store:
+        assert isinstance(store, _CountingStore)
+        store.reads = Counter()
+        report = export_site(store, tmp_path / "site")
+        ids = [summary.id for summary in store.list_elections().rows]
+    assert report.elections == len(ids) > 10
+    assert len(list((tmp_path / "site" / "compare").rglob("*.html"))) >= 2
+    assert store.reads == Counter(dict.fromkeys(ids, 1))
 
 
 def test_a_file_the_system_refuses_stops_the_export_with_its_name(

@@ -260,10 +260,12 @@ def _export(
     for place in cities:
         city_after[last_of.get(place, len(elections))].append(place)
     compared: set[tuple[int, int]] = set()
+    coming = set(elections)
     written = persons = cities_written = 0
     for at in range(-1, len(elections) + 1):
         if 0 <= at < len(elections):
-            written += _election_files(site, out, elections[at], compared)
+            coming.discard(elections[at])
+            written += _election_files(site, out, elections[at], compared, coming)
         for wanted in people_after.pop(at, ()):
             persons += _person_page(site, out, wanted)
         for city, state in city_after.pop(at, ()):
@@ -308,9 +310,16 @@ Counts = tuple[int, int, int]
 
 
 def _election_files(
-    site: Site, out: _Files, election_id: int, compared: set[tuple[int, int]]
+    site: Site,
+    out: _Files,
+    election_id: int,
+    compared: set[tuple[int, int]],
+    coming: set[int],
 ) -> int:
-    """An election's page, source page, comparisons and charts; 1 when it exists, else 0."""
+    """An election's page, source page, comparisons and charts; 1 when it exists, else 0.
+
+    A comparison with an election of ``coming`` (exported later in this run) is left to that
+    election's turn, when both records have been read for their own pages."""
     rendered = site.election(election_id)
     if rendered is None:
         return 0
@@ -320,6 +329,8 @@ def _election_files(
     if source is not None:
         out.page(source.view.url, source)
     for other in view.compare:
+        if other.first in coming or other.second in coming:
+            continue
         if (other.first, other.second) not in compared:
             compared.add((other.first, other.second))
             pair = site.compare(other.first, other.second)

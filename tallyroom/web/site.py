@@ -74,6 +74,10 @@ def _page_key(method: str, argument: Hashable, generation: Generation) -> tuple[
     return (method, argument, generation)
 
 
+def _record_key(election_id: int, generation: Generation) -> tuple[int, Generation]:
+    return (election_id, generation)
+
+
 V = TypeVar(
     "V", ElectionView, IndexView, CandidateView, CityView, SourceView, CompareView, PlacesView
 )
@@ -162,7 +166,17 @@ class Site:
         self._seen: tuple[float, Generation] | None = None
         self._refresh = threading.Lock()
         self._looking_since: float | None = None
-        self._record = functools.lru_cache(maxsize=cache_size)(self._read_record)
+        # Records by (election, generation). An election page reads its record with its
+        # source's start and its city's list (:meth:`_read_in_place`) and leaves the record
+        # here too, so the pages that read it next (its source, its city, its people) do not
+        # read it again.
+        self._records: cachetools.LRUCache[tuple[int, Generation], ElectionRecord | None] = (
+            cachetools.LRUCache(maxsize=cache_size)
+        )
+        self._records_lock = threading.Lock()
+        self._record = cachetools.cached(self._records, key=_record_key, lock=self._records_lock)(
+            self._read_record
+        )
         # An election page's reading serves its two orders of rows, then the page is cached:
         # a few are kept, not ``cache_size`` (every object kept is one more for each of the
         # garbage collector's full passes, which would then cost a page's rendering again).
@@ -360,6 +374,8 @@ class Site:
         if found is None:
             return None
         record = found.record
+        with self._records_lock:
+            self._records.setdefault(_record_key(election_id, generation), record)
         view = election_view(
             record,
             order=order,
