@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shlex
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,12 +19,13 @@ from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
-from tallyroom.errors import ParseError, TabulationError, ValidationError
+from tallyroom.errors import ParseError, TabulationError, TieUnbrokenError, ValidationError
 from tallyroom.rcv.options import (
     OVERVOTE_RULES,
     TIEBREAK_MODES,
     WINNER_MODES,
     RcvOptions,
+    TieDecision,
     WinnerMode,
 )
 from tallyroom.rcv.readers import BallotFormat
@@ -140,6 +142,15 @@ def _decimal(name: str, value: str | None) -> Decimal | None:
     help="--method meek: nz (nine places, stages converged) or openstv (OpenSTV 1.7's rounds).",
 )
 @click.option("--candidate-order", help="Comma-separated tie-break order.")
+@click.option(
+    "--tie-decision",
+    "tie_decisions",
+    multiple=True,
+    metavar="ROUND:NAME",
+    help="Answer a tie the rules leave to the operator (stop-and-ask, previous-round-then-ask): "
+    "NAME is the tied candidate elected in round ROUND if that round's tie is for the win, "
+    "eliminated if it is for last place (repeat for several rounds).",
+)
 @click.option("--exclude", multiple=True)
 @click.pass_context
 def rcv(
@@ -159,6 +170,8 @@ def rcv(
     method = kw["method"]
     if method != "meek" and _given(ctx, "meek_rule"):
         raise click.UsageError("--meek-rule is for --method meek")
+    if method != "irv" and kw["tie_decisions"]:
+        raise click.UsageError("--tie-decision is for --method irv")
     count_of = _method_count(method) if method != "irv" else None
     contest = {"contest": target.stem, "date": None, "jurisdiction": None, "office": None}
     if config_path is not None or _is_rctab_config(target):
@@ -193,9 +206,105 @@ def rcv(
     if count_of is not None:
         _emit_stv(count_of(ballots, seats=options.seats, **_seed(kw)), kw, target.stem)
         return
+    answers = _tie_decisions(kw["tie_decisions"])
+    result, decisions, asked = _count(ballots, options, answers)
+    _emit(result, kw["output_format"], kw["out_dir"], contest)
+    if asked:
+        flags = " ".join(
+            f"--tie-decision {shlex.quote(f'{d.round}:{d.selected}')}" for d in decisions
+        )
+        click.echo(f"to count again without asking, add: {flags}", err=True)
+
+
+def _tie_decisions(given: tuple[str, ...]) -> dict[int, str]:
+    """The ``--tie-decision ROUND:NAME`` options, by round."""
+    parsed: dict[int, str] = {}
+    for item in given:
+        number, sep, name = item.partition(":")
+        if not sep or not number.strip().isdigit() or not name or int(number) < 1:
+            raise click.BadParameter(
+                f"expected ROUND:NAME (round 1 or more), got {item!r}", param_hint="--tie-decision"
+            )
+        if int(number) in parsed:
+            raise click.BadParameter(
+                f"round {int(number)} is given twice (a round has one tie)",
+                param_hint="--tie-decision",
+            )
+        parsed[int(number)] = name
+    return parsed
+
+
+def _interactive() -> bool:
+    """Whether the operator can be asked: standard input and output are a terminal."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _count(
+    ballots: BallotSet, options: RcvOptions, given: dict[int, str]
+) -> tuple[RcvResult, tuple[TieDecision, ...], bool]:
+    """The count, with the operator's decisions: the result, the decisions it used and whether
+    the operator was asked for any.
+
+    A ``--tie-decision`` names a round and a candidate; the role (to win or to lose) is that of
+    the round's tie, known when the count reaches it. So the count runs, and each time it stops
+    at a tie it runs again with the decision given for that round, or else the one the operator
+    picks when asked (in a terminal); without either the count stops with a one-line error
+    naming the option to give. A ``--tie-decision`` for a round with no such tie is an error.
+    """
+    from dataclasses import replace
+
     from tallyroom.rcv.tally import tabulate
 
-    _emit(tabulate(ballots, options), kw["output_format"], kw["out_dir"], contest)
+    for number, name in given.items():
+        if name not in ballots.candidates:
+            raise click.BadParameter(
+                f"round {number}: {name!r} is not a candidate", param_hint="--tie-decision"
+            )
+    if given:  # these rules take decisions at all? (any role will do for the question)
+        provisional = tuple(TieDecision(r, "lose", n) for r, n in given.items())
+        replace(options, tie_decisions=provisional).check(ballots.source)
+    pending = dict(given)
+    decisions = list(options.tie_decisions)
+    asked = False
+    while True:
+        try:
+            result = tabulate(ballots, replace(options, tie_decisions=tuple(decisions)))
+            break
+        except TieUnbrokenError as tie:
+            if options.winner_mode == "multi-pass-irv":
+                raise
+            if tie.round in pending:
+                name = pending.pop(tie.round)
+            elif _interactive():
+                name = _ask(tie)
+                asked = True
+            else:
+                names = ", ".join(repr(n) for n in tie.tied)
+                raise TabulationError(
+                    f"round {tie.round}: tie among {names} needs a decision on who should "
+                    f"{tie.role}; give it with --tie-decision {tie.round}:NAME"
+                ) from None
+            decisions.append(TieDecision(tie.round, tie.role, name))
+    if pending:
+        unused = ", ".join(f"--tie-decision {r}:{n}" for r, n in sorted(pending.items()))
+        where = "that round" if len(pending) == 1 else "those rounds"
+        raise TabulationError(
+            f"{unused}: the count ({len(result.rounds)} rounds) had no tie for the operator to "
+            f"decide in {where}"
+        )
+    return result, tuple(sorted(decisions, key=lambda d: d.round)), asked
+
+
+def _ask(tie: TieUnbrokenError) -> str:
+    """The tied candidate the operator picks, asked on the terminal."""
+    outcome = "elected" if tie.role == "win" else "eliminated"
+    return str(
+        click.prompt(
+            f"Round {tie.round}: {', '.join(tie.tied)} are tied; who is {outcome}?",
+            type=click.Choice(list(tie.tied)),
+            err=True,
+        )
+    )
 
 
 def _one_blas_thread() -> None:

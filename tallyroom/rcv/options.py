@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -9,12 +10,15 @@ from typing import Literal
 from tallyroom.errors import ValidationError
 
 __all__ = [
+    "ASKING_MODES",
     "OVERVOTE_RULES",
     "TIEBREAK_MODES",
     "WINNER_MODES",
     "OvervoteRule",
     "Quota",
     "RcvOptions",
+    "TieDecision",
+    "TieRole",
     "TiebreakMode",
     "WinnerMode",
 ]
@@ -58,6 +62,21 @@ TIEBREAK_MODES: tuple[TiebreakMode, ...] = (
     "generate-permutation",
 )
 Quota = Literal["droop", "hare"]
+#: The tie-break modes that leave a tie to the count's operator (RCTab's stopCountingAndAsk and
+#: previousRoundCountsThenAsk): those that take :class:`TieDecision` answers.
+ASKING_MODES: tuple[TiebreakMode, ...] = ("stop-and-ask", "previous-round-then-ask")
+TieRole = Literal["win", "lose"]
+
+
+@dataclass(frozen=True, slots=True)
+class TieDecision:
+    """The operator's answer to a tie the rules leave to a decision: in round ``round``,
+    ``selected`` is the tied candidate to ``role`` ("win" a tie for election, "lose" a tie for
+    last place). A round has at most one such tie."""
+
+    round: int
+    role: TieRole
+    selected: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +110,9 @@ class RcvOptions:
     excluded: tuple[str, ...] = ()
     cutoff_elimination: bool = False
     """Bottoms-up-threshold mode: eliminate every candidate under the threshold at once."""
+    tie_decisions: tuple[TieDecision, ...] = ()
+    """The operator's answers to ties in the modes that ask; each must decide a tie of the
+    count (one that reaches the operator), or the count is refused."""
 
     @property
     def needs_seed(self) -> bool:
@@ -141,3 +163,25 @@ class RcvOptions:
             fail("quota", "the Hare quota applies to multi-winner contests only")
         if self.batch_elimination and self.winner_mode not in ("single-winner", "multi-pass-irv"):
             fail("batch_elimination", "applies to single-winner contests only")
+        if self.tie_decisions:
+            self._check_tie_decisions(fail)
+
+    def _check_tie_decisions(self, fail: Callable[[str, str], None]) -> None:
+        key = "tie_decisions"
+        if self.tiebreak not in ASKING_MODES:
+            fail(
+                key,
+                f"tie-break mode {self.tiebreak!r} never asks; decisions are for "
+                "stop-and-ask and previous-round-then-ask",
+            )
+        if self.winner_mode == "multi-pass-irv":
+            fail(key, "not supported in multi-pass-irv mode (each pass numbers its rounds anew)")
+        seen: set[int] = set()
+        for decision in self.tie_decisions:
+            if decision.round < 1:
+                fail(key, f"round must be at least 1, not {decision.round}")
+            if decision.role not in ("win", "lose"):
+                fail(key, f"round {decision.round}: role must be 'win' or 'lose'")
+            if decision.round in seen:
+                fail(key, f"round {decision.round} is decided twice (a round has one tie)")
+            seen.add(decision.round)

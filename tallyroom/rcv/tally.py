@@ -68,6 +68,7 @@ def tabulate(ballots: BallotSet, options: RcvOptions) -> RcvResult:
     for key, listed in (
         ("excluded", options.excluded),
         ("candidate_order", options.candidate_order),
+        ("tie_decisions", tuple(d.selected for d in options.tie_decisions)),
     ):
         for name in listed:
             if name not in index:
@@ -80,6 +81,7 @@ def tabulate(ballots: BallotSet, options: RcvOptions) -> RcvResult:
     if options.winner_mode != "multi-pass-irv":
         count = _Count(ballots, compiled, options, excluded, options.seats, base_permutation, 1)
         record = count.run()
+        count.check_decisions_used()
         return _result(ballots, compiled, options, record, count.winner_names(), count.permutation)
 
     winners: list[str] = []
@@ -120,6 +122,7 @@ def tabulate_traced(ballots: BallotSet, options: RcvOptions) -> tuple[RcvResult,
     compiled, count = _one_pass(ballots, options)
     count.trace = []
     records = count.run()
+    count.check_decisions_used()
     result = _result(ballots, compiled, options, records, count.winner_names(), count.permutation)
     return result, count.trace
 
@@ -139,6 +142,7 @@ def tabulate_slices(
     compiled, whole = _one_pass(ballots, options)
     index = {name: i for i, name in enumerate(ballots.candidates)}
     records = whole.run()
+    whole.check_decisions_used()
     result = _result(ballots, compiled, options, records, whole.winner_names(), whole.permutation)
     plan = _Plan(
         tuple(
@@ -308,6 +312,9 @@ class _Count:
         the final round's surplus and moves no ballot."""
         self.last_inactive = InactiveBallots()
         self.last_precinct: tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...] = ()
+        self.decisions = {d.round: d for d in options.tie_decisions}
+        self.decided_rounds: set[int] = set()
+        """Rounds whose tie the operator's decision (of :attr:`decisions`) decided."""
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -629,7 +636,8 @@ class _Count:
     def tiebreak(self, kind: str, tied: Sequence[int]) -> TieBreak:
         assert kind in ("winner", "loser")
         previous = [{self.names[c]: v for c, v in t.items()} for t in self.tallies[:-1]]
-        return break_tie(
+        decision = self.decisions.get(self.round)
+        decided = break_tie(
             "winner" if kind == "winner" else "loser",
             [self.names[c] for c in tied],
             self.options.tiebreak,
@@ -637,7 +645,23 @@ class _Count:
             previous,
             self.permutation,
             self.rng,
+            decision,
         )
+        if decision is not None:  # break_tie used it (it raises on one it cannot use)
+            self.decided_rounds.add(self.round)
+        return decided
+
+    def check_decisions_used(self) -> None:
+        """After the count: refuse operator decisions that decided no tie (a decision for a
+        round without a tie, or past the last round, is a mistake, never passed over)."""
+        unused = [d for r, d in sorted(self.decisions.items()) if r not in self.decided_rounds]
+        if unused:
+            listed = "; ".join(f"round {d.round}: {d.selected!r} to {d.role}" for d in unused)
+            raise TabulationError(
+                f"{'a tie decision was' if len(unused) == 1 else 'tie decisions were'} not used "
+                f"({listed}): the count ({self.round} rounds) had no tie for the operator to "
+                "decide there"
+            )
 
     def choose_eliminations(
         self, tally: dict[int, int], tiebreaks: list[TieBreak], threshold: Units = 0
