@@ -14,6 +14,8 @@ from tallyroom.errors import StorageError
 from tallyroom.store import ElectionRecord, Store
 from tallyroom.store.read import RecordInPlace
 from tallyroom.web import export_site
+from tallyroom.web.export import _ExportSite
+from tallyroom.web.site import IndexQuery, Site
 from tests.web_helpers import build_database
 
 
@@ -60,6 +62,17 @@ def test_each_election_is_read_from_the_database_once(database: Path, tmp_path: 
     assert report.elections == len(ids) > 10
     assert len(list((tmp_path / "site" / "compare").rglob("*.html"))) >= 2
     assert store.reads == Counter(dict.fromkeys(ids, 1))
+
+
+def test_the_export_keeps_no_rendered_page(database: Path) -> None:
+    # The export asks for each page once; kept, the lists of every election (the index, the
+    # years) would stay in memory to the end. The live site keeps what it rendered.
+    with Store.open(database) as store:
+        live, export = Site(store), _ExportSite(store, {})
+        assert live.index(IndexQuery()) is live.index(IndexQuery())
+        first, again = export.index(IndexQuery()), export.index(IndexQuery())
+        assert first is not again and first.html == again.html
+        assert export.election(1) is not None and len(export.pages) == 0
 
 
 def test_a_file_the_system_refuses_stops_the_export_with_its_name(

@@ -192,7 +192,7 @@ class _ExportSite(Site):
 
     def __init__(self, store: Store, runs: Mapping[str, tuple[int, ...]]) -> None:
         self._runs = dict(runs)
-        super().__init__(store, static=True, cache_size=CACHE_SIZE)
+        super().__init__(store, static=True, cache_size=CACHE_SIZE, pages_kept=0)
 
     def _read_names(self, generation: object) -> dict[str, tuple[int, ...]]:
         return self._runs
@@ -232,13 +232,18 @@ def _export(
     if touched is None:
         index = site.index(IndexQuery())
         out.page("/", index)
-        listed = sorted(index.view.elections, key=lambda e: (e.city or "", e.state or ""))
-        elections = [election.id for election in listed]
-        place_of = {e.id: (e.city, e.state) for e in listed if e.city is not None}
+        listed = sorted(
+            ((e.id, e.city, e.state, e.year) for e in index.view.elections),
+            key=lambda e: (e[1] or "", e[2] or ""),
+        )
+        del index  # the page of every election: not kept while the others are made
+        elections = [election_id for election_id, _, _, _ in listed]
+        place_of = {ident: (city, state) for ident, city, state, _ in listed if city is not None}
         people = list(runs)
         # Every place and year with elections (the index's lists may name only some).
         cities = list(dict.fromkeys(place_of[e] for e in elections if e in place_of))
-        years = sorted({e.year for e in listed if e.year is not None}, reverse=True)
+        years = sorted({year for _, _, _, year in listed if year is not None}, reverse=True)
+        del listed
     else:
         if touched.index:
             out.page("/", site.index(IndexQuery()))

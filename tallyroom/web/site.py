@@ -152,10 +152,14 @@ class Site:
         *,
         static: bool = False,
         cache_size: int = 4096,
+        pages_kept: int | None = None,
         fresh_for: float = 1.0,
         places_shown: int = PLACES_SHOWN,
     ) -> None:
-        """``fresh_for``: seconds a look at the database's generation is trusted; within that
+        """``cache_size``: records and pages kept; ``pages_kept``: rendered pages kept, when
+        not as many (the static export keeps none: it asks for each page once, and the lists
+        of every election would stay). ``fresh_for``: seconds a look at the database's
+        generation is trusted; within that
         time pages are served from the cache without touching the database, so an import
         shows at most this long after it is committed. ``places_shown``: places the index
         lists "by city" at most (those with the most elections)."""
@@ -190,7 +194,7 @@ class Site:
         # Pages by (kind, argument, generation), in one cache the app can look into without
         # touching the database (see :meth:`cached`).
         self.pages: cachetools.LRUCache[tuple[Hashable, ...], Any] = cachetools.LRUCache(
-            maxsize=cache_size
+            maxsize=cache_size if pages_kept is None else pages_kept
         )
         lock = threading.Lock()
 
