@@ -141,7 +141,6 @@ def test_the_unchanged_config_reads_and_counts(tmp_path: Path) -> None:
         ({"name": ["A"]}, "candidate", "candidates[0].name", "expected text"),
         ({"excluded": "no"}, "candidate", "candidates[0].excluded", "expected true or false"),
         ({"filePath": ""}, "source", "cvrFileSources[0].filePath", "is required"),
-        ({"provider": "dominion"}, "source", "cvrFileSources[0].provider", "not supported yet"),
         ({"provider": "punchcard"}, "source", "cvrFileSources[0].provider", "unknown provider"),
         (
             {"overvoteLabel": "OV", "overvoteDelimiter": "|"},

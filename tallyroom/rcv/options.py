@@ -90,6 +90,10 @@ class RcvOptions:
     """Consecutive skipped rankings allowed before a ballot exhausts; ``None`` is unlimited."""
     max_rankings: int | None = None
     """Most rankings a ballot may carry; ``None`` means the number of declared candidates."""
+    count_past_max_rankings: bool = False
+    """Count a ballot's rankings past :attr:`max_rankings` rather than refuse the ballots: as
+    RCTab does for the records of its Dominion and Hart readers, where the contest's own number
+    of ranks stands (the maximum still decides which ballots ran out of rankings unused)."""
     exhaust_on_duplicate: bool = False
     """A candidate ranked twice exhausts the ballot (otherwise the repeat is skipped)."""
     batch_elimination: bool = False

@@ -9,7 +9,7 @@ values are refused with the key's path in the message.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,11 @@ _OUTPUT = {
     "tabulateByBatchId",
     "generateCdfJson",
 }
+#: Formats whose records RCTab reads with every ranking the contest has, past the rules'
+#: ``maxRankingsAllowed`` (its CSV readers refuse such a ranking; its ES&S reader reads only so
+#: many columns, as ``rank_limit`` does here).
+_OWN_RANKS = ("dominion", "hart")
+
 _SOURCE = {
     "filePath",
     "contestId",
@@ -249,6 +254,8 @@ def read_rctab_config(path: str | Path) -> RctabContest:
         sources.append(source)
 
     options = _options(reader, rules, excluded)
+    if any(source.format in _OWN_RANKS for source in sources):
+        options = replace(options, count_past_max_rankings=True)
     options.check(name)
     return RctabContest(
         path=config_path,
@@ -297,10 +304,10 @@ def _source(
         fmt = "clear-ballot"
     elif provider in ("csv", "genericcsv"):
         fmt = "candidate-columns-csv"
-    elif provider in ("dominion", "hart"):
-        raise reader.fail(
-            f"{where}provider", f"{provider!r} cast-vote records are not supported yet"
-        )
+    elif provider == "dominion":
+        fmt = "dominion"  # the file path names the export folder
+    elif provider == "hart":
+        fmt = "hart"  # the file path names the folder of record files
     elif provider == "":
         fmt = "auto"
     else:

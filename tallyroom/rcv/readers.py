@@ -36,6 +36,8 @@ BallotFormat = Literal[
     "nist-xml",
     "clear-ballot",
     "abif",
+    "dominion",
+    "hart",
 ]
 
 
@@ -149,6 +151,8 @@ def _start_parse(source: BallotSource) -> StartedParse | None:
     """The parse of a large CSV file whose header names its columns, started; None otherwise."""
     if source.format not in ("auto", "csv") or source.path.suffix.lower() in _NOT_CSV:
         return None
+    if source.format == "auto" and source.path.is_dir():
+        return None  # a folder: a Dominion export, Hart records, or not a ballot file
     if source.first_vote_column is not None or source.weight_column is not None:
         return None
     from tallyroom.rcv.csv_start import start_parse
@@ -157,6 +161,19 @@ def _start_parse(source: BallotSource) -> StartedParse | None:
 
 
 def detect_format(path: Path) -> BallotFormat:
+    if path.is_dir():
+        from tallyroom.rcv.read_dominion import is_dominion_export
+        from tallyroom.rcv.read_hart import is_hart_export
+
+        if is_dominion_export(path):
+            return "dominion"
+        if is_hart_export(path):
+            return "hart"
+        raise ParseError(
+            "a folder, but neither a Dominion CVR export (no CvrExport.json or "
+            "CvrExport_<n>.json in it) nor Hart cast-vote records (.xml files of <Cvr>)",
+            source=str(path),
+        )
     if not path.is_file():
         raise ParseError("no such ballot file", source=str(path))
     suffix = path.suffix.lower()
@@ -243,6 +260,14 @@ def _read_one(
             from tallyroom.rcv.read_abif import read_abif
 
             read_abif(path, builder)
+        case "dominion":
+            from tallyroom.rcv.read_dominion import read_dominion
+
+            read_dominion(path, source.contest_id, source.labels.undeclared_write_in_label, builder)
+        case "hart":
+            from tallyroom.rcv.read_hart import read_hart
+
+            read_hart(path, source.contest_id, source.labels.undeclared_write_in_label, builder)
         case "auto":  # pragma: no cover - replaced above
             raise AssertionError
 

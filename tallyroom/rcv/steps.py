@@ -76,11 +76,12 @@ def compile_ballots(ballots: BallotSet, options: RcvOptions, declared: int) -> C
     rankings = ballots.rankings
     table = ballots.table if ballots.table is not None else rank_table_of(rankings, ballots.counts)
     lengths = _simple_rows(table, options.exhaust_on_duplicate)
-    over = np.flatnonzero(lengths > max_rankings)
+    refuse_over = not options.count_past_max_rankings
+    over = np.flatnonzero(lengths > max_rankings) if refuse_over else np.empty(0, np.intp)
     rows: dict[int, list[int]] = {}
     for index in np.flatnonzero(lengths < 0).tolist():
         ranking = rankings[index]
-        if ranking and ranking[-1][0] > max_rankings:
+        if refuse_over and ranking and ranking[-1][0] > max_rankings:
             over = np.append(over, index)
             continue
         rows[index] = _general(
