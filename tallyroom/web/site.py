@@ -159,10 +159,10 @@ class Site:
         """``cache_size``: records and pages kept; ``pages_kept``: rendered pages kept, when
         not as many (the static export keeps none: it asks for each page once, and the lists
         of every election would stay). ``fresh_for``: seconds a look at the database's
-        generation is trusted; within that
-        time pages are served from the cache without touching the database, so an import
-        shows at most this long after it is committed. ``places_shown``: places the index
-        lists "by city" at most (those with the most elections)."""
+        generation is trusted; within that time pages are served from the cache without
+        touching the database, so an import shows at most this long after it is committed.
+        ``places_shown``: places the index lists "by city" at most (those with the most
+        elections)."""
         self.store = store
         self.places_shown = places_shown
         self.renderer = Renderer(static=static)
