@@ -151,7 +151,10 @@ def database_rows(database: str) -> list[str]:
         *(f"{q} [{database}] (ms)" for q in ("list --city", "list --year", "stats")),
         f"election page, first render [{database}] (pages/s)",
         f"election page, first render [{database}] (p99 ms)",
-        *(f"export-site [{database}] ({u})" for u in ("cpu s", "wall s", "elections/cpu-s")),
+        *(
+            f"export-site [{database}] ({u})"
+            for u in ("cpu s", "system cpu s", "wall s", "elections/cpu-s")
+        ),
         f"import one changed article [{database}] (cpu s)",
         *(f"export-site --since last, one changed [{database}] ({u})" for u in ("cpu s", "wall s")),
     ]
