@@ -45,7 +45,7 @@ from tallyroom.rcv.read_nist import (
     names_from_json,
 )
 from tallyroom.rcv.readers import fast_read_size, mapped_file
-from tallyroom.rcv.types import Ranking
+from tallyroom.rcv.types import Ranking, ranking_of
 
 __all__ = ["FAST_MAX_BYTES", "FAST_MIN_BYTES", "read_fast_cdf"]
 
@@ -365,10 +365,7 @@ def _ranking(marks: list[tuple[int, tuple[int]]]) -> Ranking:
     """The ranking of a record's marks: by rank, the codes of a rank in the order read."""
     if len(set(map(_FIRST, marks))) == len(marks):  # one mark a rank, as most ballots have
         return tuple(sorted(marks))
-    by_rank: dict[int, list[int]] = {}
-    for rank, (code,) in marks:
-        by_rank.setdefault(rank, []).append(code)
-    return tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
+    return ranking_of((rank, code) for rank, (code,) in marks)
 
 
 class _Declined(Exception):

@@ -11,6 +11,7 @@ from pathlib import Path
 from tallyroom.errors import ParseError
 from tallyroom.rcv.builder import BallotBuilder
 from tallyroom.rcv.read_table import rows_of_csv
+from tallyroom.rcv.types import ranking_of
 
 __all__ = ["looks_like_clear_ballot", "read_clear_ballot"]
 
@@ -75,7 +76,7 @@ def read_clear_ballot(
             raise ParseError(
                 f"row has {len(row)} cells, the header {len(header)}", source=source, line=line
             )
-        by_rank: dict[int, list[int]] = {}
+        marks: list[tuple[int, int]] = []
         for index, rank, name in columns:
             value = row[index].strip()
             if value == "1":
@@ -83,7 +84,7 @@ def read_clear_ballot(
                     code = builder.write_in_code()
                 else:
                     code = builder.candidate(name, source, line)
-                by_rank.setdefault(rank, []).append(code)
+                marks.append((rank, code))
             elif value not in ("0", ""):
                 raise ParseError(
                     f"choice cell must be 0 or 1 (column {index + 1})",
@@ -91,5 +92,4 @@ def read_clear_ballot(
                     line=line,
                     text=value,
                 )
-        ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
-        builder.add(ranking, row[_PRECINCT].strip() or None, 1, source, line)
+        builder.add(ranking_of(marks), row[_PRECINCT].strip() or None, 1, source, line)

@@ -44,7 +44,7 @@ import msgspec
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.limits import MAX_RANKINGS, read_limited
 from tallyroom.rcv.builder import BallotBuilder
-from tallyroom.rcv.types import UNDECLARED_WRITE_INS
+from tallyroom.rcv.types import UNDECLARED_WRITE_INS, ranking_of
 
 __all__ = [
     "DominionBallot",
@@ -361,7 +361,7 @@ def read_dominion(
     read = 0
     for ballot in dominion_ballots(folder, contest):
         where = f"ballot {ballot.ballot_id} (session {ballot.session})"
-        by_rank: dict[int, list[int]] = {}
+        marks: list[tuple[int, int]] = []
         for rank, code in ballot.rankings:
             if code not in names and code != label:
                 raise ParseError(
@@ -384,9 +384,8 @@ def read_dominion(
                     raise ValidationError(
                         f"{where}: {error.message}", source=ballot.source
                     ) from None
-            by_rank.setdefault(rank, []).append(candidate)
-        ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
-        builder.add(ranking, ballot.precinct, 1, ballot.source, ballot.session)
+            marks.append((rank, candidate))
+        builder.add(ranking_of(marks), ballot.precinct, 1, ballot.source, ballot.session)
         read += 1
     if not read:
         raise ParseError(

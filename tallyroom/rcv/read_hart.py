@@ -38,6 +38,8 @@ from pathlib import Path
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.limits import MAX_RANKINGS, read_limited
 from tallyroom.rcv.builder import BallotBuilder
+from tallyroom.rcv.types import ranking_of
+from tallyroom.rcv.xml_tree import child, children, local, text
 
 __all__ = ["HartBallot", "HartOption", "hart_ballots", "hart_files", "is_hart_export", "read_hart"]
 
@@ -74,31 +76,6 @@ class HartBallot:
     source: str
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(element: ET.Element, name: str) -> ET.Element | None:
-    for child in element:
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def _children(element: ET.Element | None, name: str) -> Iterator[ET.Element]:
-    if element is not None:
-        for child in element:
-            if _local(child.tag) == name:
-                yield child
-
-
-def _text(element: ET.Element | None, name: str) -> str | None:
-    found = _child(element, name) if element is not None else None
-    if found is None or found.text is None:
-        return None
-    return found.text.strip()
-
-
 def hart_files(folder: Path) -> list[Path]:
     """The record files of ``folder`` (names ending in ``.xml``, any case), by name."""
     return sorted(
@@ -130,20 +107,20 @@ def _record(path: Path) -> ET.Element:
     except ET.ParseError as error:
         line = error.position[0] if error.position else None
         raise ParseError(f"not well-formed XML ({error})", source=source, line=line) from None
-    if _local(root.tag) != "Cvr":
+    if local(root.tag) != "Cvr":
         raise ParseError(
-            f"expected a Hart cast-vote record (<Cvr>), found <{_local(root.tag)}>", source=source
+            f"expected a Hart cast-vote record (<Cvr>), found <{local(root.tag)}>", source=source
         )
     return root
 
 
 def _option(element: ET.Element, where: str, source: str) -> tuple[HartOption, int]:
     """The option, and the length of its ``Value``."""
-    code = _text(element, "Id")
+    code = text(element, "Id")
     if not code:
         raise ParseError(f"{where}: an Option without Id", source=source)
-    value = _text(element, "Value")
-    if value is None:
+    value = text(element, "Value")
+    if not value:
         raise ParseError(f"{where}: option {code} has no Value", source=source)
     if value.strip("01"):
         raise ParseError(
@@ -157,8 +134,8 @@ def _option(element: ET.Element, where: str, source: str) -> tuple[HartOption, i
             source=source,
         )
     ranks = tuple(rank for rank, digit in enumerate(value, start=1) if digit == "1")
-    name = _text(element, "Name") or None
-    return HartOption(code, name, _child(element, "WriteInData") is not None, ranks), len(value)
+    name = text(element, "Name") or None
+    return HartOption(code, name, child(element, "WriteInData") is not None, ranks), len(value)
 
 
 def hart_ballots(folder: Path, contest_id: str) -> Iterator[HartBallot]:
@@ -166,16 +143,16 @@ def hart_ballots(folder: Path, contest_id: str) -> Iterator[HartBallot]:
     for path in hart_files(folder):
         source = str(path)
         root = _record(path)
-        guid = _text(root, "CvrGuid") or path.stem
-        split = _child(root, "PrecinctSplit")
-        precinct = _text(split, "Name") if split is not None else None
-        for contest in _children(_child(root, "Contests"), "Contest"):
-            if _text(contest, "Id") != contest_id:
+        guid = text(root, "CvrGuid") or path.stem
+        split = child(root, "PrecinctSplit")
+        precinct = (text(split, "Name") or None) if split is not None else None
+        for contest in children(child(root, "Contests"), "Contest"):
+            if text(contest, "Id") != contest_id:
                 continue
             where = f"ballot {guid}"
             options: list[HartOption] = []
             width = 0
-            for element in _children(_child(contest, "Options"), "Option"):
+            for element in children(child(contest, "Options"), "Option"):
                 option, length = _option(element, where, source)
                 if any(o.code == option.code for o in options):
                     raise ParseError(
@@ -184,7 +161,7 @@ def hart_ballots(folder: Path, contest_id: str) -> Iterator[HartBallot]:
                 options.append(option)
                 width = max(width, length)
             yield HartBallot(
-                guid, precinct, _text(root, "BatchNumber"), tuple(options), width, source
+                guid, precinct, text(root, "BatchNumber") or None, tuple(options), width, source
             )
 
 
@@ -205,8 +182,8 @@ def read_hart(
     wanted = contest_id.strip() if contest_id else ""
     if not wanted:
         contests = [
-            f"{_text(c, 'Id')} {_text(c, 'Name') or ''}".strip()
-            for c in _children(_child(_record(files[0]), "Contests"), "Contest")
+            f"{text(c, 'Id')} {text(c, 'Name') or ''}".strip()
+            for c in children(child(_record(files[0]), "Contests"), "Contest")
         ]
         raise ParseError(
             "name the contest by its Hart Id (--contest-id); the first record holds: "
@@ -219,7 +196,7 @@ def read_hart(
     read = 0
     for ballot in hart_ballots(folder, wanted):
         builder.rank_columns = max(builder.rank_columns or 0, ballot.width)
-        by_rank: dict[int, list[int]] = {}
+        marks: list[tuple[int, int]] = []
         for option in ballot.options:
             if option.code == label or (by_name and option.write_in and option.name is None):
                 candidate = builder.write_in_code()
@@ -241,9 +218,8 @@ def read_hart(
                         f"ballot {ballot.ballot_id}: {error.message}", source=ballot.source
                     ) from None
             for rank in option.ranks:
-                by_rank.setdefault(rank, []).append(candidate)
-        ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
-        builder.add(ranking, ballot.precinct, 1, ballot.source, 1)
+                marks.append((rank, candidate))
+        builder.add(ranking_of(marks), ballot.precinct, 1, ballot.source, 1)
         read += 1
     if not read:
         raise ParseError(

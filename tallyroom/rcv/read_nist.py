@@ -12,7 +12,7 @@ from __future__ import annotations
 import mmap
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,10 @@ import ijson  # type: ignore[import-untyped]
 from tallyroom.errors import ParseError, ValidationError
 from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder
-from tallyroom.rcv.types import Ranking
+from tallyroom.rcv.types import ranking_of
+from tallyroom.rcv.xml_tree import children as _children
+from tallyroom.rcv.xml_tree import local as _local
+from tallyroom.rcv.xml_tree import text as _text
 
 __all__ = ["read_nist_json", "read_nist_xml"]
 
@@ -118,7 +121,7 @@ def _add_record(
         snapshot = snapshots[0]
     unit = record.get("BallotStyleUnitId")
     precinct = names.units.get(str(unit), str(unit)) if unit is not None else None
-    by_rank: dict[int, list[int]] = {}
+    marks: list[tuple[int, int]] = []
     seen_contest = False
     for contest in snapshot.get("CVRContest") or []:
         if not _contest_matches(contest_id, str(contest.get("ContestId")), names.contests):
@@ -130,7 +133,7 @@ def _add_record(
             sid = str(selection.get("ContestSelectionId"))
             if selection.get("Rank") is not None:  # the rank may sit on the selection
                 code = _selection_code(sid, names, builder, source, number)
-                by_rank.setdefault(int(selection["Rank"]), []).append(code)
+                marks.append((int(selection["Rank"]), code))
                 continue
             for position in selection.get("SelectionPosition") or []:
                 if position.get("HasIndication", "yes") == "no":
@@ -146,11 +149,10 @@ def _add_record(
                     code = builder.write_in_code()
                 else:
                     code = _selection_code(sid, names, builder, source, number)
-                by_rank.setdefault(int(rank), []).append(code)
+                marks.append((int(rank), code))
     if not seen_contest and skip_without_contest:
         return  # the record holds no vote in this contest: no ballot of it
-    ranking: Ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
-    builder.add(ranking, precinct, 1, source, number)
+    builder.add(ranking_of(marks), precinct, 1, source, number)
 
 
 def _selection_code(
@@ -159,23 +161,6 @@ def _selection_code(
     if sid in names.write_ins:
         return builder.write_in_code()
     return builder.candidate(names.selections.get(sid, sid), source, number)
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _children(element: ET.Element, name: str) -> Iterator[ET.Element]:
-    for child in element:
-        if _local(child.tag) == name:
-            yield child
-
-
-def _text(element: ET.Element, name: str) -> str | None:
-    for child in element:
-        if _local(child.tag) == name:
-            return (child.text or "").strip()
-    return None
 
 
 def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) -> None:

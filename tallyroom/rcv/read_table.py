@@ -32,6 +32,7 @@ from tallyroom.rcv.builder import BallotBuilder
 from tallyroom.rcv.cells import CellLabels
 from tallyroom.rcv.distinct_rows import add_distinct_rows
 from tallyroom.rcv.table_layout import TableLayout, detect_layout
+from tallyroom.rcv.types import ranking_of
 
 __all__ = [
     "read_candidate_columns_csv",
@@ -366,7 +367,7 @@ def read_candidate_columns_csv(
         line += 1
     for row in rows:
         line += 1
-        by_rank: dict[int, list[int]] = {}
+        marks: list[tuple[int, int]] = []
         for column in range(first_vote_column - 1, len(row)):
             text = row[column].strip()
             if not text:
@@ -397,8 +398,8 @@ def read_candidate_columns_csv(
                 code = builder.write_in_code()
             else:
                 code = builder.candidate(name, source, line)
-            by_rank.setdefault(int(text), []).append(code)
-        ranking = tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
+            marks.append((int(text), code))
+        ranking = ranking_of(marks)
         precinct = None
         if precinct_column is not None and precinct_column <= len(row):
             precinct = row[precinct_column - 1].strip() or None

@@ -16,6 +16,7 @@ inactive ballots by reason, the threshold and the tie-breaks drawn. Votes are ex
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -40,6 +41,7 @@ __all__ = [
     "RoundRecord",
     "TieBreak",
     "Transfer",
+    "ranking_of",
 ]
 
 #: Candidate code of an explicit overvote label in a ballot file.
@@ -54,6 +56,15 @@ NO_MARK = -1
 
 Ranking = tuple[tuple[int, tuple[int, ...]], ...]
 EliminationReason = Literal["lowest", "batch", "below-minimum", "undeclared-write-ins"]
+
+
+def ranking_of(marks: Iterable[tuple[int, int]]) -> Ranking:
+    """A ballot's :data:`Ranking` from its marks, ``(rank, candidate code)`` as read: the ranks
+    in order, each with its candidates in the order they were marked."""
+    by_rank: dict[int, list[int]] = {}
+    for rank, code in marks:
+        by_rank.setdefault(rank, []).append(code)
+    return tuple((rank, tuple(codes)) for rank, codes in sorted(by_rank.items()))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
