@@ -264,13 +264,12 @@ def _export(
     city_after: defaultdict[int, list[Place]] = defaultdict(list)
     for place in cities:
         city_after[last_of.get(place, len(elections))].append(place)
-    compared: set[tuple[int, int]] = set()
     coming = set(elections)
     written = persons = cities_written = 0
     for at in range(-1, len(elections) + 1):
         if 0 <= at < len(elections):
             coming.discard(elections[at])
-            written += _election_files(site, out, elections[at], compared, coming)
+            written += _election_files(site, out, elections[at], coming)
         for wanted in people_after.pop(at, ()):
             persons += _person_page(site, out, wanted)
         for city, state in city_after.pop(at, ()):
@@ -318,13 +317,13 @@ def _election_files(
     site: Site,
     out: _Files,
     election_id: int,
-    compared: set[tuple[int, int]],
     coming: set[int],
 ) -> int:
     """An election's page, source page, comparisons and charts; 1 when it exists, else 0.
 
     A comparison with an election of ``coming`` (exported later in this run) is left to that
-    election's turn, when both records have been read for their own pages."""
+    election's turn, when both records have been read for their own pages: so each pair of
+    elections is compared once, by the later of the two."""
     rendered = site.election(election_id)
     if rendered is None:
         return 0
@@ -336,11 +335,9 @@ def _election_files(
     for other in view.compare:
         if other.first in coming or other.second in coming:
             continue
-        if (other.first, other.second) not in compared:
-            compared.add((other.first, other.second))
-            pair = site.compare(other.first, other.second)
-            if pair is not None:
-                out.page(pair.view.url, pair)
+        pair = site.compare(other.first, other.second)
+        if pair is not None:
+            out.page(pair.view.url, pair)
     for stage in view.stages:
         if stage.has_votes:  # a stage without votes has no chart
             out.write(stage.chart_url, render.stage_chart(view, stage.index))
