@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tallyroom import service
 from tallyroom.store import Store
@@ -36,3 +37,30 @@ def test_a_short_import_leaves_the_statistics_alone(
         monkeypatch.setattr(store, "optimize", lambda: refreshed.append(True))
         service.import_files(store, ARTICLES[:3])
     assert refreshed == []
+
+
+def test_a_long_import_leaves_postgresql_counting_from_the_indexes_alone(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh vacuums as well (``VACUUM (ANALYZE)``): every page of the new rows is marked
+    visible to all, so a count reads an index alone, with no row fetched (``ANALYZE`` alone
+    leaves the pages unmarked, and each count reads every row until autovacuum comes)."""
+    monkeypatch.setattr(service, "OPTIMIZE_FROM", 2)
+    tables = ("elections", "versions", "sources", "stage_results")
+    with Store.open(pg_url) as store:
+        service.import_files(store, ARTICLES[:2])
+        with store.engine.connect() as conn, conn.begin():
+            pages = conn.execute(
+                sa.text(
+                    "SELECT relname, relpages, relallvisible FROM pg_class "
+                    "WHERE relname = ANY(:names) AND relnamespace = current_schema()::regnamespace"
+                ),
+                {"names": list(tables)},
+            ).all()
+            assert sorted(row.relname for row in pages) == sorted(tables)
+            marked = [row.relpages > 0 and row.relallvisible == row.relpages for row in pages]
+            assert all(marked), pages
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            explained = conn.exec_driver_sql("EXPLAIN ANALYZE SELECT count(*) FROM sources")
+            plan = "\n".join(row[0] for row in explained)
+    assert "Index Only Scan" in plan and "Heap Fetches: 0" in plan, plan

@@ -137,8 +137,8 @@ class Store:
             raise StorageError(f"{self.url}: migration failed: {_describe(error)}") from None
 
     def optimize(self) -> None:
-        """Refresh the query planner's statistics after a large import (``ANALYZE`` on
-        PostgreSQL, ``PRAGMA optimize`` on SQLite). :meth:`batch` does it when it ends."""
+        """Refresh the query planner's statistics after a large import (``VACUUM (ANALYZE)``
+        on PostgreSQL, ``PRAGMA optimize`` on SQLite). :meth:`batch` does it when it ends."""
         try:
             optimize(self.engine)
         except sa.exc.DBAPIError as error:

@@ -230,13 +230,20 @@ def upgrade(engine: sa.Engine, target: str | None = None) -> tuple[str | None, s
 
 def optimize(engine: sa.Engine) -> None:
     """Refresh the planner's statistics: after a bulk import PostgreSQL (whose autovacuum may be
-    off or late) would otherwise plan joins as if the tables were empty."""
+    off or late) would otherwise plan joins as if the tables were empty.
+
+    On PostgreSQL this is ``VACUUM (ANALYZE)``, not ``ANALYZE`` alone: the vacuum marks the new
+    rows' pages visible to every transaction, so that a count or a join of the tables reads
+    their indexes alone (an index-only scan) instead of every row (at 100,000 elections,
+    counting the sources 58 ms → 9 ms, ``stats`` 90 ms → 28 ms, ``list --q`` 116 ms → 43 ms).
+    Most rows are only ever added, so each vacuum reads little more than the pages written
+    since the last one. It runs outside a transaction, as it must."""
     from tallyroom.store.schema import metadata
 
     if engine.dialect.name == "postgresql":
         names = ", ".join(table.name for table in metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"ANALYZE {names}")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {names}")
         return
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA optimize")
