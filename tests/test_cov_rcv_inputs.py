@@ -524,8 +524,13 @@ def test_nist_xml_with_a_write_in_and_a_bad_document(tmp_path: Path) -> None:
     assert "Ann" in ballots.candidates
     assert ballots.precincts == ("Ward 1",)
     broken = _write(tmp_path, "bad.xml", xml[:-40])
-    with pytest.raises(ParseError, match=r"bad\.xml: not well-formed XML"):
+    lines = xml[:-40].count("\n") + 1
+    with pytest.raises(ParseError, match=rf"bad\.xml:{lines}: not well-formed XML"):
         read_ballots(broken)
+    # An encoding Python does not know, as a damaged declaration names one.
+    unknown = _write(tmp_path, "unknown.xml", xml.replace('"1.0"', '"1.0" encoding="utf-89"', 1))
+    with pytest.raises(ParseError, match=r"unknown\.xml:1: the XML declaration names an encoding"):
+        read_ballots(unknown)
 
 
 def test_a_missing_ballot_file_is_named(tmp_path: Path) -> None:

@@ -10,10 +10,12 @@ runs the same targets at scale and counts the outcomes.
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -63,11 +65,63 @@ def _elections(fmt: str | None) -> Callable[[Path], object]:
     return read
 
 
-def _ballots(fmt: BallotFormat) -> Callable[[Path], object]:
+def _ballots(fmt: BallotFormat, **options: Any) -> Callable[[Path], object]:
     def read(path: Path) -> object:
-        return read_ballots(path, BallotSource(path, format=fmt))
+        return read_ballots(path, BallotSource(path, format=fmt, **options))
 
     return read
+
+
+def _in_folder(
+    folder: Callable[[Path], None], name: str, fmt: BallotFormat, **options: Any
+) -> Callable[[Path], object]:
+    """Read a folder of ballot files (made by ``folder``) with the file ``name`` replaced by the
+    mutated one: a damaged file among good ones."""
+
+    def read(path: Path) -> object:
+        export = path.parent / "export"
+        shutil.rmtree(export, ignore_errors=True)
+        folder(export)
+        shutil.copyfile(path, export / name)
+        return read_ballots(export, BallotSource(export, format=fmt, **options))
+
+    return read
+
+
+DOMINION = DATA / "rcv" / "alaska_2024_dominion" / "2024_alaska_dominion" / "partial_cvr"
+
+
+def _dominion(export: Path) -> None:
+    shutil.copytree(DOMINION, export)
+
+
+#: Three Hart cast-vote records (two ranked contests' options, and a write-in).
+HART = {
+    f"r{number}.xml": (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<Cvr xmlns="http://tempuri.org/CVRDesign.xsd"><Contests><Contest><Name>MAYOR</Name>'
+        f"<Id>m1</Id><Options>{options}</Options></Contest></Contests>"
+        "<BatchSequence>3</BatchSequence><SheetNumber>1</SheetNumber><PrecinctSplit>"
+        f"<Name>P-{number}</Name><Id>s{number}</Id></PrecinctSplit><BatchNumber>7</BatchNumber>"
+        f"<CvrGuid>g{number}</CvrGuid></Cvr>"
+    ).encode()
+    for number, options in enumerate(
+        (
+            "<Option><Name>Ann</Name><Id>a1</Id><Value>100</Value></Option>"
+            "<Option><Name>Bea</Name><Id>b2</Id><Value>010</Value></Option>",
+            "<Option><Name>Bea</Name><Id>b2</Id><Value>100</Value></Option>",
+            "<Option><Id>wi9</Id><Value>010</Value><WriteInData><Text /><ImageId>i</ImageId>"
+            "</WriteInData></Option><Option><Name>Ann</Name><Id>a1</Id><Value>100</Value></Option>",
+        ),
+        start=1,
+    )
+}
+
+
+def _hart(export: Path) -> None:
+    export.mkdir()
+    for name, data in HART.items():
+        (export / name).write_bytes(data)
 
 
 RCV = DATA / "rcv"
@@ -108,6 +162,33 @@ TARGETS: tuple[Target, ...] = (
         ),
         ".json",
         _ballots("nist-json"),
+    ),
+    Target(
+        "ballots-nist-xml",
+        _file(RCV / "rctab_2_0_1" / "nist_xml_cdf_2" / "nist_xml_cdf_2.xml"),
+        ".xml",
+        _ballots("nist-xml", contest_id="For Governor and Lieutenant Governor"),
+    ),
+    Target(
+        "ballots-ess-xlsx",
+        _file(RCV / "rctab_tiebreak_seed" / "tiebreak_cvr.xlsx"),
+        ".xlsx",
+        _ballots("xlsx", first_vote_column=2, first_vote_row=2),
+    ),
+    *(
+        Target(
+            f"ballots-dominion-{name}",
+            _file(DOMINION / name),
+            ".json",
+            _in_folder(_dominion, name, "dominion", contest_id="7"),
+        )
+        for name in ("CvrExport_1731.json", "ContestManifest.json", "CandidateManifest.json")
+    ),
+    Target(
+        "ballots-hart",
+        lambda: HART["r3.xml"],
+        ".xml",
+        _in_folder(_hart, "r3.xml", "hart", contest_id="m1"),
     ),
 )
 

@@ -351,6 +351,19 @@ def test_a_broken_export_is_one_line_naming_file_and_line(tmp_path: Path) -> Non
     message = _one_line_error(folder)
     assert message.startswith(f"{folder / 'CvrExport.json'}: expected a Dominion CVR export")
     assert "$.Sessions[0].TabulatorId" in message
+    # Nested deeper than the decoder follows, where the export holds data not read (a field it
+    # does not know) or where it holds a contest's marks: refused, not a traceback.
+    deep = "[" * 5000 + "]" * 5000
+    (folder / "CvrExport.json").write_text(f'{{"Sessions": [], "Notes": {deep}}}', "utf-8")
+    message = _one_line_error(folder)
+    assert message == (
+        f"{folder / 'CvrExport.json'}: not valid JSON (nested too deeply to be a Dominion file)"
+    )
+    session = json.dumps(_session(1, [])).replace('"Marks": []', f'"Marks": {deep}', 1)
+    assert deep in session
+    (folder / "CvrExport.json").write_text(f'{{"Sessions": [{session}]}}', "utf-8")
+    message = _one_line_error(folder)
+    assert message.startswith(f"{folder / 'CvrExport.json'}: ") and "nested too deeply" in message
 
 
 def test_an_unknown_contest_id_is_refused(tmp_path: Path) -> None:

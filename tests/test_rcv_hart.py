@@ -209,6 +209,12 @@ def test_broken_and_foreign_records_are_named(tmp_path: Path) -> None:
     (other / "r00.xml").write_text("<Election><Contests/></Election>", "utf-8")
     assert not is_hart_export(other)
     assert "expected a Hart cast-vote record (<Cvr>), found <Election>" in _one_line_error(other)
+    # An encoding Python does not know, as a damaged declaration names one: refused the same way.
+    unknown = _records(tmp_path / "unknown", RECORDS[:2])
+    record = (unknown / "r02.xml").read_text("utf-8").replace('"utf-8"', '"utf-89"')
+    (unknown / "r02.xml").write_text(record, "utf-8")
+    message = _one_line_error(unknown)
+    assert message.startswith(f"{unknown / 'r02.xml'}:1: the XML declaration names an encoding")
 
 
 @pytest.mark.parametrize(

@@ -216,6 +216,12 @@ def _decode(path: Path, kind: type[_T], what: str) -> _T:
         found = _BYTE.search(str(error))
         line = data.count(b"\n", 0, int(found.group(1))) + 1 if found else None
         raise ParseError(f"not valid JSON ({error})", source=source, line=line) from None
+    except RecursionError:
+        raise ParseError(_TOO_DEEP, source=source) from None
+
+
+#: A JSON value nested deeper than the decoder follows (far deeper than any Dominion file).
+_TOO_DEEP = "not valid JSON (nested too deeply to be a Dominion file)"
 
 
 def _descriptions(path: Path) -> dict[str, str | None]:
@@ -345,6 +351,8 @@ def _marks(contest: _Contest, where: str, source: str) -> tuple[tuple[int, str],
         raise ParseError(
             f"{where}: expected the contest's Marks as a list of marks: {error}", source=source
         ) from None
+    except RecursionError:
+        raise ParseError(f"{where}: {_TOO_DEEP}", source=source) from None
     return tuple((mark.Rank, str(mark.CandidateId)) for mark in marks if not mark.IsAmbiguous)
 
 

@@ -39,7 +39,7 @@ from tallyroom.errors import ParseError, ValidationError
 from tallyroom.limits import MAX_RANKINGS, read_limited
 from tallyroom.rcv.builder import BallotBuilder
 from tallyroom.rcv.types import ranking_of
-from tallyroom.rcv.xml_tree import child, children, local, text
+from tallyroom.rcv.xml_tree import child, children, local, parsed, text
 
 __all__ = ["HartBallot", "HartOption", "hart_ballots", "hart_files", "is_hart_export", "read_hart"]
 
@@ -102,11 +102,7 @@ def is_hart_export(path: Path) -> bool:
 
 def _record(path: Path) -> ET.Element:
     source = str(path)
-    try:
-        root = ET.fromstring(read_limited(path))
-    except ET.ParseError as error:
-        line = error.position[0] if error.position else None
-        raise ParseError(f"not well-formed XML ({error})", source=source, line=line) from None
+    root = parsed(read_limited(path), source)
     if local(root.tag) != "Cvr":
         raise ParseError(
             f"expected a Hart cast-vote record (<Cvr>), found <{local(root.tag)}>", source=source

@@ -24,6 +24,7 @@ from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder
 from tallyroom.rcv.types import ranking_of
 from tallyroom.rcv.xml_tree import children as _children
+from tallyroom.rcv.xml_tree import elements
 from tallyroom.rcv.xml_tree import local as _local
 from tallyroom.rcv.xml_tree import text as _text
 
@@ -168,39 +169,36 @@ def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) ->
     names = _Names({}, set(), {}, {})
     candidates: dict[str, str] = {}
     # Pass 1: names (Election and GpUnit may follow the records).
-    try:
-        for _, element in ET.iterparse(path, events=("end",)):
-            tag = _local(element.tag)
-            if tag == "Candidate" and element.get("ObjectId"):
-                candidates[element.get("ObjectId", "")] = _text(element, "Name") or ""
-            elif tag == "ContestSelection" and element.get("ObjectId"):
-                sid = element.get("ObjectId", "")
-                ids = [c.text or "" for c in _children(element, "CandidateIds")]
-                joined = " ".join(ids).split()
-                # A write-in selection pools as an undeclared write-in, even when it names
-                # a (nameless) write-in candidate.
-                if (_text(element, "IsWriteIn") or "").lower() == "true":
-                    names.write_ins.add(sid)
-                elif joined:
-                    names.selections[sid] = joined[0]
-            elif tag == "Contest" and element.get("ObjectId"):
-                names.contests[element.get("ObjectId", "")] = _text(element, "Name") or ""
-            elif tag == "GpUnit" and element.get("ObjectId"):
-                names.units[element.get("ObjectId", "")] = _text(element, "Name") or ""
-            elif tag == "CVR":
-                element.clear()
-        names.selections = {s: candidates.get(c, c) for s, c in names.selections.items()}
-        # Pass 2: ballots.
-        number = 0
-        for _, element in ET.iterparse(path, events=("end",)):
-            if _local(element.tag) != "CVR":
-                continue
-            number += 1
-            record = _xml_record(element)
-            _add_record(record, number, contest_id, names, builder, source, True)
+    for element in elements(path):
+        tag = _local(element.tag)
+        if tag == "Candidate" and element.get("ObjectId"):
+            candidates[element.get("ObjectId", "")] = _text(element, "Name") or ""
+        elif tag == "ContestSelection" and element.get("ObjectId"):
+            sid = element.get("ObjectId", "")
+            ids = [c.text or "" for c in _children(element, "CandidateIds")]
+            joined = " ".join(ids).split()
+            # A write-in selection pools as an undeclared write-in, even when it names
+            # a (nameless) write-in candidate.
+            if (_text(element, "IsWriteIn") or "").lower() == "true":
+                names.write_ins.add(sid)
+            elif joined:
+                names.selections[sid] = joined[0]
+        elif tag == "Contest" and element.get("ObjectId"):
+            names.contests[element.get("ObjectId", "")] = _text(element, "Name") or ""
+        elif tag == "GpUnit" and element.get("ObjectId"):
+            names.units[element.get("ObjectId", "")] = _text(element, "Name") or ""
+        elif tag == "CVR":
             element.clear()
-    except ET.ParseError as error:
-        raise ParseError(f"not well-formed XML ({error})", source=source) from error
+    names.selections = {s: candidates.get(c, c) for s, c in names.selections.items()}
+    # Pass 2: ballots.
+    number = 0
+    for element in elements(path):
+        if _local(element.tag) != "CVR":
+            continue
+        number += 1
+        record = _xml_record(element)
+        _add_record(record, number, contest_id, names, builder, source, True)
+        element.clear()
 
 
 def _xml_record(element: ET.Element) -> dict[str, Any]:
