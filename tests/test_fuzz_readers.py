@@ -125,6 +125,26 @@ def _hart(export: Path) -> None:
 
 
 RCV = DATA / "rcv"
+#: A Clear Ballot export: a choice column per candidate and rank of each contest.
+CLEAR_BALLOT = (
+    "RowNumber,BoxID,BoxPosition,BallotID,PrecinctID,BallotStyleID,PrecinctStyleName,"
+    "ScanComputerName,Status,Remade,"
+    + ",".join(
+        f"Choice_{rank}_1:{contest}:{rank}:Number of Winners 1:{name}:NON"
+        for contest, rank, name in (
+            ("Mayor", 1, "Ann"),
+            ("Mayor", 1, "Bo"),
+            ("Mayor", 2, "Ann"),
+            ("Mayor", 2, "Bo"),
+            ("Clerk", 1, "Cy"),
+        )
+    )
+    + "\n"
+    + "".join(
+        f"{n},1,{n},{n},P{n % 3},1,S,C,0,0,{n % 2},{1 - n % 2},{1 - n % 2},{n % 2},1\n"
+        for n in range(1, 13)
+    )
+).encode()
 TARGETS: tuple[Target, ...] = (
     Target("article", _file(SAMPLES / "2004-portland.txt"), ".txt", _elections("text")),
     Target("wikitext", _written("wikitext"), ".wiki", _elections("wikitext")),
@@ -151,6 +171,12 @@ TARGETS: tuple[Target, ...] = (
         lambda: b"id,Ann,Bo,Write-in\n1,1,2,\n2,2,1,\n3,,,1\n4,1,,\n",
         ".csv",
         _ballots("candidate-columns-csv"),
+    ),
+    Target(
+        "ballots-clear-ballot",
+        lambda: CLEAR_BALLOT,
+        ".csv",
+        _ballots("clear-ballot", contest_id="Mayor"),
     ),
     Target(
         "ballots-abif", _file(RCV / "burlington_2009" / "burl2009.abif"), ".abif", _ballots("abif")
