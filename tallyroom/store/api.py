@@ -36,6 +36,7 @@ from tallyroom.store.engine import (
     optimize,
     upgrade,
 )
+from tallyroom.store.people import PeopleIndex
 from tallyroom.store.read import (
     CityPlace,
     ElectionFilter,
@@ -262,7 +263,7 @@ class Store:
         """Summaries of one city's current elections, oldest first."""
         return self._read(lambda c: read.city_summaries(c, city, state))
 
-    def candidate_index(self, slug_of: Callable[[str], str]) -> dict[str, tuple[int, ...]]:
+    def candidate_index(self, slug_of: Callable[[str], str]) -> PeopleIndex:
         """Ids of the current elections naming each person, by ``slug_of(name)``."""
         return self._read(lambda c: read.candidate_index(c, slug_of))
 

@@ -29,6 +29,7 @@ from tallyroom.errors import NotFoundError, StorageError
 from tallyroom.figures import ElectionFigures, person_key
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
+from tallyroom.store.people import PeopleIndex
 from tallyroom.store.records import from_json
 from tallyroom.store.rows import head_columns, load_election
 
@@ -743,13 +744,12 @@ def changed_elections(
     return tuple(sorted(int(e) for (e,) in conn.execute(query)))
 
 
-def candidate_index(
-    conn: sa.Connection, slug_of: Callable[[str], str]
-) -> dict[str, tuple[int, ...]]:
+def candidate_index(conn: sa.Connection, slug_of: Callable[[str], str]) -> PeopleIndex:
     """Ids of the current elections naming each person, by the slug ``slug_of`` gives their
     name, oldest first. Names come from every stage's results, the candidate list and the
     infobox's nominees (slugs drop accents, which SQL cannot do portably, so the distinct names
-    are read once and slugged here)."""
+    are read once and slugged here). Held compactly (:class:`PeopleIndex`): the whole archive's
+    people are many."""
     v = t.versions
     current = current_versions(v.c.id, v.c.election_id, v.c.year, v.c.title).subquery()
     names = sa.union(
@@ -762,12 +762,8 @@ def candidate_index(
         .join(names, names.c.version_id == current.c.id)
         .order_by(sa.nulls_first(current.c.year), current.c.title, current.c.election_id)
     )
-    found: dict[str, list[int]] = {}
-    for election_id, name in rows:
-        runs = found.setdefault(slug_of(name), [])
-        if not runs or runs[-1] != election_id:
-            runs.append(int(election_id))
-    return {key: tuple(dict.fromkeys(runs)) for key, runs in found.items()}
+    # An election's rows come together (the order ends with its id).
+    return PeopleIndex.of((slug_of(name), int(election_id)) for election_id, name in rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,7 @@ def export_site(
             changes = store.election_changes(store.changed_elections(after=last), after=last)
     elif isinstance(since, dt.datetime):
         changes = store.election_changes(store.changed_elections(at=since), at=since)
+    runs: Mapping[str, tuple[int, ...]]
     if changes is None:
         runs = store.candidate_index(candidate_slug)
         touched = None
@@ -191,10 +192,10 @@ class _ExportSite(Site):
     of an export of one change)."""
 
     def __init__(self, store: Store, runs: Mapping[str, tuple[int, ...]]) -> None:
-        self._runs = dict(runs)
+        self._runs = runs
         super().__init__(store, static=True, cache_size=CACHE_SIZE, pages_kept=0)
 
-    def _read_names(self, generation: object) -> dict[str, tuple[int, ...]]:
+    def _read_names(self, generation: object) -> Mapping[str, tuple[int, ...]]:
         return self._runs
 
 

@@ -13,7 +13,7 @@ import enum
 import functools
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlencode
@@ -263,7 +263,7 @@ class Site:
         except NotFoundError:
             return None
 
-    def _read_names(self, generation: Generation) -> dict[str, tuple[int, ...]]:
+    def _read_names(self, generation: Generation) -> Mapping[str, tuple[int, ...]]:
         return self.store.candidate_index(candidate_slug)
 
     def _read_facets(self, generation: Generation) -> FacetCounts:
