@@ -179,6 +179,32 @@ def test_schemathesis_finds_no_server_error_and_no_departure_from_the_schema(
     assert statuses[200] > 0 and statuses[404] > 0
 
 
+def test_a_page_address_ending_in_json_is_its_twins_and_the_schema_says_so(
+    client: TestClient,
+) -> None:
+    """``/cities/x.json`` is the JSON twin of ``/cities/x``, refused in JSON, never the page of
+    a city whose slug is ``x.json``: the schema's page parameters exclude the suffix (without
+    it, schemathesis once generated that slug for the page and found a JSON 404 there)."""
+    response = client.get("/cities/stages.json")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert "No city is known as 'stages'" in response.json()["error"]["message"]
+    spec = client.get("/openapi.json").json()
+    pages = 0
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                last = path.endswith("{" + parameter["name"] + "}")
+                if parameter["in"] == "path" and last and parameter["schema"]["type"] == "string":
+                    pattern = re.compile(parameter["schema"]["pattern"])
+                    assert pattern.search("portland-oregon") and pattern.search("2004")
+                    assert not pattern.search("stages.json") and not pattern.search(".json")
+                    pages += 1
+                elif parameter["in"] == "path":
+                    assert "pattern" not in parameter["schema"], (path, parameter)
+    assert pages == 6  # elections, compare, candidates, cities, years, places
+
+
 def test_a_busy_port_is_one_line_and_exit_2(db: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -163,6 +163,24 @@ def _responses(path: str, operation: dict[str, Any]) -> dict[str, Any]:
     return responses
 
 
+#: A page's last parameter never ends in ``.json``: that address is the page's JSON twin's.
+NOT_A_TWIN = r"^(?!.*\.json$)"
+
+
+def _not_a_twin(path: str, operation: dict[str, Any]) -> None:
+    """State that the text parameter ending a page's address (``/cities/{slug}``) does not end
+    in ``.json``: ``/cities/x.json`` is the twin of ``/cities/x``, answered (and refused) as
+    JSON."""
+    if not path.endswith("}"):
+        return
+    last = path.rsplit("{", 1)[1].rstrip("}")
+    for parameter in operation.get("parameters", ()):
+        schema = parameter.get("schema", {})
+        named = parameter.get("in") == "path" and parameter.get("name") == last
+        if named and schema.get("type") == "string":
+            schema["pattern"] = NOT_A_TWIN
+
+
 class _App(FastAPI):
     """FastAPI, with the OpenAPI description stating the responses the site really gives."""
 
@@ -172,6 +190,7 @@ class _App(FastAPI):
             for path, operations in spec["paths"].items():
                 for operation in operations.values():
                     operation["responses"] = _responses(path, operation)
+                    _not_a_twin(path, operation)
             schemas = spec.setdefault("components", {}).setdefault("schemas", {})
             schemas.pop("HTTPValidationError", None)
             schemas.pop("ValidationError", None)
