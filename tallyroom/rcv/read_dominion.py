@@ -65,6 +65,8 @@ _NUMBERED_EXPORT = re.compile(r"CvrExport_\d+\.json")
 #: Dominion's outstack condition "InvalidContest": the contest does not count on this card.
 INVALID_CONTEST = 7
 _BYTE = re.compile(r"\(byte (\d+)\)")
+#: A JSON value nested deeper than the decoder follows (far deeper than any Dominion file).
+_TOO_DEEP = "not valid JSON (nested too deeply to be a Dominion file)"
 
 Code = int | str
 
@@ -170,6 +172,15 @@ class DominionBallot:
     session: int
     """1-based position of the session in its file."""
 
+    @property
+    def where(self) -> str:
+        """The ballot as an error names it."""
+        return _where(self.ballot_id, self.session)
+
+
+def _where(ballot_id: str, session: int) -> str:
+    return f"ballot {ballot_id} (session {session})"
+
 
 def is_dominion_export(path: Path) -> bool:
     """Whether ``path`` is a folder holding a Dominion export (``CvrExport*.json``)."""
@@ -218,10 +229,6 @@ def _decode(path: Path, kind: type[_T], what: str) -> _T:
         raise ParseError(f"not valid JSON ({error})", source=source, line=line) from None
     except RecursionError:
         raise ParseError(_TOO_DEEP, source=source) from None
-
-
-#: A JSON value nested deeper than the decoder follows (far deeper than any Dominion file).
-_TOO_DEEP = "not valid JSON (nested too deeply to be a Dominion file)"
 
 
 def _descriptions(path: Path) -> dict[str, str | None]:
@@ -297,15 +304,17 @@ def dominion_ballots(folder: Path, contest: DominionContest) -> Iterator[Dominio
         export = _decode(path, _Export, 'a Dominion CVR export ({"Sessions": […]})')
         for number, session in enumerate(export.Sessions, start=1):
             ballot_id = f"{session.TabulatorId}-{session.BatchId}-{session.RecordId}"
-            where = f"ballot {ballot_id} (session {number})"
             record = session.Original
             if record.IsCurrent is None:
-                raise ParseError(f"{where}: the Original record has no IsCurrent", source=source)
+                raise ParseError(
+                    f"{_where(ballot_id, number)}: the Original record has no IsCurrent",
+                    source=source,
+                )
             if not record.IsCurrent:
                 if session.Modified is None:
                     raise ParseError(
-                        f"{where}: the Original record is not current and there is no "
-                        "Modified record",
+                        f"{_where(ballot_id, number)}: the Original record is not current and "
+                        "there is no Modified record",
                         source=source,
                     )
                 record = session.Modified
@@ -313,7 +322,8 @@ def dominion_ballots(folder: Path, contest: DominionContest) -> Iterator[Dominio
                 precincts is None or str(record.PrecinctId) not in precincts
             ):
                 raise ParseError(
-                    f"{where}: PrecinctId {record.PrecinctId} is not in {PRECINCT_MANIFEST}",
+                    f"{_where(ballot_id, number)}: PrecinctId {record.PrecinctId} is not in "
+                    f"{PRECINCT_MANIFEST}",
                     source=source,
                 )
             precinct = None
@@ -321,7 +331,8 @@ def dominion_ballots(folder: Path, contest: DominionContest) -> Iterator[Dominio
                 key = str(record.PrecinctPortionId)
                 if key not in portions:
                     raise ParseError(
-                        f"{where}: PrecinctPortionId {key} is not in {PRECINCT_PORTION_MANIFEST}",
+                        f"{_where(ballot_id, number)}: PrecinctPortionId {key} is not in "
+                        f"{PRECINCT_PORTION_MANIFEST}",
                         source=source,
                     )
                 precinct = portions[key]
@@ -331,7 +342,8 @@ def dominion_ballots(folder: Path, contest: DominionContest) -> Iterator[Dominio
                 cards = [record.Contests]
             else:
                 raise ParseError(
-                    f"{where}: the record has neither Cards nor Contests", source=source
+                    f"{_where(ballot_id, number)}: the record has neither Cards nor Contests",
+                    source=source,
                 )
             for contests in cards:
                 for found in contests:
@@ -339,20 +351,23 @@ def dominion_ballots(folder: Path, contest: DominionContest) -> Iterator[Dominio
                         continue
                     if INVALID_CONTEST in found.OutstackConditionIds:
                         continue
-                    yield DominionBallot(
-                        ballot_id, precinct, _marks(found, where, source), source, number
-                    )
+                    marks = _marks(found, ballot_id, number, source)
+                    yield DominionBallot(ballot_id, precinct, marks, source, number)
 
 
-def _marks(contest: _Contest, where: str, source: str) -> tuple[tuple[int, str], ...]:
+def _marks(
+    contest: _Contest, ballot_id: str, number: int, source: str
+) -> tuple[tuple[int, str], ...]:
     try:
         marks = msgspec.json.decode(contest.Marks, type=list[_Mark])
     except msgspec.DecodeError as error:
         raise ParseError(
-            f"{where}: expected the contest's Marks as a list of marks: {error}", source=source
+            f"{_where(ballot_id, number)}: expected the contest's Marks as a list of marks: "
+            f"{error}",
+            source=source,
         ) from None
     except RecursionError:
-        raise ParseError(f"{where}: {_TOO_DEEP}", source=source) from None
+        raise ParseError(f"{_where(ballot_id, number)}: {_TOO_DEEP}", source=source) from None
     return tuple((mark.Rank, str(mark.CandidateId)) for mark in marks if not mark.IsAmbiguous)
 
 
@@ -368,19 +383,18 @@ def read_dominion(
     builder.rank_columns = max(builder.rank_columns or 0, contest.ranks)
     read = 0
     for ballot in dominion_ballots(folder, contest):
-        where = f"ballot {ballot.ballot_id} (session {ballot.session})"
         marks: list[tuple[int, int]] = []
         for rank, code in ballot.rankings:
             if code not in names and code != label:
                 raise ParseError(
-                    f"{where}: a mark for candidate {code}, which {CANDIDATE_MANIFEST} does not "
-                    f"list for contest {contest.contest_id}",
+                    f"{ballot.where}: a mark for candidate {code}, which {CANDIDATE_MANIFEST} "
+                    f"does not list for contest {contest.contest_id}",
                     source=ballot.source,
                 )
             if not 1 <= rank <= contest.ranks:
                 raise ParseError(
-                    f"{where}: a mark at rank {rank}; contest {contest.contest_id} allows ranks "
-                    f"1 to {contest.ranks}",
+                    f"{ballot.where}: a mark at rank {rank}; contest {contest.contest_id} allows "
+                    f"ranks 1 to {contest.ranks}",
                     source=ballot.source,
                 )
             if code == label or (by_name and code in contest.write_ins):
@@ -390,7 +404,7 @@ def read_dominion(
                     candidate = builder.candidate(spelt.get(code, code), ballot.source, None)
                 except ValidationError as error:
                     raise ValidationError(
-                        f"{where}: {error.message}", source=ballot.source
+                        f"{ballot.where}: {error.message}", source=ballot.source
                     ) from None
             marks.append((rank, candidate))
         builder.add(ranking_of(marks), ballot.precinct, 1, ballot.source, ballot.session)
