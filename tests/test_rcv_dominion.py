@@ -411,3 +411,60 @@ def test_a_folder_that_is_not_an_export_is_refused(tmp_path: Path) -> None:
     assert message.startswith(f"{folder}: no CvrExport.json or CvrExport_<n>.json file")
     with pytest.raises(ParseError, match="a folder, but neither a Dominion CVR export"):
         read_ballots(folder)
+
+
+def _edited(session: dict[str, Any], change: Any) -> dict[str, Any]:
+    change(session)
+    return session
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda s: s["Original"].pop("IsCurrent"),
+            "ballot 5-2-1 (session 1): the Original record has no IsCurrent",
+        ),
+        (
+            lambda s: s["Original"].pop("Cards"),
+            "ballot 5-2-1 (session 1): the record has neither Cards nor Contests",
+        ),
+        (
+            lambda s: s["Original"].update(PrecinctId=3),
+            "ballot 5-2-1 (session 1): PrecinctId 3 is not in PrecinctManifest.json",
+        ),
+        (
+            lambda s: s["Original"]["Cards"][0]["Contests"][0].update(Marks={"Rank": 1}),
+            "ballot 5-2-1 (session 1): expected the contest's Marks as a list of marks: ",
+        ),
+    ],
+    ids=["no IsCurrent", "no cards", "unknown precinct", "marks not a list"],
+)
+def test_a_damaged_session_is_refused_naming_file_and_ballot(
+    tmp_path: Path, change: Any, message: str
+) -> None:
+    folder = _export(tmp_path, _edited(_session(1, [(1, 1)]), change))
+    assert _one_line_error(folder).startswith(f"{folder / 'CvrExport.json'}: {message}")
+
+
+def test_contest_choice_and_its_limits_are_refused_by_the_manifest(tmp_path: Path) -> None:
+    folder = _export(tmp_path, _session(1, [(1, 1)]))
+    contests = folder / "ContestManifest.json"
+    manifest = json.loads(contests.read_text("utf-8"))
+    manifest["List"][1]["NumOfRanks"] = 2  # two ranked contests: which one is not said
+    contests.write_text(json.dumps(manifest), "utf-8")
+    with pytest.raises(ParseError) as caught:
+        read_ballots(folder, BallotSource(folder, "dominion"))
+    assert str(caught.value) == (
+        f"{contests}: the export holds 2 ranked contests; name one by its Id (--contest-id): "
+        "7 Mayor; 8 Measure"
+    )
+    manifest["List"][0]["NumOfRanks"] = 10**6
+    contests.write_text(json.dumps(manifest), "utf-8")
+    assert _one_line_error(folder).startswith(
+        f"{contests}: contest 7 allows 1,000,000 rankings, more than the limit of "
+    )
+    export = folder / "CvrExport.json"
+    with pytest.raises(ParseError) as caught:
+        read_ballots(export, BallotSource(export, "dominion", contest_id="7"))
+    assert str(caught.value).startswith(f"{export}: not a folder (a Dominion CVR export is")

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from tallyroom.cli import main
 from tallyroom.errors import ParseError, TallyroomError, ValidationError
+from tallyroom.limits import MAX_RANKINGS
 from tallyroom.rcv import read_ballots, read_rctab_config, tabulate
 from tallyroom.rcv.read_hart import hart_ballots, is_hart_export
 from tallyroom.rcv.readers import BallotSource
@@ -225,6 +226,11 @@ def test_broken_and_foreign_records_are_named(tmp_path: Path) -> None:
         ([("", "Ann", "1", False)], "an Option without Id"),
         ([ANN, ("a1", "Ann", "010", False)], "option a1 is listed twice"),
         ([ANN, ("a7", "Ann", "010", False)], "options a1 and a7 are both named 'Ann'"),
+        (
+            [("a1", "Ann", "0" * MAX_RANKINGS + "1", False)],
+            f"option a1 has a Value of {MAX_RANKINGS + 1:,} ranks, more than the limit of "
+            f"{MAX_RANKINGS:,}",
+        ),
     ],
 )
 def test_inconsistent_options_are_refused(
@@ -245,3 +251,7 @@ def test_contest_missing_or_unnamed_is_refused(tmp_path: Path) -> None:
     assert "no .xml file" in _one_line_error(empty)
     with pytest.raises(ParseError, match="neither a Dominion CVR export"):
         read_ballots(empty)
+    record = _records(tmp_path / "one", RECORDS[:1]) / "r01.xml"
+    assert _one_line_error(record) == (
+        f"{record}: not a folder (Hart cast-vote records are a folder of XML files, one per sheet)"
+    )
