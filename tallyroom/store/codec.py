@@ -326,6 +326,12 @@ def _getter(kind: type) -> Callable[[Any], Any]:
     return getter
 
 
+def _values(kind: type, value: Any) -> tuple[Any, ...]:
+    """A record's comparing field values (a record of one field: a tuple of its one value)."""
+    got = _getter(kind)(value)
+    return got if len(_field_names(kind, False)) > 1 else (got,)
+
+
 def _feed(value: Any, digest: _Digest) -> None:
     """Hash the ``repr`` of ``value``'s comparing field values, nested as tuples (a record as
     the tuple of its comparing fields' values, each such value that is not a leaf nested the
@@ -343,9 +349,7 @@ def _feed(value: Any, digest: _Digest) -> None:
         _feed_unit_results(value, digest)
         return
     else:
-        names = _field_names(kind, False)
-        got = _getter(kind)(value)
-        items = got if len(names) > 1 else (got,)
+        items = _values(kind, value)
     digest.add("(")
     for start in range(0, len(items), _CHUNK):
         if start:
@@ -434,8 +438,7 @@ def _nested(value: Any) -> Any:
             raise _Long
         items: tuple[Any, ...] = tuple(value)
     else:
-        got = _getter(kind)(value)
-        items = got if len(_field_names(kind, False)) > 1 else (got,)
+        items = _values(kind, value)
     leaves = _LEAVES
     return tuple([item if type(item) in leaves else _nested(item) for item in items])
 
