@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -240,7 +240,7 @@ def _export(
         del index  # the page of every election: not kept while the others are made
         elections = [election_id for election_id, _, _, _ in listed]
         place_of = {ident: (city, state) for ident, city, state, _ in listed if city is not None}
-        people = list(runs)
+        people: Iterable[str] = runs  # every person's slug, read once below
         # Every place and year with elections (the index's lists may name only some).
         cities = list(dict.fromkeys(place_of[e] for e in elections if e in place_of))
         years = sorted({year for _, _, _, year in listed if year is not None}, reverse=True)
