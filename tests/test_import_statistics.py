@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tallyroom import service
+from tallyroom.errors import StorageError
 from tallyroom.store import Store
 
 ARTICLES = sorted((Path(__file__).parent / "data" / "articles").glob("*.txt"))
@@ -64,3 +65,14 @@ def test_a_long_import_leaves_postgresql_counting_from_the_indexes_alone(
             explained = conn.exec_driver_sql("EXPLAIN ANALYZE SELECT count(*) FROM sources")
             plan = "\n".join(row[0] for row in explained)
     assert "Index Only Scan" in plan and "Heap Fetches: 0" in plan, plan
+
+
+def test_a_refresh_postgresql_refuses_is_one_line_naming_the_database(pg_url: str) -> None:
+    with Store.open(pg_url) as store:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE outline")  # a table the refresh names
+        with pytest.raises(StorageError) as raised:
+            store.optimize()
+    message = str(raised.value)
+    assert "optimize failed" in message and '"outline" does not exist' in message, message
+    assert "\n" not in message
