@@ -240,19 +240,95 @@ def test_versions_stored_before_the_text_index_are_found(db_url: str) -> None:
             found.rows
         )
         assert store.list_elections(ElectionFilter(q="milwau")).total == 1
-        # And versions stored after it, through the trigger.
+        # And versions stored after it, by the writer.
         service.import_files(store, SAMPLES[3:])
         assert store.list_elections(ElectionFilter(q="sampleton")).total == 1
 
 
+def _indexed(store: Store) -> tuple[int, int, int]:
+    """Versions, rows of SQLite's text index, and versions missing from it."""
+    with store.engine.connect() as conn:
+        versions = conn.execute(sa.select(sa.func.count()).select_from(t.versions)).scalar_one()
+        rows = conn.exec_driver_sql("SELECT count(*) FROM versions_search_docsize").scalar_one()
+        missing = conn.exec_driver_sql(
+            "SELECT count(*) FROM versions WHERE id NOT IN (SELECT id FROM versions_search_docsize)"
+        ).scalar_one()
+    return versions, rows, missing
+
+
+def _indexed_in(conn: sa.Connection) -> int:
+    return int(conn.exec_driver_sql("SELECT count(*) FROM versions_search_docsize").scalar_one())
+
+
+def _search_trigger(store: Store) -> bool:
+    with store.engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'versions_search_insert'"
+        ).first()
+    return found is not None
+
+
+def test_the_writer_fills_the_text_index_in_the_versions_transaction(tmp_path: Path) -> None:
+    """Migration 0015: SQLite's text index is filled by the writer, not by a trigger: every
+    version stored (a batch buffered or not, a new version of a stored election) is in it once,
+    and a source the database refuses leaves none of its rows there either."""
+    path = tmp_path / "results.db"
+    with Store.open(path) as store:
+        assert not _search_trigger(store)
+        service.import_files(store, SAMPLES, jobs=2)  # buffered
+        with store.batch() as batch:  # not buffered: a savepoint per source
+            for election in _elections(5):
+                service.store_source(batch, [election], canonical_text(election), "x.json")
+        assert _indexed(store) == (len(SAMPLES) + 5, len(SAMPLES) + 5, 0)
+        with store.batch() as batch:  # refused: its savepoint is rolled back, index rows too
+            election = _elections(6)[5]
+
+            def refuse(writer: Any) -> None:
+                service._store_election(
+                    writer, election, replace=False, rules=None, decided=None, correction=None
+                )
+                assert _indexed_in(writer.conn) == len(SAMPLES) + 6
+                raise RuntimeError("refused after writing")
+
+            with pytest.raises(RuntimeError, match="refused after writing"):
+                batch.write(canonical_text(election), "refused.json", refuse)
+        assert _indexed(store) == (len(SAMPLES) + 5, len(SAMPLES) + 5, 0)
+        assert store.list_elections(ElectionFilter(q=election.jurisdiction.city)).total == 0
+
+
+def test_migration_0015_moves_the_text_index_from_the_trigger_to_the_writer(
+    tmp_path: Path,
+) -> None:
+    from .store_helpers import migrate
+
+    path = tmp_path / "results.db"
+    with Store.connect(path) as old:
+        assert upgrade(old.engine, "0014") == (None, "0014")
+    with Store.connect(path) as old:
+        assert _search_trigger(old)
+        service.import_files(old, SAMPLES[:3])  # indexed by the trigger
+    with Store.open(path) as store:  # to the head
+        assert not _search_trigger(store)
+        service.import_files(store, SAMPLES[3:])  # by the writer
+        assert _indexed(store) == (len(SAMPLES), len(SAMPLES), 0)
+        assert store.list_elections(ElectionFilter(q="milwau")).total == 1
+        assert store.list_elections(ElectionFilter(q="sampleton")).total == 1
+    migrate(path, "0014", down=True)
+    with Store.connect(path) as old:
+        assert _search_trigger(old)
+        with old.batch() as batch:
+            for election in _elections(2):
+                service.store_source(batch, [election], canonical_text(election), "x.json")
+        assert _indexed(old) == (len(SAMPLES) + 2, len(SAMPLES) + 2, 0)
+
+
 def test_without_the_text_index_the_text_filters_still_match(tmp_path: Path) -> None:
     """A SQLite library without FTS5's trigram tokenizer gets no text index (migration 0010):
-    the text filters then read every version."""
+    the text filters then read every version, and the writer has no index to fill."""
     with Store.open(tmp_path / "results.db") as store:
-        service.import_files(store, SAMPLES)
         with store.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TRIGGER versions_search_insert")
             conn.exec_driver_sql("DROP TABLE versions_search")
+        service.import_files(store, SAMPLES)
         found = store.list_elections(ElectionFilter(candidate="O'Malley"), limit=10)
         assert [row.title for row in found.rows] == ["2003–04 Baltimore mayoral election"]
         assert store.list_elections(ElectionFilter(q="PORTLAND"), limit=10).total == 1

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from tallyroom.errors import StorageError
 from tallyroom.store import schema as t
 from tallyroom.store.engine import write_connection
+from tallyroom.store.read import has_text_index
 from tallyroom.store.sources import SourceText
 from tallyroom.store.writes import (
     Ahead,
@@ -83,6 +84,7 @@ class Batch:
         self._ahead: Ahead | None = Ahead() if buffered else None
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
+        self._search: bool | None = None
 
     def __enter__(self) -> Batch:
         self._connection = write_connection(self.store.engine)
@@ -117,6 +119,8 @@ class Batch:
             raise StorageError("a batch is used inside `with store.batch() as batch:`")
         if self._transaction is None:
             self._transaction = conn.begin()
+        if self._search is None:  # whether the writers fill SQLite's text index
+            self._search = conn.dialect.name == "sqlite" and has_text_index(conn)
         return conn
 
     def write(
@@ -145,6 +149,7 @@ class Batch:
                 self.flush,
                 self._ahead,
                 sha256,
+                bool(self._search),
             )
             try:
                 result = work(writer)
@@ -163,7 +168,13 @@ class Batch:
         try:
             with conn.begin_nested():
                 writer = SourceWriter(
-                    conn, source_text, source_name, self.user, self._parties, sha256=sha256
+                    conn,
+                    source_text,
+                    source_name,
+                    self.user,
+                    self._parties,
+                    sha256=sha256,
+                    search=bool(self._search),
                 )
                 result = work(writer)
         except BaseException as error:

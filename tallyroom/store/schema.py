@@ -63,6 +63,7 @@ __all__ = [
     "users",
     "version_figures",
     "versions",
+    "versions_search",
 ]
 
 NAMING = {
@@ -247,9 +248,9 @@ sa.Index(
 #: Added by migration 0010, for the text filters (part of a title, a city or a name), outside
 #: this metadata because SQLAlchemy cannot describe them. SQLite: ``versions_search``, an FTS5
 #: table (trigram tokenizer, no copy of the text) over each version's title, city and people,
-#: filled by the trigger ``versions_search_insert`` on every new version; the other names are
-#: the tables FTS5 keeps it in. PostgreSQL: GIN trigram indexes (pg_trgm, when it can be
-#: installed) on ``lower(title)``, ``lower(city)`` and ``lower(people)``, named in
+#: filled by the writer with every new version (migration 0015; a trigger did it before); the
+#: other names are the tables FTS5 keeps it in. PostgreSQL: GIN trigram indexes (pg_trgm, when
+#: it can be installed) on ``lower(title)``, ``lower(city)`` and ``lower(people)``, named in
 #: :data:`TRIGRAM_INDEXES`.
 SEARCH_TABLES = (
     "versions_search",
@@ -259,6 +260,16 @@ SEARCH_TABLES = (
     "versions_search_idx",
 )
 TRIGRAM_INDEXES = tuple(f"ix_versions_trgm_{column}" for column in ("title", "city", "people"))
+#: The columns the writer fills of SQLite's ``versions_search`` (``rowid``: the version's id), as
+#: a table of its own metadata: the schema's metadata cannot describe an FTS5 table.
+versions_search = sa.Table(
+    "versions_search",
+    sa.MetaData(),
+    sa.Column("rowid", sa.Integer),
+    sa.Column("title", sa.Text),
+    sa.Column("city", sa.Text),
+    sa.Column("people", sa.Text),
+)
 
 # Added by migration 0011: sums over the current versions that ``stats`` reads instead of
 # adding up every version (one row), and the number of current elections of each place (most

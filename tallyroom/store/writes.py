@@ -122,7 +122,9 @@ def record_attempt(conn: sa.Connection, actor: str, attempt: Attempt) -> None:
 def _table_order() -> dict[sa.Table, int]:
     """Each table's place in an order where parents come before children (sorting the schema's
     tables takes longer than inserting a chunk's rows of a small table)."""
-    return {table: position for position, table in enumerate(t.metadata.sorted_tables)}
+    order = {table: position for position, table in enumerate(t.metadata.sorted_tables)}
+    order[t.versions_search] = len(order)  # each row names a version
+    return order
 
 
 #: Rows a batch's buffer may hold before a source's rows are inserted at the end of its
@@ -338,6 +340,11 @@ def store_sources(
     return ids
 
 
+#: The columns of SQLite's text index that the writer fills (see
+#: :data:`tallyroom.store.schema.versions_search`).
+SEARCH_KEYS = ("rowid", "title", "city", "people")
+
+
 class SourceWriter:
     """Writes of one source inside the caller's transaction on ``conn``.
 
@@ -349,6 +356,8 @@ class SourceWriter:
     those of other sources in one statement per table; :meth:`flush` (the batch's ``flush``)
     inserts them at once, before anything stored is read. With ``ahead``, an election the batch
     created already is claimed from it, and the source's id taken from it when it is there.
+    With ``search`` (SQLite with its text index), each version's title, city and people are
+    added to ``versions_search`` with the version's rows.
     """
 
     def __init__(
@@ -362,6 +371,7 @@ class SourceWriter:
         flush: Callable[[], None] | None = None,
         ahead: Ahead | None = None,
         sha256: str | None = None,
+        search: bool = False,
     ) -> None:
         self.conn = conn
         self.text = text
@@ -374,6 +384,7 @@ class SourceWriter:
         self.ahead = ahead
         self._source_id: int | None = None if ahead is None else ahead.sources.get(self.sha256)
         self._claimed: dict[str, tuple[int, str]] = {}
+        self.search = search
 
     def _insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         if self.pending is None:
@@ -552,6 +563,13 @@ class SourceWriter:
             },
         )
         assert version_id is not None
+        if self.search:
+            columns = rows.columns
+            self._insert_values(
+                t.versions_search,
+                SEARCH_KEYS,
+                [(version_id, columns["title"], columns["city"], columns["people"])],
+            )
         self._insert(
             t.version_figures,
             [{"version_id": version_id, "figures": rows.figures, "rules": rows.rules}],
