@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from tallyroom.store.driver import fetch_rows, insert_returning_id, insert_rows
+from tallyroom.store.driver import fetch_rows, insert_returning_id, insert_rows, read_rows
 from tests.store_helpers import tables_fixture
 
 metadata = sa.MetaData()
@@ -103,3 +103,65 @@ def test_fetch_rows_gives_plain_tuples_in_the_query_order(conn: sa.Connection) -
     assert [type(row) for row in found] == [tuple, tuple]
     assert [row[:2] for row in found] == [("O'Malley", 173030), ("Conaway", 926)]
     assert str(found[0][2]) == "2004-04-06"
+
+
+def test_read_rows_gives_what_sqlalchemy_gives_by_position_and_by_label(
+    conn: sa.Connection,
+) -> None:
+    """A query read on the driver's cursor: the same values, of the same types (dates, times
+    and unknowns converted as SQLAlchemy converts them), by position and by column label, with
+    bound parameters by name, however often and in whatever order they appear."""
+    source = insert_returning_id(conn, sources, {"sha256": "f" * 64, "imported_at": AT})
+    insert_rows(
+        conn,
+        rows,
+        [
+            {
+                "source_id": source,
+                "position": n,
+                "name": f"Candidate {n}",
+                "votes": None if n == 2 else n * 100,
+                "date": dt.date(2004, 4, n + 1),
+            }
+            for n in range(6)
+        ],
+    )
+    wanted = sa.bindparam("wanted")
+    query = (
+        sa.select(
+            rows.c.position,
+            rows.c.name,
+            rows.c.votes,
+            rows.c.date,
+            sources.c.imported_at,
+            (rows.c.position * 2).label("doubled"),
+            sa.literal_column("'x'").label("count"),  # a label that is also a tuple method's
+        )
+        .join(sources, sources.c.id == rows.c.source_id)
+        .where(rows.c.source_id == wanted, rows.c.position < sa.bindparam("below"))
+        .where(sa.or_(rows.c.votes.is_(None), rows.c.votes > sa.bindparam("least")))
+        .where(rows.c.source_id == wanted)
+        .order_by(rows.c.position.desc())
+    )
+    parameters = {"wanted": source, "below": 5, "least": 100, "unused": 7}
+    expected = conn.execute(query, parameters).all()
+    found = read_rows(conn, query, parameters)
+    assert [tuple(row) for row in found] == [tuple(row) for row in expected]
+    assert [row.position for row in found] == [4, 3, 2]
+    assert [type(row.date) for row in found] == [dt.date] * 3
+    assert found[2].votes is None and found[0].doubled == 8 and found[0].count == "x"
+    for label in ("name", "votes", "date", "imported_at"):
+        assert [getattr(row, label) for row in found] == [getattr(row, label) for row in expected]
+    assert read_rows(conn, query, {**parameters, "wanted": source + 1}) == []
+
+
+def test_read_rows_refuses_a_list_parameter(conn: sa.Connection) -> None:
+    query = sa.select(rows.c.name).where(rows.c.position.in_(sa.bindparam("some", expanding=True)))
+    with pytest.raises(AssertionError, match="by name only"):
+        read_rows(conn, query, {"some": [1, 2]})
+
+
+def test_read_rows_raises_the_databases_errors_as_sqlalchemy_does(conn: sa.Connection) -> None:
+    query = sa.select(sa.literal_column("no_such_column")).select_from(rows)
+    with pytest.raises(sa.exc.DBAPIError, match="no_such_column"), conn.begin_nested():
+        read_rows(conn, query, {})

@@ -29,6 +29,7 @@ from tallyroom.errors import NotFoundError, StorageError
 from tallyroom.figures import ElectionFigures, person_key
 from tallyroom.model import Election, StageDecision
 from tallyroom.store import schema as t
+from tallyroom.store.driver import read_rows
 from tallyroom.store.people import PeopleIndex
 from tallyroom.store.records import from_json
 from tallyroom.store.rows import head_columns, load_election
@@ -508,7 +509,7 @@ def record_in_place(conn: sa.Connection, election_id: int) -> RecordInPlace:
     same: tuple[tuple[int, str], ...] = ()
     if city is not None:
         query = _office_query(known_state=state is not None, known_office=office is not None)
-        found = conn.execute(query, {"city": city, "state": state, "office": office})
+        found = read_rows(conn, query, {"city": city, "state": state, "office": office})
         same = tuple((int(ident), str(title)) for ident, title in found)
     return RecordInPlace(record, str(text), same)
 
@@ -518,7 +519,8 @@ def _election_record(
 ) -> tuple[ElectionRecord, Any]:
     """The record :func:`election_record` reads with ``query`` (one of :func:`_record_query`),
     and the first piece of the source's text when the query reads it (else ``None``)."""
-    row = conn.execute(query, {"election_id": election_id, "number": number}).one_or_none()
+    found = read_rows(conn, query, {"election_id": election_id, "number": number})
+    row = found[0] if found else None
     if row is None:
         find_election(conn, election_id)  # no such election: its own message
         raise NotFoundError(
@@ -528,7 +530,7 @@ def _election_record(
     record = json.loads(row.rules_record)
     findings = tuple(
         from_json(Finding, json.loads(data))
-        for (data,) in conn.execute(_findings_query(), {"version_id": row_id})
+        for (data,) in read_rows(conn, _findings_query(), {"version_id": row_id})
     )
     election = load_election(conn, row_id, source=str(row.source_name), head=row)
     figures = from_json(ElectionFigures, json.loads(row.figures))

@@ -42,6 +42,7 @@ from tallyroom.model import (
     unit_columns,
 )
 from tallyroom.store import schema as t
+from tallyroom.store.driver import read_rows
 
 __all__ = [
     "ROW_KEYS",
@@ -385,7 +386,7 @@ def _select(
     are none."""
     if head is not None and not getattr(head, _has(table)):
         return []
-    return conn.execute(_version_rows(table), {"version_id": version_id}).all()
+    return read_rows(conn, _version_rows(table), {"version_id": version_id})
 
 
 def _by_stage(rows: Sequence[sa.Row[Any]]) -> dict[int, list[sa.Row[Any]]]:
@@ -422,8 +423,8 @@ def load_election(
     migration reads before a later one adds them (their fields are left unset). ``head``: the
     version's :func:`head_columns`, when read already."""
     if head is None:
-        head = conn.execute(_head(frozenset(without)), {"version_id": version_id}).one()
-    results = _by_stage(conn.execute(_results(), {"version_id": version_id}).all())
+        (head,) = read_rows(conn, _head(frozenset(without)), {"version_id": version_id})
+    results = _by_stage(read_rows(conn, _results(), {"version_id": version_id}))
     units = _by_stage(_select(conn, t.reporting_units, version_id, head))
     unit_results = _unit_results(conn, version_id, head)
     rounds = _by_stage(_select(conn, t.rounds, version_id, head))
