@@ -40,31 +40,42 @@ def test_a_short_import_leaves_the_statistics_alone(
     assert refreshed == []
 
 
-def test_a_long_import_leaves_postgresql_counting_from_the_indexes_alone(
+def test_a_long_import_vacuums_postgresql_so_counts_read_the_indexes_alone(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The refresh vacuums as well (``VACUUM (ANALYZE)``): every page of the new rows is marked
-    visible to all, so a count reads an index alone, with no row fetched (``ANALYZE`` alone
-    leaves the pages unmarked, and each count reads every row until autovacuum comes)."""
+    """The refresh vacuums as well (``VACUUM (ANALYZE)``), so that the pages of the new rows are
+    marked visible to all and a count reads an index alone (``ANALYZE`` alone leaves them
+    unmarked, and each count reads every row until autovacuum comes). Checked by the tables'
+    own counts of manual vacuums and analyses, not by the marks: a vacuum marks a page only
+    when no transaction older than its rows is open anywhere on the server, and other tests
+    run theirs beside this one. Where the marks were made, a count is an index-only scan that
+    fetches no row."""
     monkeypatch.setattr(service, "OPTIMIZE_FROM", 2)
     tables = ("elections", "versions", "sources", "stage_results")
     with Store.open(pg_url) as store:
         service.import_files(store, ARTICLES[:2])
         with store.engine.connect() as conn, conn.begin():
-            pages = conn.execute(
+            counts = conn.execute(
                 sa.text(
-                    "SELECT relname, relpages, relallvisible FROM pg_class "
-                    "WHERE relname = ANY(:names) AND relnamespace = current_schema()::regnamespace"
+                    "SELECT relname, vacuum_count, analyze_count FROM pg_stat_user_tables "
+                    "WHERE relname = ANY(:names) AND schemaname = current_schema()"
                 ),
                 {"names": list(tables)},
             ).all()
-            assert sorted(row.relname for row in pages) == sorted(tables)
-            marked = [row.relpages > 0 and row.relallvisible == row.relpages for row in pages]
-            assert all(marked), pages
+            assert sorted(row.relname for row in counts) == sorted(tables)
+            assert all(row.vacuum_count >= 1 and row.analyze_count >= 1 for row in counts), counts
+            pages = conn.execute(
+                sa.text(
+                    "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'sources' "
+                    "AND relnamespace = current_schema()::regnamespace"
+                )
+            ).one()
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             explained = conn.exec_driver_sql("EXPLAIN ANALYZE SELECT count(*) FROM sources")
             plan = "\n".join(row[0] for row in explained)
-    assert "Index Only Scan" in plan and "Heap Fetches: 0" in plan, plan
+    assert "Index Only Scan" in plan, plan
+    if pages.relallvisible == pages.relpages:
+        assert "Heap Fetches: 0" in plan, plan
 
 
 def test_a_refresh_postgresql_refuses_is_one_line_naming_the_database(pg_url: str) -> None:
