@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from tallyroom.store.driver import fetch_rows, insert_returning_id, insert_rows, read_rows
+from tallyroom.store.driver import insert_returning_id, insert_rows, read_rows
 from tests.store_helpers import tables_fixture
 
 metadata = sa.MetaData()
@@ -80,7 +80,7 @@ def test_the_database_checks_every_row(conn: sa.Connection) -> None:
     assert conn.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one() == 0
 
 
-def test_fetch_rows_gives_plain_tuples_in_the_query_order(conn: sa.Connection) -> None:
+def test_read_rows_gives_tuples_in_the_query_order(conn: sa.Connection) -> None:
     source = insert_returning_id(conn, sources, {"sha256": "e" * 64, "imported_at": AT})
     insert_rows(
         conn,
@@ -99,8 +99,8 @@ def test_fetch_rows_gives_plain_tuples_in_the_query_order(conn: sa.Connection) -
     query = sa.select(rows.c.name, rows.c.votes, sa.type_coerce(rows.c.date, sa.String)).order_by(
         rows.c.votes.desc()
     )
-    found = fetch_rows(conn, query)
-    assert [type(row) for row in found] == [tuple, tuple]
+    found = read_rows(conn, query, {})
+    assert all(isinstance(row, tuple) for row in found) and len(found) == 2
     assert [row[:2] for row in found] == [("O'Malley", 173030), ("Conaway", 926)]
     assert str(found[0][2]) == "2004-04-06"
 
@@ -140,10 +140,16 @@ def test_read_rows_gives_what_sqlalchemy_gives_by_position_and_by_label(
         .join(sources, sources.c.id == rows.c.source_id)
         .where(rows.c.source_id == wanted, rows.c.position < sa.bindparam("below"))
         .where(sa.or_(rows.c.votes.is_(None), rows.c.votes > sa.bindparam("least")))
-        .where(rows.c.source_id == wanted)
+        .where(rows.c.source_id == wanted, rows.c.date >= sa.bindparam("since", type_=sa.Date))
         .order_by(rows.c.position.desc())
     )
-    parameters = {"wanted": source, "below": 5, "least": 100, "unused": 7}
+    parameters = {
+        "wanted": source,
+        "below": 5,
+        "least": 100,
+        "since": dt.date(2004, 4, 2),  # converted for the driver as SQLAlchemy converts it
+        "unused": 7,
+    }
     expected = conn.execute(query, parameters).all()
     found = read_rows(conn, query, parameters)
     assert [tuple(row) for row in found] == [tuple(row) for row in expected]
@@ -153,6 +159,8 @@ def test_read_rows_gives_what_sqlalchemy_gives_by_position_and_by_label(
     for label in ("name", "votes", "date", "imported_at"):
         assert [getattr(row, label) for row in found] == [getattr(row, label) for row in expected]
     assert read_rows(conn, query, {**parameters, "wanted": source + 1}) == []
+    later = {**parameters, "since": dt.date(2004, 4, 4)}
+    assert [row.position for row in read_rows(conn, query, later)] == [4, 3]
 
 
 def test_read_rows_refuses_a_list_parameter(conn: sa.Connection) -> None:

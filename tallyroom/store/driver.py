@@ -6,8 +6,10 @@ is compiled by SQLAlchemy once per dialect, table and set of keys, and the rows 
 driver as they are, converted only where a column's type converts them (dates and times as text
 on SQLite): SQLAlchemy's work per statement and per row would cost more than the database's. A
 row with a serial ``id`` is inserted with ``RETURNING id``; ``ignore_conflict`` adds the
-dialect's ``ON CONFLICT DO NOTHING``. The database checks every constraint, and its
-errors arrive as SQLAlchemy's ``DBAPIError`` classes.
+dialect's ``ON CONFLICT DO NOTHING``. A query's rows are read the same way
+(:func:`read_rows`): compiled once, run on the driver's cursor, their values converted by the
+columns' types. The database checks every constraint, and its errors arrive as SQLAlchemy's
+``DBAPIError`` classes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from typing import Any
 import sqlalchemy as sa
 
 __all__ = [
-    "fetch_rows",
     "insert_new",
     "insert_returning_id",
     "insert_rows",
@@ -239,11 +240,6 @@ def insert_new(
     return found
 
 
-def fetch_rows(conn: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` as plain tuples (for long lists, which callers sort or zip)."""
-    return [tuple(row) for row in conn.execute(query)]
-
-
 class _Record(tuple[Any, ...]):
     """A row read by :func:`read_rows`: a tuple whose values are also attributes by column
     label, as SQLAlchemy's rows are (each statement gets its subclass, see :func:`_row_class`)."""
@@ -266,8 +262,8 @@ class _Read:
     from text on SQLite), by position; and the class of its rows."""
 
     sql: str
-    names: tuple[str, ...]
-    positional: bool
+    names: tuple[str, ...] | None
+    """``None``: the driver takes the parameters by name."""
     fixed: dict[str, Any]
     bind_processors: tuple[tuple[str, Processor], ...]
     processors: tuple[tuple[int, Processor], ...]
@@ -277,7 +273,7 @@ class _Read:
         values = {**self.fixed, **given}
         for name, processor in self.bind_processors:
             values[name] = processor(values[name])
-        return [values[name] for name in self.names] if self.positional else values
+        return values if self.names is None else [values[name] for name in self.names]
 
 
 @functools.lru_cache(maxsize=256)
@@ -298,12 +294,10 @@ def _compiled_read(dialect: sa.Dialect, query: sa.Select[Any]) -> _Read:
         processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if processor is not None:
             processors.append((position, processor))
-    positional = bool(compiled.positional)
-    names = tuple(compiled.positiontup or ()) if positional else tuple(binds)
+    names = tuple(compiled.positiontup or ()) if compiled.positional else None
     return _Read(
         str(compiled),
         names,
-        positional,
         fixed,
         tuple(bind_processors),
         tuple(processors),

@@ -520,12 +520,12 @@ def _election_record(
     """The record :func:`election_record` reads with ``query`` (one of :func:`_record_query`),
     and the first piece of the source's text when the query reads it (else ``None``)."""
     found = read_rows(conn, query, {"election_id": election_id, "number": number})
-    row = found[0] if found else None
-    if row is None:
+    if not found:
         find_election(conn, election_id)  # no such election: its own message
         raise NotFoundError(
             f"election {election_id} has no version {number}", ref=election_id, version=number
         )
+    (row,) = found  # the query names one version
     row_id = int(row.id)
     record = json.loads(row.rules_record)
     findings = tuple(
