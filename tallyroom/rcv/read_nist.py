@@ -23,10 +23,7 @@ from tallyroom.errors import ParseError, ValidationError
 from tallyroom.limits import MAX_CVR_BYTES, MAX_DIGITS, check_file_size
 from tallyroom.rcv.builder import BallotBuilder
 from tallyroom.rcv.types import ranking_of
-from tallyroom.rcv.xml_tree import children as _children
-from tallyroom.rcv.xml_tree import elements
-from tallyroom.rcv.xml_tree import local as _local
-from tallyroom.rcv.xml_tree import text as _text
+from tallyroom.rcv.xml_tree import children, elements, local, text
 
 __all__ = ["read_nist_json", "read_nist_xml"]
 
@@ -170,30 +167,30 @@ def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) ->
     candidates: dict[str, str] = {}
     # Pass 1: names (Election and GpUnit may follow the records).
     for element in elements(path):
-        tag = _local(element.tag)
+        tag = local(element.tag)
         if tag == "Candidate" and element.get("ObjectId"):
-            candidates[element.get("ObjectId", "")] = _text(element, "Name") or ""
+            candidates[element.get("ObjectId", "")] = text(element, "Name") or ""
         elif tag == "ContestSelection" and element.get("ObjectId"):
             sid = element.get("ObjectId", "")
-            ids = [c.text or "" for c in _children(element, "CandidateIds")]
+            ids = [c.text or "" for c in children(element, "CandidateIds")]
             joined = " ".join(ids).split()
             # A write-in selection pools as an undeclared write-in, even when it names
             # a (nameless) write-in candidate.
-            if (_text(element, "IsWriteIn") or "").lower() == "true":
+            if (text(element, "IsWriteIn") or "").lower() == "true":
                 names.write_ins.add(sid)
             elif joined:
                 names.selections[sid] = joined[0]
         elif tag == "Contest" and element.get("ObjectId"):
-            names.contests[element.get("ObjectId", "")] = _text(element, "Name") or ""
+            names.contests[element.get("ObjectId", "")] = text(element, "Name") or ""
         elif tag == "GpUnit" and element.get("ObjectId"):
-            names.units[element.get("ObjectId", "")] = _text(element, "Name") or ""
+            names.units[element.get("ObjectId", "")] = text(element, "Name") or ""
         elif tag == "CVR":
             element.clear()
     names.selections = {s: candidates.get(c, c) for s, c in names.selections.items()}
     # Pass 2: ballots.
     number = 0
     for element in elements(path):
-        if _local(element.tag) != "CVR":
+        if local(element.tag) != "CVR":
             continue
         number += 1
         record = _xml_record(element)
@@ -203,34 +200,34 @@ def read_nist_xml(path: Path, contest_id: str | None, builder: BallotBuilder) ->
 
 def _xml_record(element: ET.Element) -> dict[str, Any]:
     snapshots = []
-    for snapshot in _children(element, "CVRSnapshot"):
+    for snapshot in children(element, "CVRSnapshot"):
         contests = []
-        for contest in _children(snapshot, "CVRContest"):
+        for contest in children(snapshot, "CVRContest"):
             selections = []
-            for selection in _children(contest, "CVRContestSelection"):
+            for selection in children(contest, "CVRContestSelection"):
                 positions = [
                     {
-                        "HasIndication": _text(p, "HasIndication") or "yes",
-                        "IsAllocable": _text(p, "IsAllocable"),
-                        "Rank": _text(p, "Rank"),
-                        "CVRWriteIn": next(_children(p, "CVRWriteIn"), None),
+                        "HasIndication": text(p, "HasIndication") or "yes",
+                        "IsAllocable": text(p, "IsAllocable"),
+                        "Rank": text(p, "Rank"),
+                        "CVRWriteIn": next(children(p, "CVRWriteIn"), None),
                     }
-                    for p in _children(selection, "SelectionPosition")
+                    for p in children(selection, "SelectionPosition")
                 ]
                 selections.append(
                     {
-                        "ContestSelectionId": _text(selection, "ContestSelectionId"),
-                        "Status": _text(selection, "Status"),
-                        "Rank": _text(selection, "Rank"),
+                        "ContestSelectionId": text(selection, "ContestSelectionId"),
+                        "Status": text(selection, "Status"),
+                        "Rank": text(selection, "Rank"),
                         "SelectionPosition": positions,
                     }
                 )
             contests.append(
-                {"ContestId": _text(contest, "ContestId"), "CVRContestSelection": selections}
+                {"ContestId": text(contest, "ContestId"), "CVRContestSelection": selections}
             )
         snapshots.append({"@id": snapshot.get("ObjectId"), "CVRContest": contests})
     return {
-        "CurrentSnapshotId": _text(element, "CurrentSnapshotId"),
-        "BallotStyleUnitId": _text(element, "BallotStyleUnitId"),
+        "CurrentSnapshotId": text(element, "CurrentSnapshotId"),
+        "BallotStyleUnitId": text(element, "BallotStyleUnitId"),
         "CVRSnapshot": snapshots,
     }

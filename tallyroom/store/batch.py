@@ -119,9 +119,14 @@ class Batch:
             raise StorageError("a batch is used inside `with store.batch() as batch:`")
         if self._transaction is None:
             self._transaction = conn.begin()
-        if self._search is None:  # whether the writers fill SQLite's text index
-            self._search = conn.dialect.name == "sqlite" and has_text_index(conn)
         return conn
+
+    def _fills_text_index(self, conn: sa.Connection) -> bool:
+        """Whether the writers fill SQLite's text index (asked once per batch: a SQLite without
+        FTS5's trigram tokenizer has none, nor has PostgreSQL)."""
+        if self._search is None:
+            self._search = conn.dialect.name == "sqlite" and has_text_index(conn)
+        return self._search
 
     def write(
         self,
@@ -138,6 +143,7 @@ class Batch:
         :class:`Replay` (or :class:`Busy`), and the whole batch is rolled back, to be written
         again by the caller in a batch that is not buffered."""
         conn = self._conn()
+        search = self._fills_text_index(conn)
         if self._pending is not None:
             writer = SourceWriter(
                 conn,
@@ -149,7 +155,7 @@ class Batch:
                 self.flush,
                 self._ahead,
                 sha256,
-                bool(self._search),
+                search,
             )
             try:
                 result = work(writer)
@@ -174,7 +180,7 @@ class Batch:
                     self.user,
                     self._parties,
                     sha256=sha256,
-                    search=bool(self._search),
+                    search=search,
                 )
                 result = work(writer)
         except BaseException as error:

@@ -35,9 +35,10 @@ class PeopleIndex(Mapping[str, tuple[int, ...]]):
 
     @classmethod
     def of(cls, named: Iterable[tuple[str, int]]) -> PeopleIndex:
-        """The index of ``(slug, election id)`` pairs: each slug's ids in the order they come,
-        each once. Nothing is kept per pair or per person on the way but machine integers (and
-        the slug)."""
+        """The index of ``(slug, election id)`` pairs that come election by election (as the
+        store's query orders them): each slug's ids in the order they come, each once (a slug
+        named twice in one election is kept once). Nothing is kept per pair or per person on
+        the way but machine integers (and the slug)."""
         number: dict[str, int] = {}  # slug -> person, in the order they first come
         people, elections = array("q"), array("q")
         counts, last = array("q"), array("q")
