@@ -27,6 +27,8 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,8 @@ import sqlalchemy as sa
 
 from tallyroom.store import schema as t
 from tallyroom.store.api import Store
+from tallyroom.store.unit_blocks import read_blocks
+from tallyroom.unit_arrays import code_arrays
 
 __all__ = ["DATASETS", "ParquetExport", "export_parquet"]
 
@@ -62,7 +66,6 @@ def _current() -> sa.Select[Any]:
 def _queries() -> dict[str, tuple[pa.Schema, sa.Select[Any]]]:
     current = _current().subquery("v")
     e, st, r, p = t.elections, t.stages, t.stage_results, t.parties
-    ru, ur = t.reporting_units, t.unit_results
     place = [current.c.state, current.c.year]
     elections = (
         sa.select(
@@ -121,30 +124,77 @@ def _queries() -> dict[str, tuple[pa.Schema, sa.Select[Any]]]:
         .outerjoin(p, p.c.id == r.c.party_id)
         .order_by(current.c.election_id, r.c.stage, r.c.position)
     )
-    units = (
-        sa.select(
-            current.c.election_id,
-            ur.c.stage,
-            ur.c.unit,
-            ru.c.name.label("unit_name"),
-            ru.c.kind.label("unit_kind"),
-            ru.c.parent,
-            ur.c.candidate,
-            ur.c.vote_type,
-            ur.c.votes,
-            *place,
-        )
-        .join(current, current.c.id == ur.c.version_id)
-        .outerjoin(
-            ru,
-            (ru.c.version_id == ur.c.version_id)
-            & (ru.c.stage == ur.c.stage)
-            & (ru.c.unit == ur.c.unit),
-        )
-        .order_by(current.c.election_id, ur.c.stage, ur.c.position)
-    )
-    queries = {"elections": elections, "stages": stages, "candidates": candidates, "units": units}
+    queries = {"elections": elections, "stages": stages, "candidates": candidates}
     return {name: (_arrow_schema(query), query) for name, query in queries.items()}
+
+
+#: The ``units`` dataset's columns: a figure each, read from the stored blocks of figures
+#: (:mod:`tallyroom.store.unit_blocks`), with its unit's name, kind and parent.
+UNITS = pa.schema(
+    [
+        ("election_id", pa.int64()),
+        ("stage", pa.int64()),
+        ("unit", pa.string()),
+        ("unit_name", pa.string()),
+        ("unit_kind", pa.string()),
+        ("parent", pa.string()),
+        ("candidate", pa.string()),
+        ("vote_type", pa.string()),
+        ("votes", pa.int64()),
+        *_PARTITIONS,
+    ]
+)
+
+
+def _unit_batches(conn: sa.Connection, counted: list[int]) -> Iterator[pa.RecordBatch]:
+    """The ``units`` dataset: each current version's figures, a stage at a time, in their
+    stored order (a stage's figures are columns: each column of names is taken by the
+    figures' numbers, no figure is made one by one)."""
+    current = _current().subquery("v")
+    u, ru = t.unit_figures, t.reporting_units
+    blocks = (
+        sa.select(current.c.election_id, current.c.state, current.c.year, u)
+        .join(current, current.c.id == u.c.version_id)
+        .order_by(current.c.election_id, u.c.stage, u.c.block)
+    )
+    described = sa.select(ru.c.unit, ru.c.name, ru.c.kind, ru.c.parent).where(
+        (ru.c.version_id == sa.bindparam("version_id")) & (ru.c.stage == sa.bindparam("stage"))
+    )
+    rows = conn.execution_options(stream_results=True, yield_per=8).execute(blocks)
+    for (election_id, stage), of_stage in groupby(rows, key=attrgetter("election_id", "stage")):
+        stage_rows = list(of_stage)
+        first = stage_rows[0]
+        figures = read_blocks(stage_rows, f"election {election_id}, stage {stage + 1}")
+        about = {
+            unit: (name, kind, parent)
+            for unit, name, kind, parent in conn.execute(
+                described, {"version_id": first.version_id, "stage": stage}
+            )
+        }
+        unit_about = [about.get(unit, (None, None, None)) for unit in figures.units]
+        names = [
+            pa.array(figures.units, pa.string()),
+            *(pa.array([a[i] for a in unit_about], pa.string()) for i in range(3)),
+            pa.array(figures.candidates, pa.string()),
+            pa.array(figures.vote_types, pa.string()),
+        ]
+        unit_codes, candidate_codes, type_codes, votes = code_arrays(figures)
+        for start in range(0, len(figures), BATCH_ROWS):
+            part = slice(start, start + BATCH_ROWS)
+            by_unit = pa.array(unit_codes[part])
+            size = len(by_unit)
+            columns = [
+                pa.repeat(pa.scalar(election_id, pa.int64()), size),
+                pa.repeat(pa.scalar(stage, pa.int64()), size),
+                *(column.take(by_unit) for column in names[:4]),
+                names[4].take(pa.array(candidate_codes[part])),
+                names[5].take(pa.array(type_codes[part])),
+                pa.array(votes[part], pa.int64()),
+                pa.repeat(pa.scalar(first.state, pa.string()), size),
+                pa.repeat(pa.scalar(first.year, pa.int32()), size),
+            ]
+            counted[0] += size
+            yield pa.RecordBatch.from_arrays(columns, schema=UNITS)
 
 
 def _arrow_type(column: sa.ColumnElement[Any]) -> pa.DataType:
@@ -191,12 +241,18 @@ def export_parquet(store: Store, folder: Path) -> ParquetExport:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     rows: dict[str, int] = {}
+    counted = {name: [0] for name in DATASETS}
     try:
         with store.engine.connect() as conn:
-            for name, (schema, query) in _queries().items():
-                counted = [0]
+            datasets = {
+                name: (schema, _batches(conn, query, schema, counted[name]))
+                for name, (schema, query) in _queries().items()
+            }
+            datasets["units"] = (UNITS, _unit_batches(conn, counted["units"]))
+            for name in DATASETS:
+                schema, batches = datasets[name]
                 ds.write_dataset(
-                    _batches(conn, query, schema, counted),
+                    batches,
                     staging / name,
                     schema=schema,
                     format="parquet",
@@ -204,8 +260,8 @@ def export_parquet(store: Store, folder: Path) -> ParquetExport:
                     existing_data_behavior="error",
                     max_rows_per_group=BATCH_ROWS * 2,
                 )
-                rows[name] = counted[0]
-                if not counted[0]:  # an empty dataset still has its schema, for the engines
+                rows[name] = counted[name][0]
+                if not rows[name]:  # an empty dataset still has its schema, for the engines
                     (staging / name).mkdir(exist_ok=True)
                     pq.write_table(schema.empty_table(), staging / name / "empty.parquet")
         old = folder.with_name(f".{folder.name}.old")

@@ -11,11 +11,10 @@ import datetime as dt
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from decimal import Decimal
-from itertools import count, groupby, repeat
-from operator import itemgetter
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -38,19 +37,18 @@ from tallyroom.model import (
     Transfer,
     UnitKind,
     UnitResults,
-    UnitRows,
-    unit_columns,
 )
 from tallyroom.store import schema as t
 from tallyroom.store.driver import read_rows
+from tallyroom.store.unit_blocks import BLOCK_KEYS, block_rows, read_blocks
 
 __all__ = [
     "ROW_KEYS",
     "SOMETIMES",
-    "UnitRowValues",
     "Values",
     "election_rows",
     "head_columns",
+    "legacy_unit_results",
     "load_election",
     "version_columns",
 ]
@@ -59,26 +57,48 @@ Row = dict[str, Any]
 
 
 @functools.cache
-def _unit_rows() -> sa.Select[Any]:
-    """A version's unit figures in order: stage, unit, candidate, votes and vote type."""
-    u = t.unit_results
+def _unit_blocks() -> sa.Select[Any]:
+    """A version's unit figures' rows (:mod:`tallyroom.store.unit_blocks`), in order."""
+    u = t.unit_figures
     return (
-        sa.select(u.c.stage, u.c.unit, u.c.candidate, u.c.votes, u.c.vote_type)
+        sa.select(u)
         .where(u.c.version_id == sa.bindparam("version_id"))
-        .order_by(u.c.stage, u.c.position)
+        .order_by(u.c.stage, u.c.block)
     )
 
 
 def _unit_results(
     conn: sa.Connection, version_id: int, head: sa.Row[Any]
 ) -> dict[int, UnitResults]:
-    """Each stage's unit figures, held as columns (a precinct file's stage has hundreds of
-    thousands): read as rows, made columns a stage at a time."""
-    if not getattr(head, _has(t.unit_results)):
+    """Each stage's unit figures, from its blocks' rows."""
+    if not getattr(head, _has(t.unit_figures)):
         return {}
-    rows = conn.execute(_unit_rows(), {"version_id": version_id}).all()
+    rows = read_rows(conn, _unit_blocks(), {"version_id": version_id})
+    return {
+        stage: read_blocks(list(blocks), f"version {version_id}, stage {stage + 1}'s unit figures")
+        for stage, blocks in groupby(rows, key=attrgetter("stage"))
+    }
+
+
+#: ``unit_results`` as it was before migration 0016 made it ``unit_figures``: a row per figure.
+_LEGACY_UNITS = sa.table(
+    "unit_results",
+    *map(sa.column, ("version_id", "stage", "position", "unit", "candidate", "votes", "vote_type")),
+)
+
+
+def legacy_unit_results(conn: sa.Connection, version_id: int) -> dict[int, UnitResults]:
+    """Each stage's unit figures from ``unit_results``, a row per figure, as a database before
+    migration 0016 keeps them: for the migrations that read such a database's elections
+    (0005 as :func:`load_election` ``without=("unit_figures",)``, and 0016 itself)."""
+    u = _LEGACY_UNITS.c
+    query = (
+        sa.select(u.stage, u.unit, u.candidate, u.votes, u.vote_type)
+        .where(u.version_id == version_id)
+        .order_by(u.stage, u.position)
+    )
     found = {}
-    for stage, of_stage in groupby(rows, key=itemgetter(0)):
+    for stage, of_stage in groupby(conn.execute(query).all(), key=itemgetter(0)):
         _, units, candidates, votes, vote_types = zip(*of_stage, strict=True)
         found[stage] = UnitResults.from_columns(units, candidates, votes, vote_types)
     return found
@@ -176,7 +196,7 @@ ROW_KEYS: dict[sa.Table, tuple[str, ...]] = {
         "line",
     ),
     t.reporting_units: ("stage", "unit", "position", "name", "kind", "parent"),
-    t.unit_results: ("stage", "unit", "candidate", "vote_type", "position", "votes"),
+    t.unit_figures: BLOCK_KEYS,
     t.rounds: ("stage", "number", "position", "elected", "eliminated", "inactive", "threshold"),
     t.round_tallies: ("stage", "round", "position", "candidate", "votes"),
     t.round_inactive: ("stage", "round", "reason", "position", "votes"),
@@ -191,7 +211,7 @@ ROW_KEYS: dict[sa.Table, tuple[str, ...]] = {
 Values = list[tuple[Any, ...]]
 
 
-def election_rows(election: Election) -> dict[sa.Table, Values | UnitRowValues]:
+def election_rows(election: Election) -> dict[sa.Table, Values]:
     """Rows of every table below ``versions`` for one version of ``election``, as values in
     the order of :data:`ROW_KEYS`, without the version's id (which the writer puts first) and
     with each result's party by name in ``party_id`` (the writer has the parties' ids). Made
@@ -199,7 +219,6 @@ def election_rows(election: Election) -> dict[sa.Table, Values | UnitRowValues]:
     them to the writer as they are."""
     rows: dict[sa.Table, Values] = defaultdict(list)
     stages, results = rows[t.stages], rows[t.stage_results]
-    unit_figures: list[tuple[int, UnitRows]] = []
     for s, stage in enumerate(election.stages):
         stages.append(
             (
@@ -239,7 +258,7 @@ def election_rows(election: Election) -> dict[sa.Table, Values | UnitRowValues]:
                 for p, unit in enumerate(stage.units)
             )
         if stage.unit_results:
-            unit_figures.append((s, stage.unit_results))
+            rows[t.unit_figures].extend(block_rows(s, stage.unit_results))
         for p, round_ in enumerate(stage.rounds):
             number = round_.number
             rows[t.rounds].append(
@@ -280,43 +299,7 @@ def election_rows(election: Election) -> dict[sa.Table, Values | UnitRowValues]:
     rows[t.infobox_fields] = [
         (p, item.key, item.value, item.line) for p, item in enumerate(election.infobox)
     ]
-    made: dict[sa.Table, Values | UnitRowValues] = dict(rows)
-    if unit_figures:
-        made[t.unit_results] = UnitRowValues(tuple(unit_figures))
-    return made
-
-
-@dataclass(frozen=True, slots=True)
-class UnitRowValues:
-    """The ``unit_results`` rows of a version (in :data:`ROW_KEYS` order), kept as each stage's
-    figures and made a chunk at a time as they are inserted (:meth:`chunks`). A statewide
-    precinct file's largest version has some 600,000 figures: made at once as tuples, and again
-    with the version's id, they took about 130 MB."""
-
-    stages: tuple[tuple[int, UnitRows], ...]
-    """Each stage with figures: its position and its figures."""
-
-    def __len__(self) -> int:
-        return sum(len(figures) for _s, figures in self.stages)
-
-    def chunks(self, size: int, *first: Any) -> Iterator[Values]:
-        """The rows, at most ``size`` at a time, each led by the values ``first``."""
-        lead = [repeat(value) for value in first]
-        for s, figures in self.stages:
-            for start in range(0, len(figures), size):
-                units, candidates, votes, vote_types = unit_columns(figures, start, start + size)
-                yield list(
-                    zip(
-                        *lead,
-                        repeat(s),
-                        units,
-                        candidates,
-                        vote_types,
-                        count(start),
-                        votes,
-                        strict=False,  # the repeats go on
-                    )
-                )
+    return dict(rows)
 
 
 @functools.cache
@@ -332,7 +315,7 @@ def _version_rows(table: sa.Table) -> sa.Select[Any]:
 #: precincts and no rounds): :func:`_head` says which have rows, and only those are read.
 SOMETIMES = (
     t.reporting_units,
-    t.unit_results,
+    t.unit_figures,
     t.rounds,
     t.round_tallies,
     t.round_inactive,
@@ -351,13 +334,16 @@ def _has(table: sa.Table) -> str:
 
 def head_columns(without: frozenset[str] = frozenset()) -> list[sa.ColumnElement[Any]]:
     """What :func:`load_election` reads of a version besides its rows: the ``versions`` columns
-    (but ``without``) and one flag per table of :data:`SOMETIMES`, whether the version has
-    rows there (an index probe each). A query that reads a version's row can read these with
-    it and hand the row to :func:`load_election` (``head``), which then does not read it."""
+    and one flag per table of :data:`SOMETIMES`, whether the version has rows there (an index
+    probe each), but the columns and tables named in ``without``. A query that reads a
+    version's row can read these with it and hand the row to :func:`load_election`
+    (``head``), which then does not read it."""
     v = t.versions
     columns: list[sa.ColumnElement[Any]] = [c for c in v.c if c.name not in without]
     probes = [
-        sa.exists().where(table.c.version_id == v.c.id).label(_has(table)) for table in SOMETIMES
+        sa.exists().where(table.c.version_id == v.c.id).label(_has(table))
+        for table in SOMETIMES
+        if table.name not in without
     ]
     return columns + probes
 
@@ -420,13 +406,18 @@ def load_election(
     head: sa.Row[Any] | None = None,
 ) -> Election:
     """The election stored as version ``version_id``. ``without``: columns of ``versions`` a
-    migration reads before a later one adds them (their fields are left unset). ``head``: the
+    migration reads before a later one adds them (their fields are left unset), and
+    ``"unit_figures"`` before migration 0016 made that table (the figures are read from
+    ``unit_results``, see :func:`legacy_unit_results`). ``head``: the
     version's :func:`head_columns`, when read already."""
     if head is None:
         (head,) = read_rows(conn, _head(frozenset(without)), {"version_id": version_id})
     results = _by_stage(read_rows(conn, _results(), {"version_id": version_id}))
     units = _by_stage(_select(conn, t.reporting_units, version_id, head))
-    unit_results = _unit_results(conn, version_id, head)
+    if t.unit_figures.name in without:
+        unit_results = legacy_unit_results(conn, version_id)
+    else:
+        unit_results = _unit_results(conn, version_id, head)
     rounds = _by_stage(_select(conn, t.rounds, version_id, head))
     tallies: dict[tuple[int, int], list[tuple[str, Decimal]]] = defaultdict(list)
     for row in _select(conn, t.round_tallies, version_id, head):

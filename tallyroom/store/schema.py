@@ -6,14 +6,15 @@ so old versions stay readable. Every table below a version is keyed by
 ``(version_id, position...)``: positions keep the model's order, and the composite keys make a
 duplicated row impossible.
 
-Figures are integers (``votes >= 0`` by CHECK constraints); ``NULL`` means unknown. Decimal
-figures that a source *states* (a turnout, a percentage, a ranked-choice tally with fractional
-transfers) are stored as their exact decimal text, never as floats. Kinds are checked against the
-model's ``Literal`` values. The raw text of every imported source is kept in :data:`sources` with
-its SHA-256 (a long one in pieces: :data:`source_pieces`). :data:`audit` and
+Figures are integers (``votes >= 0`` by CHECK constraints; a precinct file's unit figures, kept as
+columns, by :func:`tallyroom.limits.check_storable` before they are written); ``NULL`` means
+unknown. Decimal figures that a source *states* (a turnout, a percentage, a ranked-choice tally with
+fractional transfers) are stored as their exact decimal text, never as floats. Kinds are checked
+against the model's ``Literal`` values. The raw text of every imported source is kept in
+:data:`sources` with its SHA-256 (a long one in pieces: :data:`source_pieces`). :data:`audit` and
 :data:`import_attempts` are append-only, and a published version, its results and its sources
-(``versions``, ``version_figures``, ``stages``, ``stage_results``, ``findings``, ``sources``,
-``source_pieces``) are immutable: the migrations add triggers that refuse UPDATE and
+(``versions``, ``version_figures``, ``stages``, ``stage_results``, ``unit_figures``, ``findings``,
+``sources``, ``source_pieces``) are immutable: the migrations add triggers that refuse UPDATE and
 DELETE on them. Only ``elections.current_version`` (and the title shown with it) moves.
 
 Columns marked *derived* (``year``, ``deciding_stage``, ``winner``, ``margin_votes``,
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 from tallyroom.limits import MAX_NAME_CHARS, MAX_SHORT_CHARS
 
 __all__ = [
-    "CHECKED_PER_STATEMENT",
+    "FIGURE_BLOCK",
     "SEARCH_TABLES",
     "TRIGRAM_INDEXES",
     "account_audit",
@@ -57,7 +58,7 @@ __all__ = [
     "sources",
     "stage_results",
     "stages",
-    "unit_results",
+    "unit_figures",
     "unit_returns",
     "user_elections",
     "users",
@@ -403,31 +404,38 @@ reporting_units = sa.Table(
     _kind_check("kind", UNIT_KINDS, "kind_known"),
 )
 
-#: Foreign keys that PostgreSQL checks by triggers, once per statement, rather than row by row
-#: (migration 0014): the database has no such constraint there, and refuses the same rows.
-CHECKED_PER_STATEMENT = ("fk_unit_results_stage_stages",)
+#: Figures a row of :data:`unit_figures` holds at most (a stage with more has more rows).
+FIGURE_BLOCK = 1 << 20
 
-unit_results = sa.Table(
-    "unit_results",
+# A stage's unit figures (a precinct file's: a figure per reporting unit, candidate and vote
+# type, millions in a statewide file) as columns (migration 0016): a row holds up to
+# FIGURE_BLOCK figures in their order, with the names they use (JSON arrays, in the order the
+# figures first use them) and, per figure, its unit's, candidate's and vote type's number among
+# those names and its votes, each column an array of little-endian integers (``store.figures``
+# says how). Reading a stage's figures reads a row per block, not a row per figure. The rows
+# of a published version are never changed (triggers, as on the other published tables).
+unit_figures = sa.Table(
+    "unit_figures",
     metadata,
     sa.Column("version_id", sa.Integer, primary_key=True),
     sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("unit", sa.String(NAME), primary_key=True),
-    sa.Column("candidate", sa.String(NAME), primary_key=True),
-    sa.Column("vote_type", sa.String(SHORT), primary_key=True),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("votes", sa.Integer, nullable=False),
-    # On PostgreSQL, triggers check this key once per statement instead (migration 0014).
+    sa.Column("block", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("figures", sa.Integer, nullable=False),
+    sa.Column("units", sa.Text, nullable=False),
+    sa.Column("candidates", sa.Text, nullable=False),
+    sa.Column("vote_types", sa.Text, nullable=False),
+    sa.Column("unit_codes", sa.LargeBinary, nullable=False),
+    sa.Column("candidate_codes", sa.LargeBinary, nullable=False),
+    sa.Column("type_codes", sa.LargeBinary, nullable=False),
+    sa.Column("votes", sa.LargeBinary, nullable=False),
     sa.ForeignKeyConstraint(
         ["version_id", "stage"],
         ["stages.version_id", "stages.position"],
         ondelete="CASCADE",
-        name="fk_unit_results_stage_stages",
+        name="fk_unit_figures_stage_stages",
     ),
-    _non_negative("votes"),
-    # On SQLite the rows live in the primary key's B-tree (migration 0012): the key is almost
-    # the whole row, and a hidden row id would keep each figure twice.
-    sqlite_with_rowid=False,
+    sa.CheckConstraint("block >= 0", name="block_non_negative"),
+    sa.CheckConstraint(f"figures > 0 AND figures <= {FIGURE_BLOCK}", name="figures_in_block"),
 )
 
 rounds = sa.Table(

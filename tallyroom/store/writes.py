@@ -34,7 +34,6 @@ from tallyroom.store.codec import sorted_json, utf8_size
 from tallyroom.store.driver import insert_new, insert_returning_id, insert_rows, insert_values
 from tallyroom.store.rows import (
     ROW_KEYS,
-    UnitRowValues,
     election_rows,
     party_names,
     version_columns,
@@ -127,9 +126,9 @@ def _table_order() -> dict[sa.Table, int]:
     return order
 
 
-#: Rows a batch's buffer may hold before a source's rows are inserted at the end of its
-#: version, not at the end of the batch: a statewide precinct file's 600,000 figures held as
-#: rows until the end took 80 MB.
+#: Rows a batch's buffer may hold before they are inserted at the end of a version, not at the
+#: end of the batch. A version with unit figures is inserted at its end whatever the count:
+#: its few rows hold a precinct file's figures, up to 8 bytes a figure.
 PENDING_ROWS = 50_000
 
 
@@ -226,11 +225,10 @@ class VersionRows:
     """The ``versions`` columns that do not depend on the database."""
     figures: str
     rules: str
-    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...] | UnitRowValues], ...]
+    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...]], ...]
     """Each table below a version: its name, the keys, and the rows' values in that order;
     without the ``version_id`` that comes first (and a stage's ``source_id`` that comes last),
-    and with a result's party by name in ``party_id``. The unit figures' rows are made as they
-    are inserted (:class:`~tallyroom.store.rows.UnitRowValues`)."""
+    and with a result's party by name in ``party_id``."""
     findings: int
     errors: int
 
@@ -257,7 +255,7 @@ def version_rows(new: NewVersion) -> VersionRows:
             (
                 table.name,
                 _FINDING_KEYS if table is t.findings else ROW_KEYS[table],
-                values if isinstance(values, UnitRowValues) else tuple(values),
+                tuple(values),
             )
             for table, values in rows.items()
             if values
@@ -578,14 +576,6 @@ class SourceWriter:
         for name, keys, values in rows.tables:
             table = t.metadata.tables[name]
             items: list[tuple[Any, ...]]
-            if isinstance(values, UnitRowValues):
-                # A chunk at a time: the rows before them (their stages) are waiting or inserted
-                # already, and a flush inserts parents first.
-                for items in values.chunks(PENDING_ROWS, version_id):
-                    self._insert_values(table, ("version_id", *keys), items)
-                    if self.pending is not None and len(self.pending) >= PENDING_ROWS:
-                        self.flush()
-                continue
             if table is t.stage_results:
                 at = keys.index("party_id")
                 items = [
@@ -605,7 +595,8 @@ class SourceWriter:
                 items = [(version_id, *row) for row in values]
             self._insert_values(table, ("version_id", *keys), items)
         self._audit(election_id, number, action, source_id, changes, now)
-        if self.pending is not None and len(self.pending) >= PENDING_ROWS:
+        figured = any(name == t.unit_figures.name for name, _, _ in rows.tables)
+        if self.pending is not None and (figured or len(self.pending) >= PENDING_ROWS):
             self.flush()  # a whole version's rows: parents and children go in together
 
     def _audit(

@@ -1,0 +1,159 @@
+"""A stage's unit figures as rows of ``unit_figures``: a row per block of figures, as columns.
+
+A precinct file's stage has a figure per reporting unit, candidate and vote type: hundreds of
+thousands in a statewide race, six million in a statewide file. Stored a row per figure, they
+took SQLite most of an import (12 of the 28 CPU-s of a million-row file) and PostgreSQL more;
+stored as columns they are a few rows of a version, written and read at the speed of copying
+bytes.
+
+A row (see :data:`~tallyroom.store.schema.unit_figures`) holds up to
+:data:`~tallyroom.store.schema.FIGURE_BLOCK` figures in their order:
+
+- ``units``, ``candidates``, ``vote_types``: JSON arrays of the names the block's figures use,
+  each in the order the figures first use it;
+- ``unit_codes``, ``candidate_codes``, ``type_codes``: for each figure, its name's number
+  among those, as unsigned little-endian integers of 1, 2, 4 or 8 bytes (the narrowest that
+  holds the count of names: the width is the column's length over ``figures``);
+- ``votes``: each figure's votes, little-endian, unsigned of 2 or 4 bytes or signed of 8 (as
+  the model keeps them); a count below 0 is refused, as the table of a row per figure refused
+  it by a CHECK constraint.
+
+:func:`block_rows` makes the rows of a stage's figures, :func:`read_blocks` the figures of a
+stage's rows. A row whose lengths or numbers do not agree is refused as damaged
+(:class:`~tallyroom.errors.StorageError`), never read as other figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tallyroom.errors import StorageError
+from tallyroom.model import UnitResults, UnitRows
+from tallyroom.store.schema import FIGURE_BLOCK
+from tallyroom.unit_arrays import code_arrays, unit_results
+
+__all__ = ["BLOCK_KEYS", "block_rows", "read_blocks"]
+
+#: The columns of a block's row after ``version_id``, in the order :func:`block_rows` gives.
+BLOCK_KEYS = (
+    "stage",
+    "block",
+    "figures",
+    "units",
+    "candidates",
+    "vote_types",
+    "unit_codes",
+    "candidate_codes",
+    "type_codes",
+    "votes",
+)
+
+#: numpy's little-endian type for a code column of each width in bytes.
+_CODES: dict[int, np.dtype[Any]] = {
+    1: np.dtype("<u1"),
+    2: np.dtype("<u2"),
+    4: np.dtype("<u4"),
+    8: np.dtype("<u8"),
+}
+#: ... and for the votes (as the model keeps them: unsigned 16 and 32 bits, signed 64).
+_VOTES: dict[int, np.dtype[Any]] = {2: np.dtype("<u2"), 4: np.dtype("<u4"), 8: np.dtype("<i8")}
+
+Array = npt.NDArray[Any]
+
+#: Each column of names and the column of the figures' numbers among them.
+_NAMED = (("units", "unit_codes"), ("candidates", "candidate_codes"), ("vote_types", "type_codes"))
+
+
+def _names_used(names: Sequence[str], codes: Array) -> tuple[list[str], Array]:
+    """The names ``codes`` use, in the order they first use them, and the codes renumbered
+    among those (unchanged when they use every name in its own order, as a stage's figures
+    read from a file do)."""
+    count = len(codes)
+    first = np.full(len(names), count, dtype=np.int64)
+    first[codes[::-1]] = np.arange(count - 1, -1, -1)  # a repeated index keeps its last value
+    used = np.flatnonzero(first < count)
+    used = used[np.argsort(first[used], kind="stable")]
+    if np.array_equal(used, np.arange(len(names))):
+        return list(names), codes
+    renumbered = np.zeros(len(names), dtype=np.int64)
+    renumbered[used] = np.arange(len(used))
+    return [names[code] for code in used.tolist()], renumbered[codes]
+
+
+def _code_bytes(codes: Array, count: int) -> bytes:
+    width = next(width for width in (1, 2, 4, 8) if count <= 1 << (8 * width))
+    return bytes(np.ascontiguousarray(codes, dtype=_CODES[width]).tobytes())
+
+
+def _vote_bytes(votes: Array) -> bytes:
+    """The votes' column; a count below 0 or beyond 64 bits is refused, as ``unit_results``'
+    CHECK constraint refused it (a reader makes none; ``check_storable`` refuses the large)."""
+    if len(votes) and (votes.dtype == object or int(votes.min()) < 0):
+        raise StorageError("unit figures: expected counts of 0 or more, of at most 64 bits")
+    top = int(votes.max()) if len(votes) else 0
+    width = next(w for w in (2, 4, 8) if top < 1 << (8 * w - (w == 8)))
+    return bytes(np.ascontiguousarray(votes, dtype=_VOTES[width]).tobytes())
+
+
+def block_rows(stage: int, figures: UnitRows) -> list[tuple[Any, ...]]:
+    """The ``unit_figures`` rows of stage ``stage``'s figures, values in :data:`BLOCK_KEYS`
+    order (none for a stage without figures)."""
+    held = figures if isinstance(figures, UnitResults) else UnitResults.of(figures)
+    columns = code_arrays(held)
+    rows = []
+    for block, start in enumerate(range(0, len(held), FIGURE_BLOCK)):
+        stop = start + FIGURE_BLOCK
+        names: list[str] = []
+        coded: list[bytes] = []
+        for distinct, codes in zip(
+            (held.units, held.candidates, held.vote_types), columns[:3], strict=False
+        ):
+            used, renumbered = _names_used(distinct, codes[start:stop])
+            names.append(json.dumps(used, ensure_ascii=False))
+            coded.append(_code_bytes(renumbered, len(used)))
+        votes = columns[3][start:stop]
+        rows.append((stage, block, len(votes), *names, *coded, _vote_bytes(votes)))
+    return rows
+
+
+def _column(data: bytes, figures: int, widths: dict[int, np.dtype[Any]], where: str) -> Array:
+    width, extra = divmod(len(data), figures)
+    if extra or width not in widths:
+        raise StorageError(f"{where}: a column of {len(data)} bytes for {figures} figures")
+    return np.frombuffer(data, dtype=widths[width])
+
+
+def read_blocks(rows: Sequence[Any], where: str) -> UnitResults:
+    """The figures of a stage's ``unit_figures`` rows (attributes named as the columns, in
+    block order). ``where`` names the stage in an error."""
+    names: list[dict[str, int]] = [{}, {}, {}]
+    parts: list[list[Array]] = [[], [], [], []]
+    for expected, row in enumerate(rows):
+        here = f"{where}, block {row.block}"
+        if row.block != expected or row.figures < 1:
+            raise StorageError(f"{here}: expected block {expected} of one figure or more")
+        for index, (field, column) in enumerate(_NAMED):
+            listed = json.loads(getattr(row, field))
+            codes = _column(bytes(getattr(row, column)), row.figures, _CODES, here)
+            if int(codes.max()) >= len(listed):
+                raise StorageError(f"{here}: a figure's number in {field} is out of range")
+            known = names[index]
+            numbers = np.fromiter(
+                (known.setdefault(name, len(known)) for name in listed), np.int64, len(listed)
+            )
+            parts[index].append(numbers[codes])
+        parts[3].append(_column(bytes(row.votes), row.figures, _VOTES, here))
+    if not rows:
+        raise StorageError(f"{where}: no figures")
+    units, candidates, vote_types = (tuple(found) for found in names)
+    unit_codes, candidate_codes, type_codes, votes = (
+        part[0] if len(part) == 1 else np.concatenate(part) for part in parts
+    )
+    return unit_results(
+        units, candidates, vote_types, unit_codes, candidate_codes, type_codes, votes
+    )
