@@ -13,20 +13,21 @@ import dataclasses
 import datetime as dt
 import gc
 import json
-import operator
 import os
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from itertools import accumulate, repeat
+from itertools import accumulate
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tallyroom.errors import ParseError, ValidationError
 
 if TYPE_CHECKING:
-    from tallyroom.model import Election, UnitRows
+    from tallyroom.model import Election, ReportingUnit, UnitResults, UnitRows
 
 __all__ = [
     "MAX_COLUMNS",
@@ -307,8 +308,23 @@ def _check_record(value: object, source: str, line: int | None, depth: int) -> N
     if isinstance(value, UnitResults):  # a column of counts: its extremes are looked at
         # (the only other type of the model that gets this far)
         votes = value.votes
-        if votes and max(max(votes), -min(votes)) > MAX_VOTES:
+        if votes and _counts_beyond(value):
             _check_record(next(v for v in votes if abs(v) > MAX_VOTES), source, line, depth + 1)
+
+
+def _counts_beyond(figures: UnitResults) -> bool:
+    """Whether the votes of a figure (there is one at least) are beyond :data:`MAX_VOTES` either
+    way, with no step per figure for an array of them: an unsigned 16- or 32-bit array holds
+    none such, a signed 64-bit one is looked at by numpy."""
+    votes = figures.votes
+    if not isinstance(votes, array):  # beyond 64 bits
+        return max(max(votes), -min(votes)) > MAX_VOTES
+    if votes.typecode in "BHI":
+        return False
+    from tallyroom.unit_arrays import code_arrays  # numpy: only for such votes
+
+    found = code_arrays(figures)[3]
+    return max(int(found.max()), -int(found.min())) > MAX_VOTES
 
 
 def check_storable(election: Election, source: str) -> None:
@@ -324,16 +340,8 @@ def check_storable(election: Election, source: str) -> None:
         for row in stage.results:
             _check_name(row.name, f"{where}: a candidate's name", source, row.line)
             _check_name(row.party, f"{where}: {row.name}'s party", source, row.line)
-        units: set[str] = set()
-        for unit in stage.units:
-            if unit.id in units:
-                raise ValidationError(
-                    f"{where}: reporting unit {unit.id!r} is listed twice; expected each once",
-                    source=source,
-                )
-            units.add(unit.id)
-            _check_name(unit.id, f"{where}: a reporting unit", source, None)
-            _check_name(unit.name, f"{where}: a reporting unit's name", source, None)
+        if stage.units and not _units_plain(stage.units):
+            _check_units(stage.units, where, source)
         if stage.unit_results and not _cells_plain(stage.unit_results):
             _check_cells(stage.unit_results, where, source)
         numbers: set[int] = set()
@@ -348,6 +356,37 @@ def check_storable(election: Election, source: str) -> None:
             numbers.add(round_.number)
 
 
+def _units_plain(units: tuple[ReportingUnit, ...]) -> bool:
+    """Whether no reporting unit of ``units`` is listed twice and none's id or name is longer
+    than :data:`MAX_NAME_CHARS`: checked a column at a time."""
+    ids = list(map(_UNIT_ID, units))
+    names = [name for name in map(_UNIT_NAME, units) if name is not None]
+    return (
+        len(set(ids)) == len(ids)
+        and max(map(len, ids)) <= MAX_NAME_CHARS
+        and max(map(len, names), default=0) <= MAX_NAME_CHARS
+    )
+
+
+_UNIT_ID = attrgetter("id")
+_UNIT_NAME = attrgetter("name")
+
+
+def _check_units(units: tuple[ReportingUnit, ...], where: str, source: str) -> None:
+    """Raise the error of the first of ``units`` (in order) listed a second time or whose id
+    or name is too long."""
+    seen: set[str] = set()
+    for unit in units:
+        if unit.id in seen:
+            raise ValidationError(
+                f"{where}: reporting unit {unit.id!r} is listed twice; expected each once",
+                source=source,
+            )
+        seen.add(unit.id)
+        _check_name(unit.id, f"{where}: a reporting unit", source, None)
+        _check_name(unit.name, f"{where}: a reporting unit's name", source, None)
+
+
 def _cells_plain(cells: UnitRows) -> bool:
     """Whether ``cells`` has no two figures for one candidate, unit and vote type, no candidate
     name longer than :data:`MAX_NAME_CHARS` and no vote type longer than
@@ -355,17 +394,19 @@ def _cells_plain(cells: UnitRows) -> bool:
     from tallyroom.model import UnitResults, unit_columns  # an election is made: model is in
 
     if isinstance(cells, UnitResults):  # each distinct name once, the figures by their codes
-        # A figure's unit, candidate and vote type as one number, u·C·T + c·T + t: no tuple
-        # made per figure (a statewide race's 600,000 figures as a set of tuples took 100 MB).
-        count, types = len(cells.candidates), len(cells.vote_types)
-        by_unit = map(operator.mul, cells.unit_codes, repeat(count * types))
-        by_candidate = map(operator.mul, cells.candidate_codes, repeat(types))
-        keys = map(operator.add, map(operator.add, by_unit, by_candidate), cells.type_codes)
-        return (
-            max(map(len, cells.candidates)) <= MAX_NAME_CHARS
-            and max(map(len, cells.vote_types)) <= MAX_SHORT_CHARS
-            and len(set(keys)) == len(cells)
-        )
+        if (
+            max(map(len, cells.candidates)) > MAX_NAME_CHARS
+            or max(map(len, cells.vote_types)) > MAX_SHORT_CHARS
+        ):
+            return False
+        from tallyroom.unit_arrays import figure_keys, repeated  # numpy: only for figures
+
+        # A figure's unit, candidate and vote type as one number, u·C·T + c·T + t, told apart
+        # by numpy: no tuple (a statewide race's 600,000 figures as a set of tuples took 100
+        # MB) nor Python number made per figure.
+        keyed = figure_keys(cells)
+        if keyed is not None:
+            return not repeated(*keyed)
     units, candidates, _, vote_types = unit_columns(cells)
     return (
         max(map(len, set(candidates))) <= MAX_NAME_CHARS

@@ -18,7 +18,22 @@ import numpy.typing as npt
 
 from tallyroom.model import UnitResults, _unit_results
 
-__all__ = ["code_arrays", "unit_results"]
+__all__ = [
+    "arrow_array",
+    "arrow_texts",
+    "candidate_sums",
+    "chosen",
+    "code_arrays",
+    "figure_keys",
+    "groups",
+    "name_codes",
+    "repeated",
+    "repeated_figures",
+    "summable_votes",
+    "unit_candidate_sums",
+    "unit_results",
+    "units_with_figures",
+]
 
 #: numpy's type for each ``array.array`` type code the figures use.
 _DTYPES = {"B": np.uint8, "H": np.uint16, "I": np.uint32, "Q": np.uint64, "q": np.int64}
@@ -86,3 +101,192 @@ def unit_results(
     else:
         vote_array = _narrowest(votes, _VOTE_TYPES, top)
     return _unit_results(tuple(units), tuple(candidates), tuple(vote_types), *coded, vote_array)
+
+
+def arrow_array(values: Codes) -> Any:
+    """A one-dimensional numpy array of numbers as a pyarrow array of the same type, sharing
+    its memory. (``pyarrow.array`` looks for pandas and dateutil on each call, failing each
+    time where they are not installed: a thousand calls took 40 ms.)"""
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values)
+    kind = pa.from_numpy_dtype(values.dtype)
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
+
+
+def arrow_texts(texts: Sequence[str]) -> Any:
+    """``texts`` as a pyarrow string array (made from its UTF-8 bytes and their offsets, for
+    the reason :func:`arrow_array` gives)."""
+    import pyarrow as pa
+
+    encoded = [text.encode("utf-8") for text in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    data = b"".join(encoded)
+    return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def name_codes(names: Sequence[str], codes: Codes) -> Codes:
+    """``codes`` (of ``names``) with the code of a name listed twice replaced by the code of
+    its first listing, so that equal codes mean equal names. The builder lists each name once
+    (``codes`` comes back as it is); figures made by :func:`unit_results` may not."""
+    if len(set(names)) == len(names):
+        return codes
+    first: dict[str, int] = {}
+    table = [first.setdefault(name, code) for code, name in enumerate(names)]
+    found: Codes = np.array(table, dtype=np.int64)[codes]
+    return found
+
+
+Keys = npt.NDArray[np.int64]
+
+
+def figure_keys(
+    figures: UnitResults, *, unit: bool = True, candidate: bool = True, vote_type: bool = True
+) -> tuple[Keys, int] | None:
+    """One number per figure for its unit, candidate and vote type (those asked for), equal
+    for figures of equal names: ``(u·C + c)·T + t`` of the names' codes (``C`` and ``T`` the
+    numbers of names), and how many numbers there can be; ``None`` when that is 2**63 or more
+    (no such stage is real: the product of three numbers of distinct names)."""
+    unit_codes, candidate_codes, type_codes, _ = code_arrays(figures)
+    parts = [
+        (names, codes)
+        for wanted, names, codes in (
+            (unit, figures.units, unit_codes),
+            (candidate, figures.candidates, candidate_codes),
+            (vote_type, figures.vote_types, type_codes),
+        )
+        if wanted
+    ]
+    space = 1
+    for names, _ in parts:
+        space *= max(len(names), 1)
+    if space >= 1 << 63:
+        return None
+    keys: Keys = np.zeros(len(figures), dtype=np.int64)
+    for names, codes in parts:
+        keys *= len(names)
+        keys += name_codes(names, codes)
+    return keys, space
+
+
+def _dense(count: int, space: int) -> bool:
+    """Whether ``count`` keys below ``space`` are counted in an array of ``space`` entries
+    (at most a few per key) rather than sorted."""
+    return space <= 4 * count + 65536
+
+
+def repeated(keys: Keys, space: int) -> bool:
+    """Whether two of ``keys`` (each below ``space``) are equal."""
+    if _dense(len(keys), space):
+        seen = np.zeros(space, dtype=np.bool_)
+        seen[keys] = True
+        return int(np.count_nonzero(seen)) != len(keys)
+    return len(np.unique(keys)) != len(keys)
+
+
+def summable_votes(figures: UnitResults) -> Keys | None:
+    """The figures' votes as signed 64-bit numbers when every sum of them is exact so (the
+    number of figures times the largest size below 2**63); else ``None``, and the caller sums
+    them as Python numbers."""
+    votes = code_arrays(figures)[3]
+    if votes.dtype == object:
+        return None
+    if len(votes) and len(votes) * max(int(votes.max()), -int(votes.min())) >= 1 << 63:
+        return None
+    found: Keys = votes.astype(np.int64)
+    return found
+
+
+def groups(keys: Codes, space: int, votes: Keys | None = None) -> tuple[Keys, Keys, Keys]:
+    """The distinct values of ``keys`` (each below ``space``) in the order they first come:
+    the index of each one's first place, how many times it comes, and the sum of ``votes``
+    (one per key; zeros without them) over its places. A small ``space`` is counted in arrays
+    of its size, a large one sorted."""
+    count = len(keys)
+    sums: Keys
+    if _dense(count, space):
+        first = np.full(space, count, dtype=np.int64)
+        np.minimum.at(first, keys, np.arange(count, dtype=np.int64))
+        present = np.flatnonzero(first < count)
+        places: Keys = first[present]
+        times: Keys = np.bincount(keys, minlength=space)[present].astype(np.int64)
+        sums = np.zeros(space, dtype=np.int64)
+        if votes is not None:
+            np.add.at(sums, keys, votes)
+        sums = sums[present]
+    else:
+        _, places, inverse, times = np.unique(
+            keys, return_index=True, return_inverse=True, return_counts=True
+        )
+        sums = np.zeros(len(places), dtype=np.int64)
+        if votes is not None:
+            np.add.at(sums, inverse, votes)
+    order = np.argsort(places, kind="stable")
+    return places[order], times[order].astype(np.int64), sums[order]
+
+
+Chosen = npt.NDArray[np.bool_]
+
+
+def chosen(figures: UnitResults, vote_type: str, units: set[str], within: bool) -> Chosen:
+    """Whether each figure is of ``vote_type`` and for a unit in ``units`` (``within``) or not
+    in them (not ``within``), each distinct name looked at once."""
+    unit_codes, _, type_codes, _ = code_arrays(figures)
+    of_type = np.array([name == vote_type for name in figures.vote_types], dtype=np.bool_)
+    in_units = np.array([(name in units) == within for name in figures.units], dtype=np.bool_)
+    found: Chosen = of_type[type_codes] & in_units[unit_codes]
+    return found
+
+
+def units_with_figures(figures: UnitResults) -> list[str]:
+    """The distinct units some figure is for, in the order of the figures' unit names."""
+    used = np.bincount(code_arrays(figures)[0], minlength=len(figures.units))
+    return list(dict.fromkeys(map(figures.units.__getitem__, np.flatnonzero(used).tolist())))
+
+
+def candidate_sums(figures: UnitResults, choice: Chosen) -> dict[str, int] | None:
+    """Candidate → the sum of the votes of the chosen figures (``choice``, see :func:`chosen`),
+    candidates in the order they first come; ``None`` when numpy cannot sum them exactly."""
+    votes = summable_votes(figures)
+    if votes is None:
+        return None
+    names = figures.candidates
+    codes = name_codes(names, code_arrays(figures)[1])[choice]
+    places, _, sums = groups(codes, len(names), votes[choice])
+    return dict(zip(map(names.__getitem__, codes[places].tolist()), sums.tolist(), strict=True))
+
+
+def unit_candidate_sums(figures: UnitResults, choice: Chosen) -> dict[str, dict[str, int]] | None:
+    """Unit → candidate → the sum of the votes of the chosen figures (``choice``), units in
+    the order their first chosen figure comes, candidates in the order they first come for the
+    unit; ``None`` when numpy cannot sum them exactly."""
+    votes = summable_votes(figures)
+    keyed = figure_keys(figures, vote_type=False)
+    if votes is None or keyed is None:
+        return None
+    keys, space = keyed
+    keys = keys[choice]
+    places, _, sums = groups(keys, space, votes[choice])
+    count = len(figures.candidates)
+    units, candidates = figures.units, figures.candidates
+    found: dict[str, dict[str, int]] = {}
+    for key, total in zip(keys[places].tolist(), sums.tolist(), strict=True):
+        unit, candidate = divmod(key, count)
+        sums_of = found.get(units[unit])
+        if sums_of is None:
+            sums_of = found[units[unit]] = {}
+        sums_of[candidates[candidate]] = total
+    return found
+
+
+def repeated_figures(figures: UnitResults) -> list[tuple[int, int]] | None:
+    """Each (unit, candidate, vote type) given more than once, as the index of its first figure
+    and how many times it is given, in the order they first come; ``None`` when there are too
+    many names to number (see :func:`figure_keys`)."""
+    keyed = figure_keys(figures)
+    if keyed is None:
+        return None
+    places, times, _ = groups(*keyed)
+    more = times > 1
+    return list(zip(places[more].tolist(), times[more].tolist(), strict=True))

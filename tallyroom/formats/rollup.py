@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tallyroom.formats.conversion import BALLOTS_CAST, REGISTERED_VOTERS, WRITE_INS
-from tallyroom.model import ReportingUnit, Stage, UnitResults, unit_columns
+from tallyroom.model import ReportingUnit, Stage, UnitResults, UnitRows, unit_columns
 
 __all__ = [
     "RollupProblem",
@@ -60,7 +60,12 @@ def children_of(units: tuple[ReportingUnit, ...]) -> dict[str, list[str]]:
 def leaf_units(stage: Stage) -> set[str]:
     """Units that have rows while no unit under them has any."""
     rows = stage.unit_results
-    with_rows = set(rows.units) if isinstance(rows, UnitResults) else {row.unit for row in rows}
+    if isinstance(rows, UnitResults):
+        from tallyroom.unit_arrays import units_with_figures  # numpy: only for figures
+
+        with_rows = set(units_with_figures(rows))
+    else:
+        with_rows = {row.unit for row in rows}
     parents = {u.id: u.parent for u in stage.units}
     covered: set[str] = set()
     for unit in with_rows:
@@ -76,18 +81,10 @@ def leaf_units(stage: Stage) -> set[str]:
 def unit_totals(stage: Stage, vote_type: str = "total") -> dict[str, dict[str, int]]:
     """Unit id → row name → votes: each leaf row added to the unit and all its ancestors.
 
-    The rows are summed per unit first, then each unit's sums go up its parent chain once, so the
-    work is one step per row plus one per unit and level."""
+    The rows are summed per unit first (see :func:`_unit_sums`), then each unit's sums go up its
+    parent chain once, so the work is one step per row plus one per unit and level."""
     parents = {u.id: u.parent for u in stage.units}
-    leaves = leaf_units(stage)
-    own: dict[str, dict[str, int]] = {}
-    for unit_id, candidate, votes, of_type in zip(*unit_columns(stage.unit_results), strict=True):
-        if of_type != vote_type or unit_id not in leaves:
-            continue
-        rows = own.get(unit_id)
-        if rows is None:
-            rows = own[unit_id] = {}
-        rows[candidate] = rows.get(candidate, 0) + votes
+    own = _unit_sums(stage.unit_results, vote_type, leaf_units(stage), True)
     totals: dict[str, dict[str, int]] = {}
     for leaf, sums in own.items():
         unit: str | None = leaf
@@ -104,6 +101,29 @@ def unit_totals(stage: Stage, vote_type: str = "total") -> dict[str, dict[str, i
     return totals
 
 
+def _unit_sums(
+    rows: UnitRows, vote_type: str, units: set[str], within: bool
+) -> dict[str, dict[str, int]]:
+    """Unit → row name → the votes of ``rows`` of ``vote_type`` for a unit in ``units``
+    (``within``) or not in them: units in the order their first such row comes, names in the
+    order they first come for the unit. Figures held as columns are summed by numpy."""
+    if isinstance(rows, UnitResults) and rows:
+        from tallyroom.unit_arrays import chosen, unit_candidate_sums
+
+        found = unit_candidate_sums(rows, chosen(rows, vote_type, units, within))
+        if found is not None:
+            return found
+    own: dict[str, dict[str, int]] = {}
+    for unit_id, candidate, votes, of_type in zip(*unit_columns(rows), strict=True):
+        if of_type != vote_type or (unit_id in units) != within:
+            continue
+        sums = own.get(unit_id)
+        if sums is None:
+            sums = own[unit_id] = {}
+        sums[candidate] = sums.get(candidate, 0) + votes
+    return own
+
+
 #: :func:`root_totals` reads this many unit figures at a time.
 _CHUNK = 65536
 
@@ -111,16 +131,36 @@ _CHUNK = 65536
 def root_totals(stage: Stage, vote_type: str = "total") -> dict[str, int]:
     """Row name → votes of the whole stage: the sum of its leaf rows, which is what
     :func:`unit_totals` gives the root of a stage whose units all lie under one root, in one
-    pass over the rows."""
+    pass over the rows (by numpy for figures held as columns)."""
     leaves = leaf_units(stage)
-    totals: dict[str, int] = {}
     rows = stage.unit_results
+    if isinstance(rows, UnitResults) and rows:
+        from tallyroom.unit_arrays import candidate_sums, chosen
+
+        found = candidate_sums(rows, chosen(rows, vote_type, leaves, True))
+        if found is not None:
+            return found
+    totals: dict[str, int] = {}
     for start in range(0, len(rows), _CHUNK):  # a chunk at a time: no column made whole
         columns = unit_columns(rows, start, start + _CHUNK)
         for unit, candidate, votes, of_type in zip(*columns, strict=True):
             if of_type == vote_type and unit in leaves:
                 totals[candidate] = totals.get(candidate, 0) + votes
     return totals
+
+
+def _repeated_rows(rows: UnitRows) -> list[tuple[tuple[str, str, str], int]]:
+    """Each (unit, candidate, vote type) of ``rows`` given more than once and how many times, in
+    the order each first comes (figures held as columns told apart by numpy)."""
+    if isinstance(rows, UnitResults) and rows:
+        from tallyroom.unit_arrays import repeated_figures
+
+        found = repeated_figures(rows)
+        if found is not None:
+            return [((rows[i].unit, rows[i].candidate, rows[i].vote_type), n) for i, n in found]
+    columns = unit_columns(rows)
+    keys = Counter(zip(columns[0], columns[1], columns[3], strict=True))
+    return [(key, n) for key, n in keys.items() if n > 1]
 
 
 def _name(units: dict[str, ReportingUnit], unit: str) -> str:
@@ -133,19 +173,16 @@ def check_rollup(stage: Stage, where: str = "") -> tuple[RollupProblem, ...]:
     prefix = f"{where}, {stage.label()}" if where else stage.label()
     units = {u.id: u for u in stage.units}
     problems: list[RollupProblem] = []
-    columns = unit_columns(stage.unit_results)
-    keys = Counter(zip(columns[0], columns[1], columns[3], strict=True))
-    for (unit, candidate, vote_type), n in keys.items():
-        if n > 1:
-            problems.append(
-                RollupProblem(
-                    "rollup.duplicate-row",
-                    "error",
-                    f"{prefix}, {_name(units, unit)}",
-                    f"{candidate} ({vote_type}) is given {n} times for {_name(units, unit)}",
-                    "remove the repeated rows",
-                )
+    for (unit, candidate, vote_type), n in _repeated_rows(stage.unit_results):
+        problems.append(
+            RollupProblem(
+                "rollup.duplicate-row",
+                "error",
+                f"{prefix}, {_name(units, unit)}",
+                f"{candidate} ({vote_type}) is given {n} times for {_name(units, unit)}",
+                "remove the repeated rows",
             )
+        )
     for item in units.values():
         if item.parent is not None and item.parent not in units:
             problems.append(
@@ -157,12 +194,7 @@ def check_rollup(stage: Stage, where: str = "") -> tuple[RollupProblem, ...]:
                 )
             )
     totals = unit_totals(stage)
-    own: dict[str, dict[str, int]] = defaultdict(dict)
-    leaves = leaf_units(stage)
-    for unit_id, candidate, votes, vote_type in zip(*columns, strict=True):
-        if vote_type == "total" and unit_id not in leaves:
-            stated_here = own[unit_id]
-            stated_here[candidate] = stated_here.get(candidate, 0) + votes
+    own = _unit_sums(stage.unit_results, "total", leaf_units(stage), False)
     for unit, stated in sorted(own.items()):
         below = totals.get(unit, {})
         differ = [name for name, votes in stated.items() if below.get(name, 0) != votes]

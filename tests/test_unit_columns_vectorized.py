@@ -1,0 +1,328 @@
+"""Work on unit figures' whole columns (numpy, pyarrow) gives what the work a figure at a time
+gave: fingerprints, the storable check's errors, the vote limit, and the roll-up's totals and
+problems, their orders included.
+
+Each test compares the columns' way with the way it replaced, on generated figures: names that
+``repr`` escapes (quotes, backslashes, line breaks, lone surrogates, non-ASCII), votes negative
+and beyond 64 bits, names listed twice in figures made of arrays, and chunks of any size."""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tallyroom.errors import ValidationError
+from tallyroom.formats import rollup
+from tallyroom.formats.conversion import BALLOTS_CAST
+from tallyroom.limits import (
+    MAX_NAME_CHARS,
+    MAX_SHORT_CHARS,
+    MAX_VOTES,
+    check_figures,
+    check_storable,
+)
+from tallyroom.model import (
+    Election,
+    Jurisdiction,
+    ReportingUnit,
+    Stage,
+    UnitResult,
+    UnitResults,
+    unit_columns,
+)
+from tallyroom.store import codec
+from tallyroom.unit_arrays import code_arrays, unit_results
+
+_ODD = st.sampled_from(["'", '"', "\\", "\n", "\t", "\x00", "\ud800", "é", "日", "\U0001f600"])
+_NAME = st.one_of(
+    st.sampled_from(["p1", "p2", "Ann Lee", "O'Neil", 'say "hi"', "Über Ötz", "total"]),
+    st.text(st.one_of(st.characters(), _ODD), max_size=12),
+)
+_VOTES = st.one_of(
+    st.integers(0, 300),
+    st.integers(0, 2**32),
+    st.integers(-(10**12), 10**12),
+    st.integers(-(2**63), 2**63 - 1),
+    st.integers(-(2**70), 2**70),
+)
+_FIGURE = st.builds(UnitResult, _NAME, _NAME, _VOTES, _NAME)
+_FIGURES = st.lists(_FIGURE, max_size=60)
+
+
+def _columns(rows: list[UnitResult]) -> UnitResults:
+    return UnitResults.from_columns(*unit_columns(tuple(rows)))
+
+
+def _text_digest(rows: UnitResults | tuple[UnitResult, ...]) -> str:
+    """SHA-256 of the ``repr`` of the tuple of the figures' field tuples: what the fingerprint
+    hashes for them (the way of writing them a figure at a time)."""
+    text = repr(tuple((r.unit, r.candidate, r.votes, r.vote_type) for r in rows))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _digest(figures: UnitResults, feed: Any) -> str:
+    digest = codec._Digest()
+    digest.add("x")  # a piece before: hashed in its order
+    feed(figures, digest)
+    digest.add("y")
+    return digest.hexdigest()
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FIGURES, st.integers(1, 400))
+def test_figures_hashed_by_pyarrow_as_their_text(rows: list[UnitResult], size: int) -> None:
+    figures = _columns(rows)
+    text = "x" + repr(tuple((r.unit, r.candidate, r.votes, r.vote_type) for r in rows)) + "y"
+    expected = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    old = codec._ARROW_BYTES
+    codec._ARROW_BYTES = size  # chunks of a figure or a few, every boundary
+    try:
+        if isinstance(figures.votes, list):  # beyond 64 bits: written in Python
+            assert _digest(figures, codec._feed_unit_results) == expected
+        else:
+            assert _digest(figures, codec._feed_unit_arrays) == expected
+    finally:
+        codec._ARROW_BYTES = old
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 255, 256, 257, 70_000])
+def test_many_figures_and_the_chunks_boundaries(count: int) -> None:
+    rows = [
+        UnitResult(f"p{i % 97}", f"c\n{i % 7}'", (-1) ** i * i * 1_000_003, f"t{i % 3}")
+        for i in range(count)
+    ]
+    figures = _columns(rows)
+    assert count < 3 or code_arrays(figures)[3].dtype == np.int64  # signed 64-bit votes
+    expected = "x" + repr(tuple((r.unit, r.candidate, r.votes, r.vote_type) for r in rows)) + "y"
+    assert (
+        _digest(figures, codec._feed_unit_arrays) == hashlib.sha256(expected.encode()).hexdigest()
+    )
+    assert _digest(figures, codec._feed_unit_results) == _digest(figures, codec._feed_unit_arrays)
+
+
+def _election(stages: list[Stage]) -> Election:
+    return Election(title="Mayor", jurisdiction=Jurisdiction(city="Avon"), stages=tuple(stages))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FIGURES)
+def test_a_fingerprint_is_the_same_either_way(rows: list[UnitResult]) -> None:
+    figures = _columns(rows)
+    held = _election([Stage(kind="general", unit_results=figures)])
+    as_tuple = _election([Stage(kind="general", unit_results=tuple(rows))])
+    old = codec._ARROW_FIGURES
+    try:
+        codec._ARROW_FIGURES = 0  # every stage's figures by pyarrow
+        by_arrays = codec.fingerprint(held)
+        codec._ARROW_FIGURES = 1 << 40  # none
+        assert codec.fingerprint(held) == by_arrays == codec.fingerprint(as_tuple)
+    finally:
+        codec._ARROW_FIGURES = old
+
+
+# figures made of arrays may list a name twice: the figures are still told by their names
+_SMALL = st.sampled_from(["p1", "p2", "a"])
+
+
+@st.composite
+def _coded_figures(draw: st.DrawFn) -> UnitResults:
+    """Figures made by :func:`unit_results`, their names drawn from a few (so repeated figures
+    come often), a name maybe listed twice."""
+    names = [draw(st.lists(_SMALL, min_size=1, max_size=4)) for _ in range(3)]
+    count = draw(st.integers(0, 40))
+    codes = [
+        np.array(draw(st.lists(st.integers(0, len(n) - 1), min_size=count, max_size=count)))
+        for n in names
+    ]
+    votes = np.array(draw(st.lists(st.integers(0, 10**6), min_size=count, max_size=count)))
+    return unit_results(names[0], names[1], names[2], *codes, votes)
+
+
+def _long(limit: int) -> st.SearchStrategy[str]:
+    return st.sampled_from(["x" * limit, "y" * (limit + 1), "é" * (limit + 5)])
+
+
+def _check_cells_walk(cells: tuple[UnitResult, ...], where: str) -> str | None:
+    """The storable check's error for figures, found by walking them in order."""
+    seen: set[tuple[str, str, str]] = set()
+    for cell in cells:
+        key = (cell.unit, cell.candidate, cell.vote_type)
+        if key in seen:
+            return (
+                f"{where}: two figures for {cell.candidate!r} in reporting unit "
+                f"{cell.unit!r} ({cell.vote_type}); expected one for each candidate, unit "
+                "and vote type"
+            )
+        seen.add(key)
+        if len(cell.candidate) > MAX_NAME_CHARS:
+            return (
+                f"{where}: a candidate's name is {len(cell.candidate):,} characters long; "
+                f"expected at most {MAX_NAME_CHARS}"
+            )
+        if len(cell.vote_type) > MAX_SHORT_CHARS:
+            return (
+                f"{where}: vote type {cell.vote_type[:40]!r}… is longer than "
+                f"{MAX_SHORT_CHARS} characters"
+            )
+    return None
+
+
+def _units_walk(units: tuple[ReportingUnit, ...], where: str) -> str | None:
+    seen: set[str] = set()
+    for unit in units:
+        if unit.id in seen:
+            return f"{where}: reporting unit {unit.id!r} is listed twice; expected each once"
+        seen.add(unit.id)
+        for value, what in ((unit.id, "a reporting unit"), (unit.name, "a reporting unit's name")):
+            if len(value) > MAX_NAME_CHARS:
+                return (
+                    f"{where}: {what} is {len(value):,} characters long; expected at most "
+                    f"{MAX_NAME_CHARS}"
+                )
+    return None
+
+
+def _error(election: Election) -> str | None:
+    try:
+        check_storable(election, "f.csv")
+    except ValidationError as error:
+        assert error.source == "f.csv"
+        return error.message
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.lists(
+            st.builds(
+                UnitResult,
+                _SMALL,
+                st.one_of(_SMALL, _long(MAX_NAME_CHARS)),
+                st.integers(0, 9),
+                st.one_of(_SMALL, _long(MAX_SHORT_CHARS)),
+            ),
+            max_size=30,
+        ).map(_columns),
+        _coded_figures(),
+    ),
+    st.lists(
+        st.builds(
+            ReportingUnit,
+            st.one_of(_SMALL, _long(MAX_NAME_CHARS)),
+            st.one_of(_SMALL, _long(MAX_NAME_CHARS)),
+            st.just("precinct"),
+        ),
+        max_size=5,
+    ),
+)
+def test_the_storable_check_finds_the_first_problem_as_a_walk_does(
+    figures: UnitResults, units: list[ReportingUnit]
+) -> None:
+    stage = Stage(kind="general", units=tuple(units), unit_results=figures)
+    where = "general election (stage 1)"
+    expected = _units_walk(tuple(units), where) or _check_cells_walk(tuple(figures), where)
+    assert _error(_election([stage])) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_VOTES, min_size=1, max_size=20))
+def test_the_vote_limit_is_found_in_columns_of_every_width(votes: list[int]) -> None:
+    figures = UnitResults.from_columns(
+        ["p1"] * len(votes), ["Ann"] * len(votes), votes, ["total"] * len(votes)
+    )
+    beyond = [v for v in votes if abs(v) > MAX_VOTES]
+    if not beyond:
+        check_figures(figures, "f.csv")
+        return
+    with pytest.raises(ValidationError) as raised:
+        check_figures(figures, "f.csv")
+    assert raised.value.message == f"a count of {beyond[0]:,} is beyond the limit of {MAX_VOTES:,}"
+
+
+_UNIT_IDS = ["city", "w1", "w2", "p1", "p2", "p3", "lost"]
+
+
+@st.composite
+def _rollup_stage(draw: st.DrawFn) -> Stage:
+    """A stage of units under a city (a parent maybe missing, maybe in a loop) and figures of a
+    few candidates and vote types for any of them."""
+    units = []
+    for index, unit in enumerate(_UNIT_IDS[:-1]):
+        parent = draw(st.sampled_from([None, *_UNIT_IDS[:index], "gone", unit]))
+        units.append(ReportingUnit(unit, unit.upper(), "precinct", parent))
+    big = draw(st.sampled_from([10**6, 2**62, 2**70]))
+    rows = draw(
+        st.lists(
+            st.builds(
+                UnitResult,
+                st.sampled_from(_UNIT_IDS),
+                st.sampled_from(["Ann", "Bo", BALLOTS_CAST, "Over Votes"]),
+                st.integers(-big, big),
+                st.sampled_from(["total", "total", "early"]),
+            ),
+            max_size=40,
+        )
+    )
+    return Stage(kind="general", units=tuple(units), unit_results=_columns(rows))
+
+
+def _ordered(value: Any) -> Any:
+    """Dicts as lists of items, nested: equal only in the same order."""
+    if isinstance(value, dict):
+        return [(key, _ordered(item)) for key, item in value.items()]
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rollup_stage(), st.sampled_from(["total", "early", "none"]))
+def test_the_rollup_by_columns_is_the_rollup_of_the_tuple(stage: Stage, vote_type: str) -> None:
+    as_tuple = Stage(kind="general", units=stage.units, unit_results=tuple(stage.unit_results))
+    assert rollup.leaf_units(stage) == rollup.leaf_units(as_tuple)
+    for totals in (rollup.root_totals, rollup.unit_totals):
+        assert _ordered(totals(stage, vote_type)) == _ordered(totals(as_tuple, vote_type))
+    assert rollup.check_rollup(stage, "Mayor") == rollup.check_rollup(as_tuple, "Mayor")
+
+
+@settings(max_examples=200, deadline=None)
+@given(_coded_figures())
+def test_figures_listing_a_name_twice_roll_up_by_name(figures: UnitResults) -> None:
+    units = tuple(ReportingUnit(u, u, "precinct") for u in dict.fromkeys(figures.units))
+    stage = Stage(kind="general", units=units, unit_results=figures)
+    as_tuple = Stage(kind="general", units=units, unit_results=tuple(figures))
+    for vote_type in ("a", "p1"):
+        assert _ordered(rollup.root_totals(stage, vote_type)) == _ordered(
+            rollup.root_totals(as_tuple, vote_type)
+        )
+        assert _ordered(rollup.unit_totals(stage, vote_type)) == _ordered(
+            rollup.unit_totals(as_tuple, vote_type)
+        )
+    assert rollup.check_rollup(stage) == rollup.check_rollup(as_tuple)
+    repeated = Counter((r.unit, r.candidate, r.vote_type) for r in figures)
+    found = [p for p in rollup.check_rollup(stage) if p.code == "rollup.duplicate-row"]
+    assert len(found) == sum(1 for n in repeated.values() if n > 1)
+
+
+def test_many_figures_roll_up_as_the_tuple_does() -> None:
+    units = (
+        ReportingUnit("city", "City", "city"),
+        *(ReportingUnit(f"p{i}", f"P{i}", "precinct", "city") for i in range(3000)),
+    )
+    rows = [
+        UnitResult(
+            f"p{i % 3000}", string.ascii_letters[i % 13], i % 1000, ("total", "early")[i % 2]
+        )
+        for i in range(80_000)
+    ]
+    stage = Stage(kind="general", units=units, unit_results=_columns(rows))
+    as_tuple = Stage(kind="general", units=units, unit_results=tuple(rows))
+    assert _ordered(rollup.unit_totals(stage)) == _ordered(rollup.unit_totals(as_tuple))
+    assert _ordered(rollup.root_totals(stage)) == _ordered(rollup.root_totals(as_tuple))
+    assert rollup.check_rollup(stage) == rollup.check_rollup(as_tuple)
