@@ -19,16 +19,17 @@ import numpy.typing as npt
 from tallyroom.model import UnitResults, _unit_results
 
 __all__ = [
-    "arrow_array",
-    "arrow_texts",
     "candidate_sums",
+    "canonical_columns",
     "chosen",
     "code_arrays",
     "figure_keys",
+    "first_use",
     "groups",
     "name_codes",
     "repeated",
     "repeated_figures",
+    "same_figures",
     "summable_votes",
     "unit_candidate_sums",
     "unit_results",
@@ -101,29 +102,6 @@ def unit_results(
     else:
         vote_array = _narrowest(votes, _VOTE_TYPES, top)
     return _unit_results(tuple(units), tuple(candidates), tuple(vote_types), *coded, vote_array)
-
-
-def arrow_array(values: Codes) -> Any:
-    """A one-dimensional numpy array of numbers as a pyarrow array of the same type, sharing
-    its memory. (``pyarrow.array`` looks for pandas and dateutil on each call, failing each
-    time where they are not installed: a thousand calls took 40 ms.)"""
-    import pyarrow as pa
-
-    values = np.ascontiguousarray(values)
-    kind = pa.from_numpy_dtype(values.dtype)
-    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
-
-
-def arrow_texts(texts: Sequence[str]) -> Any:
-    """``texts`` as a pyarrow string array (made from its UTF-8 bytes and their offsets, for
-    the reason :func:`arrow_array` gives)."""
-    import pyarrow as pa
-
-    encoded = [text.encode("utf-8") for text in texts]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
-    data = b"".join(encoded)
-    return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def name_codes(names: Sequence[str], codes: Codes) -> Codes:
@@ -290,3 +268,57 @@ def repeated_figures(figures: UnitResults) -> list[tuple[int, int]] | None:
     places, times, _ = groups(*keyed)
     more = times > 1
     return list(zip(places[more].tolist(), times[more].tolist(), strict=True))
+
+
+def first_use(names: Sequence[str], codes: Codes) -> tuple[list[str], Codes]:
+    """The names ``codes`` use, in the order they first use them, and the codes renumbered
+    among those (``codes`` itself when they use every name in its own order, as the figures of
+    a file read do). ``codes`` must give equal names equal codes (see :func:`name_codes`)."""
+    count = len(codes)
+    first = np.full(len(names), count, dtype=np.int64)
+    first[codes[::-1]] = np.arange(count - 1, -1, -1)  # a repeated index keeps its last value
+    used = np.flatnonzero(first < count)
+    used = used[np.argsort(first[used], kind="stable")]
+    if np.array_equal(used, np.arange(len(names))):
+        return list(names), codes
+    renumbered = np.zeros(len(names), dtype=np.int64)
+    renumbered[used] = np.arange(len(used))
+    found: Codes = renumbered[codes]
+    return [names[code] for code in used.tolist()], found
+
+
+def canonical_columns(
+    figures: UnitResults,
+) -> tuple[list[list[str]], list[Codes], Keys | None]:
+    """The figures in a form that depends on their values alone (equal figures, equal form,
+    however their names are numbered): the units, candidates and vote types each in the order
+    the figures first use them, each figure's numbers among those, and the votes as signed
+    64-bit numbers (``None`` when one does not fit: the caller writes them as Python numbers).
+    """
+    columns = code_arrays(figures)
+    names: list[list[str]] = []
+    codes: list[Codes] = []
+    for distinct, column in zip(
+        (figures.units, figures.candidates, figures.vote_types), columns[:3], strict=False
+    ):
+        used, renumbered = first_use(distinct, name_codes(distinct, column))
+        names.append(used)
+        codes.append(renumbered)
+    votes = columns[3]
+    return names, codes, None if votes.dtype == object else votes.astype(np.int64, copy=False)
+
+
+def same_figures(one: UnitResults, other: UnitResults) -> bool:
+    """Whether ``one`` and ``other`` hold the same figures in the same order, compared by
+    their canonical columns (no figure or Python number made per figure)."""
+    if len(one) != len(other):
+        return False
+    names, codes, votes = canonical_columns(one)
+    other_names, other_codes, other_votes = canonical_columns(other)
+    if names != other_names:
+        return False
+    if not all(np.array_equal(a, b) for a, b in zip(codes, other_codes, strict=True)):
+        return False
+    if votes is None or other_votes is None:
+        return list(one.votes) == list(other.votes)
+    return bool(np.array_equal(votes, other_votes))

@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from tallyroom.errors import StorageError
 from tallyroom.formats import load_path
 from tallyroom.model import UnitResult, UnitResults
-from tallyroom.store import Store
+from tallyroom.store import Store, unit_blocks
 from tallyroom.store import schema as t
-from tallyroom.store import unit_blocks
 from tallyroom.store.driver import insert_values
 from tallyroom.store.engine import create_engine, normalize_url
 from tallyroom.store.rows import load_election
@@ -141,9 +140,11 @@ def test_a_block_of_a_stage_not_stored_is_refused_and_stored_blocks_never_change
             sa.delete(t.unit_figures),
         ]
         for change in changes:
-            with pytest.raises(sa.exc.DatabaseError, match="immutable"):
-                with store.engine.begin() as conn:
-                    conn.execute(change.where(t.unit_figures.c.version_id == version_id))
+            with (
+                pytest.raises(sa.exc.DatabaseError, match="immutable"),
+                store.engine.begin() as conn,
+            ):
+                conn.execute(change.where(t.unit_figures.c.version_id == version_id))
     assert _count(db_url, "unit_figures") >= 1
 
 

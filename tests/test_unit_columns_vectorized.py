@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import string
+import sys
+from array import array
 from collections import Counter
 from typing import Any
 
@@ -38,7 +40,7 @@ from tallyroom.model import (
     unit_columns,
 )
 from tallyroom.store import codec
-from tallyroom.unit_arrays import code_arrays, unit_results
+from tallyroom.unit_arrays import unit_results
 
 _ODD = st.sampled_from(["'", '"', "\\", "\n", "\t", "\x00", "\ud800", "é", "日", "\U0001f600"])
 _NAME = st.one_of(
@@ -60,13 +62,6 @@ def _columns(rows: list[UnitResult]) -> UnitResults:
     return UnitResults.from_columns(*unit_columns(tuple(rows)))
 
 
-def _text_digest(rows: UnitResults | tuple[UnitResult, ...]) -> str:
-    """SHA-256 of the ``repr`` of the tuple of the figures' field tuples: what the fingerprint
-    hashes for them (the way of writing them a figure at a time)."""
-    text = repr(tuple((r.unit, r.candidate, r.votes, r.vote_type) for r in rows))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _digest(figures: UnitResults, feed: Any) -> str:
     digest = codec._Digest()
     digest.add("x")  # a piece before: hashed in its order
@@ -75,56 +70,95 @@ def _digest(figures: UnitResults, feed: Any) -> str:
     return digest.hexdigest()
 
 
-@settings(max_examples=400, deadline=None)
-@given(_FIGURES, st.integers(1, 400))
-def test_figures_hashed_by_pyarrow_as_their_text(rows: list[UnitResult], size: int) -> None:
-    figures = _columns(rows)
-    text = "x" + repr(tuple((r.unit, r.candidate, r.votes, r.vote_type) for r in rows)) + "y"
-    expected = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    old = codec._ARROW_BYTES
-    codec._ARROW_BYTES = size  # chunks of a figure or a few, every boundary
-    try:
-        if isinstance(figures.votes, list):  # beyond 64 bits: written in Python
-            assert _digest(figures, codec._feed_unit_results) == expected
-        else:
-            assert _digest(figures, codec._feed_unit_arrays) == expected
-    finally:
-        codec._ARROW_BYTES = old
-
-
-@pytest.mark.parametrize("count", [0, 1, 2, 255, 256, 257, 70_000])
-def test_many_figures_and_the_chunks_boundaries(count: int) -> None:
-    rows = [
-        UnitResult(f"p{i % 97}", f"c\n{i % 7}'", (-1) ** i * i * 1_000_003, f"t{i % 3}")
-        for i in range(count)
-    ]
-    figures = _columns(rows)
-    assert count < 3 or code_arrays(figures)[3].dtype == np.int64  # signed 64-bit votes
-    expected = "x" + repr(tuple((r.unit, r.candidate, r.votes, r.vote_type) for r in rows)) + "y"
-    assert (
-        _digest(figures, codec._feed_unit_arrays) == hashlib.sha256(expected.encode()).hexdigest()
+def _canonical_text(rows: list[UnitResult]) -> bytes:
+    """What the fingerprint hashes for ``rows``, by its definition, written a figure at a time
+    in plain Python: the names in the order first used, then the numbers and votes as bytes."""
+    if not rows:
+        return b"()"
+    fields = ("unit", "candidate", "vote_type")
+    names = [list(dict.fromkeys(getattr(r, f) for r in rows)) for f in fields]
+    head = f"UnitResults({names[0]!r}, {names[1]!r}, {names[2]!r}, {len(rows)}, "
+    body = b"".join(
+        array("I", [listed.index(getattr(r, f)) for r in rows]).tobytes()
+        for f, listed in zip(fields, names, strict=True)
     )
-    assert _digest(figures, codec._feed_unit_results) == _digest(figures, codec._feed_unit_arrays)
+    votes = [r.votes for r in rows]
+    if all(-(2**63) <= v < 2**63 for v in votes):
+        tail = array("q", votes).tobytes()
+    else:
+        tail = repr(tuple(votes)).encode()
+    return head.encode() + body + tail + b")"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FIGURES)
+def test_unit_figures_hash_as_their_canonical_columns(rows: list[UnitResult]) -> None:
+    assert sys.byteorder == "little"  # the reference above writes the machine's order
+    expected = hashlib.sha256(b"x" + _canonical_text(rows) + b"y").hexdigest()
+    assert _digest(_columns(rows), codec._feed_unit_results) == expected
 
 
 def _election(stages: list[Stage]) -> Election:
     return Election(title="Mayor", jurisdiction=Jurisdiction(city="Avon"), stages=tuple(stages))
 
 
+def _renumbered(rows: list[UnitResult], seed: int) -> UnitResults:
+    """``rows`` made of arrays whose names are listed in a shuffled order, with a name that no
+    figure uses and (when there are names) one listed twice."""
+    import random
+
+    lists = []
+    codes = []
+    rng = random.Random(seed)
+    for field in ("unit", "candidate", "vote_type"):
+        values = [getattr(r, field) for r in rows]
+        listed = sorted(set(values))
+        rng.shuffle(listed)
+        listed = [*listed, "unused name", *listed[:1]]
+        lists.append(listed)
+        codes.append(np.array([listed.index(v) for v in values], dtype=np.int64))
+    votes = [r.votes for r in rows]
+    if not all(-(2**63) <= v < 2**63 for v in votes):
+        return _columns(rows)
+    return unit_results(*lists, *codes, np.array(votes, dtype=np.int64))
+
+
 @settings(max_examples=200, deadline=None)
-@given(_FIGURES)
-def test_a_fingerprint_is_the_same_either_way(rows: list[UnitResult]) -> None:
-    figures = _columns(rows)
-    held = _election([Stage(kind="general", unit_results=figures)])
-    as_tuple = _election([Stage(kind="general", unit_results=tuple(rows))])
-    old = codec._ARROW_FIGURES
-    try:
-        codec._ARROW_FIGURES = 0  # every stage's figures by pyarrow
-        by_arrays = codec.fingerprint(held)
-        codec._ARROW_FIGURES = 1 << 40  # none
-        assert codec.fingerprint(held) == by_arrays == codec.fingerprint(as_tuple)
-    finally:
-        codec._ARROW_FIGURES = old
+@given(_FIGURES, st.integers(0, 9), st.data())
+def test_equal_figures_equal_fingerprints_and_others_differ(
+    rows: list[UnitResult], seed: int, data: st.DataObject
+) -> None:
+    ways = [_columns(rows), tuple(rows), _renumbered(rows, seed)]
+    prints = {
+        codec.fingerprint(_election([Stage(kind="general", unit_results=way)])) for way in ways
+    }
+    assert len(prints) == 1
+    if rows:
+        at = data.draw(st.integers(0, len(rows) - 1))
+        changed = list(rows)
+        changed[at] = UnitResult(
+            rows[at].unit, rows[at].candidate, rows[at].votes + 1, rows[at].vote_type
+        )
+        other = codec.fingerprint(
+            _election([Stage(kind="general", unit_results=_columns(changed))])
+        )
+        assert other not in prints
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 16_384, 16_385, 70_000])
+def test_many_figures_compare_and_hash_by_columns(count: int) -> None:
+    rows = [
+        UnitResult(f"p{i % 97}", f"c\n{i % 7}'", (-1) ** i * i * 1_000_003, f"t{i % 3}")
+        for i in range(count)
+    ]
+    figures, again = _columns(rows), _renumbered(rows, 3)
+    assert figures == again and (figures == tuple(rows)) and hash(figures) == hash(again)
+    expected = hashlib.sha256(b"x" + _canonical_text(rows) + b"y").hexdigest()
+    assert _digest(figures, codec._feed_unit_results) == expected
+    assert _digest(again, codec._feed_unit_results) == expected
+    if count:
+        changed = [*rows[:-1], UnitResult(rows[-1].unit, rows[-1].candidate, 7, "other")]
+        assert _columns(changed) != figures and _columns(changed) != again
 
 
 # figures made of arrays may list a name twice: the figures are still told by their names

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from tallyroom.errors import StorageError
 from tallyroom.model import UnitResults, UnitRows
 from tallyroom.store.schema import FIGURE_BLOCK
-from tallyroom.unit_arrays import code_arrays, unit_results
+from tallyroom.unit_arrays import code_arrays, first_use, name_codes, unit_results
 
 __all__ = ["BLOCK_KEYS", "block_rows", "read_blocks"]
 
@@ -69,22 +69,6 @@ Array = npt.NDArray[Any]
 _NAMED = (("units", "unit_codes"), ("candidates", "candidate_codes"), ("vote_types", "type_codes"))
 
 
-def _names_used(names: Sequence[str], codes: Array) -> tuple[list[str], Array]:
-    """The names ``codes`` use, in the order they first use them, and the codes renumbered
-    among those (unchanged when they use every name in its own order, as a stage's figures
-    read from a file do)."""
-    count = len(codes)
-    first = np.full(len(names), count, dtype=np.int64)
-    first[codes[::-1]] = np.arange(count - 1, -1, -1)  # a repeated index keeps its last value
-    used = np.flatnonzero(first < count)
-    used = used[np.argsort(first[used], kind="stable")]
-    if np.array_equal(used, np.arange(len(names))):
-        return list(names), codes
-    renumbered = np.zeros(len(names), dtype=np.int64)
-    renumbered[used] = np.arange(len(used))
-    return [names[code] for code in used.tolist()], renumbered[codes]
-
-
 def _code_bytes(codes: Array, count: int) -> bytes:
     width = next(width for width in (1, 2, 4, 8) if count <= 1 << (8 * width))
     return bytes(np.ascontiguousarray(codes, dtype=_CODES[width]).tobytes())
@@ -113,7 +97,7 @@ def block_rows(stage: int, figures: UnitRows) -> list[tuple[Any, ...]]:
         for distinct, codes in zip(
             (held.units, held.candidates, held.vote_types), columns[:3], strict=False
         ):
-            used, renumbered = _names_used(distinct, codes[start:stop])
+            used, renumbered = first_use(distinct, name_codes(distinct, codes[start:stop]))
             names.append(json.dumps(used, ensure_ascii=False))
             coded.append(_code_bytes(renumbered, len(used)))
         votes = columns[3][start:stop]
