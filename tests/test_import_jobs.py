@@ -223,7 +223,7 @@ def test_forked_workers_write_through_streams_of_their_own(
 
 def _dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the tables an import writes below its versions, in key order."""
-    tables = (t.stages, t.stage_results, t.reporting_units, t.unit_figures, t.audit)
+    tables = (t.stages, t.stage_results, t.stage_units, t.unit_figures, t.audit)
     with store.engine.connect() as conn:
         return {
             table.name: [

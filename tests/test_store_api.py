@@ -419,6 +419,33 @@ _UNIT_RESULTS = sa.table(
 )
 
 
+_REPORTING_UNITS = sa.table(
+    "reporting_units",
+    *map(sa.column, ("version_id", "stage", "position", "unit", "name", "kind", "parent")),
+)
+
+
+def _reporting_unit_rows(conn: sa.Connection) -> list[dict[str, object]]:
+    """The stored stages' units as the rows of ``reporting_units`` before migration 0017."""
+    from tallyroom.store.rows import read_unit_list
+
+    made = [
+        {
+            "version_id": row.version_id,
+            "stage": row.stage,
+            "position": position,
+            "unit": unit.id,
+            "name": unit.name,
+            "kind": unit.kind,
+            "parent": unit.parent,
+        }
+        for row in conn.execute(sa.select(t.stage_units))
+        for position, unit in enumerate(read_unit_list(row.units, "test"))
+    ]
+    assert made
+    return made
+
+
 def _unit_result_rows(conn: sa.Connection) -> list[dict[str, object]]:
     """The stored unit figures as the rows of ``unit_results`` before migration 0016."""
     from tallyroom.store.unit_blocks import read_blocks
@@ -466,6 +493,9 @@ def test_upgrading_an_old_database_fills_the_new_columns(db_url: str, tmp_path: 
                     continue  # 0011 sums the versions current then
                 if table is t.unit_figures:  # before 0016, a row per figure
                     target.execute(sa.insert(_UNIT_RESULTS), _unit_result_rows(source))
+                    continue
+                if table is t.stage_units:  # before 0017, a row per unit
+                    target.execute(sa.insert(_REPORTING_UNITS), _reporting_unit_rows(source))
                     continue
                 rows = [dict(row._mapping) for row in source.execute(sa.select(table))]
                 for row in rows:

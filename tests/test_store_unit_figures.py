@@ -1,6 +1,7 @@
-"""A stage's unit figures stored as columns (``unit_figures``, migration 0016): read back equal,
-in blocks, refused when damaged or when they name a stage not stored, never changed once
-stored, and moved across the migration both ways on SQLite and PostgreSQL."""
+"""A stage's unit figures stored as columns (``unit_figures``, migration 0016) and its reporting
+units as one row (``stage_units``, 0017): read back equal, in blocks, refused when damaged or
+when they name a stage not stored, never changed once stored, and moved across the migrations
+both ways on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from hypothesis import strategies as st
 
 from tallyroom.errors import StorageError
 from tallyroom.formats import load_path
-from tallyroom.model import UnitResult, UnitResults
+from tallyroom.model import ReportingUnit, UnitResult, UnitResults
 from tallyroom.store import Store, unit_blocks
 from tallyroom.store import schema as t
 from tallyroom.store.driver import insert_values
 from tallyroom.store.engine import create_engine, normalize_url
-from tallyroom.store.rows import load_election
+from tallyroom.store.rows import load_election, read_unit_list, unit_list
 from tallyroom.store.unit_blocks import BLOCK_KEYS, block_rows, read_blocks
 from tests.store_helpers import import_file, migrate
 
@@ -138,13 +139,15 @@ def test_a_block_of_a_stage_not_stored_is_refused_and_stored_blocks_never_change
         changes = [
             sa.update(t.unit_figures).values(votes=b"\x00\x00"),
             sa.delete(t.unit_figures),
+            sa.update(t.stage_units).values(units="[]"),
+            sa.delete(t.stage_units),
         ]
         for change in changes:
             with (
                 pytest.raises(sa.exc.DatabaseError, match="immutable"),
                 store.engine.begin() as conn,
             ):
-                conn.execute(change.where(t.unit_figures.c.version_id == version_id))
+                conn.execute(change.where(change.table.c.version_id == version_id))
     assert _count(db_url, "unit_figures") >= 1
 
 
@@ -171,7 +174,38 @@ def _sqlite_table(url: str | Path, name: str) -> str:
     return str(sql)
 
 
-def test_down_and_up_across_0016_and_0012_keeps_every_figure(db_url: str) -> None:
+def _reporting_unit_rows(url: str | Path) -> list[tuple[Any, ...]]:
+    engine = create_engine(normalize_url(url))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT version_id, stage, position, unit, name, kind, parent "
+                "FROM reporting_units ORDER BY version_id, stage, position"
+            )
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[["p1", "Precinct 1", "precinct"]]', "expected reporting units of"),
+        ('[["p1", "Precinct 1", "precinct", null, 5]]', "expected reporting units of"),
+        ('[["p1", "Precinct 1", "hamlet", null]]', "unknown kind"),
+    ],
+)
+def test_a_damaged_list_of_units_is_refused(text: str, message: str) -> None:
+    with pytest.raises(StorageError, match=message):
+        read_unit_list(text, "version 2, stage 1")
+    units = (
+        ReportingUnit("city", "Avon", "city"),
+        ReportingUnit("p1", "Pct 1", "precinct", "city"),
+    )
+    assert read_unit_list(unit_list(units), "x") == units
+
+
+def test_down_and_up_across_0017_0016_and_0012_keeps_every_unit_and_figure(db_url: str) -> None:
     with Store.open(db_url) as store:
         import_file(store, PRIMARY)
         import_file(store, GENERAL)
@@ -183,7 +217,17 @@ def test_down_and_up_across_0016_and_0012_keeps_every_figure(db_url: str) -> Non
         for p, r in enumerate(stage.unit_results)
     ]
     assert len(expected) > 1000
+    units = [
+        (version_id, s, p, u.id, u.name, u.kind, u.parent)
+        for version_id, election in before.items()
+        for s, stage in enumerate(election.stages)
+        for p, u in enumerate(stage.units)
+    ]
+    assert len(units) > 100
     sqlite = not str(db_url).startswith("postgresql")
+
+    migrate(db_url, "0016", down=True)  # a row a unit again, in order
+    assert _reporting_unit_rows(db_url) == units
 
     migrate(db_url, "0015", down=True)  # a row a figure again, in order
     assert _unit_result_rows(db_url) == expected
@@ -192,7 +236,7 @@ def test_down_and_up_across_0016_and_0012_keeps_every_figure(db_url: str) -> Non
         migrate(db_url, "0011", down=True)
         assert "WITHOUT ROWID" not in _sqlite_table(db_url, "unit_results")
         assert _unit_result_rows(db_url) == expected
-    migrate(db_url, "0016")
+    migrate(db_url, "0017")
     assert _stored(db_url) == before
     assert _count(db_url, "unit_figures") == sum(
         1 for e in before.values() for s in e.stages if s.unit_results
@@ -205,3 +249,4 @@ def test_down_and_up_across_0016_and_0012_keeps_every_figure(db_url: str) -> Non
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
     engine.dispose()
     assert "unit_results" not in tables and "unit_figures" in tables
+    assert "reporting_units" not in tables and "stage_units" in tables

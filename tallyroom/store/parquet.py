@@ -39,6 +39,7 @@ import sqlalchemy as sa
 
 from tallyroom.store import schema as t
 from tallyroom.store.api import Store
+from tallyroom.store.rows import read_unit_list
 from tallyroom.store.unit_blocks import read_blocks
 from tallyroom.unit_arrays import code_arrays
 
@@ -151,25 +152,26 @@ def _unit_batches(conn: sa.Connection, counted: list[int]) -> Iterator[pa.Record
     stored order (a stage's figures are columns: each column of names is taken by the
     figures' numbers, no figure is made one by one)."""
     current = _current().subquery("v")
-    u, ru = t.unit_figures, t.reporting_units
+    u, su = t.unit_figures, t.stage_units
     blocks = (
         sa.select(current.c.election_id, current.c.state, current.c.year, u)
         .join(current, current.c.id == u.c.version_id)
         .order_by(current.c.election_id, u.c.stage, u.c.block)
     )
-    described = sa.select(ru.c.unit, ru.c.name, ru.c.kind, ru.c.parent).where(
-        (ru.c.version_id == sa.bindparam("version_id")) & (ru.c.stage == sa.bindparam("stage"))
+    described = sa.select(su.c.units).where(
+        (su.c.version_id == sa.bindparam("version_id")) & (su.c.stage == sa.bindparam("stage"))
     )
     rows = conn.execution_options(stream_results=True, yield_per=8).execute(blocks)
     for (election_id, stage), of_stage in groupby(rows, key=attrgetter("election_id", "stage")):
         stage_rows = list(of_stage)
         first = stage_rows[0]
-        figures = read_blocks(stage_rows, f"election {election_id}, stage {stage + 1}")
+        where = f"election {election_id}, stage {stage + 1}"
+        figures = read_blocks(stage_rows, where)
+        listed = conn.execute(described, {"version_id": first.version_id, "stage": stage})
+        text = listed.scalar()
         about = {
-            unit: (name, kind, parent)
-            for unit, name, kind, parent in conn.execute(
-                described, {"version_id": first.version_id, "stage": stage}
-            )
+            unit.id: (unit.name, unit.kind, unit.parent)
+            for unit in (read_unit_list(text, where) if text is not None else ())
         }
         unit_about = [about.get(unit, (None, None, None)) for unit in figures.units]
         names = [

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
+from tallyroom.errors import StorageError
 from tallyroom.figures import ElectionFigures, person_key
 from tallyroom.model import (
     Candidate,
@@ -35,7 +36,6 @@ from tallyroom.model import (
     Stage,
     StageKind,
     Transfer,
-    UnitKind,
     UnitResults,
 )
 from tallyroom.store import schema as t
@@ -49,7 +49,10 @@ __all__ = [
     "election_rows",
     "head_columns",
     "legacy_unit_results",
+    "legacy_units",
     "load_election",
+    "read_unit_list",
+    "unit_list",
     "version_columns",
 ]
 
@@ -77,6 +80,51 @@ def _unit_results(
     return {
         stage: read_blocks(list(blocks), f"version {version_id}, stage {stage + 1}'s unit figures")
         for stage, blocks in groupby(rows, key=attrgetter("stage"))
+    }
+
+
+def unit_list(units: Sequence[ReportingUnit]) -> str:
+    """A stage's reporting units as the JSON of ``stage_units.units``: ``[id, name, kind,
+    parent]`` each, in order."""
+    return json.dumps([[u.id, u.name, u.kind, u.parent] for u in units], ensure_ascii=False)
+
+
+def read_unit_list(text: str, where: str) -> tuple[ReportingUnit, ...]:
+    """The reporting units of a ``stage_units.units`` JSON; a list that is not one of
+    ``[id, name, kind, parent]`` with a known kind is refused as damaged."""
+    listed = json.loads(text)
+    if not isinstance(listed, list) or not all(
+        type(unit) is list and len(unit) == 4 for unit in listed
+    ):
+        raise StorageError(f"{where}: expected reporting units of [id, name, kind, parent]")
+    units = tuple(ReportingUnit(*unit) for unit in listed)
+    if not {unit.kind for unit in units} <= _UNIT_KINDS:
+        raise StorageError(f"{where}: a reporting unit of an unknown kind")
+    return units
+
+
+_UNIT_KINDS = frozenset(t.UNIT_KINDS)
+#: ``reporting_units`` as it was before migration 0017 made it ``stage_units``: a row per unit.
+_LEGACY_REPORTING = sa.table(
+    "reporting_units",
+    *map(sa.column, ("version_id", "stage", "position", "unit", "name", "kind", "parent")),
+)
+
+
+def legacy_units(conn: sa.Connection, version_id: int) -> dict[int, tuple[ReportingUnit, ...]]:
+    """Each stage's reporting units from ``reporting_units``, a row per unit, as a database
+    before migration 0017 keeps them (see :func:`legacy_unit_results`)."""
+    r = _LEGACY_REPORTING.c
+    query = (
+        sa.select(r.stage, r.unit, r.name, r.kind, r.parent)
+        .where(r.version_id == version_id)
+        .order_by(r.stage, r.position)
+    )
+    return {
+        stage: tuple(
+            ReportingUnit(unit, name, kind, parent) for _, unit, name, kind, parent in rows
+        )
+        for stage, rows in groupby(conn.execute(query).all(), key=itemgetter(0))
     }
 
 
@@ -195,7 +243,7 @@ ROW_KEYS: dict[sa.Table, tuple[str, ...]] = {
         "stage", "position", "name", "name_key", "votes", "party_id", "incumbent", "write_in",
         "line",
     ),
-    t.reporting_units: ("stage", "unit", "position", "name", "kind", "parent"),
+    t.stage_units: ("stage", "count", "units"),
     t.unit_figures: BLOCK_KEYS,
     t.rounds: ("stage", "number", "position", "elected", "eliminated", "inactive", "threshold"),
     t.round_tallies: ("stage", "round", "position", "candidate", "votes"),
@@ -253,10 +301,7 @@ def election_rows(election: Election) -> dict[sa.Table, Values]:
             for p, row in enumerate(stage.results)
         )
         if stage.units:
-            rows[t.reporting_units].extend(
-                (s, unit.id, p, unit.name, unit.kind, unit.parent)
-                for p, unit in enumerate(stage.units)
-            )
+            rows[t.stage_units].append((s, len(stage.units), unit_list(stage.units)))
         if stage.unit_results:
             rows[t.unit_figures].extend(block_rows(s, stage.unit_results))
         for p, round_ in enumerate(stage.rounds):
@@ -314,7 +359,7 @@ def _version_rows(table: sa.Table) -> sa.Select[Any]:
 #: The tables of a version's rows that many versions have no rows in (most elections have no
 #: precincts and no rounds): :func:`_head` says which have rows, and only those are read.
 SOMETIMES = (
-    t.reporting_units,
+    t.stage_units,
     t.unit_figures,
     t.rounds,
     t.round_tallies,
@@ -407,13 +452,20 @@ def load_election(
 ) -> Election:
     """The election stored as version ``version_id``. ``without``: columns of ``versions`` a
     migration reads before a later one adds them (their fields are left unset), and
-    ``"unit_figures"`` before migration 0016 made that table (the figures are read from
-    ``unit_results``, see :func:`legacy_unit_results`). ``head``: the
+    ``"unit_figures"`` and ``"stage_units"`` before migrations 0016 and 0017 made those tables
+    (the figures and units are read from the tables before them, see
+    :func:`legacy_unit_results`). ``head``: the
     version's :func:`head_columns`, when read already."""
     if head is None:
         (head,) = read_rows(conn, _head(frozenset(without)), {"version_id": version_id})
     results = _by_stage(read_rows(conn, _results(), {"version_id": version_id}))
-    units = _by_stage(_select(conn, t.reporting_units, version_id, head))
+    if t.stage_units.name in without:
+        units = legacy_units(conn, version_id)
+    else:
+        units = {
+            row.stage: read_unit_list(row.units, f"version {version_id}, stage {row.stage + 1}")
+            for row in _select(conn, t.stage_units, version_id, head)
+        }
     if t.unit_figures.name in without:
         unit_results = legacy_unit_results(conn, version_id)
     else:
@@ -454,12 +506,7 @@ def load_election(
                 registered_voters=row.registered_voters,
                 ballots_cast=row.ballots_cast,
                 status=cast(ResultsStatus | None, row.status),
-                units=tuple(
-                    ReportingUnit(
-                        id=u.unit, name=u.name, kind=cast(UnitKind, u.kind), parent=u.parent
-                    )
-                    for u in sorted(units[s], key=lambda u: u.position)
-                ),
+                units=units.get(s, ()),
                 unit_results=unit_results.get(s, ()),
                 rounds=tuple(
                     Round(

@@ -127,8 +127,10 @@ def _carry_over(conn: sa.Connection) -> None:
     for version_row, election_id, number in conn.execute(
         sa.select(v.c.id, v.c.election_id, v.c.number).order_by(v.c.id)
     ).all():
-        # 0009 adds the column, 0016 the table
-        election = load_election(conn, version_row, without=("district", "unit_figures"))
+        # 0009 adds the column, 0016 and 0017 the tables
+        election = load_election(
+            conn, version_row, without=("district", "unit_figures", "stage_units")
+        )
         records = conn.execute(
             sa.select(OUTCOMES.c.stage, OUTCOMES.c.data)
             .where(OUTCOMES.c.version_id == version_row)
