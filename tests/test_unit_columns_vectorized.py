@@ -360,3 +360,15 @@ def test_many_figures_roll_up_as_the_tuple_does() -> None:
     assert _ordered(rollup.unit_totals(stage)) == _ordered(rollup.unit_totals(as_tuple))
     assert _ordered(rollup.root_totals(stage)) == _ordered(rollup.root_totals(as_tuple))
     assert rollup.check_rollup(stage) == rollup.check_rollup(as_tuple)
+
+
+@pytest.mark.parametrize("count", [1, 2, 16_384, 40_000])
+def test_reporting_units_hash_as_the_repr_of_their_fields(count: int) -> None:
+    units = tuple(
+        ReportingUnit(f"p-{i % 999}", f"Précinct '{i}'", "precinct", None if i % 3 else "w1")
+        for i in range(count)
+    )
+    digest = codec._Digest()
+    codec._feed(units, digest)
+    fields = tuple((u.id, u.name, u.kind, u.parent) for u in units)
+    assert digest.hexdigest() == hashlib.sha256(repr(fields).encode("utf-8")).hexdigest()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -26,7 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tallyroom.figures import person_key
-from tallyroom.model import Election, UnitResult, UnitResults
+from tallyroom.model import Election, ReportingUnit, UnitResult, UnitResults
 
 __all__ = [
     "MAX_CHANGES",
@@ -378,6 +379,9 @@ def _feed_chunk(chunk: tuple[Any, ...], digest: _Digest) -> None:
         return
     if len(kinds) == 1:
         (kind,) = kinds
+        if kind is ReportingUnit:  # a precinct file's stages share their units: text once each
+            digest.add("".join(map(_unit_text, chunk))[:-2])
+            return
         if kind is not tuple:
             names = _field_names(kind, False)
             if len(names) > 1:
@@ -390,6 +394,12 @@ def _feed_chunk(chunk: tuple[Any, ...], digest: _Digest) -> None:
         if index:
             digest.add(", ")
         _feed(item, digest)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _unit_text(unit: ReportingUnit) -> str:
+    """The ``repr`` of a reporting unit's comparing field values, then ``, ``."""
+    return f"{_values(ReportingUnit, unit)!r}, "
 
 
 def _feed_unit_results(figures: UnitResults, digest: _Digest) -> None:

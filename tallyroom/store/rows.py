@@ -85,8 +85,14 @@ def _unit_results(
 
 def unit_list(units: Sequence[ReportingUnit]) -> str:
     """A stage's reporting units as the JSON of ``stage_units.units``: ``[id, name, kind,
-    parent]`` each, in order."""
-    return json.dumps([[u.id, u.name, u.kind, u.parent] for u in units], ensure_ascii=False)
+    parent]`` each, in order. A precinct file's stages share their units (a county's precincts
+    are listed by each of its contests): each unit's JSON is made once."""
+    return f"[{', '.join(map(_unit_json, units))}]"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _unit_json(unit: ReportingUnit) -> str:
+    return json.dumps([unit.id, unit.name, unit.kind, unit.parent], ensure_ascii=False)
 
 
 def read_unit_list(text: str, where: str) -> tuple[ReportingUnit, ...]:
