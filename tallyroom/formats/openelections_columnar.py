@@ -36,8 +36,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import ctypes
 import datetime as dt
+import functools
 import io
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -401,10 +404,11 @@ class _Reader:
         self.given: dict[tuple[int, str | None, str], int] = {}
         self.names: dict[str, int] = {}
         self.stage_names: list[list[int]] = []  # each stage's names in the order they come
-        # per block, the rows that make figures grouped by stage (in the file's order within
-        # each): unit, name, counts, counts given; each stage's (block, start, end) among them
-        self.blocks: list[tuple[Codes, Codes, npt.NDArray[Any], Flags]] = []
-        self.pieces: list[list[tuple[int, int, int]]] = []
+        # each stage's rows that make figures, a piece per block (in the file's order): unit,
+        # name, and counts plus one (0: not given), each in the narrowest type that holds
+        # the block's; a stage's pieces are let go once it is made, so the rows of the stages
+        # made and the figures of those to come are not held together
+        self.pieces: list[list[tuple[npt.NDArray[Any], ...]]] = []
         # per block, of the summary rows: unit, row, counts, counts given
         self.kept: tuple[list[npt.NDArray[Any]], ...] = tuple([] for _ in range(4))
 
@@ -520,15 +524,27 @@ class _Reader:
         narrow = np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64
         by_stage = np.argsort(stage, kind="stable")
         order = figures[by_stage]
-        self.blocks.append((unit[order], name[by_stage], votes[order].astype(narrow), valid[order]))
+        # each count kept plus one, 0 for a count not given (the narrowest type that holds it)
+        given = votes[order]
+        given += 1
+        given *= valid[order]
+        top_given = top + 1
+        columns = (
+            unit[order].astype(_narrow_code(len(self.unit_ids))),
+            name[by_stage].astype(_narrow_code(len(self.names))),
+            given.astype(
+                np.uint16 if top_given < 1 << 16 else np.uint32 if top_given < 1 << 32 else np.int64
+            ),
+        )
         sizes = np.bincount(stage, minlength=len(self.stages))
-        ends = np.cumsum(sizes)
+        ends = np.cumsum(sizes).tolist()
         while len(self.pieces) < len(self.stages):
             self.pieces.append([])
-        number = len(self.blocks) - 1
+        pieces = self.pieces
         for present in np.flatnonzero(sizes).tolist():
-            end = int(ends[present])
-            self.pieces[present].append((number, end - int(sizes[present]), end))
+            end = ends[present]
+            start = end - int(sizes[present])
+            pieces[present].append(tuple(column[start:end].copy() for column in columns))
         summaries = np.flatnonzero(summary)
         for kept, part in zip(
             self.kept,
@@ -796,6 +812,7 @@ class _Made:
             [-1 if u.parent is None else position[u.parent] for u in self.known], np.int32
         )
         rank = units._rank()
+        units.order.clear()  # the sort keys of the ranks (no more units come)
         self.rank = np.array([rank[u] for u in known], np.int32)
         of_unit = np.array([position[u] for u in reader.unit_ids], np.int32)
         self.root = position[units.root.id]
@@ -899,15 +916,17 @@ class _Made:
     ) -> Stage:
         """The stage ``number``: its figures, units and results."""
         _, party = self.reader.stages[number]
-        blocks = self.reader.blocks
-        pieces = [
-            [blocks[b][k][start:end] for b, start, end in self.reader.pieces[number]]
-            for k in range(4)
-        ]
+        pieces = self.reader.pieces[number]
+        self.reader.pieces[number] = []  # each stage is made once: its rows are let go
         joined: list[Any] = [
-            np.concatenate(piece) if len(piece) > 1 else piece[0] for piece in pieces
+            np.concatenate([piece[k] for piece in pieces]) if len(pieces) > 1 else pieces[0][k]
+            for k in range(3)
         ]
-        row_units, row_names, votes, valid = joined
+        del pieces
+        row_units, row_names, stored = joined
+        valid = stored != 0
+        votes = stored - valid  # the counts given (0 where none is)
+        del joined, stored
         row_units = self.of_unit[row_units]
         if votes.size <= _FEW:
             return self._few(kind, party, day, contest, row_units, row_names, votes, valid)
@@ -1019,6 +1038,11 @@ class _Made:
         return {self.names[c]: int(low[c]) + (int(high[c]) << 32) for c in order.tolist()}
 
 
+def _narrow_code(size: int) -> type[np.unsignedinteger[Any]]:
+    """The narrowest unsigned type of codes below ``size``."""
+    return np.uint8 if size <= 1 << 8 else np.uint16 if size <= 1 << 16 else np.uint32
+
+
 def _refuse_repeats(units: Codes, keys: Codes, size: int) -> None:
     """``_Unsure`` when a unit gives a key (each below ``size``) twice: a split precinct,
     which the row-by-row reader reads as parts (and notes)."""
@@ -1044,6 +1068,30 @@ def _joined_parts(parts: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
     whole = np.concatenate(parts).astype(kind, copy=False)
     parts.clear()
     return whole
+
+
+def _release_unused() -> None:
+    """Give the pages the C allocator holds free back to the system (glibc's ``malloc_trim``;
+    nothing where there is none). Reading a file frees tens of megabytes of arrays scattered
+    among those kept, which glibc would otherwise keep (pyarrow's ``release_unused`` of its
+    system pool does not trim here)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or ``None``."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has none)
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
 
 
 def _lookup(table: npt.NDArray[Any], size: int) -> Codes:
@@ -1120,10 +1168,11 @@ def _read(
         stream.drain()  # pyarrow's reading ahead finds the end, and waits for nothing more
         if batches is not None:
             batches.close()
+    _release_unused()  # what reading the blocks freed, before the figures are made
     lines, blank = stream.lines()
     if lines - blank != reader.rows + 1:
         raise _Unsure
-    return rows._finish(
+    loaded = rows._finish(
         reader.contests,
         reader.elections(date, jurisdiction),
         reader.dates,
@@ -1133,3 +1182,6 @@ def _read(
         warnings,
         source,
     )
+    del reader
+    _release_unused()  # what making the figures freed: the rows of every block
+    return loaded
