@@ -212,3 +212,28 @@ def test_a_precinct_file_gone_before_it_is_stored_is_refused(
             service.store_source(batch, prepared.elections, prepared.text, path.name)
         assert store.list_elections().total == 0
         assert _stored(store) == []
+
+
+def test_a_long_source_is_written_with_a_small_page_cache_and_the_cache_set_back(
+    tmp_path: Path,
+) -> None:
+    from tallyroom.store.batch import BULK_CACHE_KIB
+    from tallyroom.store.engine import CACHE_KIB
+
+    text = "county,precinct,office,candidate,votes\n" * 10
+    path = tmp_path / "long.csv"
+    path.write_text(text, encoding="utf-8")
+    source = SourceFile(path, hashlib.sha256(text.encode()).hexdigest(), len(text))
+    seen = []
+    with Store.open(tmp_path / "x.db") as store:
+        with store.batch() as batch:
+            batch.write("short text", "short.txt", lambda w: seen.append(_cache(w.conn)))
+            batch.write(source, "long.csv", lambda w: seen.append(_cache(w.conn)))
+            batch.write("more", "more.txt", lambda w: seen.append(_cache(w.conn)))
+        with store.engine.connect() as conn:  # the batch's connection, from the pool
+            seen.append(_cache(conn))
+    assert seen == [-CACHE_KIB, -BULK_CACHE_KIB, -BULK_CACHE_KIB, -CACHE_KIB]
+
+
+def _cache(conn: sa.Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())

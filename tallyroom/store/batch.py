@@ -24,6 +24,7 @@ of the sources it is about to write, and stores their texts, one statement for a
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -33,9 +34,9 @@ import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
 from tallyroom.store import schema as t
-from tallyroom.store.engine import write_connection
+from tallyroom.store.engine import CACHE_KIB, write_connection
 from tallyroom.store.read import has_text_index
-from tallyroom.store.sources import SourceText
+from tallyroom.store.sources import SourceFile, SourceText
 from tallyroom.store.writes import (
     Ahead,
     Attempt,
@@ -57,6 +58,10 @@ __all__ = ["OPTIMIZE_FROM", "RETRY_SQLSTATES", "Batch", "Busy", "Replay", "retry
 #: A batch that wrote this many sources refreshes the planner's statistics when it ends.
 OPTIMIZE_FROM = 100
 T = TypeVar("T")
+
+
+#: SQLite's page cache, in KiB, while a batch writes a long source (see :meth:`Batch.write`).
+BULK_CACHE_KIB = 2_048
 
 
 class Batch:
@@ -85,6 +90,7 @@ class Batch:
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
         self._search: bool | None = None
+        self._cache_small = False
 
     def __enter__(self) -> Batch:
         self._connection = write_connection(self.store.engine)
@@ -108,6 +114,9 @@ class Batch:
                 raise error
         finally:
             if self._connection is not None:
+                if self._cache_small:  # the pool's next user gets the usual cache
+                    with contextlib.suppress(sa.exc.DBAPIError):
+                        self._connection.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
                 self._connection.close()
             self._connection = self._transaction = None
         if error is None and self.optimize and self.written >= OPTIMIZE_FROM:
@@ -120,6 +129,15 @@ class Batch:
         if self._transaction is None:
             self._transaction = conn.begin()
         return conn
+
+    def _small_cache(self, conn: sa.Connection) -> None:
+        """Keep SQLite's page cache small while the batch writes a long source (a file read
+        from disk, such as a statewide precinct file): its pages, and its figures' blocks, are
+        written once and not read again, and a full cache of them was 16 MiB of the import's
+        peak. The connection's cache is set back when the batch ends."""
+        if conn.dialect.name == "sqlite" and not self._cache_small:
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+            self._cache_small = True
 
     def _fills_text_index(self, conn: sa.Connection) -> bool:
         """Whether the writers fill SQLite's text index (asked once per batch: a SQLite without
@@ -144,6 +162,8 @@ class Batch:
         again by the caller in a batch that is not buffered."""
         conn = self._conn()
         search = self._fills_text_index(conn)
+        if isinstance(source_text, SourceFile):
+            self._small_cache(conn)
         if self._pending is not None:
             writer = SourceWriter(
                 conn,
