@@ -275,6 +275,10 @@ def first_use(names: Sequence[str], codes: Codes) -> tuple[list[str], Codes]:
     among those (``codes`` itself when they use every name in its own order, as the figures of
     a file read do). ``codes`` must give equal names equal codes (see :func:`name_codes`)."""
     count = len(codes)
+    if count:  # each code at most one above those before it: every name, first used in order
+        top = np.maximum.accumulate(codes)
+        if int(top[0]) == 0 and int(top[-1]) == len(names) - 1 and not np.any(np.diff(top) > 1):
+            return list(names), codes
     first = np.full(len(names), count, dtype=np.int64)
     first[codes[::-1]] = np.arange(count - 1, -1, -1)  # a repeated index keeps its last value
     used = np.flatnonzero(first < count)
