@@ -372,3 +372,19 @@ def test_reporting_units_hash_as_the_repr_of_their_fields(count: int) -> None:
     codec._feed(units, digest)
     fields = tuple((u.id, u.name, u.kind, u.parent) for u in units)
     assert digest.hexdigest() == hashlib.sha256(repr(fields).encode("utf-8")).hexdigest()
+
+
+def test_a_text_cache_makes_each_text_once_and_starts_again_when_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[tuple[object, ...]] = []
+
+    def make(values: tuple[object, ...]) -> str:
+        made.append(values)
+        return repr(values)
+
+    monkeypatch.setattr(codec, "TEXTS_KEPT", 3)
+    cache = codec.TextCache(make)
+    texts = [cache[(n % 3,)] for n in range(9)]
+    assert texts == [repr((n % 3,)) for n in range(9)] and len(made) == 3
+    assert cache[(7,)] == "(7,)" and len(cache) == 1  # full: started again

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import itertools
 import json
@@ -380,7 +379,7 @@ def _feed_chunk(chunk: tuple[Any, ...], digest: _Digest) -> None:
     if len(kinds) == 1:
         (kind,) = kinds
         if kind is ReportingUnit:  # a precinct file's stages share their units: text once each
-            digest.add("".join(map(_unit_text, chunk))[:-2])
+            digest.add("".join(map(_UNIT_TEXTS.__getitem__, map(_UNIT_VALUES, chunk)))[:-2])
             return
         if kind is not tuple:
             names = _field_names(kind, False)
@@ -396,10 +395,28 @@ def _feed_chunk(chunk: tuple[Any, ...], digest: _Digest) -> None:
         _feed(item, digest)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _unit_text(unit: ReportingUnit) -> str:
-    """The ``repr`` of a reporting unit's comparing field values, then ``, ``."""
-    return f"{_values(ReportingUnit, unit)!r}, "
+class TextCache(dict[tuple[Any, ...], str]):
+    """Text made of a record's field values by ``make``, once per distinct values: look one up
+    as ``cache[values]``. A precinct file's stages share their reporting units (a county's
+    precincts are listed by each of its contests): 217,080 listings of 15,000 units. At most
+    :data:`TEXTS_KEPT` are kept; past that the cache starts again."""
+
+    def __init__(self, make: Callable[[tuple[Any, ...]], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, values: tuple[Any, ...]) -> str:
+        if len(self) >= TEXTS_KEPT:
+            self.clear()
+        text = self[values] = self.make(values)
+        return text
+
+
+TEXTS_KEPT = 1 << 16
+#: A reporting unit's comparing field values, in order.
+_UNIT_VALUES = operator.attrgetter(*_field_names(ReportingUnit, False))
+#: The ``repr`` of a reporting unit's field values, then ``, ``.
+_UNIT_TEXTS = TextCache(lambda values: f"{values!r}, ")
 
 
 def _feed_unit_results(figures: UnitResults, digest: _Digest) -> None:

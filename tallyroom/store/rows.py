@@ -39,6 +39,7 @@ from tallyroom.model import (
     UnitResults,
 )
 from tallyroom.store import schema as t
+from tallyroom.store.codec import TextCache
 from tallyroom.store.driver import read_rows
 from tallyroom.store.unit_blocks import BLOCK_KEYS, block_rows, read_blocks
 
@@ -85,14 +86,12 @@ def _unit_results(
 
 def unit_list(units: Sequence[ReportingUnit]) -> str:
     """A stage's reporting units as the JSON of ``stage_units.units``: ``[id, name, kind,
-    parent]`` each, in order. A precinct file's stages share their units (a county's precincts
-    are listed by each of its contests): each unit's JSON is made once."""
-    return f"[{', '.join(map(_unit_json, units))}]"
+    parent]`` each, in order (each distinct unit's made once: see :class:`TextCache`)."""
+    return f"[{', '.join(map(_UNIT_JSON.__getitem__, map(_UNIT_COLUMNS, units)))}]"
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _unit_json(unit: ReportingUnit) -> str:
-    return json.dumps([unit.id, unit.name, unit.kind, unit.parent], ensure_ascii=False)
+_UNIT_COLUMNS = attrgetter("id", "name", "kind", "parent")
+_UNIT_JSON = TextCache(lambda values: json.dumps(list(values), ensure_ascii=False))
 
 
 def read_unit_list(text: str, where: str) -> tuple[ReportingUnit, ...]:
