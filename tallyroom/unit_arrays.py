@@ -27,6 +27,7 @@ __all__ = [
     "first_use",
     "groups",
     "name_codes",
+    "narrowest",
     "repeated",
     "repeated_figures",
     "same_figures",
@@ -293,12 +294,11 @@ def first_use(names: Sequence[str], codes: Codes) -> tuple[list[str], Codes]:
 
 def canonical_columns(
     figures: UnitResults,
-) -> tuple[list[list[str]], list[Codes], Keys | None]:
+) -> tuple[list[list[str]], list[Codes], Codes | None]:
     """The figures in a form that depends on their values alone (equal figures, equal form,
     however their names are numbered): the units, candidates and vote types each in the order
-    the figures first use them, each figure's numbers among those, and the votes as signed
-    64-bit numbers (``None`` when one does not fit: the caller writes them as Python numbers).
-    """
+    the figures first use them, each figure's numbers among those, and the votes (``None``
+    when one does not fit 64 bits: the caller reads them as Python numbers)."""
     columns = code_arrays(figures)
     names: list[list[str]] = []
     codes: list[Codes] = []
@@ -309,7 +309,21 @@ def canonical_columns(
         names.append(used)
         codes.append(renumbered)
     votes = columns[3]
-    return names, codes, None if votes.dtype == object else votes.astype(np.int64, copy=False)
+    return names, codes, None if votes.dtype == object else votes
+
+
+#: Little-endian unsigned types by width, narrowest first.
+_UNSIGNED = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"), np.dtype("<u8"))
+
+
+def narrowest(values: Codes, top: int, low: int = 0) -> Codes:
+    """``values`` (each between ``low`` and ``top``) as little-endian integers of the narrowest
+    type that holds them: unsigned unless ``low`` is negative, then signed of 8 bytes. No copy
+    when they are so already."""
+    kinds: tuple[np.dtype[Any], ...] = _UNSIGNED if low >= 0 else (np.dtype("<i8"),)
+    kind = next(t for t in kinds if low < 0 or top < 1 << (8 * t.itemsize))
+    found: Codes = np.ascontiguousarray(values, dtype=kind)
+    return found
 
 
 def same_figures(one: UnitResults, other: UnitResults) -> bool:

@@ -72,21 +72,34 @@ def _digest(figures: UnitResults, feed: Any) -> str:
 
 def _canonical_text(rows: list[UnitResult]) -> bytes:
     """What the fingerprint hashes for ``rows``, by its definition, written a figure at a time
-    in plain Python: the names in the order first used, then the numbers and votes as bytes."""
+    in plain Python: the names in the order first used, the columns' types, then the numbers
+    and votes as bytes, a column at a time."""
     if not rows:
         return b"()"
     fields = ("unit", "candidate", "vote_type")
     names = [list(dict.fromkeys(getattr(r, f) for r in rows)) for f in fields]
-    head = f"UnitResults({names[0]!r}, {names[1]!r}, {names[2]!r}, {len(rows)}, "
-    body = b"".join(
-        array("I", [listed.index(getattr(r, f)) for r in rows]).tobytes()
-        for f, listed in zip(fields, names, strict=True)
-    )
+    types, body = [], b""
+    for f, listed in zip(fields, names, strict=True):
+        width = next(
+            w for w, code in ((1, "B"), (2, "H"), (4, "I"), (8, "Q")) if len(listed) <= 1 << (8 * w)
+        )
+        code = {1: "B", 2: "H", 4: "I", 8: "Q"}[width]
+        types.append(f"u{width}")
+        body += array(code, [listed.index(getattr(r, f)) for r in rows]).tobytes()
     votes = [r.votes for r in rows]
     if all(-(2**63) <= v < 2**63 for v in votes):
-        tail = array("q", votes).tobytes()
+        if min(votes) < 0:
+            types.append("i8")
+            body += array("q", votes).tobytes()
+        else:
+            width = next(w for w in (1, 2, 4, 8) if max(votes) < 1 << (8 * w))
+            types.append(f"u{width}")
+            body += array({1: "B", 2: "H", 4: "I", 8: "Q"}[width], votes).tobytes()
+        tail = b""
     else:
+        types.append("repr")
         tail = repr(tuple(votes)).encode()
+    head = f"UnitResults({names[0]!r}, {names[1]!r}, {names[2]!r}, {len(rows)}, {' '.join(types)}, "
     return head.encode() + body + tail + b")"
 
 

@@ -303,7 +303,7 @@ class _Digest:
             pieces.clear()
             self.chars = 0
 
-    def add_bytes(self, data: bytes) -> None:
+    def add_bytes(self, data: bytes | memoryview) -> None:
         """Hash ``data`` as it is, after the pieces before it."""
         if self.pieces:
             self.hash.update("".join(self.pieces).encode("utf-8"))
@@ -422,27 +422,34 @@ _UNIT_TEXTS = TextCache(lambda values: f"{values!r}, ")
 def _feed_unit_results(figures: UnitResults, digest: _Digest) -> None:
     """Hash a stage's unit figures (held as columns, or as a tuple of figures made columns) by
     their canonical columns (:func:`tallyroom.unit_arrays.canonical_columns`), not by the
-    ``repr`` of each figure: ``UnitResults(units, candidates, vote types, count, `` (the three
-    lists of names as their ``repr``, each in the order the figures first use it) then, as
-    bytes, each figure's unit, candidate and vote-type numbers among those (little-endian,
-    4 bytes each, 8 when a list has 2**32 names or more), its votes (little-endian signed, 8
-    bytes; as the ``repr`` of the tuple of them when one does not fit) and ``)``. Equal figures
-    give equal text, and the text gives the figures back; a statewide file's six million
-    figures hash in a tenth of the time their ``repr`` took (the text would be 275 MB)."""
+    ``repr`` of each figure: ``UnitResults(units, candidates, vote types, count, types, ``
+    (the three lists of names as their ``repr``, each in the order the figures first use it;
+    ``types``: the four columns' types, such as ``u2 u1 u1 u4``), then each
+    figure's unit, candidate and vote-type numbers among those names and its votes, a column
+    at a time, as little-endian integers of those types, and ``)``. A column's type is the
+    narrowest for its values: the numbers' for the count of names, the votes' unsigned for
+    their largest (signed of 8 bytes when one is negative; when one does not fit 64 bits the
+    type is ``repr`` and the votes are the ``repr`` of the tuple of them). Equal figures give
+    equal text, and the text gives the figures back; a statewide file's six million figures
+    hash from their own arrays, where their ``repr`` was 275 MB of text."""
     if not figures:
         digest.add("()")
         return
-    from tallyroom.unit_arrays import canonical_columns  # numpy: only for unit figures
+    from tallyroom.unit_arrays import canonical_columns, narrowest  # numpy: for unit figures
 
     names, codes, votes = canonical_columns(figures)
-    digest.add(f"UnitResults({names[0]!r}, {names[1]!r}, {names[2]!r}, {len(figures)}, ")
-    for listed, column in zip(names, codes, strict=True):
-        width = "<u4" if len(listed) < 1 << 32 else "<u8"
-        digest.add_bytes(column.astype(width, copy=False).tobytes())
+    columns = [
+        narrowest(column, len(listed) - 1) for listed, column in zip(names, codes, strict=True)
+    ]
+    if votes is not None:
+        columns.append(narrowest(votes, int(votes.max()), int(votes.min())))
+    types = " ".join(f"{c.dtype.kind}{c.dtype.itemsize}" for c in columns)
+    types += " repr" if votes is None else ""
+    digest.add(f"UnitResults({names[0]!r}, {names[1]!r}, {names[2]!r}, {len(figures)}, {types}, ")
+    for column in columns:
+        digest.add_bytes(column.data)
     if votes is None:
         digest.add(repr(tuple(figures.votes)))
-    else:
-        digest.add_bytes(votes.astype("<i8", copy=False).tobytes())
     digest.add(")")
 
 
