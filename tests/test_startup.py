@@ -13,6 +13,7 @@ import os
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import click
@@ -261,3 +262,24 @@ def test_the_package_names_are_imported_on_first_use() -> None:
     assert set(tallyroom._HOMES) == set(tallyroom.__all__) - {"__version__"}
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = tallyroom.nothing  # type: ignore[attr-defined]
+
+
+def test_articles_imported_and_shown_load_neither_numpy_nor_pyarrow(tmp_path: Path) -> None:
+    # A precinct file's figures are the only work of numpy and pyarrow in an import or a read:
+    # an article's import into a database, and showing it, load neither (each costs start-up).
+    made = tmp_path / "made.db"
+    _python(f"from tallyroom.store import Store\nStore.open({str(made)!r}).close()\n")
+    article = ROOT / "tallyroom" / "data" / "samples"
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tallyroom.cli import main\n"
+        f"files = sorted(str(p) for p in Path({str(article)!r}).glob('*.txt'))[:2]\n"
+        f"main.main(['import', '--db', {str(made)!r}, *files], standalone_mode=False)\n"
+        f"main.main(['show', '--db', {str(made)!r}, '1'], standalone_mode=False)\n"
+        "print(sorted(m for m in ('numpy', 'pyarrow') if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[]"

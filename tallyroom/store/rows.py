@@ -41,7 +41,6 @@ from tallyroom.model import (
 from tallyroom.store import schema as t
 from tallyroom.store.codec import TextCache
 from tallyroom.store.driver import read_rows
-from tallyroom.store.unit_blocks import BLOCK_KEYS, block_rows, read_blocks
 
 __all__ = [
     "ROW_KEYS",
@@ -77,6 +76,8 @@ def _unit_results(
     """Each stage's unit figures, from its blocks' rows."""
     if not getattr(head, _has(t.unit_figures)):
         return {}
+    from tallyroom.store.unit_blocks import read_blocks  # numpy: only for unit figures
+
     rows = read_rows(conn, _unit_blocks(), {"version_id": version_id})
     return {
         stage: read_blocks(list(blocks), f"version {version_id}, stage {stage + 1}'s unit figures")
@@ -249,7 +250,7 @@ ROW_KEYS: dict[sa.Table, tuple[str, ...]] = {
         "line",
     ),
     t.stage_units: ("stage", "count", "units"),
-    t.unit_figures: BLOCK_KEYS,
+    t.unit_figures: tuple(c.name for c in t.unit_figures.c if c.name != "version_id"),
     t.rounds: ("stage", "number", "position", "elected", "eliminated", "inactive", "threshold"),
     t.round_tallies: ("stage", "round", "position", "candidate", "votes"),
     t.round_inactive: ("stage", "round", "reason", "position", "votes"),
@@ -308,6 +309,8 @@ def election_rows(election: Election) -> dict[sa.Table, Values]:
         if stage.units:
             rows[t.stage_units].append((s, len(stage.units), unit_list(stage.units)))
         if stage.unit_results:
+            from tallyroom.store.unit_blocks import block_rows  # numpy: only for unit figures
+
             rows[t.unit_figures].extend(block_rows(s, stage.unit_results))
         for p, round_ in enumerate(stage.rounds):
             number = round_.number

@@ -34,24 +34,14 @@ import numpy.typing as npt
 
 from tallyroom.errors import StorageError
 from tallyroom.model import UnitResults, UnitRows
-from tallyroom.store.schema import FIGURE_BLOCK
+from tallyroom.store.schema import FIGURE_BLOCK, unit_figures
 from tallyroom.unit_arrays import code_arrays, first_use, name_codes, unit_results
 
 __all__ = ["BLOCK_KEYS", "block_rows", "read_blocks"]
 
-#: The columns of a block's row after ``version_id``, in the order :func:`block_rows` gives.
-BLOCK_KEYS = (
-    "stage",
-    "block",
-    "figures",
-    "units",
-    "candidates",
-    "vote_types",
-    "unit_codes",
-    "candidate_codes",
-    "type_codes",
-    "votes",
-)
+#: The columns of a block's row after ``version_id``, in the order :func:`block_rows` gives
+#: (the table's; ``store.rows`` reads them so, without loading numpy for an article).
+BLOCK_KEYS = tuple(c.name for c in unit_figures.c if c.name != "version_id")
 
 #: numpy's little-endian type for a code column of each width in bytes.
 _CODES: dict[int, np.dtype[Any]] = {

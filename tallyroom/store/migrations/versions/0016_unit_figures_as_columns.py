@@ -51,7 +51,6 @@ def _versions(table: str) -> list[int]:
 def upgrade() -> None:
     from tallyroom.store.rows import legacy_unit_results
     from tallyroom.store.schema import FIGURE_BLOCK
-    from tallyroom.store.unit_blocks import BLOCK_KEYS, block_rows
 
     bind = op.get_bind()
     postgresql = bind.dialect.name == "postgresql"
@@ -83,6 +82,8 @@ def upgrade() -> None:
     )
     assert figures is not None
     for version_id in _versions("unit_results"):
+        from tallyroom.store.unit_blocks import BLOCK_KEYS, block_rows  # numpy: figures to move
+
         rows = [
             dict(zip(("version_id", *BLOCK_KEYS), (version_id, *row), strict=True))
             for stage, held in legacy_unit_results(bind, version_id).items()
