@@ -203,6 +203,9 @@ def test_a_damaged_list_of_units_is_refused(text: str, message: str) -> None:
         ReportingUnit("p1", "Pct 1", "precinct", "city"),
     )
     assert read_unit_list(unit_list(units), "x") == units
+    hamlet = ReportingUnit("p2", "Pct 2", "hamlet", "city")  # type: ignore[arg-type]
+    with pytest.raises(StorageError, match="'p2': expected a kind of"):
+        unit_list((*units, hamlet))
 
 
 def test_down_and_up_across_0017_0016_and_0012_keeps_every_unit_and_figure(db_url: str) -> None:

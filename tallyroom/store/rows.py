@@ -87,12 +87,19 @@ def _unit_results(
 
 def unit_list(units: Sequence[ReportingUnit]) -> str:
     """A stage's reporting units as the JSON of ``stage_units.units``: ``[id, name, kind,
-    parent]`` each, in order (each distinct unit's made once: see :class:`TextCache`)."""
+    parent]`` each, in order (each distinct unit's made once: see :class:`TextCache`). A unit
+    of a kind not known is refused, as the CHECK of the table of a row per unit refused it."""
     return f"[{', '.join(map(_UNIT_JSON.__getitem__, map(_UNIT_COLUMNS, units)))}]"
 
 
+def _unit_json(values: tuple[Any, ...]) -> str:
+    if values[2] not in _UNIT_KINDS:
+        raise StorageError(f"reporting unit {values[0]!r}: expected a kind of {t.UNIT_KINDS}")
+    return json.dumps(list(values), ensure_ascii=False)
+
+
 _UNIT_COLUMNS = attrgetter("id", "name", "kind", "parent")
-_UNIT_JSON = TextCache(lambda values: json.dumps(list(values), ensure_ascii=False))
+_UNIT_JSON = TextCache(_unit_json)
 
 
 def read_unit_list(text: str, where: str) -> tuple[ReportingUnit, ...]:
