@@ -28,6 +28,7 @@ __all__ = [
     "groups",
     "name_codes",
     "narrowest",
+    "narrowest_type",
     "repeated",
     "repeated_figures",
     "same_figures",
@@ -316,13 +317,18 @@ def canonical_columns(
 _UNSIGNED = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"), np.dtype("<u8"))
 
 
+def narrowest_type(top: int, low: int = 0) -> np.dtype[Any]:
+    """The narrowest little-endian integer type of numbers between ``low`` and ``top``:
+    unsigned unless ``low`` is negative, then signed of 8 bytes."""
+    if low < 0:
+        return np.dtype("<i8")
+    return next(t for t in _UNSIGNED if top < 1 << (8 * t.itemsize))
+
+
 def narrowest(values: Codes, top: int, low: int = 0) -> Codes:
-    """``values`` (each between ``low`` and ``top``) as little-endian integers of the narrowest
-    type that holds them: unsigned unless ``low`` is negative, then signed of 8 bytes. No copy
-    when they are so already."""
-    kinds: tuple[np.dtype[Any], ...] = _UNSIGNED if low >= 0 else (np.dtype("<i8"),)
-    kind = next(t for t in kinds if low < 0 or top < 1 << (8 * t.itemsize))
-    found: Codes = np.ascontiguousarray(values, dtype=kind)
+    """``values`` (each between ``low`` and ``top``) in :func:`narrowest_type` (no copy when
+    they are so already)."""
+    found: Codes = np.ascontiguousarray(values, dtype=narrowest_type(top, low))
     return found
 
 

@@ -62,7 +62,7 @@ from tallyroom.model import (
     UnitResultsBuilder,
     Unread,
 )
-from tallyroom.unit_arrays import unit_results
+from tallyroom.unit_arrays import narrowest_type, unit_results
 
 __all__ = ["read_columnar_file", "read_columnar_text"]
 
@@ -530,8 +530,8 @@ class _Reader:
         given *= valid[order]
         top_given = top + 1
         columns = (
-            unit[order].astype(_narrow_code(len(self.unit_ids))),
-            name[by_stage].astype(_narrow_code(len(self.names))),
+            unit[order].astype(narrowest_type(len(self.unit_ids) - 1)),
+            name[by_stage].astype(narrowest_type(len(self.names) - 1)),
             given.astype(
                 np.uint16 if top_given < 1 << 16 else np.uint32 if top_given < 1 << 32 else np.int64
             ),
@@ -1036,11 +1036,6 @@ class _Made:
         low = np.bincount(picked_names, weights=wide & 0xFFFFFFFF, minlength=size)
         high = np.bincount(picked_names, weights=wide >> 32, minlength=size)
         return {self.names[c]: int(low[c]) + (int(high[c]) << 32) for c in order.tolist()}
-
-
-def _narrow_code(size: int) -> type[np.unsignedinteger[Any]]:
-    """The narrowest unsigned type of codes below ``size``."""
-    return np.uint8 if size <= 1 << 8 else np.uint16 if size <= 1 << 16 else np.uint32
 
 
 def _refuse_repeats(units: Codes, keys: Codes, size: int) -> None:

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from tallyroom.errors import StorageError
 from tallyroom.model import UnitResults, UnitRows
 from tallyroom.store.schema import FIGURE_BLOCK, unit_figures
-from tallyroom.unit_arrays import code_arrays, first_use, name_codes, unit_results
+from tallyroom.unit_arrays import code_arrays, first_use, name_codes, narrowest, unit_results
 
 __all__ = ["BLOCK_KEYS", "block_rows", "read_blocks"]
 
@@ -57,11 +57,6 @@ Array = npt.NDArray[Any]
 
 #: Each column of names and the column of the figures' numbers among them.
 _NAMED = (("units", "unit_codes"), ("candidates", "candidate_codes"), ("vote_types", "type_codes"))
-
-
-def _code_bytes(codes: Array, count: int) -> bytes:
-    width = next(width for width in (1, 2, 4, 8) if count <= 1 << (8 * width))
-    return bytes(np.ascontiguousarray(codes, dtype=_CODES[width]).tobytes())
 
 
 def _vote_bytes(votes: Array) -> bytes:
@@ -89,7 +84,7 @@ def block_rows(stage: int, figures: UnitRows) -> list[tuple[Any, ...]]:
         ):
             used, renumbered = first_use(distinct, name_codes(distinct, codes[start:stop]))
             names.append(json.dumps(used, ensure_ascii=False))
-            coded.append(_code_bytes(renumbered, len(used)))
+            coded.append(bytes(narrowest(renumbered, len(used) - 1).tobytes()))
         votes = columns[3][start:stop]
         rows.append((stage, block, len(votes), *names, *coded, _vote_bytes(votes)))
     return rows
