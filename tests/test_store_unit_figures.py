@@ -44,12 +44,28 @@ def _stored(url: str | Path) -> dict[int, Any]:
     return found
 
 
-def _count(url: str | Path, table: str) -> int:
+def _select(url: str | Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` on the database at ``url``."""
     engine = create_engine(normalize_url(url))
     with engine.connect() as conn:
-        found = int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+        rows = [tuple(row) for row in conn.execute(sa.text(sql))]
     engine.dispose()
-    return found
+    return rows
+
+
+def _count(url: str | Path, table: str) -> int:
+    return int(_select(url, f"SELECT count(*) FROM {table}")[0][0])
+
+
+_UNIT_RESULTS = (
+    "SELECT version_id, stage, position, unit, candidate, vote_type, votes "
+    "FROM unit_results ORDER BY version_id, stage, position"
+)
+_REPORTING_UNITS = (
+    "SELECT version_id, stage, position, unit, name, kind, parent "
+    "FROM reporting_units ORDER BY version_id, stage, position"
+)
+_UNIT_RESULTS_TABLE = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'unit_results'"
 
 
 def test_a_precinct_file_reads_back_as_it_was_read(db_url: str) -> None:
@@ -124,6 +140,8 @@ def test_a_damaged_block_is_refused_never_read_as_other_figures(
     with pytest.raises(StorageError, match=message) as raised:
         read_blocks([SimpleNamespace(**row)], "version 9, stage 1's unit figures")
     assert str(raised.value).startswith("version 9, stage 1's unit figures, block")
+    with pytest.raises(StorageError, match="stage 1: no figures"):
+        read_blocks([], "stage 1")
 
 
 def test_a_block_of_a_stage_not_stored_is_refused_and_stored_blocks_never_change(
@@ -149,42 +167,6 @@ def test_a_block_of_a_stage_not_stored_is_refused_and_stored_blocks_never_change
             ):
                 conn.execute(change.where(change.table.c.version_id == version_id))
     assert _count(db_url, "unit_figures") >= 1
-
-
-def _unit_result_rows(url: str | Path) -> list[tuple[Any, ...]]:
-    engine = create_engine(normalize_url(url))
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.text(
-                "SELECT version_id, stage, position, unit, candidate, vote_type, votes "
-                "FROM unit_results ORDER BY version_id, stage, position"
-            )
-        ).all()
-    engine.dispose()
-    return [tuple(row) for row in rows]
-
-
-def _sqlite_table(url: str | Path, name: str) -> str:
-    engine = create_engine(normalize_url(url))
-    with engine.connect() as conn:
-        sql = conn.exec_driver_sql(
-            f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{name}'"
-        ).scalar_one()
-    engine.dispose()
-    return str(sql)
-
-
-def _reporting_unit_rows(url: str | Path) -> list[tuple[Any, ...]]:
-    engine = create_engine(normalize_url(url))
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.text(
-                "SELECT version_id, stage, position, unit, name, kind, parent "
-                "FROM reporting_units ORDER BY version_id, stage, position"
-            )
-        ).all()
-    engine.dispose()
-    return [tuple(row) for row in rows]
 
 
 @pytest.mark.parametrize(
@@ -230,15 +212,15 @@ def test_down_and_up_across_0017_0016_and_0012_keeps_every_unit_and_figure(db_ur
     sqlite = not str(db_url).startswith("postgresql")
 
     migrate(db_url, "0016", down=True)  # a row a unit again, in order
-    assert _reporting_unit_rows(db_url) == units
+    assert _select(db_url, _REPORTING_UNITS) == units
 
     migrate(db_url, "0015", down=True)  # a row a figure again, in order
-    assert _unit_result_rows(db_url) == expected
+    assert _select(db_url, _UNIT_RESULTS) == expected
     if sqlite:
-        assert _sqlite_table(db_url, "unit_results").rstrip().endswith("WITHOUT ROWID")
+        assert str(_select(db_url, _UNIT_RESULTS_TABLE)[0][0]).rstrip().endswith("WITHOUT ROWID")
         migrate(db_url, "0011", down=True)
-        assert "WITHOUT ROWID" not in _sqlite_table(db_url, "unit_results")
-        assert _unit_result_rows(db_url) == expected
+        assert "WITHOUT ROWID" not in str(_select(db_url, _UNIT_RESULTS_TABLE)[0][0])
+        assert _select(db_url, _UNIT_RESULTS) == expected
     migrate(db_url, "0017")
     assert _stored(db_url) == before
     assert _count(db_url, "unit_figures") == sum(
