@@ -16,7 +16,9 @@ engine reading one state or year touches only its files:
     one row a candidate's (or a pseudo-row's: "Ballots Cast", "Registered Voters", …) votes in
     one reporting unit and vote type.
 
-Rows stream from the database in batches, so memory stays flat whatever the archive's size.
+Rows stream from the database in batches, and unit figures a stage at a time (read from its
+blocks, written 50,000 rows at a time), so memory grows with the largest stage, not with the
+archive.
 The datasets are written into a new folder beside ``folder`` and swapped in whole: a reader never
 sees half an export. DuckDB, Spark, Dask or polars read them as they are (docs/scale.md).
 """
