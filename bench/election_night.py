@@ -41,7 +41,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from machine import calibrate  # noqa: E402
+from machine import calibrate, compile_tallyroom  # noqa: E402
 
 PASSWORD = "election night benchmark"
 CANDIDATES = ("Ann Lee", "Bo Park", "Cy Diaz")
@@ -344,6 +344,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"machine: sum(range(1000)) in {calibrate():.1f} µs")
+    print(compile_tallyroom())
     url, schema = schema_url(args.pg)
     try:
         began = time.perf_counter()

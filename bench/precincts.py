@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from machine import calibrate
+from machine import calibrate, compile_tallyroom
 
 HEADER = (
     "county,precinct,office,district,party,candidate,votes,"
@@ -426,6 +426,7 @@ def main() -> None:
             print(out.getvalue())
         return
     print(f"machine: sum(range(1000)) takes {calibrate():.1f} us of CPU; {os.cpu_count()} cores")
+    print(compile_tallyroom())
     previous: dict[str, tuple[int, float]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for size in sizes:

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from machine import calibrate
+from machine import calibrate, compile_tallyroom
 
 from tallyroom.rcv import RcvOptions, read_ballots, tabulate
 from tallyroom.rcv.generate import generate_rankings, write_ballots_csv
@@ -235,6 +235,7 @@ def main() -> int:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         + (f"; children at niceness {args.nice:+d}" if args.nice else "")
     )
+    print(compile_tallyroom())
     python = sys.executable
     rankings = generate_rankings(args.ballots, len(NAMES), 5, seed=20240501)
     with tempfile.TemporaryDirectory() as tmp:

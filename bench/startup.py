@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from machine import calibrate
+from machine import calibrate, compile_tallyroom
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = "tallyroom/data/samples/2004-portland.txt"
@@ -71,6 +71,7 @@ def main() -> None:
         f"tallyroom rcv {Path(RCV_SAMPLE).name} --json": [*tallyroom, "rcv", RCV_SAMPLE, "--json"],
     }
     print(f"machine: sum(range(1000)) takes {calibrate():.1f} us of CPU")
+    print(compile_tallyroom())
     print(f"median of {args.runs} runs each")
     floor_wall = floor_cpu = 0.0
     results: dict[str, float] = {}

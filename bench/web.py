@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from machine import calibrate  # noqa: E402
+from machine import calibrate, compile_tallyroom  # noqa: E402
 
 from tallyroom import service  # noqa: E402
 from tallyroom.store import Store  # noqa: E402
@@ -158,6 +158,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="tallyroom-bench-web-"))
     db = folder / "bench.db"
     print(f"calibration: {calibrate():.1f} us for sum(range(1000))")
+    print(compile_tallyroom())
     print(f"building {args.elections} generated elections: {build(db, args.elections):.1f} s")
     print(f"load generator: {'wrk' if shutil.which('wrk') else 'httpx (in-process)'}; "
           f"{args.clients} clients, {args.seconds} s per run; cores: {os.cpu_count()}")  # fmt: skip
