@@ -37,15 +37,18 @@ Row = dict[str, Any]
 @functools.cache
 def _statement(dialect_name: str, table: sa.Table, returning: bool, ignore_conflict: bool) -> Any:
     """``INSERT`` into ``table``, with ``RETURNING id`` and ``ON CONFLICT DO NOTHING`` when
-    asked. The dialect's module is imported here, when the first insert is compiled: the
-    PostgreSQL dialect's import costs a process that imports the store (an import's workers,
-    a command on SQLite) more than many of its inserts."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
+    asked. The dialect's module is imported here, when the first insert is compiled, and only
+    the one in use: the PostgreSQL dialect's import (20 ms, with its asyncpg module) costs a
+    process that imports the store (an import's workers, a command on SQLite) more than many
+    of its inserts."""
     match dialect_name:
         case "postgresql":
+            from sqlalchemy.dialects import postgresql
+
             statement: Any = postgresql.insert(table)
         case "sqlite":
+            from sqlalchemy.dialects import sqlite
+
             statement = sqlite.insert(table)
         case other:
             raise AssertionError(f"unsupported dialect {other}")
