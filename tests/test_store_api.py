@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import sqlite3
 from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
@@ -19,6 +20,7 @@ from tallyroom.model import CandidateResult, Election, Jurisdiction, Stage
 from tallyroom.store import ElectionFilter, NewVersion, Store, normalize_url
 from tallyroom.store import schema as t
 from tallyroom.store.codec import canonical_text, to_json
+from tallyroom.store.engine import PAGE_BYTES
 from tallyroom.store.generate import detailed_election, generated_election
 from tests.conftest import SEEDS
 from tests.store_helpers import import_election, import_file, row_counts
@@ -372,6 +374,23 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+def test_a_new_sqlite_database_has_large_pages_and_an_old_one_keeps_its_own(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    with Store.open(tmp_path / "new.db") as store, store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_BYTES != 4096
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as made:  # a database made before, with SQLite's default pages
+        made.execute("PRAGMA page_size = 4096")
+        made.execute("PRAGMA journal_mode = WAL")
+    made.close()
+    with Store.open(old) as store:
+        (result,) = import_file(store, SEEDS[0])
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert store.record(result.election_id).election.title
 
 
 def test_findings_of_the_checks_are_stored(store: Store, seeds_dir: Path) -> None:

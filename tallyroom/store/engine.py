@@ -49,6 +49,13 @@ DEFAULT_DB = "tallyroom.db"
 BUSY_TIMEOUT_MS = 30_000
 #: SQLite's page cache per connection, in KiB (its default is 2,000).
 CACHE_KIB = 16_384
+#: The page size of a new SQLite database, in bytes (SQLite's default is 4,096; a database
+#: keeps the size it was made with). An import writes each page twice, to the write-ahead log
+#: and then to the database, a system call each: with pages four times larger, a statewide
+#: precinct file (157 MB written) took 0.15-0.2 CPU-s less of the system's time, 10,000
+#: articles 3-8 % less CPU in all; the index's queries took 10-25 % longer at 10,000 elections
+#: (each still under 10 ms) and election pages rendered 13 % faster.
+PAGE_BYTES = 16_384
 #: An execution option: connections that carry it begin SQLite transactions with the write lock.
 WRITE_OPTION = "tallyroom_write"
 #: Key of the PostgreSQL advisory lock that serialises migrations.
@@ -81,6 +88,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA page_size = {PAGE_BYTES}")  # a new database's; before WAL makes it
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
