@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tallyroom.errors import ParseError, ValidationError
+from tallyroom.memo import ByIdentity
 
 if TYPE_CHECKING:
     from tallyroom.model import Election, ReportingUnit, UnitResults, UnitRows
@@ -340,7 +341,7 @@ def check_storable(election: Election, source: str) -> None:
         for row in stage.results:
             _check_name(row.name, f"{where}: a candidate's name", source, row.line)
             _check_name(row.party, f"{where}: {row.name}'s party", source, row.line)
-        if stage.units and not _units_plain(stage.units):
+        if stage.units and not _UNITS_PLAIN(stage.units):
             _check_units(stage.units, where, source)
         if stage.unit_results and not _cells_plain(stage.unit_results):
             _check_cells(stage.unit_results, where, source)
@@ -370,6 +371,11 @@ def _units_plain(units: tuple[ReportingUnit, ...]) -> bool:
 
 _UNIT_ID = attrgetter("id")
 _UNIT_NAME = attrgetter("name")
+#: :func:`_units_plain` once per tuple of units (stages share them: see :mod:`tallyroom.memo`),
+#: for tuples of 131,072 units at most.
+_UNITS_PLAIN: ByIdentity[tuple[ReportingUnit, ...], bool] = ByIdentity(
+    _units_plain, 1 << 17, lambda units, _: len(units)
+)
 
 
 def _check_units(units: tuple[ReportingUnit, ...], where: str, source: str) -> None:

@@ -319,6 +319,7 @@ class _Units:
         self.cache: dict[tuple[str, str, str], str] = {}
         self.order: dict[str, tuple[object, ...]] = {}
         self.ranks: dict[str, int] = {}
+        self.trees: dict[tuple[str, ...], tuple[ReportingUnit, ...]] = {}
 
     def unit(self, county: str, ward: str, precinct: str) -> str:
         key = (county, ward, precinct)
@@ -355,7 +356,9 @@ class _Units:
         return unit_id
 
     def of(self, used: Iterable[str]) -> tuple[ReportingUnit, ...]:
-        """``used`` and every unit above them, the root first, then by kind and natural order."""
+        """``used`` and every unit above them, the root first, then by kind and natural order:
+        one tuple for contests of the same units (a county's contests share its precincts), so
+        that what is made of it is made once (:mod:`tallyroom.memo`)."""
         wanted: set[str] = {self.root.id}
         for unit_id in used:
             current: str | None = unit_id
@@ -363,7 +366,11 @@ class _Units:
                 wanted.add(current)
                 current = self.known[current].parent
         rank = self._rank()
-        return tuple(self.known[u] for u in sorted(wanted, key=rank.__getitem__))
+        ids = tuple(sorted(wanted, key=rank.__getitem__))
+        found = self.trees.get(ids)
+        if found is None:
+            found = self.trees[ids] = tuple(map(self.known.__getitem__, ids))
+        return found
 
     def _rank(self) -> dict[str, int]:
         """Each known unit's place in the order of :meth:`_order`: worked out once for all

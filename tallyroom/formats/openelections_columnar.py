@@ -846,6 +846,7 @@ class _Made:
         starts[by_rank] = np.concatenate(([0], np.cumsum(count[by_rank])[:-1]))
         self.s_count, self.s_start = count, starts
         self.summary: dict[str, list[tuple[str, int, str]]] | None = None
+        self.trees: dict[bytes, tuple[ReportingUnit, ...]] = {}
 
     def _few(
         self,
@@ -984,10 +985,19 @@ class _Made:
             day,
             contest,
             figures,
-            tuple(map(self.known.__getitem__, tree.tolist())),
+            self._units(tree),
             self.reader.source,
             rolled,
         )
+
+    def _units(self, tree: Codes) -> tuple[ReportingUnit, ...]:
+        """The units of ``tree``: one tuple for stages of the same units (a county's contests
+        share its precincts), so that what is made of it is made once (:mod:`tallyroom.memo`)."""
+        key = tree.tobytes()
+        found = self.trees.get(key)
+        if found is None:
+            found = self.trees[key] = tuple(map(self.known.__getitem__, tree.tolist()))
+        return found
 
     def _rolled(
         self,

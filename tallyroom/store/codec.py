@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tallyroom.figures import person_key
+from tallyroom.memo import ByIdentity
 from tallyroom.model import Election, ReportingUnit, UnitResult, UnitResults
 
 __all__ = [
@@ -352,6 +353,11 @@ def _feed(value: Any, digest: _Digest) -> None:
         digest.add(repr(value))
         return
     if kind is tuple:
+        if value and type(value[0]) is ReportingUnit:  # a stage's units, shared by stages
+            text = _UNITS_TEXT(value)
+            if text is not None:
+                digest.add(text)
+                return
         if value and all(type(item) is UnitResult for item in value):  # a stage's figures
             _feed_unit_results(UnitResults.of(value), digest)
             return
@@ -417,6 +423,23 @@ TEXTS_KEPT = 1 << 16
 _UNIT_VALUES = operator.attrgetter(*_field_names(ReportingUnit, False))
 #: The ``repr`` of a reporting unit's field values, then ``, ``.
 _UNIT_TEXTS = TextCache(lambda values: f"{values!r}, ")
+
+
+def _units_text(units: tuple[Any, ...]) -> str | None:
+    """The text :func:`_feed` hashes for a tuple of reporting units (as it would write it a
+    chunk at a time), or ``None`` when not every item is one."""
+    if not all(type(unit) is ReportingUnit for unit in units):
+        return None
+    joined = "".join(map(_UNIT_TEXTS.__getitem__, map(_UNIT_VALUES, units)))[:-2]
+    return f"({joined},)" if len(units) == 1 else f"({joined})"
+
+
+#: Characters of the texts of tuples of units kept (a statewide file's largest is 1.5 million).
+UNITS_TEXT_KEPT = 1 << 22
+#: The text of each tuple of reporting units: stages share them (see :mod:`tallyroom.memo`).
+_UNITS_TEXT: ByIdentity[tuple[Any, ...], str | None] = ByIdentity(
+    _units_text, UNITS_TEXT_KEPT, lambda _, text: len(text or "")
+)
 
 
 def _feed_unit_results(figures: UnitResults, digest: _Digest) -> None:

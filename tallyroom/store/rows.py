@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
 from tallyroom.figures import ElectionFigures, person_key
+from tallyroom.memo import ByIdentity
 from tallyroom.model import (
     Candidate,
     CandidateResult,
@@ -39,7 +40,7 @@ from tallyroom.model import (
     UnitResults,
 )
 from tallyroom.store import schema as t
-from tallyroom.store.codec import TextCache
+from tallyroom.store.codec import UNITS_TEXT_KEPT, TextCache
 from tallyroom.store.driver import read_rows
 
 __all__ = [
@@ -87,8 +88,15 @@ def _unit_results(
 
 def unit_list(units: Sequence[ReportingUnit]) -> str:
     """A stage's reporting units as the JSON of ``stage_units.units``: ``[id, name, kind,
-    parent]`` each, in order (each distinct unit's made once: see :class:`TextCache`). A unit
-    of a kind not known is refused, as the CHECK of the table of a row per unit refused it."""
+    parent]`` each, in order (each distinct unit's made once: see :class:`TextCache`; each
+    tuple of units, which stages share, once: see :mod:`tallyroom.memo`). A unit of a kind not
+    known is refused, as the CHECK of the table of a row per unit refused it."""
+    if type(units) is tuple:
+        return _UNIT_LISTS(units)
+    return _unit_list(units)
+
+
+def _unit_list(units: Sequence[ReportingUnit]) -> str:
     return f"[{', '.join(map(_UNIT_JSON.__getitem__, map(_UNIT_COLUMNS, units)))}]"
 
 
@@ -100,6 +108,9 @@ def _unit_json(values: tuple[Any, ...]) -> str:
 
 _UNIT_COLUMNS = attrgetter("id", "name", "kind", "parent")
 _UNIT_JSON = TextCache(_unit_json)
+_UNIT_LISTS: ByIdentity[tuple[ReportingUnit, ...], str] = ByIdentity(
+    _unit_list, UNITS_TEXT_KEPT, lambda _, text: len(text)
+)
 
 
 def read_unit_list(text: str, where: str) -> tuple[ReportingUnit, ...]:
