@@ -51,10 +51,8 @@ BUSY_TIMEOUT_MS = 30_000
 CACHE_KIB = 16_384
 #: The page size of a new SQLite database, in bytes (SQLite's default is 4,096; a database
 #: keeps the size it was made with). An import writes each page twice, to the write-ahead log
-#: and then to the database, a system call each: with pages four times larger, a statewide
-#: precinct file (157 MB written) took 0.15-0.2 CPU-s less of the system's time, 10,000
-#: articles 3-8 % less CPU in all; the index's queries took 10-25 % longer at 10,000 elections
-#: (each still under 10 ms) and election pages rendered 13 % faster.
+#: and then to the database, a system call each: pages four times larger took less of the
+#: system's time (docs/store.md gives the figures).
 PAGE_BYTES = 16_384
 #: An execution option: connections that carry it begin SQLite transactions with the write lock.
 WRITE_OPTION = "tallyroom_write"
