@@ -283,3 +283,21 @@ def test_articles_imported_and_shown_load_neither_numpy_nor_pyarrow(tmp_path: Pa
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_command_leaves_the_heap_out_of_the_collector_at_exit() -> None:
+    """The shutdown does not scan every object left (``gc.freeze`` as the process exits), and
+    the command's output and the exit handlers registered before it still come."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
+        "from tallyroom.cli import main\n"
+        f"sys.argv = ['tallyroom', 'parse', {SAMPLE!r}]\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Portland" in done.stdout
+    assert done.stdout.rstrip().endswith("frozen at exit: True")
