@@ -675,7 +675,9 @@ def precinct_files(table: Table, rows: int, pg: str | None) -> None:
                         operation = "import [SQLite] / pyarrow read"  # best of RATIO_RUNS
                         within = at_most(PYARROW_WITHIN, "x")
                         table.add(operation, "cpu x", rows, cpu, within, 1)
-                        table.add(operation, "wall x", rows, wall, within, 1)
+                        # Shown, not judged: CPU time is the figure to judge by (above), and
+                        # pyarrow's read waits on a thread of its own for the file's bytes.
+                        table.add(operation, "wall x", rows, wall, None, 1)
             compare_walls(table, walls, rows)
 
 
