@@ -641,7 +641,7 @@ def compare_walls(table: Table, walls: dict[str, float], size: int) -> None:
 #: A figure judged against a fixed goal is judged on the best of this many runs (a precinct
 #: file's import and pyarrow's read, each taken in turn; the articles' import on SQLite; the
 #: article reader's pass): on a shared machine one run of each put the precinct ratio anywhere
-#: from 4.7x to 6.8x in two runs a minute apart, and the articles' import 452 to 509 articles
+#: from 4.7x to 6.8x in two runs a minute apart, and the articles' import 452 to 516 articles
 #: per CPU-second.
 BEST_OF = 3
 
