@@ -384,9 +384,6 @@ def _feed_chunk(chunk: tuple[Any, ...], digest: _Digest) -> None:
         return
     if len(kinds) == 1:
         (kind,) = kinds
-        if kind is ReportingUnit:  # a precinct file's stages share their units: text once each
-            digest.add("".join(map(_UNIT_TEXTS.__getitem__, map(_UNIT_VALUES, chunk)))[:-2])
-            return
         if kind is not tuple:
             names = _field_names(kind, False)
             if len(names) > 1:

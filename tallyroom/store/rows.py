@@ -86,17 +86,15 @@ def _unit_results(
     }
 
 
-def unit_list(units: Sequence[ReportingUnit]) -> str:
+def unit_list(units: tuple[ReportingUnit, ...]) -> str:
     """A stage's reporting units as the JSON of ``stage_units.units``: ``[id, name, kind,
     parent]`` each, in order (each distinct unit's made once: see :class:`TextCache`; each
     tuple of units, which stages share, once: see :mod:`tallyroom.memo`). A unit of a kind not
     known is refused, as the CHECK of the table of a row per unit refused it."""
-    if type(units) is tuple:
-        return _UNIT_LISTS(units)
-    return _unit_list(units)
+    return _UNIT_LISTS(units)
 
 
-def _unit_list(units: Sequence[ReportingUnit]) -> str:
+def _unit_list(units: tuple[ReportingUnit, ...]) -> str:
     return f"[{', '.join(map(_UNIT_JSON.__getitem__, map(_UNIT_COLUMNS, units)))}]"
 
 
