@@ -36,6 +36,7 @@ __all__ = [
     "unit_candidate_sums",
     "unit_results",
     "units_with_figures",
+    "vote_type",
 ]
 
 #: numpy's type for each ``array.array`` type code the figures use.
@@ -323,6 +324,16 @@ def narrowest_type(top: int, low: int = 0) -> np.dtype[Any]:
     if low < 0:
         return np.dtype("<i8")
     return next(t for t in _UNSIGNED if top < 1 << (8 * t.itemsize))
+
+
+#: The types of a column of votes, narrowest first, as the model's arrays hold them
+#: (:data:`_VOTE_TYPES`): unsigned of 16 and 32 bits, then signed of 64.
+VOTE_TYPES = (np.dtype("<u2"), np.dtype("<u4"), np.dtype("<i8"))
+
+
+def vote_type(top: int) -> np.dtype[Any]:
+    """The narrowest of :data:`VOTE_TYPES` for votes from 0 to ``top`` (below 2**63)."""
+    return next(t for t in VOTE_TYPES if top < 1 << (8 * t.itemsize - (t.kind == "i")))
 
 
 def narrowest(values: Codes, top: int, low: int = 0) -> Codes:

@@ -62,7 +62,7 @@ from tallyroom.model import (
     UnitResultsBuilder,
     Unread,
 )
-from tallyroom.unit_arrays import narrowest_type, unit_results
+from tallyroom.unit_arrays import narrowest_type, unit_results, vote_type
 
 __all__ = ["read_columnar_file", "read_columnar_text"]
 
@@ -521,7 +521,7 @@ class _Reader:
         figures = np.flatnonzero(figure)
         stage, name = self._combos(contest[figures], code["party"][figures], candidate[figures])
         top = int(votes.max()) if votes.size else 0
-        narrow = np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64
+        narrow = vote_type(top)
         by_stage = np.argsort(stage, kind="stable")
         order = figures[by_stage]
         # each count kept plus one, 0 for a count not given (the narrowest type that holds it)
@@ -532,9 +532,7 @@ class _Reader:
         columns = (
             unit[order].astype(narrowest_type(len(self.unit_ids) - 1)),
             name[by_stage].astype(narrowest_type(len(self.names) - 1)),
-            given.astype(
-                np.uint16 if top_given < 1 << 16 else np.uint32 if top_given < 1 << 32 else np.int64
-            ),
+            given.astype(vote_type(top_given)),
         )
         sizes = np.bincount(stage, minlength=len(self.stages))
         ends = np.cumsum(sizes).tolist()
@@ -872,14 +870,14 @@ class _Made:
         ):
             unit_id, stated = self.ids[unit], self.names[name]
             used[unit_id] = None
-            for count, vote_type, ok in zip(counts, types, given, strict=True):
+            for count, of_type, ok in zip(counts, types, given, strict=True):
                 if ok:
-                    figures.add(unit_id, stated, count, vote_type)
+                    figures.add(unit_id, stated, count, of_type)
         tree = self.reader.units.of(used)
         summary = self._summary()
         for unit in tree:
-            for row, count, vote_type in summary.get(unit.id, ()):
-                figures.add(unit.id, row, count, vote_type)
+            for row, count, of_type in summary.get(unit.id, ()):
+                figures.add(unit.id, row, count, of_type)
         return rows._stage(kind, party, day, contest, figures.build(), tree, self.reader.source)
 
     def _summary(self) -> dict[str, list[tuple[str, int, str]]]:

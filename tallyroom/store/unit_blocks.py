@@ -34,14 +34,23 @@ import numpy.typing as npt
 
 from tallyroom.errors import StorageError
 from tallyroom.model import UnitResults, UnitRows
+from tallyroom.store.rows import ROW_KEYS
 from tallyroom.store.schema import FIGURE_BLOCK, unit_figures
-from tallyroom.unit_arrays import code_arrays, first_use, name_codes, narrowest, unit_results
+from tallyroom.unit_arrays import (
+    VOTE_TYPES,
+    code_arrays,
+    first_use,
+    name_codes,
+    narrowest,
+    unit_results,
+    vote_type,
+)
 
 __all__ = ["BLOCK_KEYS", "block_rows", "read_blocks"]
 
-#: The columns of a block's row after ``version_id``, in the order :func:`block_rows` gives
-#: (the table's; ``store.rows`` reads them so, without loading numpy for an article).
-BLOCK_KEYS = tuple(c.name for c in unit_figures.c if c.name != "version_id")
+#: The columns of a block's row after ``version_id``, in the order :func:`block_rows` gives:
+#: the table's, as the writer inserts them (:data:`~tallyroom.store.rows.ROW_KEYS`).
+BLOCK_KEYS = ROW_KEYS[unit_figures]
 
 #: numpy's little-endian type for a code column of each width in bytes.
 _CODES: dict[int, np.dtype[Any]] = {
@@ -51,7 +60,7 @@ _CODES: dict[int, np.dtype[Any]] = {
     8: np.dtype("<u8"),
 }
 #: ... and for the votes (as the model keeps them: unsigned 16 and 32 bits, signed 64).
-_VOTES: dict[int, np.dtype[Any]] = {2: np.dtype("<u2"), 4: np.dtype("<u4"), 8: np.dtype("<i8")}
+_VOTES: dict[int, np.dtype[Any]] = {t.itemsize: t for t in VOTE_TYPES}
 
 Array = npt.NDArray[Any]
 
@@ -65,8 +74,7 @@ def _vote_bytes(votes: Array) -> bytes:
     if len(votes) and (votes.dtype == object or int(votes.min()) < 0):
         raise StorageError("unit figures: expected counts of 0 or more, of at most 64 bits")
     top = int(votes.max()) if len(votes) else 0
-    width = next(w for w in (2, 4, 8) if top < 1 << (8 * w - (w == 8)))
-    return bytes(np.ascontiguousarray(votes, dtype=_VOTES[width]).tobytes())
+    return bytes(np.ascontiguousarray(votes, dtype=vote_type(top)).tobytes())
 
 
 def block_rows(stage: int, figures: UnitRows) -> list[tuple[Any, ...]]:
