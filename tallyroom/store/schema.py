@@ -412,9 +412,10 @@ FIGURE_BLOCK = 1 << 20
 # type, millions in a statewide file) as columns (migration 0016): a row holds up to
 # FIGURE_BLOCK figures in their order, with the names they use (JSON arrays, in the order the
 # figures first use them) and, per figure, its unit's, candidate's and vote type's number among
-# those names and its votes, each column an array of little-endian integers (``store.figures``
-# says how). Reading a stage's figures reads a row per block, not a row per figure. The rows
-# of a published version are never changed (triggers, as on the other published tables).
+# those names and its votes, each column an array of little-endian integers
+# (``store.unit_blocks`` says how). Reading a stage's figures reads a row per block, not a row
+# per figure. The rows of a published version are never changed (triggers, as on the other
+# published tables).
 unit_figures = sa.Table(
     "unit_figures",
     metadata,
