@@ -131,6 +131,14 @@ def _one_block() -> list[Any]:
         ({"unit_codes": b"\x00\x02"}, "number in units is out of range"),
         ({"votes": b"\x05\x00\x07"}, "a column of 3 bytes"),
         ({"candidates": "[]"}, "number in candidates is out of range"),
+        ({"figures": 0}, "expected block 0 of one figure or more"),
+        ({"units": "p1, p2"}, "expected the units as a JSON array of names"),
+        ({"candidates": '{"Ann": 0, "Bo": 1}'}, "expected the candidates as a JSON array"),
+        ({"vote_types": "[1]"}, "expected the vote_types as a JSON array"),
+        (
+            {"votes": (5).to_bytes(8, "little") + (-7).to_bytes(8, "little", signed=True)},
+            "a figure's votes are below 0",
+        ),
     ],
 )
 def test_a_damaged_block_is_refused_never_read_as_other_figures(
@@ -175,6 +183,10 @@ def test_a_block_of_a_stage_not_stored_is_refused_and_stored_blocks_never_change
         ('[["p1", "Precinct 1", "precinct"]]', "expected reporting units of"),
         ('[["p1", "Precinct 1", "precinct", null, 5]]', "expected reporting units of"),
         ('[["p1", "Precinct 1", "hamlet", null]]', "unknown kind"),
+        ("p1, Precinct 1", "expected reporting units of"),
+        ('{"p1": "Precinct 1"}', "expected reporting units of"),
+        ('[[1, "Precinct 1", "precinct", null]]', "expected reporting units of"),
+        ('[["p1", "Precinct 1", "precinct", 7]]', "expected reporting units of"),
     ],
 )
 def test_a_damaged_list_of_units_is_refused(text: str, message: str) -> None:

@@ -114,15 +114,26 @@ _UNIT_LISTS: ByIdentity[tuple[ReportingUnit, ...], str] = ByIdentity(
 def read_unit_list(text: str, where: str) -> tuple[ReportingUnit, ...]:
     """The reporting units of a ``stage_units.units`` JSON; a list that is not one of
     ``[id, name, kind, parent]`` with a known kind is refused as damaged."""
-    listed = json.loads(text)
-    if not isinstance(listed, list) or not all(
-        type(unit) is list and len(unit) == 4 for unit in listed
-    ):
+    try:
+        listed = json.loads(text)
+    except ValueError:
+        listed = None
+    if not isinstance(listed, list) or not all(map(_unit_entry, listed)):
         raise StorageError(f"{where}: expected reporting units of [id, name, kind, parent]")
     units = tuple(ReportingUnit(*unit) for unit in listed)
     if not {unit.kind for unit in units} <= _UNIT_KINDS:
         raise StorageError(f"{where}: a reporting unit of an unknown kind")
     return units
+
+
+def _unit_entry(unit: Any) -> bool:
+    """Whether ``unit`` is ``[id, name, kind, parent]``: texts, the parent text or null."""
+    return (
+        type(unit) is list
+        and len(unit) == 4
+        and all(type(value) is str for value in unit[:3])
+        and (unit[3] is None or type(unit[3]) is str)
+    )
 
 
 _UNIT_KINDS = frozenset(t.UNIT_KINDS)

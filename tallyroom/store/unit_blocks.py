@@ -105,6 +105,17 @@ def _column(data: bytes, figures: int, widths: dict[int, np.dtype[Any]], where: 
     return np.frombuffer(data, dtype=widths[width])
 
 
+def _names(text: str, field: str, here: str) -> list[str]:
+    """A block's names of ``field``: a JSON array of text, or the block is damaged."""
+    try:
+        listed = json.loads(text)
+    except ValueError:
+        listed = None
+    if not isinstance(listed, list) or not all(type(name) is str for name in listed):
+        raise StorageError(f"{here}: expected the {field} as a JSON array of names")
+    return listed
+
+
 def read_blocks(rows: Sequence[Any], where: str) -> UnitResults:
     """The figures of a stage's ``unit_figures`` rows (attributes named as the columns, in
     block order). ``where`` names the stage in an error."""
@@ -115,7 +126,7 @@ def read_blocks(rows: Sequence[Any], where: str) -> UnitResults:
         if row.block != expected or row.figures < 1:
             raise StorageError(f"{here}: expected block {expected} of one figure or more")
         for index, (field, column) in enumerate(_NAMED):
-            listed = json.loads(getattr(row, field))
+            listed = _names(getattr(row, field), field, here)
             codes = _column(bytes(getattr(row, column)), row.figures, _CODES, here)
             if int(codes.max()) >= len(listed):
                 raise StorageError(f"{here}: a figure's number in {field} is out of range")
@@ -124,7 +135,10 @@ def read_blocks(rows: Sequence[Any], where: str) -> UnitResults:
                 (known.setdefault(name, len(known)) for name in listed), np.int64, len(listed)
             )
             parts[index].append(numbers[codes])
-        parts[3].append(_column(bytes(row.votes), row.figures, _VOTES, here))
+        votes = _column(bytes(row.votes), row.figures, _VOTES, here)
+        if votes.dtype.kind == "i" and int(votes.min()) < 0:
+            raise StorageError(f"{here}: a figure's votes are below 0")
+        parts[3].append(votes)
     if not rows:
         raise StorageError(f"{where}: no figures")
     units, candidates, vote_types = (tuple(found) for found in names)
