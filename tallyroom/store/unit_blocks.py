@@ -19,7 +19,8 @@ A row (see :data:`~tallyroom.store.schema.unit_figures`) holds up to
   it by a CHECK constraint.
 
 :func:`block_rows` makes the rows of a stage's figures, :func:`read_blocks` the figures of a
-stage's rows. A row whose lengths or numbers do not agree is refused as damaged
+stage's rows. A row whose lengths or numbers do not agree, whose names are not a JSON array
+of text, or whose votes hold a count below 0 is refused as damaged
 (:class:`~tallyroom.errors.StorageError`), never read as other figures.
 """
 
