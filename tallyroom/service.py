@@ -20,17 +20,15 @@ import gc
 import hashlib
 import importlib
 import io
-import multiprocessing
 import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tallyroom.checks import run_checks
 from tallyroom.checks.context import make_context
@@ -57,6 +55,9 @@ from tallyroom.store.writes import (
     revert_version,
     version_rows,
 )
+
+if TYPE_CHECKING:  # the pool's modules are imported when it starts
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = [
     "Decided",
@@ -524,6 +525,9 @@ def _workers(jobs: int) -> Iterator[ProcessPoolExecutor]:
     the objects made before it stay out of the cycle collector's scans, here and in the
     workers (which would otherwise write to, and so copy, every page holding one), unless the
     program froze some itself."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     if sys.platform != "linux":
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             yield pool

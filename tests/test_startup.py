@@ -301,3 +301,17 @@ def test_a_command_leaves_the_heap_out_of_the_collector_at_exit() -> None:
     assert done.returncode == 0, done.stderr
     assert "Portland" in done.stdout
     assert done.stdout.rstrip().endswith("frozen at exit: True")
+
+
+def test_an_import_of_a_few_files_draws_no_bar_and_starts_no_pool(tmp_path: Path) -> None:
+    # A file or two: no progress bar (rich is not loaded), one process (no worker pool's
+    # modules); the reader's warnings and the outcome still come, one line each.
+    odd = tmp_path / "odd.txt"
+    odd.write_text("= 2004 X mayoral election =\n\nInfobox\n- Turnout: lots\n", encoding="utf-8")
+    db = str(tmp_path / "few.db")
+    done, imported = _run("import", "--db", db, str(odd), SAMPLE)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"warning: {odd}:4: Turnout: expected a percentage like 53.45%" in done.stderr
+    assert "2 file(s): 2 new" in done.stdout
+    assert not {name for name in imported if name.split(".")[0] == "rich"}
+    assert "multiprocessing" not in imported and "concurrent.futures.process" not in imported

@@ -7,6 +7,7 @@ a ``--json`` twin.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -15,18 +16,20 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from tallyroom.figures import ElectionFigures
-from tallyroom.model import Election
 from tallyroom.store import DEFAULT_DB, ElectionFilter, ElectionRecord, Store
 from tallyroom.store.codec import to_json
 from tallyroom.store.queries import TURNOUT_PLACES
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from tallyroom.figures import ElectionFigures
+    from tallyroom.model import Election
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,39 +104,27 @@ def import_command(
     file that cannot be used is refused with the reason and the others still land; the exit
     status is 2 when any file was refused.
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from tallyroom import service
 
-    show_bar = len(files) >= PROGRESS_FROM and not as_json
-    progress = Progress(
-        TextColumn("importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not show_bar,
-    )
+    # rich draws the bar, only when there is one: a file or two import without loading it
+    progress = _progress_bar() if len(files) >= PROGRESS_FROM and not as_json else None
+
+    def say(line: str) -> None:
+        if progress is None:
+            click.echo(line, err=True)
+        else:
+            progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def report(outcome: service.FileOutcome) -> None:
         for warning in outcome.warnings:
-            progress.console.print(
-                f"warning: {warning}", markup=False, highlight=False, soft_wrap=True
-            )
+            say(f"warning: {warning}")
         if outcome.error is not None:
-            progress.console.print(
-                f"refused: {outcome.error}", markup=False, highlight=False, soft_wrap=True
-            )
-        progress.advance(task)
+            say(f"refused: {outcome.error}")
+        if progress is not None and task is not None:
+            progress.advance(task)
 
-    with Store.open(db) as store, progress:
-        task = progress.add_task("import", total=len(files))
+    with Store.open(db) as store, progress or contextlib.nullcontext():
+        task = progress.add_task("import", total=len(files)) if progress is not None else None
         outcomes = service.import_files(
             store,
             files,
@@ -181,6 +172,26 @@ def import_command(
         )
     if refused:
         raise click.exceptions.Exit(2)
+
+
+def _progress_bar() -> Progress:
+    """The bar an import of many files draws on stderr (``rich.progress.Progress``)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
 
 
 @click.command()
@@ -250,6 +261,9 @@ def list_command(db: str, where: ElectionFilter, limit: int | None, as_json: boo
     if as_json:
         _dump([to_json(row) for row in page.rows])
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("id", "year", "title", "city", "state", "winner", "%", "ver.", box=None)
     for row in page.rows:
         table.add_row(
@@ -303,6 +317,9 @@ def show(election: str, db: str, version: int | None, as_json: bool) -> None:
     if as_json:
         _dump(record_json(record))
         return
+    from rich.console import Console
+    from rich.markup import escape
+
     console = Console()
     console.rule(f"[bold]{escape(record.title)}")
     console.print(
@@ -322,6 +339,9 @@ def show(election: str, db: str, version: int | None, as_json: bool) -> None:
 
 def print_figures(console: Console, figures: ElectionFigures) -> None:
     """The decided figures as tables: the same figures the website and exports show."""
+    from rich.markup import escape
+    from rich.table import Table
+
     for stage in figures.stages:
         date = stage.date.isoformat() if stage.date else "date unknown"
         table = Table("candidate", "party", "votes", "%", "status", title=f"{stage.label} · {date}")
@@ -417,10 +437,14 @@ def stats(db: str, where: ElectionFilter, places: int, as_json: bool) -> None:
     if as_json:
         _dump(data)
         return
+    from rich.console import Console
+
     print_stats(Console(), data)
 
 
 def print_stats(console: Console, data: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console.print(
         f"{data['elections']} election(s), {data['versions']} version(s), "
         f"{data['sources']} source(s)",

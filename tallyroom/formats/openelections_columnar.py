@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import ctypes
 import datetime as dt
 import functools
 import io
@@ -1088,6 +1087,8 @@ def _malloc_trim() -> Any:
     """glibc's ``malloc_trim``, or ``None``."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # here: a file small enough to read whole never needs it
+
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc (musl has none)
