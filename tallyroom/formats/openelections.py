@@ -319,6 +319,9 @@ class _Units:
         self.cache: dict[tuple[str, str, str], str] = {}
         self.order: dict[str, tuple[object, ...]] = {}
         self.ranks: dict[str, int] = {}
+        #: The natural order's key: :func:`_natural_text`, or :func:`_natural` once a unit's
+        #: id holds a character that key uses to mark its parts.
+        self.natural: Callable[[str], object] = _natural_text
         self.trees: dict[tuple[str, ...], tuple[ReportingUnit, ...]] = {}
 
     def unit(self, county: str, ward: str, precinct: str) -> str:
@@ -377,6 +380,9 @@ class _Units:
         units (again only after more were added), so each contest's units sort by a number.
         Unit ids are distinct and so are their keys: the two orders agree."""
         if len(self.ranks) != len(self.known):
+            if self.natural is _natural_text and not all(map(_text_sortable, self.known)):
+                self.natural = _natural  # keys of one kind only: all made again
+                self.order.clear()
             ordered = sorted(self.known, key=self._order)
             self.ranks = {unit_id: place for place, unit_id in enumerate(ordered)}
         return self.ranks
@@ -386,7 +392,7 @@ class _Units:
         found = self.order.get(unit_id)
         if found is None:
             kind = self.known[unit_id].kind
-            found = (unit_id != self.root.id, _RANK.get(kind, 4), _natural(unit_id))
+            found = (unit_id != self.root.id, _RANK.get(kind, 4), self.natural(unit_id))
             self.order[unit_id] = found
         return found
 
@@ -430,12 +436,42 @@ _RANK = {"city": 0, "county": 1, "ward": 2, "precinct": 3}
 
 
 def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
-    """A sort key putting ``precinct-9`` before ``precinct-10`` (numbers of any length)."""
+    """A sort key putting ``precinct-9`` before ``precinct-10`` (numbers of any length): the
+    runs of digits and of other characters in turn, a run of digits before any other and
+    after one of fewer digits (leading zeros aside), runs alike by their text."""
     return tuple(
-        (0, len(p.lstrip("0")), p) if p.isdecimal() else (1, 0, p)
-        for p in re.split(r"(\d+)", text)
-        if p
+        (0, len(p.lstrip("0")), p) if p.isdecimal() else (1, 0, p) for p in _DIGIT_RUNS(text) if p
     )
+
+
+_DIGIT_RUNS = re.compile(r"(\d+)").split
+#: What :func:`_natural_text` marks the runs of a text with (and below), and the most digits a
+#: run of its texts may hold (a count of digits is one character).
+_MARKS = ("\x00", "\x01", "\x02")
+_MOST_DIGITS = 0x10FFFF - 3
+
+
+def _natural_text(text: str) -> str:
+    """:func:`_natural` as one text that sorts the same among texts of :func:`_text_sortable`
+    (a precinct file's 15,000 units sort in half the time): each run of digits as ``\\x01``, a
+    character numbering its digits without leading zeros, and the digits; each other run as
+    ``\\x02`` and the run. Runs of digits come before other runs, by their count of digits,
+    then by their text; where a run ends first, the mark of the next run or the end of the
+    text comes before any character of the other, as the shorter comes first in a tuple."""
+    return "".join(
+        [
+            f"\x01{chr(len(p.lstrip('0')) + 3)}{p}" if i & 1 else f"\x02{p}"
+            for i, p in enumerate(_DIGIT_RUNS(text))
+            if p
+        ]
+    )
+
+
+def _text_sortable(text: str) -> bool:
+    """Whether :func:`_natural_text` sorts ``text`` as :func:`_natural` does: it holds no
+    character at or below those that mark runs, nor more digits in a row than a character
+    counts."""
+    return len(text) <= _MOST_DIGITS and not any(mark in text for mark in _MARKS)
 
 
 def _text_lines(text: str, size: int = 1 << 20) -> Iterator[str]:
