@@ -15,10 +15,12 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tallyroom import service
 from tallyroom.checks.types import Finding
-from tallyroom.store.codec import sorted_json, to_json
+from tallyroom.store.codec import json_text, sorted_json, to_json
 from tallyroom.store.writes import version_rows
 
 from .conftest import ROOT, SEEDS, TEST_DATA
@@ -115,3 +117,14 @@ class _Text(str):
 )
 def test_any_value_is_written_as_the_general_encoding_writes_it(value: Any) -> None:
     assert sorted_json(value) == general(value)
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(), st.integers(), st.lists(st.text(), max_size=3)),
+        max_size=6,
+    )
+)
+def test_the_plain_lists_a_version_stores_are_the_text_json_dumps_gives(value: list[Any]) -> None:
+    # a unit's [id, name, kind, parent], a block's names, a section's path, a round's names
+    assert json_text(value) == json.dumps(value, ensure_ascii=False)

@@ -35,6 +35,7 @@ __all__ = [
     "differences",
     "election_json",
     "fingerprint",
+    "json_text",
     "sha256_text",
     "to_json",
     "utf8_size",
@@ -147,6 +148,12 @@ def election_json(election: Election, *, provenance: bool = True) -> dict[str, J
 #: each value (an import encodes every finding, and each version's figures and rules), nor
 #: looking for cycles, which the data :func:`to_json` makes cannot have.
 _dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False).encode
+
+
+#: ``json.dumps(value, ensure_ascii=False)`` with one encoder made once, not one per value (a
+#: precinct file's import writes the JSON of each of its 15,000 units and of each block's names),
+#: and no looking for cycles: for lists and mappings of plain values, which cannot hold one.
+json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 #: A string as JSON text, as the encoder of :data:`_dumps_sorted` writes it.

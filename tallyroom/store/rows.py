@@ -40,7 +40,7 @@ from tallyroom.model import (
     UnitResults,
 )
 from tallyroom.store import schema as t
-from tallyroom.store.codec import UNITS_TEXT_KEPT, TextCache
+from tallyroom.store.codec import UNITS_TEXT_KEPT, TextCache, json_text
 from tallyroom.store.driver import read_rows
 
 __all__ = [
@@ -101,7 +101,7 @@ def _unit_list(units: tuple[ReportingUnit, ...]) -> str:
 def _unit_json(values: tuple[Any, ...]) -> str:
     if values[2] not in _UNIT_KINDS:
         raise StorageError(f"reporting unit {values[0]!r}: expected a kind of {t.UNIT_KINDS}")
-    return json.dumps(list(values), ensure_ascii=False)
+    return json_text(list(values))
 
 
 _UNIT_COLUMNS = attrgetter("id", "name", "kind", "parent")
@@ -187,7 +187,7 @@ def legacy_unit_results(conn: sa.Connection, version_id: int) -> dict[int, UnitR
 
 @functools.lru_cache(maxsize=4096)
 def _section(section: tuple[str, ...]) -> str:
-    return json.dumps(list(section), ensure_ascii=False)
+    return json_text(list(section))
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -346,8 +346,8 @@ def election_rows(election: Election) -> dict[sa.Table, Values]:
                     s,
                     number,
                     p,
-                    json.dumps(list(round_.elected), ensure_ascii=False),
-                    json.dumps(list(round_.eliminated), ensure_ascii=False),
+                    json_text(list(round_.elected)),
+                    json_text(list(round_.eliminated)),
                     str(round_.inactive),
                     None if round_.threshold is None else str(round_.threshold),
                 )

@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from tallyroom.errors import StorageError
 from tallyroom.model import UnitResults, UnitRows
+from tallyroom.store.codec import json_text
 from tallyroom.store.rows import ROW_KEYS
 from tallyroom.store.schema import FIGURE_BLOCK, unit_figures
 from tallyroom.unit_arrays import (
@@ -92,7 +93,7 @@ def block_rows(stage: int, figures: UnitRows) -> list[tuple[Any, ...]]:
             (held.units, held.candidates, held.vote_types), columns[:3], strict=False
         ):
             used, renumbered = first_use(distinct, name_codes(distinct, codes[start:stop]))
-            names.append(json.dumps(used, ensure_ascii=False))
+            names.append(json_text(used))
             coded.append(bytes(narrowest(renumbered, len(used) - 1).tobytes()))
         votes = columns[3][start:stop]
         rows.append((stage, block, len(votes), *names, *coded, _vote_bytes(votes)))
