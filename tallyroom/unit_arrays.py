@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tallyroom.memo import ByIdentity
 from tallyroom.model import UnitResults, _unit_results
 
 __all__ = [
     "candidate_sums",
+    "canonical_codes",
     "canonical_columns",
     "chosen",
     "code_arrays",
@@ -312,6 +314,25 @@ def canonical_columns(
         codes.append(renumbered)
     votes = columns[3]
     return names, codes, None if votes.dtype == object else votes
+
+
+def _canonical_codes(figures: UnitResults) -> tuple[list[list[str]], list[Codes]]:
+    names, codes, _ = canonical_columns(figures)
+    narrow = [narrowest(column, len(used) - 1) for used, column in zip(names, codes, strict=True)]
+    for column in narrow:
+        column.flags.writeable = False  # shared by whoever asks next
+    return names, narrow
+
+
+#: Figures whose :func:`canonical_codes` are kept at most: a few stages' (an election's).
+CANONICAL_KEPT = 1 << 21
+#: The names and codes of :func:`canonical_columns`, each column of codes in the narrowest
+#: unsigned type for its count of names (:func:`narrowest`), made once per figures: an import
+#: hashes them for the election's fingerprint and then stores them as its figures' block. The
+#: lists and arrays are shared (the arrays read-only): not to be changed.
+canonical_codes: ByIdentity[UnitResults, tuple[list[list[str]], list[Codes]]] = ByIdentity(
+    _canonical_codes, CANONICAL_KEPT, lambda figures, _: len(figures)
+)
 
 
 #: Little-endian unsigned types by width, narrowest first.

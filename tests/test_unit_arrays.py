@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 
 from tallyroom.model import UnitResult, UnitResults, unit_columns
-from tallyroom.unit_arrays import code_arrays, unit_results
+from tallyroom.unit_arrays import (
+    canonical_codes,
+    canonical_columns,
+    code_arrays,
+    narrowest,
+    unit_results,
+)
 
 from .test_model_unit_results import figures
 
@@ -45,3 +51,22 @@ def test_codes_outside_their_names_and_columns_of_different_lengths_are_refused(
         unit_results(("p1",), ("Ann",), ("total",), np.array([1]), one, one, one)
     with pytest.raises(ValueError, match="different lengths"):
         unit_results(("p1",), ("Ann",), ("total",), one, one, one, np.array([1, 2]))
+
+
+@settings(max_examples=200)
+@given(figures)
+def test_canonical_codes_are_the_canonical_columns_narrowed_made_once(
+    rows: list[UnitResult],
+) -> None:
+    held = UnitResults.of(rows)
+    names, codes = canonical_codes(held)
+    expected_names, expected_codes, _ = canonical_columns(held)
+    assert names == expected_names
+    for ours, theirs, used in zip(codes, expected_codes, expected_names, strict=True):
+        assert ours.tolist() == theirs.tolist()
+        assert ours.dtype == narrowest(theirs, len(used) - 1).dtype
+        assert not ours.flags.writeable  # shared with the next caller
+    # the fingerprint and the stored block of the same figures share one making of them
+    again = canonical_codes(held)
+    assert again[0] is names and all(a is b for a, b in zip(again[1], codes, strict=True))
+    assert canonical_codes(UnitResults.of(rows))[0] == names  # other figures, equal: made anew

@@ -40,6 +40,7 @@ from tallyroom.store.rows import ROW_KEYS
 from tallyroom.store.schema import FIGURE_BLOCK, unit_figures
 from tallyroom.unit_arrays import (
     VOTE_TYPES,
+    canonical_codes,
     code_arrays,
     first_use,
     name_codes,
@@ -87,14 +88,18 @@ def block_rows(stage: int, figures: UnitRows) -> list[tuple[Any, ...]]:
     rows = []
     for block, start in enumerate(range(0, len(held), FIGURE_BLOCK)):
         stop = start + FIGURE_BLOCK
-        names: list[str] = []
-        coded: list[bytes] = []
-        for distinct, codes in zip(
-            (held.units, held.candidates, held.vote_types), columns[:3], strict=False
-        ):
-            used, renumbered = first_use(distinct, name_codes(distinct, codes[start:stop]))
-            names.append(json_text(used))
-            coded.append(bytes(narrowest(renumbered, len(used) - 1).tobytes()))
+        if len(held) <= FIGURE_BLOCK:  # one block: the figures' canonical codes, as hashed
+            used_names, codes = canonical_codes(held)
+            names = list(map(json_text, used_names))
+            coded = [bytes(column.tobytes()) for column in codes]
+        else:
+            names, coded = [], []
+            for distinct, column in zip(
+                (held.units, held.candidates, held.vote_types), columns[:3], strict=False
+            ):
+                used, renumbered = first_use(distinct, name_codes(distinct, column[start:stop]))
+                names.append(json_text(used))
+                coded.append(bytes(narrowest(renumbered, len(used) - 1).tobytes()))
         votes = columns[3][start:stop]
         rows.append((stage, block, len(votes), *names, *coded, _vote_bytes(votes)))
     return rows
