@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from tallyroom import service
 from tallyroom.checks.types import Finding
 from tallyroom.store.codec import json_text, sorted_json, to_json
+from tallyroom.store.rows import _unit_json
 from tallyroom.store.writes import version_rows
 
 from .conftest import ROOT, SEEDS, TEST_DATA
@@ -128,3 +129,16 @@ def test_any_value_is_written_as_the_general_encoding_writes_it(value: Any) -> N
 def test_the_plain_lists_a_version_stores_are_the_text_json_dumps_gives(value: list[Any]) -> None:
     # a unit's [id, name, kind, parent], a block's names, a section's path, a round's names
     assert json_text(value) == json.dumps(value, ensure_ascii=False)
+
+
+@given(
+    st.text(),
+    st.text(),
+    st.sampled_from(["city", "ward", "precinct"]),
+    st.one_of(st.none(), st.text()),
+)
+def test_a_units_stored_json_is_the_text_json_dumps_gives(
+    unit_id: str, name: str, kind: str, parent: str | None
+) -> None:
+    values = (unit_id, name, kind, parent)
+    assert _unit_json(values) == json.dumps(list(values), ensure_ascii=False)
