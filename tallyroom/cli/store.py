@@ -106,7 +106,7 @@ def import_command(
     """
     from tallyroom import service
 
-    # rich draws the bar, only when there is one: a file or two import without loading it
+    # rich draws the bar, shown from PROGRESS_FROM files on: fewer import without loading it
     progress = _progress_bar() if len(files) >= PROGRESS_FROM and not as_json else None
 
     def say(line: str) -> None:
