@@ -347,14 +347,18 @@ def narrowest_type(top: int, low: int = 0) -> np.dtype[Any]:
     return next(t for t in _UNSIGNED if top < 1 << (8 * t.itemsize))
 
 
-#: The types of a column of votes, narrowest first, as the model's arrays hold them
-#: (:data:`_VOTE_TYPES`): unsigned of 16 and 32 bits, then signed of 64.
-VOTE_TYPES = (np.dtype("<u2"), np.dtype("<u4"), np.dtype("<i8"))
+#: The little-endian types of a column of votes, narrowest first, each with the bound of the
+#: votes it holds: the model's arrays' (:data:`_VOTE_TYPES`).
+_VOTE_BOUNDS = tuple(
+    (np.dtype(_DTYPES[code]).newbyteorder("<"), bound) for code, bound in _VOTE_TYPES
+)
+#: The types of a column of votes, narrowest first: unsigned of 16 and 32 bits, signed of 64.
+VOTE_TYPES = tuple(kind for kind, _ in _VOTE_BOUNDS)
 
 
 def vote_type(top: int) -> np.dtype[Any]:
     """The narrowest of :data:`VOTE_TYPES` for votes from 0 to ``top`` (below 2**63)."""
-    return next(t for t in VOTE_TYPES if top < 1 << (8 * t.itemsize - (t.kind == "i")))
+    return next(kind for kind, bound in _VOTE_BOUNDS if top < bound)
 
 
 def narrowest(values: Codes, top: int, low: int = 0) -> Codes:

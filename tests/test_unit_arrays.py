@@ -15,6 +15,7 @@ from tallyroom.unit_arrays import (
     code_arrays,
     narrowest,
     unit_results,
+    vote_type,
 )
 
 from .test_model_unit_results import figures
@@ -70,3 +71,22 @@ def test_canonical_codes_are_the_canonical_columns_narrowed_made_once(
     again = canonical_codes(held)
     assert again[0] is names and all(a is b for a, b in zip(again[1], codes, strict=True))
     assert canonical_codes(UnitResults.of(rows))[0] == names  # other figures, equal: made anew
+
+
+@pytest.mark.parametrize(
+    ("top", "kind"),
+    [
+        (0, "<u2"),
+        (65_535, "<u2"),
+        (65_536, "<u4"),
+        (2**32 - 1, "<u4"),
+        (2**32, "<i8"),
+        (2**63 - 1, "<i8"),
+    ],
+)
+def test_a_column_of_votes_takes_the_type_the_models_arrays_hold_it_in(top: int, kind: str) -> None:
+    held = UnitResults.of(
+        [UnitResult("p1", "Ann", 0, "total"), UnitResult("p2", "Bo", top, "total")]
+    )
+    assert vote_type(top).str == kind
+    assert vote_type(top) == code_arrays(held)[3].dtype.newbyteorder("<")
