@@ -320,8 +320,10 @@ class _Units:
         self.order: dict[str, tuple[object, ...]] = {}
         self.ranks: dict[str, int] = {}
         #: The natural order's key: :func:`_natural_text`, or :func:`_natural` once a unit's
-        #: id holds a character that key uses to mark its parts.
-        self.natural: Callable[[str], object] = _natural_text
+        #: id is not :func:`_text_sortable` (see :meth:`_add`).
+        self.natural: Callable[[str], object] = (
+            _natural_text if _text_sortable(root.id) else _natural
+        )
         self.trees: dict[tuple[str, ...], tuple[ReportingUnit, ...]] = {}
 
     def unit(self, county: str, ward: str, precinct: str) -> str:
@@ -356,6 +358,9 @@ class _Units:
     def _add(self, unit_id: str, name: str, kind: str, parent: str) -> str:
         if unit_id not in self.known:
             self.known[unit_id] = ReportingUnit(unit_id, name, kind, parent)  # type: ignore[arg-type]
+            if self.natural is _natural_text and not _text_sortable(unit_id):
+                self.natural = _natural  # keys of one kind only: those made are made again
+                self.order.clear()
         return unit_id
 
     def of(self, used: Iterable[str]) -> tuple[ReportingUnit, ...]:
@@ -380,9 +385,6 @@ class _Units:
         units (again only after more were added), so each contest's units sort by a number.
         Unit ids are distinct and so are their keys: the two orders agree."""
         if len(self.ranks) != len(self.known):
-            if self.natural is _natural_text and not all(map(_text_sortable, self.known)):
-                self.natural = _natural  # keys of one kind only: all made again
-                self.order.clear()
             ordered = sorted(self.known, key=self._order)
             self.ranks = {unit_id: place for place, unit_id in enumerate(ordered)}
         return self.ranks
