@@ -82,26 +82,34 @@ def _vote_bytes(votes: Array) -> bytes:
 
 def block_rows(stage: int, figures: UnitRows) -> list[tuple[Any, ...]]:
     """The ``unit_figures`` rows of stage ``stage``'s figures, values in :data:`BLOCK_KEYS`
-    order (none for a stage without figures)."""
+    order (none for a stage without figures). A stage of one block stores its canonical codes
+    (:func:`~tallyroom.unit_arrays.canonical_codes`, as its fingerprint hashes them)."""
     held = figures if isinstance(figures, UnitResults) else UnitResults.of(figures)
     columns = code_arrays(held)
     rows = []
     for block, start in enumerate(range(0, len(held), FIGURE_BLOCK)):
         stop = start + FIGURE_BLOCK
-        if len(held) <= FIGURE_BLOCK:  # one block: the figures' canonical codes, as hashed
-            used_names, codes = canonical_codes(held)
-            names = list(map(json_text, used_names))
-            coded = [bytes(column.tobytes()) for column in codes]
+        if stop >= len(held) and not start:
+            used, codes = canonical_codes(held)
         else:
-            names, coded = [], []
+            used, codes = [], []
             for distinct, column in zip(
                 (held.units, held.candidates, held.vote_types), columns[:3], strict=False
             ):
-                used, renumbered = first_use(distinct, name_codes(distinct, column[start:stop]))
-                names.append(json_text(used))
-                coded.append(bytes(narrowest(renumbered, len(used) - 1).tobytes()))
+                names, renumbered = first_use(distinct, name_codes(distinct, column[start:stop]))
+                used.append(names)
+                codes.append(narrowest(renumbered, len(names) - 1))
         votes = columns[3][start:stop]
-        rows.append((stage, block, len(votes), *names, *coded, _vote_bytes(votes)))
+        rows.append(
+            (
+                stage,
+                block,
+                len(votes),
+                *map(json_text, used),
+                *(bytes(column.tobytes()) for column in codes),
+                _vote_bytes(votes),
+            )
+        )
     return rows
 
 
