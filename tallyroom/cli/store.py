@@ -123,7 +123,7 @@ def import_command(
         if progress is not None and task is not None:
             progress.advance(task)
 
-    with Store.open(db) as store, progress or contextlib.nullcontext():
+    with Store.open(db) as store, progress if progress is not None else contextlib.nullcontext():
         task = progress.add_task("import", total=len(files)) if progress is not None else None
         outcomes = service.import_files(
             store,
