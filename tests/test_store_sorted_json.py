@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from tallyroom import service
 from tallyroom.checks.types import Finding
+from tallyroom.errors import StorageError
 from tallyroom.store.codec import json_text, sorted_json, to_json
 from tallyroom.store.rows import _unit_json
 from tallyroom.store.writes import version_rows
@@ -142,3 +143,14 @@ def test_a_units_stored_json_is_the_text_json_dumps_gives(
 ) -> None:
     values = (unit_id, name, kind, parent)
     assert _unit_json(values) == json.dumps(list(values), ensure_ascii=False)
+
+
+class _Text(str):
+    """Text of a subclass of ``str``: its JSON is written by the encoder, not put together."""
+
+
+def test_a_unit_of_other_values_is_written_by_the_encoder_and_a_kind_not_known_is_refused() -> None:
+    values = ("p1", _Text('Précinct "1"'), "precinct", _Text("county-A"))
+    assert _unit_json(values) == json.dumps(list(values), ensure_ascii=False)
+    with pytest.raises(StorageError, match="'p1': expected a kind of"):
+        _unit_json(("p1", "P 1", "parish", None))
