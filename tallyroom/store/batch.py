@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from tallyroom.errors import StorageError
 from tallyroom.store import schema as t
-from tallyroom.store.engine import CACHE_KIB, write_connection
+from tallyroom.store.engine import CACHE_KIB, statement_journals_in_memory, write_connection
 from tallyroom.store.read import has_text_index
 from tallyroom.store.sources import SourceFile, SourceText
 from tallyroom.store.writes import (
@@ -94,6 +94,7 @@ class Batch:
 
     def __enter__(self) -> Batch:
         self._connection = write_connection(self.store.engine)
+        statement_journals_in_memory(self._connection, True)
         return self
 
     def __exit__(
@@ -114,7 +115,11 @@ class Batch:
                 raise error
         finally:
             if self._connection is not None:
-                if self._cache_small:  # the pool's next user gets the usual cache
+                # The pool's next user gets the usual settings back: statement journals in
+                # files (set outside a transaction) and the usual cache.
+                with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
+                    statement_journals_in_memory(self._connection, False)
+                if self._cache_small:
                     with contextlib.suppress(sa.exc.DBAPIError):
                         self._connection.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
                 self._connection.close()
