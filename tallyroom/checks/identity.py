@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from tallyroom.checks.context import CheckContext
 from tallyroom.checks.types import CheckCode, Finding
 from tallyroom.claims import stated_statuses
-from tallyroom.evidence import person_key, same_person
+from tallyroom.evidence import NAMES_KEPT, person_key, same_person
 
 __all__ = ["CODES", "check_identity"]
 
@@ -78,7 +78,7 @@ def _spellings(context: CheckContext) -> list[tuple[str, int | None, str]]:
     return sorted(found, key=lambda item: item[1] if item[1] is not None else 0)
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=NAMES_KEPT)
 def _match_keys(name: str) -> tuple[str, tuple[str, str] | None]:
     """What two spellings of one person share (see :func:`same_person`): the same name key, or
     the same first and last names when both have at least two. Remembered, like
