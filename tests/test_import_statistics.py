@@ -87,3 +87,19 @@ def test_a_refresh_postgresql_refuses_is_one_line_naming_the_database(pg_url: st
     message = str(raised.value)
     assert "optimize failed" in message and '"outline" does not exist' in message, message
     assert "\n" not in message
+
+
+def test_sqlite_plans_without_statistics_so_its_refresh_runs_nothing(tmp_path: Path) -> None:
+    """The queries' plans are chosen and tested without SQLite's statistics: a refresh that
+    analyzed the tables and then rolled its statistics back cost 0.3 CPU-s a call at 100,000
+    elections for nothing."""
+    ran: list[str] = []
+    with Store.open(tmp_path / "results.db") as store:
+        service.import_files(store, ARTICLES[:3])
+        store.list_elections()  # the tables a refresh would analyze have been read
+        sa.event.listen(store.engine, "before_cursor_execute", lambda *args: ran.append(args[2]))
+        store.optimize()
+        assert ran == []
+        with store.engine.connect() as conn:
+            stats = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            assert conn.exec_driver_sql(stats).scalar_one() == 0

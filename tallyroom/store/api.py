@@ -139,7 +139,8 @@ class Store:
 
     def optimize(self) -> None:
         """Refresh the query planner's statistics after a large import (``VACUUM (ANALYZE)``
-        on PostgreSQL, ``PRAGMA optimize`` on SQLite). :meth:`batch` does it when it ends."""
+        on PostgreSQL; nothing on SQLite, whose plans are made without statistics, see
+        :func:`~tallyroom.store.engine.optimize`). :meth:`batch` does it when it ends."""
         try:
             optimize(self.engine)
         except sa.exc.DBAPIError as error:
