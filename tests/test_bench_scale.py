@@ -141,6 +141,7 @@ ARTICLE_ROWS = [
     *(f"start-up (tallyroom --version) ({u})" for u in ("cpu s", "wall s", "peak MB")),
     "parse_article (reader, in process) (cpu s)",
     "parse_article (reader, in process) (articles/cpu-s)",
+    "parse_article (reader, in process) (x splitting lines)",
     *(f"{step} --jsonl ({u})" for step in ("parse", "check") for u in ("cpu s", "peak MB")),
 ]
 
@@ -181,6 +182,7 @@ def test_scale_prints_every_row_on_sqlite(printed: Printed) -> None:
     assert articles["parse --jsonl (peak MB)"][3:] == ["<= 200 MB", "yes"]
     assert articles["stats [SQLite] (ms)"][3] == "<= 100 ms"
     assert articles["import --jobs 1 [SQLite] (articles/cpu-s)"][3] == ">= 500"
+    assert_measured(articles, "import --jobs 1 [SQLite] (x the reader)", 2)
     assert precincts["import [SQLite] / pyarrow read (cpu x)"][3] == "<= 5x"
 
 
