@@ -184,6 +184,34 @@ def test_forked_workers_leave_the_writers_connection_alone(db_url: str, tmp_path
         assert count == sum(len(o.results) for o in second)
 
 
+def test_one_job_keeps_what_was_made_before_it_out_of_the_collectors_scans(
+    tmp_path: Path,
+) -> None:
+    # As for the workers: each full collection would otherwise scan every module's objects
+    # again, and the import's own outcomes as they pile up.
+    import gc
+
+    gc.unfreeze()  # see the test above
+    frozen: list[int] = []
+    paths = _samples(tmp_path)
+    with Store.open(tmp_path / "one.db") as store:
+        outcomes = service.import_files(
+            store, paths, commit_every=2, on_file=lambda _: frozen.append(gc.get_freeze_count())
+        )
+        assert [o.status for o in outcomes] == ["stored"] * len(paths)
+        assert gc.get_freeze_count() == 0  # and given back to the collector at the end
+        assert len(frozen) == len(paths) and all(count > 0 for count in frozen), frozen
+        # What the program froze itself stays frozen (outside every generation the collector
+        # scans).
+        marker = [object()]
+        gc.freeze()
+        service.import_files(store, paths, commit_every=2)
+        assert gc.get_freeze_count() > 0
+        assert all(found is not marker for found in gc.get_objects())
+        gc.unfreeze()
+        assert any(found is marker for found in gc.get_objects())
+
+
 class _StuckStream(io.TextIOBase):
     """A standard error whose lock another thread held at the fork: writing waits forever."""
 
