@@ -161,9 +161,8 @@ def _decimal(text: str) -> Decimal | None:
 #: person in several places, and its checks compare them again and again; another document
 #: seldom names the same people. So the caches are a large document's size, not an archive's:
 #: at 65,536 entries each they were filled by the first 10,000 articles of an import, held
-#: 48 MB of an import's memory, and made each later article's checks about 5 % slower
-#: (lookups in tables far larger than the processor's caches, and more objects for the cycle
-#: collector to scan).
+#: 48 MB of its memory, and made the import about 5 % slower (lookups in tables far larger
+#: than the processor's caches, and more objects for the cycle collector to scan).
 NAMES_KEPT = 4_096
 
 
