@@ -296,9 +296,11 @@ def first_use(names: Sequence[str], codes: Codes) -> tuple[list[str], Codes]:
     return [names[code] for code in used.tolist()], found
 
 
-def canonical_columns(
-    figures: UnitResults,
-) -> tuple[list[list[str]], list[Codes], Codes | None]:
+#: What :func:`canonical_columns` gives: the names of each column, the codes, the votes.
+Canonical = tuple[list[list[str]], list[Codes], Codes | None]
+
+
+def canonical_columns(figures: UnitResults) -> Canonical:
     """The figures in a form that depends on their values alone (equal figures, equal form,
     however their names are numbered): the units, candidates and vote types each in the order
     the figures first use them, each figure's numbers among those, and the votes (``None``
@@ -316,21 +318,21 @@ def canonical_columns(
     return names, codes, None if votes.dtype == object else votes
 
 
-def _canonical_codes(figures: UnitResults) -> tuple[list[list[str]], list[Codes]]:
-    names, codes, _ = canonical_columns(figures)
+def _canonical_codes(figures: UnitResults) -> Canonical:
+    names, codes, votes = canonical_columns(figures)
     narrow = [narrowest(column, len(used) - 1) for used, column in zip(names, codes, strict=True)]
     for column in narrow:
         column.flags.writeable = False  # shared by whoever asks next
-    return names, narrow
+    return names, narrow, votes
 
 
 #: Figures whose :func:`canonical_codes` are kept at most: a few stages' (an election's).
 CANONICAL_KEPT = 1 << 21
-#: The names and codes of :func:`canonical_columns`, each column of codes in the narrowest
-#: unsigned type for its count of names (:func:`narrowest`), made once per figures: an import
-#: hashes them for the election's fingerprint and then stores them as its figures' block. The
-#: lists and arrays are shared (the arrays read-only): not to be changed.
-canonical_codes: ByIdentity[UnitResults, tuple[list[list[str]], list[Codes]]] = ByIdentity(
+#: :func:`canonical_columns`, each column of codes in the narrowest unsigned type for its count
+#: of names (:func:`narrowest`), made once per figures: an import hashes them for the
+#: election's fingerprint and then stores them as its figures' block. The lists and arrays are
+#: shared (the arrays of codes read-only; the votes are the figures' own): not to be changed.
+canonical_codes: ByIdentity[UnitResults, Canonical] = ByIdentity(
     _canonical_codes, CANONICAL_KEPT, lambda figures, _: len(figures)
 )
 

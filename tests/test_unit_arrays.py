@@ -60,9 +60,12 @@ def test_canonical_codes_are_the_canonical_columns_narrowed_made_once(
     rows: list[UnitResult],
 ) -> None:
     held = UnitResults.of(rows)
-    names, codes = canonical_codes(held)
-    expected_names, expected_codes, _ = canonical_columns(held)
+    names, codes, votes = canonical_codes(held)
+    expected_names, expected_codes, expected_votes = canonical_columns(held)
     assert names == expected_names
+    assert (votes is None) == (expected_votes is None)
+    if votes is not None and expected_votes is not None:
+        assert votes.tolist() == expected_votes.tolist()
     for ours, theirs, used in zip(codes, expected_codes, expected_names, strict=True):
         assert ours.tolist() == theirs.tolist()
         assert ours.dtype == narrowest(theirs, len(used) - 1).dtype

@@ -462,12 +462,10 @@ def _feed_unit_results(figures: UnitResults, digest: _Digest) -> None:
     if not figures:
         digest.add("()")
         return
-    from tallyroom.unit_arrays import canonical_codes, code_arrays, narrowest  # numpy: figures
+    from tallyroom.unit_arrays import canonical_codes, narrowest  # numpy: for unit figures
 
-    names, codes = canonical_codes(figures)
+    names, codes, votes = canonical_codes(figures)
     columns = list(codes)
-    given = code_arrays(figures)[3]
-    votes = None if given.dtype == object else given
     if votes is not None:
         columns.append(narrowest(votes, int(votes.max()), int(votes.min())))
     types = " ".join(f"{c.dtype.kind}{c.dtype.itemsize}" for c in columns)

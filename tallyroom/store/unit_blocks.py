@@ -90,7 +90,7 @@ def block_rows(stage: int, figures: UnitRows) -> list[tuple[Any, ...]]:
     for block, start in enumerate(range(0, len(held), FIGURE_BLOCK)):
         stop = start + FIGURE_BLOCK
         if stop >= len(held) and not start:
-            used, codes = canonical_codes(held)
+            used, codes, _ = canonical_codes(held)
         else:
             used, codes = [], []
             for distinct, column in zip(
