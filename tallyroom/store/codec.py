@@ -35,6 +35,7 @@ __all__ = [
     "differences",
     "election_json",
     "fingerprint",
+    "json_string",
     "json_text",
     "sha256_text",
     "to_json",
@@ -156,8 +157,9 @@ _dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circu
 json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
-#: A string as JSON text, as the encoder of :data:`_dumps_sorted` writes it.
-_text = json.encoder.encode_basestring
+#: A string as JSON text, as :data:`json_text` and the encoder of :data:`_dumps_sorted` write
+#: one (``ensure_ascii=False``).
+json_string = json.encoder.encode_basestring
 #: How :func:`sorted_json` writes a value of each type it has met that is not plain.
 _WRITERS: dict[type, Callable[[Any], str]] = {}
 
@@ -172,7 +174,7 @@ def sorted_json(value: Any) -> str:
     larger one. ``tests/test_store_sorted_json.py`` holds the two ways to the same bytes."""
     kind = type(value)
     if kind is str:
-        return _text(value)
+        return json_string(value)
     if kind is int:
         return int.__repr__(value)
     if value is None:
@@ -210,15 +212,17 @@ def _list_text(value: Sequence[Any]) -> str:
 
 def _mapping_text(value: Mapping[Any, Any]) -> str:
     items = sorted({str(key): item for key, item in value.items()}.items())
-    return "{" + ", ".join([f"{_text(key)}: {sorted_json(item)}" for key, item in items]) + "}"
+    return (
+        "{" + ", ".join([f"{json_string(key)}: {sorted_json(item)}" for key, item in items]) + "}"
+    )
 
 
 def _iso_text(value: dt.date) -> str:
-    return _text(value.isoformat())
+    return json_string(value.isoformat())
 
 
 def _decimal_text(value: Decimal) -> str:
-    return _text(str(value))
+    return json_string(str(value))
 
 
 def _general_text(value: Any) -> str:
@@ -234,14 +238,14 @@ def _record_writer(kind: type) -> Callable[[Any], str]:
     lines = [f"    v{i} = value.{name}" for i, name in enumerate(names)]
     parts = []
     for i, name in enumerate(names):
-        parts.append(repr(("{" if i == 0 else ", ") + _text(name) + ": "))
+        parts.append(repr(("{" if i == 0 else ", ") + json_string(name) + ": "))
         parts.append(
             f"(text(v{i}) if type(v{i}) is str else "
             f"number(v{i}) if type(v{i}) is int else write(v{i}))"
         )
     body = f"    return ''.join(({', '.join(parts)}, '}}'))"
     source = "def record(value):\n" + "\n".join([*lines, body])
-    namespace: dict[str, Any] = {"text": _text, "number": int.__repr__, "write": sorted_json}
+    namespace: dict[str, Any] = {"text": json_string, "number": int.__repr__, "write": sorted_json}
     exec(source, namespace)  # its text is made of the record's field names alone
     writer: Callable[[Any], str] = namespace["record"]
     return writer

@@ -40,7 +40,7 @@ from tallyroom.model import (
     UnitResults,
 )
 from tallyroom.store import schema as t
-from tallyroom.store.codec import UNITS_TEXT_KEPT, TextCache, json_text
+from tallyroom.store.codec import UNITS_TEXT_KEPT, TextCache, json_string, json_text
 from tallyroom.store.driver import read_rows
 
 __all__ = [
@@ -105,16 +105,11 @@ def _unit_json(values: tuple[Any, ...]) -> str:
     unit_id, name, kind, parent = values
     if kind not in _UNIT_KINDS:
         raise StorageError(f"reporting unit {unit_id!r}: expected a kind of {t.UNIT_KINDS}")
-    if type(unit_id) is str and type(name) is str and type(kind) is str:
-        if parent is None:
-            return f"[{_string(unit_id)}, {_string(name)}, {_string(kind)}, null]"
-        if type(parent) is str:
-            return f"[{_string(unit_id)}, {_string(name)}, {_string(kind)}, {_string(parent)}]"
+    strings = type(unit_id) is str and type(name) is str and type(kind) is str
+    if strings and (parent is None or type(parent) is str):
+        last = "null" if parent is None else json_string(parent)
+        return f"[{json_string(unit_id)}, {json_string(name)}, {json_string(kind)}, {last}]"
     return json_text(list(values))
-
-
-#: A string as JSON, as :func:`json_text` writes one.
-_string = json.encoder.encode_basestring
 
 
 _UNIT_COLUMNS = attrgetter("id", "name", "kind", "parent")
