@@ -46,16 +46,21 @@ def test_the_text_key_puts_numbers_in_their_order() -> None:
     ]
 
 
+def _in_rank_order(units: _Units) -> list[str]:
+    """The ids of the units known, in the order they are listed."""
+    ranks = units._rank()
+    return sorted(ranks, key=ranks.__getitem__)
+
+
 def test_units_whose_ids_the_text_key_cannot_sort_are_sorted_by_the_tuple_key() -> None:
     units = _Units(ReportingUnit("root", "Somewhere", "city"), {})
     for precinct in ("10", "9", "2"):
         units.unit("", "", precinct)
-    assert list(units._rank()) == ["root", "precinct-2", "precinct-9", "precinct-10"]
+    assert _in_rank_order(units) == ["root", "precinct-2", "precinct-9", "precinct-10"]
     assert units.natural is _natural_text
     units.unit("", "", "1\x01")  # a control character in a cell: the tuple key from here on
     assert units.natural is _natural
-    ranks = units._rank()
-    assert sorted(ranks, key=ranks.__getitem__) == [
+    assert _in_rank_order(units) == [
         "root",
         "precinct-1\x01",
         "precinct-2",
@@ -70,9 +75,8 @@ def test_a_number_longer_than_the_text_key_counts_sorts_by_the_tuple_key() -> No
     assert units._rank() and units.natural is _natural_text
     units.unit("", "", "9" * 0x110000)  # more digits than one character can number
     assert units.natural is _natural
-    ranks = units._rank()
-    assert sorted(ranks, key=ranks.__getitem__)[:2] == ["root", "precinct-10"]
-    assert len(ranks) == 3
+    ranked = _in_rank_order(units)
+    assert ranked[:2] == ["root", "precinct-10"] and len(ranked) == 3
 
 
 def test_a_root_the_text_key_cannot_sort_sorts_every_unit_by_the_tuple_key() -> None:
@@ -80,8 +84,7 @@ def test_a_root_the_text_key_cannot_sort_sorts_every_unit_by_the_tuple_key() -> 
     assert units.natural is _natural
     units.unit("", "", "10")
     units.unit("", "", "9")
-    ranks = units._rank()
-    assert sorted(ranks, key=ranks.__getitem__) == ["root\x00", "precinct-9", "precinct-10"]
+    assert _in_rank_order(units) == ["root\x00", "precinct-9", "precinct-10"]
 
 
 def test_a_file_lists_its_precincts_in_natural_order() -> None:
